@@ -1,0 +1,92 @@
+// Events: one per Postfix log line that reports a TLS outcome.
+//
+// An Event holds string_views into the chunk it was parsed from (or into a
+// caller-owned line); it is only valid while those bytes live. The `reason`
+// member is owned because it is a normalised form of the logged text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace mailtls {
+
+enum class EventKind : std::uint8_t {
+  kEstablished,
+  kReused,
+  kAcceptError,
+  kConnectError,
+  kNoSharedCipher,
+  kTlsError,
+};
+inline constexpr int kEventKindCount = 6;
+
+enum class Direction : std::uint8_t { kInbound, kOutbound };
+
+std::string_view to_string(EventKind kind);
+std::string_view to_string(Direction direction);
+std::optional<EventKind> parse_event_kind(std::string_view name);
+
+// A wall-clock time in the zone mailtls reports in (TZ or --tz).
+struct LocalTime {
+  int year = 0;
+  int month = 0;  // 1..12
+  int day = 0;    // 1..31
+  int hour = 0;
+  int minute = 0;
+  int second = 0;
+  int utc_offset_s = 0;  // offset of this local time from UTC
+  std::int64_t epoch_s = 0;  // the same instant as seconds since 1970 UTC
+};
+
+struct Event {
+  EventKind kind = EventKind::kEstablished;
+  Direction direction = Direction::kInbound;
+  LocalTime time;
+  std::string_view host;
+  std::string_view service;
+  std::string_view pid;
+  std::string_view trust;
+  std::string_view protocol;
+  std::string_view cipher;
+  std::string_view bits;
+  std::string_view key_exchange;
+  std::string_view server_signature;
+  std::string_view server_digest;
+  std::string_view client_signature;
+  std::string_view client_digest;
+  std::string_view sni;
+  std::string_view peer_name;
+  std::string_view peer_ip;
+  std::string_view port;
+  std::string reason;            // normalised vocabulary (CONTRACT.md)
+  std::string_view reason_text;  // as logged
+  std::string_view file;         // the path as the user gave it
+  std::uint64_t line = 0;        // 1-based; 0 when unknown
+
+  void clear_fields();
+};
+
+// Every field name of CONTRACT.md, in its order. These names are the `--by`
+// keys, CSV headers, JSON members and `events` record keys.
+enum class Field : std::uint8_t {
+  kTime, kDay, kHour, kHost, kService, kPid, kEvent, kDirection, kTrust,
+  kProtocol, kCipher, kBits, kKeyExchange, kServerSignature, kServerDigest,
+  kClientSignature, kClientDigest, kSni, kPeer, kPeerName, kPeerIp, kPort,
+  kReason, kReasonText, kFile, kLine,
+};
+inline constexpr int kFieldCount = 26;
+
+std::string_view to_string(Field field);
+std::optional<Field> parse_field(std::string_view name);
+
+// Appends the value of `field` for `event` to `out` (no separator).
+void append_field(const Event& event, Field field, std::string& out);
+
+// `name[ip]`, `[ip]` when no name is logged, or the bare name (Postfix 2.2-2.4
+// client lines carry only a hostname). Never a port.
+void append_peer(std::string_view peer_name, std::string_view peer_ip, std::string& out);
+
+}  // namespace mailtls

@@ -1,0 +1,59 @@
+// Finding and ordering the inputs (CONTRACT.md, "Inputs").
+//
+// PATH arguments are files, directories or "-" (standard input). A directory
+// yields the regular files directly in it whose names start with "mail.log"
+// or "maillog". The same file named twice (same device and inode) is read
+// once. Files of a rotated set are ordered oldest first, whatever the
+// argument order: mail.log.N.gz ... mail.log.1, mail.log; date suffixes
+// (maillog-20261115.gz) by date.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mailtls {
+
+// A problem with the input data: the scan goes on, the exit status is 1.
+struct Diagnostic {
+  std::string file;                         // as the user gave it
+  std::optional<std::uint64_t> byte_offset;  // into the file (or its decompressed data)
+  std::string message;
+
+  // "mailtls: PATH: byte N: message" without the "mailtls: " prefix.
+  std::string format() const;
+  friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
+};
+
+struct InputFile {
+  std::string display;  // the path as the user gave it (or built from a directory)
+  bool is_stdin = false;
+};
+
+struct ExpandedInputs {
+  std::vector<InputFile> files;
+  std::vector<Diagnostic> diagnostics;  // missing paths, unreadable directories
+};
+
+// Expands PATH arguments. An empty `args` means the system defaults
+// (/var/log/mail.log*, /var/log/maillog*).
+ExpandedInputs expand_inputs(const std::vector<std::string>& args);
+
+// The default locations, for the "no log found" message.
+std::vector<std::string> default_log_globs();
+
+// Sort key of a file within its rotated set; exposed for tests.
+struct RotationKey {
+  std::string stem;      // directory + base name without rotation suffixes
+  int age_class = 0;     // 0: dated or numbered (older), 1: current file
+  std::int64_t age = 0;  // numbered: -N; dated: YYYYMMDD
+  std::string name;      // tie-break
+  friend auto operator<=>(const RotationKey&, const RotationKey&) = default;
+};
+RotationKey rotation_key(const std::string& path);
+
+// Orders files oldest first within each rotated set; sets by stem.
+void order_rotated(std::vector<InputFile>& files);
+
+}  // namespace mailtls

@@ -1,0 +1,37 @@
+// Reporters: turn a merged ScanResult into text, CSV, TSV, JSON or NDJSON.
+//
+// Reporters see only the ScanResult, never raw lines. Every string in a
+// result may come from a forged log line: each format escapes it its own way
+// (escape.hpp).
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "mailtls/scan.hpp"
+
+namespace mailtls {
+
+enum class Format : std::uint8_t { kText, kCsv, kTsv, kJson, kNdjson };
+std::optional<Format> parse_format(std::string_view name);
+
+struct ReportOptions {
+  Format format = Format::kText;
+  bool color = false;                  // ANSI bold header (text only)
+  std::optional<std::size_t> top;      // --top N: rows after sorting
+  bool sort_by_key = false;            // --sort key
+  std::string version;                 // for JSON
+};
+
+// Writes the `count` table.
+void write_count(const ScanResult& result, const ReportOptions& options, std::ostream& out);
+
+// Escaping, one function per format; exposed for tests.
+std::string escape_terminal(std::string_view s);  // control bytes as \xNN
+std::string escape_csv(std::string_view s);       // RFC 4180, formula-safe
+std::string escape_tsv(std::string_view s);       // \t \n \r \\ as escapes
+std::string escape_json(std::string_view s);      // a JSON string body, ASCII-safe
+
+}  // namespace mailtls

@@ -1,0 +1,106 @@
+// scan(): the whole pipeline, from input files to a merged, sorted result.
+//
+//   source -> chunker -> line matcher -> per-thread Tally -> merge -> result
+//
+// The library never prints and never exits: setup problems (a bad regex, an
+// unknown key) throw std::invalid_argument before any thread starts; data
+// problems become Diagnostics in the result and the scan goes on.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailtls/event.hpp"
+#include "mailtls/input.hpp"
+#include "mailtls/line_matcher.hpp"
+#include "mailtls/scanner_filter.hpp"
+
+namespace mailtls {
+
+inline constexpr std::size_t kDefaultChunkBytes = 4u << 20;
+inline constexpr std::size_t kDefaultMaxLineBytes = 64u << 10;
+
+struct ScanOptions {
+  std::vector<InputFile> inputs;  // from expand_inputs(); read in this order
+  unsigned threads = 0;           // 0: every core
+  std::size_t chunk_bytes = kDefaultChunkBytes;  // chunk target; tests use 1
+  std::size_t max_line_bytes = kDefaultMaxLineBytes;
+  bool use_mmap = true;
+
+  // Time (CONTRACT.md, "Time").
+  std::optional<int> year;  // year of each file's newest line
+  std::int64_t now_s = 0;   // "now", for standard input's year
+  std::optional<std::int64_t> since_s;  // inclusive
+  std::optional<std::int64_t> until_s;  // exclusive
+
+  LineMatcherOptions matcher;
+
+  // Filters.
+  std::uint32_t event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
+  std::optional<Direction> direction;
+  std::vector<std::string> protocols;  // exact; empty: all
+  std::string cipher_regex;            // RE2, partial match; empty: all
+  std::string peer_regex;              // against name[ip]
+  std::string host_regex;
+  std::string service_regex;
+  bool include_scanners = false;
+  std::vector<ScannerEntry> extra_scanners;
+  bool exclude_unknown = false;
+
+  // Tabulation: the fields that make a row's key.
+  std::vector<Field> keys = {Field::kProtocol, Field::kCipher};
+
+  // Fault injection for tests: called by the chunker before it cuts each
+  // chunk of a mapped file, with the file's display name and the offset the
+  // chunk will start at. May modify the file (truncate it, say).
+  std::function<void(const std::string& file, std::uint64_t offset_bytes)> before_chunk;
+};
+
+struct Row {
+  std::vector<std::string> keys;
+  std::uint64_t count = 0;
+  friend bool operator==(const Row&, const Row&) = default;
+};
+
+struct InputSummary {
+  std::string file;
+  std::string compression;    // "none", "gzip", ...
+  std::uint64_t bytes = 0;    // bytes scanned (decompressed)
+  std::uint64_t lines = 0;
+  bool readable = false;
+  friend bool operator==(const InputSummary&, const InputSummary&) = default;
+};
+
+struct ScannerCount {
+  std::string label;
+  std::uint64_t events = 0;
+  friend bool operator==(const ScannerCount&, const ScannerCount&) = default;
+};
+
+struct ScanResult {
+  std::vector<Field> keys;
+  std::vector<Row> rows;            // count descending, then keys in byte order
+  std::uint64_t total_events = 0;   // sum of rows' counts
+  std::uint64_t lines_read = 0;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t tls_unparsed_lines = 0;  // Postfix TLS outcome lines that did not parse
+  std::uint64_t scanner_events = 0;      // events dropped as scanners
+  std::uint64_t scanner_peers = 0;       // distinct peers dropped as scanners
+  std::vector<ScannerCount> scanners;    // per scanner entry with events, by events
+  std::uint64_t unknown_excluded = 0;    // events dropped by --exclude-unknown
+  std::vector<InputSummary> inputs;
+  std::vector<Diagnostic> diagnostics;
+
+  bool any_readable() const;
+  friend bool operator==(const ScanResult&, const ScanResult&) = default;
+};
+
+ScanResult scan(const ScanOptions& options);
+
+// Sorting of rows: count descending, then keys in byte order.
+void sort_rows(std::vector<Row>& rows);
+
+}  // namespace mailtls

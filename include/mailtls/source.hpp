@@ -1,0 +1,70 @@
+// Sources of bytes: a memory-mapped regular file, or a decoding stream
+// (gzip, bzip2, xz, zstd, or plain bytes from a pipe).
+//
+// Compression is recognised by content (magic bytes), never by name.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace mailtls {
+
+enum class Compression : std::uint8_t { kNone, kGzip, kBzip2, kXz, kZstd };
+
+std::string_view to_string(Compression compression);
+Compression detect_compression(const void* data, std::size_t size);
+
+// Corrupt or truncated data. `offset_bytes` is a position in the file as
+// stored (compressed offset for compressed input) when known, else -1.
+class DataError : public std::runtime_error {
+ public:
+  DataError(const std::string& what, std::int64_t offset_bytes)
+      : std::runtime_error(what), offset_bytes_(offset_bytes) {}
+  std::int64_t offset_bytes() const { return offset_bytes_; }
+
+ private:
+  std::int64_t offset_bytes_;
+};
+
+// Pull-style decoder. Not thread-safe; one thread owns it.
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  // Fills up to `size` bytes; returns 0 only at the end of the data.
+  // Throws DataError on corrupt or truncated input, std::system_error on I/O.
+  virtual std::size_t read(char* buffer, std::size_t size) = 0;
+};
+
+// Wraps an open descriptor (owned, closed by the stream). `prefix` holds
+// bytes already read from the descriptor to sniff the format; they are
+// decoded first.
+std::unique_ptr<ByteStream> open_stream(int fd, Compression compression, std::string prefix);
+
+// A read-only mapping of a whole regular file.
+class MappedFile {
+ public:
+  MappedFile() = default;
+  // Maps `size` bytes of `fd` (which stays owned by the caller).
+  MappedFile(int fd, std::size_t size);
+  ~MappedFile();
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  // Drops the pages wholly inside [offset, offset+length) from this
+  // process's resident set: already scanned bytes do not pile up in RSS.
+  void release(std::size_t offset, std::size_t length) const;
+
+ private:
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace mailtls

@@ -1,0 +1,53 @@
+// Calendar arithmetic and the local zone.
+//
+// mailtls shows and filters times in the zone of the process (TZ, or --tz,
+// which main() installs with setenv+tzset before any thread starts). The zone
+// database is only read through the C library; ZoneCache memoises its answers
+// per hour so a scan asks it rarely. A ZoneCache is per thread (not shared).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "mailtls/event.hpp"
+
+namespace mailtls {
+
+// Days since 1970-01-01 of a proleptic Gregorian date.
+std::int64_t days_from_civil(int year, int month, int day);
+void civil_from_days(std::int64_t days, int& year, int& month, int& day);
+
+// "Jan".."Dec" -> 1..12, else 0.
+int parse_month_abbrev(std::string_view text);
+
+class ZoneCache {
+ public:
+  // Local wall-clock fields -> full LocalTime (offset and epoch filled in).
+  // For a time that does not exist or is ambiguous at a DST change, the C
+  // library's choice (mktime with tm_isdst = -1) is taken.
+  LocalTime from_local(int year, int month, int day, int hour, int minute, int second);
+  // An instant -> local wall-clock fields.
+  LocalTime from_epoch(std::int64_t epoch_s);
+
+ private:
+  std::unordered_map<std::int64_t, int> local_hour_offset_;  // key: local hour index
+  std::unordered_map<std::int64_t, int> utc_hour_offset_;    // key: UTC hour index
+};
+
+// "2026-11-20T01:44:08+01:00"
+void append_iso8601(const LocalTime& time, std::string& out);
+// "2026-11-20"
+void append_day(const LocalTime& time, std::string& out);
+// "2026-11-20T01"
+void append_hour(const LocalTime& time, std::string& out);
+
+// Parses a --since/--until/--now value relative to `now_s`:
+// YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (also with T), today, yesterday, now,
+// or a duration back from now: 90m, 24h, 7d, 2w, 30s. Returns epoch seconds.
+std::optional<std::int64_t> parse_time_spec(std::string_view text, std::int64_t now_s,
+                                            ZoneCache& zone);
+
+}  // namespace mailtls

@@ -1,0 +1,96 @@
+#include "mailtls/event.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "mailtls/time_util.hpp"
+
+namespace mailtls {
+
+namespace {
+constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
+    "established", "reused", "accept_error", "connect_error", "no_shared_cipher", "tls_error"};
+
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "time",           "day",           "hour",          "host",
+    "service",        "pid",           "event",         "direction",
+    "trust",          "protocol",      "cipher",        "bits",
+    "key_exchange",   "server_signature", "server_digest", "client_signature",
+    "client_digest",  "sni",           "peer",          "peer_name",
+    "peer_ip",        "port",          "reason",        "reason_text",
+    "file",           "line"};
+}  // namespace
+
+std::string_view to_string(EventKind kind) { return kKindNames[static_cast<std::size_t>(kind)]; }
+
+std::string_view to_string(Direction direction) {
+  return direction == Direction::kInbound ? "in" : "out";
+}
+
+std::optional<EventKind> parse_event_kind(std::string_view name) {
+  for (std::size_t i = 0; i < kKindNames.size(); ++i) {
+    if (kKindNames[i] == name) return static_cast<EventKind>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Field field) { return kFieldNames[static_cast<std::size_t>(field)]; }
+
+std::optional<Field> parse_field(std::string_view name) {
+  for (std::size_t i = 0; i < kFieldNames.size(); ++i) {
+    if (kFieldNames[i] == name) return static_cast<Field>(i);
+  }
+  return std::nullopt;
+}
+
+void Event::clear_fields() {
+  trust = protocol = cipher = bits = key_exchange = {};
+  server_signature = server_digest = client_signature = client_digest = {};
+  sni = peer_name = peer_ip = port = reason_text = {};
+  reason.clear();
+}
+
+void append_peer(std::string_view peer_name, std::string_view peer_ip, std::string& out) {
+  if (peer_ip.empty()) {
+    out.append(peer_name);
+    return;
+  }
+  out.append(peer_name);
+  out.push_back('[');
+  out.append(peer_ip);
+  out.push_back(']');
+}
+
+void append_field(const Event& e, Field field, std::string& out) {
+  switch (field) {
+    case Field::kTime: append_iso8601(e.time, out); break;
+    case Field::kDay: append_day(e.time, out); break;
+    case Field::kHour: append_hour(e.time, out); break;
+    case Field::kHost: out.append(e.host); break;
+    case Field::kService: out.append(e.service); break;
+    case Field::kPid: out.append(e.pid); break;
+    case Field::kEvent: out.append(to_string(e.kind)); break;
+    case Field::kDirection: out.append(to_string(e.direction)); break;
+    case Field::kTrust: out.append(e.trust); break;
+    case Field::kProtocol: out.append(e.protocol); break;
+    case Field::kCipher: out.append(e.cipher); break;
+    case Field::kBits: out.append(e.bits); break;
+    case Field::kKeyExchange: out.append(e.key_exchange); break;
+    case Field::kServerSignature: out.append(e.server_signature); break;
+    case Field::kServerDigest: out.append(e.server_digest); break;
+    case Field::kClientSignature: out.append(e.client_signature); break;
+    case Field::kClientDigest: out.append(e.client_digest); break;
+    case Field::kSni: out.append(e.sni); break;
+    case Field::kPeer: append_peer(e.peer_name, e.peer_ip, out); break;
+    case Field::kPeerName: out.append(e.peer_name); break;
+    case Field::kPeerIp: out.append(e.peer_ip); break;
+    case Field::kPort: out.append(e.port); break;
+    case Field::kReason: out.append(e.reason); break;
+    case Field::kReasonText: out.append(e.reason_text); break;
+    case Field::kFile: out.append(e.file); break;
+    case Field::kLine: fmt::format_to(std::back_inserter(out), "{}", e.line); break;
+  }
+}
+
+}  // namespace mailtls

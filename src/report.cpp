@@ -1,0 +1,346 @@
+#include "mailtls/report.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace mailtls {
+
+std::optional<Format> parse_format(std::string_view name) {
+  if (name == "text") return Format::kText;
+  if (name == "csv") return Format::kCsv;
+  if (name == "tsv") return Format::kTsv;
+  if (name == "json") return Format::kJson;
+  if (name == "ndjson") return Format::kNdjson;
+  return std::nullopt;
+}
+
+std::string escape_terminal(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    // C0 controls, DEL, and the C1 controls (UTF-8 C2 80..C2 9F), which some
+    // terminals obey like ESC sequences. A lone backslash stays: the escape
+    // form is only for bytes that cannot be shown.
+    if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+std::string escape_csv(std::string_view s) {
+  std::string value;
+  // Spreadsheets run cells that start with these as formulas (CWE-1236).
+  if (!s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' ||
+                     s.front() == '@' || s.front() == '\t' || s.front() == '\r')) {
+    value.push_back('\'');
+  }
+  value.append(s);
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string escape_tsv(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\\': out += "\\\\"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string escape_json(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') {
+      out += "\\\"";
+      ++i;
+    } else if (c == '\\') {
+      out += "\\\\";
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+      ++i;
+    } else if (c == '<' || c == '>' || c == '&') {
+      // Safe to embed in HTML <script> blocks as well.
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+      ++i;
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+    } else {
+      // Copy a well-formed UTF-8 sequence; replace an ill-formed byte with
+      // U+FFFD so the document stays valid JSON.
+      std::size_t len = 0;
+      std::uint32_t cp = 0;
+      if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1fu;
+      } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0fu;
+      } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07u;
+      }
+      bool ok = len > 0 && i + len <= s.size();
+      for (std::size_t k = 1; ok && k < len; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xc0) != 0x80) ok = false;
+        cp = (cp << 6) | (cc & 0x3fu);
+      }
+      if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+                 (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
+        ok = false;
+      }
+      if (ok && cp >= 0x80 && cp <= 0x9f) {
+        fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
+        i += len;
+      } else if (ok) {
+        out.append(s.substr(i, len));
+        i += len;
+      } else {
+        out += "\\ufffd";
+        ++i;
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Display width in terminal columns: code points, not bytes.
+std::size_t display_width(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
+  }
+  return n;
+}
+
+std::vector<const Row*> select_rows(const ScanResult& result, const ReportOptions& options) {
+  std::vector<const Row*> rows;
+  rows.reserve(result.rows.size());
+  for (const Row& r : result.rows) rows.push_back(&r);
+  if (options.sort_by_key) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row* a, const Row* b) { return a->keys < b->keys; });
+  }
+  if (options.top && rows.size() > *options.top) rows.resize(*options.top);
+  return rows;
+}
+
+void write_text(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  const auto rows = select_rows(result, options);
+  const std::size_t nkeys = result.keys.size();
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows.size());
+  std::vector<std::size_t> width(nkeys + 2, 0);
+  for (std::size_t k = 0; k < nkeys; ++k) width[k] = to_string(result.keys[k]).size();
+  width[nkeys] = 5;      // "count"
+  width[nkeys + 1] = 5;  // "share"
+  for (const Row* r : rows) {
+    std::vector<std::string> line;
+    for (std::size_t k = 0; k < nkeys; ++k) {
+      std::string v = r->keys[k].empty() ? "-" : escape_terminal(r->keys[k]);
+      width[k] = std::max(width[k], display_width(v));
+      line.push_back(std::move(v));
+    }
+    line.push_back(std::to_string(r->count));
+    width[nkeys] = std::max(width[nkeys], line.back().size());
+    const double share =
+        result.total_events == 0 ? 0.0 : 100.0 * static_cast<double>(r->count) /
+                                              static_cast<double>(result.total_events);
+    line.push_back(fmt::format("{:.1f}%", share));
+    width[nkeys + 1] = std::max(width[nkeys + 1], line.back().size());
+    cells.push_back(std::move(line));
+  }
+  auto pad_right = [](const std::string& s, std::size_t w) {
+    const std::size_t dw = display_width(s);
+    return s + std::string(w > dw ? w - dw : 0, ' ');
+  };
+  auto pad_left = [](const std::string& s, std::size_t w) {
+    return std::string(w > s.size() ? w - s.size() : 0, ' ') + s;
+  };
+  std::string header;
+  for (std::size_t k = 0; k < nkeys; ++k) {
+    header += pad_right(std::string(to_string(result.keys[k])), width[k]) + "  ";
+  }
+  header += pad_left("count", width[nkeys]) + "  " + pad_left("share", width[nkeys + 1]);
+  if (options.color) {
+    out << "\x1b[1m" << header << "\x1b[0m\n";
+  } else {
+    out << header << '\n';
+  }
+  for (const auto& line : cells) {
+    std::string s;
+    for (std::size_t k = 0; k < nkeys; ++k) s += pad_right(line[k], width[k]) + "  ";
+    s += pad_left(line[nkeys], width[nkeys]) + "  " + pad_left(line[nkeys + 1], width[nkeys + 1]);
+    out << s << '\n';
+  }
+  if (rows.size() < result.rows.size()) {
+    out << fmt::format("({} more rows not shown)\n", result.rows.size() - rows.size());
+  }
+  out << fmt::format("total: {} events in {} rows, from {} lines in {} files\n",
+                     result.total_events, result.rows.size(), result.lines_read,
+                     result.inputs.size());
+  if (result.scanner_events > 0) {
+    std::string names;
+    for (std::size_t i = 0; i < result.scanners.size() && i < 5; ++i) {
+      if (i > 0) names += ", ";
+      names += escape_terminal(result.scanners[i].label);
+    }
+    out << fmt::format(
+        "excluded: {} events from {} scanner peers ({}); --include-scanners keeps them\n",
+        result.scanner_events, result.scanner_peers, names);
+  }
+  if (result.unknown_excluded > 0) {
+    out << fmt::format("excluded: {} events from unknown[ip] peers (--exclude-unknown)\n",
+                       result.unknown_excluded);
+  }
+  if (result.tls_unparsed_lines > 0) {
+    out << fmt::format("unparsed: {} Postfix TLS lines did not parse\n",
+                       result.tls_unparsed_lines);
+  }
+}
+
+void write_delimited(const ScanResult& result, const ReportOptions& options, std::ostream& out,
+                     bool csv) {
+  const auto rows = select_rows(result, options);
+  const char sep = csv ? ',' : '\t';
+  const char* eol = csv ? "\r\n" : "\n";
+  auto esc = [csv](std::string_view s) { return csv ? escape_csv(s) : escape_tsv(s); };
+  std::string line;
+  for (Field f : result.keys) {
+    line += to_string(f);
+    line.push_back(sep);
+  }
+  line += "count";
+  out << line << eol;
+  for (const Row* r : rows) {
+    line.clear();
+    for (const auto& v : r->keys) {
+      line += esc(v);
+      line.push_back(sep);
+    }
+    line += std::to_string(r->count);
+    out << line << eol;
+  }
+}
+
+void write_row_json(const ScanResult& result, const Row& r, std::string& s) {
+  s += '{';
+  for (std::size_t k = 0; k < result.keys.size(); ++k) {
+    s += '"';
+    s += to_string(result.keys[k]);
+    s += "\":\"";
+    s += escape_json(r.keys[k]);
+    s += "\",";
+  }
+  s += "\"count\":";
+  s += std::to_string(r.count);
+  s += '}';
+}
+
+void write_json(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  const auto rows = select_rows(result, options);
+  std::string s;
+  s += "{\n";
+  s += "  \"schema\": \"mailtls-count\",\n  \"schema_version\": 1,\n";
+  s += "  \"mailtls_version\": \"" + escape_json(options.version) + "\",\n";
+  s += "  \"keys\": [";
+  for (std::size_t k = 0; k < result.keys.size(); ++k) {
+    if (k > 0) s += ", ";
+    s += '"';
+    s += to_string(result.keys[k]);
+    s += '"';
+  }
+  s += "],\n  \"inputs\": [";
+  for (std::size_t i = 0; i < result.inputs.size(); ++i) {
+    const auto& in = result.inputs[i];
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format(
+        "    {{\"file\": \"{}\", \"compression\": \"{}\", \"bytes\": {}, \"lines\": {}, "
+        "\"readable\": {}}}",
+        escape_json(in.file), in.compression, in.bytes, in.lines, in.readable ? "true" : "false");
+  }
+  s += result.inputs.empty() ? "],\n" : "\n  ],\n";
+  s += fmt::format(
+      "  \"totals\": {{\"events\": {}, \"rows\": {}, \"lines\": {}, \"bytes\": {}, "
+      "\"tls_unparsed_lines\": {}}},\n",
+      result.total_events, result.rows.size(), result.lines_read, result.bytes_read,
+      result.tls_unparsed_lines);
+  s += fmt::format(
+      "  \"excluded\": {{\"scanner_events\": {}, \"scanner_peers\": {}, \"unknown_events\": {}, "
+      "\"scanners\": [",
+      result.scanner_events, result.scanner_peers, result.unknown_excluded);
+  for (std::size_t i = 0; i < result.scanners.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += fmt::format("{{\"label\": \"{}\", \"events\": {}}}", escape_json(result.scanners[i].label),
+                     result.scanners[i].events);
+  }
+  s += "]},\n  \"diagnostics\": [";
+  for (std::size_t i = 0; i < result.diagnostics.size(); ++i) {
+    const auto& d = result.diagnostics[i];
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format("    {{\"file\": \"{}\", \"byte\": {}, \"message\": \"{}\"}}",
+                     escape_json(d.file),
+                     d.byte_offset ? std::to_string(*d.byte_offset) : std::string("null"),
+                     escape_json(d.message));
+  }
+  s += result.diagnostics.empty() ? "],\n" : "\n  ],\n";
+  s += "  \"rows\": [";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    s += i == 0 ? "\n    " : ",\n    ";
+    write_row_json(result, *rows[i], s);
+  }
+  s += rows.empty() ? "]\n}\n" : "\n  ]\n}\n";
+  out << s;
+}
+
+void write_ndjson(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  std::string s;
+  for (const Row* r : select_rows(result, options)) {
+    s.clear();
+    write_row_json(result, *r, s);
+    s += '\n';
+    out << s;
+  }
+}
+
+}  // namespace
+
+void write_count(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  switch (options.format) {
+    case Format::kText: write_text(result, options, out); break;
+    case Format::kCsv: write_delimited(result, options, out, true); break;
+    case Format::kTsv: write_delimited(result, options, out, false); break;
+    case Format::kJson: write_json(result, options, out); break;
+    case Format::kNdjson: write_ndjson(result, options, out); break;
+  }
+}
+
+}  // namespace mailtls

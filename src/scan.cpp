@@ -1,0 +1,928 @@
+#include "mailtls/scan.hpp"
+
+#include <fcntl.h>
+#include <re2/re2.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <csetjmp>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <system_error>
+#include <thread>
+
+#include "mailtls/envelope.hpp"
+#include "mailtls/source.hpp"
+#include "mailtls/tally.hpp"
+#include "mailtls/time_util.hpp"
+
+namespace mailtls {
+
+bool ScanResult::any_readable() const {
+  return std::any_of(inputs.begin(), inputs.end(), [](const InputSummary& s) { return s.readable; });
+}
+
+void sort_rows(std::vector<Row>& rows) {
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.count != b.count) return a.count > b.count;
+    return a.keys < b.keys;
+  });
+}
+
+namespace detail {
+namespace {
+
+// ---------------------------------------------------------------------------
+// SIGBUS: a mapped file truncated under us (logrotate copytruncate) faults on
+// the first access past its new end. The chunker checks the size before every
+// chunk; this guard covers the race inside a chunk. Only the guarded region
+// of a worker jumps; any other SIGBUS keeps its default action.
+thread_local sigjmp_buf* tl_bus_jump = nullptr;
+
+void on_sigbus(int sig, siginfo_t* /*info*/, void* /*context*/) {
+  if (tl_bus_jump != nullptr) siglongjmp(*tl_bus_jump, 1);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void install_sigbus_guard() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction sa {};
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, nullptr);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Year of classic (yearless) timestamps. The reference is the newest line's
+// date: a line dated after it belongs to the year before (CONTRACT.md:
+// reading backwards, each wrap from January back to December steps one year
+// earlier). Exact for any file spanning less than a year.
+struct YearRef {
+  int year = 1970;
+  int month = 12;
+  int day = 31;
+};
+
+int year_for(const YearRef& ref, int month, int day) {
+  const std::int64_t line_days = days_from_civil(ref.year, month, day);
+  const std::int64_t ref_days = days_from_civil(ref.year, ref.month, ref.day);
+  // One day of slack: a syslog daemon in another zone, or mtime rounding.
+  return line_days <= ref_days + 1 ? ref.year : ref.year - 1;
+}
+
+LocalTime local_date_of(std::int64_t epoch_s) {
+  ZoneCache zone;
+  return zone.from_epoch(epoch_s);
+}
+
+// The date of the newest classic line in the last 64 KiB of a mapped file.
+bool newest_classic_date(const char* data, std::size_t size, int& month, int& day) {
+  const std::size_t window = std::min<std::size_t>(size, 64 * 1024);
+  const char* begin = data + (size - window);
+  const char* end = data + size;
+  while (end > begin) {
+    // [line_start, end) is the last line not yet examined.
+    const char* stop = end;
+    if (stop > begin && stop[-1] == '\n') --stop;
+    const char* line_start = stop;
+    while (line_start > begin && line_start[-1] != '\n') --line_start;
+    if (line_start == begin && begin != data) break;  // may be a partial line
+    Envelope env;
+    if (parse_envelope(std::string_view(line_start, static_cast<std::size_t>(stop - line_start)),
+                       env) &&
+        env.stamp == Envelope::Stamp::kClassic) {
+      month = env.month;
+      day = env.day;
+      return true;
+    }
+    end = line_start;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Cross-line state: the peer of a process's current session.
+struct PidKeyView {
+  std::string_view host, service, pid;
+  bool operator==(const PidKeyView&) const = default;
+};
+struct PidKeyHash {
+  std::size_t operator()(const PidKeyView& k) const noexcept {
+    const std::hash<std::string_view> h;
+    return h(k.host) * 1000003u ^ h(k.service) * 131u ^ h(k.pid);
+  }
+};
+struct PeerView {
+  bool ended = false;
+  std::string_view name, ip;
+};
+
+std::string owned_pid_key(const PidKeyView& k) {
+  std::string key;
+  append_key_part(key, k.host);
+  append_key_part(key, k.service);
+  append_key_part(key, k.pid);
+  return key;
+}
+
+struct PeerState {
+  bool ended = false;
+  std::string name, ip;
+};
+
+// A library-problem event whose peer lies before its chunk.
+struct PendingEvent {
+  std::string pid_key;
+  EventKind kind;
+  Direction direction;
+  LocalTime time;
+  std::string host, service, pid, reason, reason_text;
+};
+
+struct ChunkResult {
+  std::uint64_t lines = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t tls_unparsed = 0;
+  std::vector<PendingEvent> pending;
+  std::vector<std::pair<std::string, PeerState>> final_peers;
+  std::vector<Diagnostic> diagnostics;
+};
+
+// ---------------------------------------------------------------------------
+// Filters, compiled once, shared read-only by every worker.
+struct CompiledFilters {
+  std::uint32_t event_mask = 0;
+  std::optional<Direction> direction;
+  std::optional<std::int64_t> since_s, until_s;
+  std::vector<std::string> protocols;
+  std::unique_ptr<RE2> cipher, peer, host, service;
+  bool exclude_unknown = false;
+  std::unique_ptr<ScannerFilter> scanners;
+  std::vector<Field> keys;
+  bool needs_peer_string = false;
+};
+
+std::unique_ptr<RE2> compile_filter(const std::string& pattern, const char* option) {
+  if (pattern.empty()) return nullptr;
+  RE2::Options re_options;
+  re_options.set_log_errors(false);
+  auto re = std::make_unique<RE2>(pattern, re_options);
+  if (!re->ok()) {
+    throw std::invalid_argument(std::string("invalid ") + option + " regex '" + pattern +
+                                "': " + re->error());
+  }
+  return re;
+}
+
+// Per-thread event sink: filters one event and counts it into a Tally.
+class EventSink {
+ public:
+  explicit EventSink(const CompiledFilters& filters) : f_(filters) {}
+
+  void accept(const Event& e, Tally& tally) {
+    if ((f_.event_mask & (1u << static_cast<unsigned>(e.kind))) == 0) return;
+    if (f_.direction && *f_.direction != e.direction) return;
+    if (f_.since_s && e.time.epoch_s < *f_.since_s) return;
+    if (f_.until_s && e.time.epoch_s >= *f_.until_s) return;
+    if (!f_.protocols.empty() &&
+        std::find(f_.protocols.begin(), f_.protocols.end(), e.protocol) == f_.protocols.end()) {
+      return;
+    }
+    if (f_.cipher && !RE2::PartialMatch(e.cipher, *f_.cipher)) return;
+    if (f_.host && !RE2::PartialMatch(e.host, *f_.host)) return;
+    if (f_.service && !RE2::PartialMatch(e.service, *f_.service)) return;
+    if (f_.peer) {
+      peer_.clear();
+      append_peer(e.peer_name, e.peer_ip, peer_);
+      if (!RE2::PartialMatch(peer_, *f_.peer)) return;
+    }
+    if (f_.exclude_unknown && e.peer_name == "unknown") {
+      ++tally.unknown_excluded;
+      return;
+    }
+    if (f_.scanners && !f_.scanners->empty() && (!e.peer_name.empty() || !e.peer_ip.empty())) {
+      if (const int hit = scanner_of(e); hit >= 0) {
+        if (tally.scanner_events.size() < f_.scanners->size()) {
+          tally.scanner_events.resize(f_.scanners->size());
+        }
+        ++tally.scanner_events[static_cast<std::size_t>(hit)];
+        peer_.clear();
+        append_peer(e.peer_name, e.peer_ip, peer_);
+        if (!tally.scanner_peers.contains(std::string_view(peer_))) {
+          tally.scanner_peers.emplace(peer_);
+        }
+        return;
+      }
+    }
+    key_.clear();
+    for (Field field : f_.keys) {
+      value_.clear();
+      append_field(e, field, value_);
+      append_key_part(key_, value_);
+    }
+    tally.add(key_);
+  }
+
+ private:
+  // Scanner verdicts are cached per peer: a peer recurs far more often than
+  // it is new, and a cache hit costs one hash lookup.
+  int scanner_of(const Event& e) {
+    peer_.clear();
+    append_peer(e.peer_name, e.peer_ip, peer_);
+    auto it = scanner_cache_.find(std::string_view(peer_));
+    if (it != scanner_cache_.end()) return static_cast<int>(it->second) - 1;
+    const auto hit = f_.scanners->match(e.peer_name, e.peer_ip);
+    const std::uint64_t stored = hit ? *hit + 1 : 0;
+    if (scanner_cache_.size() > 1'000'000) scanner_cache_.clear();
+    scanner_cache_.emplace(peer_, stored);
+    return static_cast<int>(stored) - 1;
+  }
+
+  const CompiledFilters& f_;
+  std::string key_, value_, peer_;
+  StringCounter scanner_cache_;  // peer -> entry index + 1, or 0
+};
+
+// ---------------------------------------------------------------------------
+struct FileState {
+  InputFile input;
+  int fd = -1;
+  bool mapped = false;
+  MappedFile map;
+  std::size_t usable_size = 0;  // shrinks if the file is truncated under us
+  std::uint64_t cursor = 0;     // next chunk start (mapped files)
+  std::uint64_t chunks_total = UINT64_MAX;  // known once the file is cut/decoded
+  std::uint64_t chunks_cut = 0;
+  Compression compression = Compression::kNone;
+  YearRef year;
+  bool readable = false;
+  std::vector<Diagnostic> open_diagnostics;
+
+  ~FileState() {
+    if (fd >= 0 && mapped) ::close(fd);
+  }
+};
+
+struct Chunk {
+  std::size_t file = 0;
+  std::uint64_t index = 0;
+  std::uint64_t offset_bytes = 0;
+  const char* data = nullptr;
+  std::size_t size = 0;
+  std::shared_ptr<std::string> owner;  // stream chunks own their bytes
+};
+
+class Scanner {
+ public:
+  explicit Scanner(const ScanOptions& options);
+  ScanResult run();
+
+ private:
+  void open_file(FileState& file);
+  void worker();
+  void decoder();
+  bool next_chunk(Chunk& chunk);
+  void scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
+                  Event& event, ChunkResult& result);
+  void scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
+                  Event& event, ChunkResult& result);
+  void deliver(std::size_t file, std::uint64_t index, ChunkResult&& result);
+  void merge_ready();  // under merge_mutex_
+  void decode_file(std::size_t file_index);
+
+  const ScanOptions& options_;
+  CompiledFilters filters_;
+  LineMatcher matcher_;
+  std::vector<std::unique_ptr<FileState>> files_;
+  std::size_t max_line_;
+  std::size_t chunk_bytes_;
+
+  // Chunk supply.
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::size_t mapped_cursor_file_ = 0;
+  std::deque<Chunk> stream_queue_;
+  std::vector<std::size_t> in_flight_;  // stream chunks queued or being scanned, per file
+  std::size_t decoders_running_ = 0;
+  std::size_t next_stream_file_ = 0;
+  std::vector<std::size_t> stream_files_;
+
+  // Ordered merge.
+  std::mutex merge_mutex_;
+  std::map<std::pair<std::size_t, std::uint64_t>, ChunkResult> waiting_;
+  std::size_t merge_file_ = 0;
+  std::uint64_t merge_chunk_ = 0;
+  std::unordered_map<std::string, PeerState> peers_;  // pid key -> session peer
+  Tally merge_tally_;
+  std::unique_ptr<EventSink> merge_sink_;
+  std::vector<std::uint64_t> file_lines_, file_bytes_;
+  std::uint64_t tls_unparsed_ = 0;
+  std::vector<std::vector<Diagnostic>> file_diagnostics_;
+
+  std::mutex tally_mutex_;
+  Tally total_;
+};
+
+Scanner::Scanner(const ScanOptions& options)
+    : options_(options), matcher_(options.matcher) {
+  filters_.event_mask = options.event_mask;
+  filters_.direction = options.direction;
+  filters_.since_s = options.since_s;
+  filters_.until_s = options.until_s;
+  filters_.protocols = options.protocols;
+  filters_.cipher = compile_filter(options.cipher_regex, "--cipher");
+  filters_.peer = compile_filter(options.peer_regex, "--peer");
+  filters_.host = compile_filter(options.host_regex, "--host");
+  filters_.service = compile_filter(options.service_regex, "--service");
+  filters_.exclude_unknown = options.exclude_unknown;
+  filters_.scanners =
+      std::make_unique<ScannerFilter>(!options.include_scanners, options.extra_scanners);
+  filters_.keys = options.keys;
+  for (Field f : options.keys) {
+    if (f == Field::kLine) {
+      throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");
+    }
+  }
+  max_line_ = std::max<std::size_t>(options.max_line_bytes, 1);
+  chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
+  merge_sink_ = std::make_unique<EventSink>(filters_);
+}
+
+void Scanner::open_file(FileState& f) {
+  const std::string& name = f.input.display;
+  if (f.input.is_stdin) {
+    f.fd = ::dup(STDIN_FILENO);
+  } else {
+    f.fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  }
+  if (f.fd < 0) {
+    f.open_diagnostics.push_back({name, std::nullopt, std::strerror(errno)});
+    return;
+  }
+  // O_NONBLOCK only so that opening a FIFO without a writer cannot hang; reads
+  // are blocking.
+  if (!f.input.is_stdin) ::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK);
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) {
+    f.open_diagnostics.push_back({name, std::nullopt, std::strerror(errno)});
+    ::close(f.fd);
+    f.fd = -1;
+    return;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    f.open_diagnostics.push_back({name, std::nullopt, "is a directory"});
+    ::close(f.fd);
+    f.fd = -1;
+    return;
+  }
+  f.readable = true;
+  // Reference date for yearless timestamps: the file's modification time
+  // (standard input and pipes: now), replaced by the newest line's date when
+  // the file is mapped and its tail can be read cheaply.
+  const bool regular = S_ISREG(st.st_mode);
+  const std::int64_t ref_time = regular ? static_cast<std::int64_t>(st.st_mtime) : options_.now_s;
+  const LocalTime ref = local_date_of(ref_time);
+  f.year = {ref.year, ref.month, ref.day};
+  if (options_.year) {
+    // --year names the newest line's year; without the newest line's date
+    // (a compressed file) the modification date stands in for it if it falls
+    // in that year, else the year's end.
+    if (ref.year != *options_.year) f.year = {*options_.year, 12, 31};
+  }
+
+  unsigned char magic[6] = {};
+  std::size_t magic_len = 0;
+  if (regular) {
+    const ssize_t n = ::pread(f.fd, magic, sizeof magic, 0);
+    magic_len = n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  f.compression = regular ? detect_compression(magic, magic_len) : Compression::kNone;
+  if (regular && f.compression == Compression::kNone && options_.use_mmap && st.st_size > 0) {
+    try {
+      f.map = MappedFile(f.fd, static_cast<std::size_t>(st.st_size));
+      f.mapped = true;
+      f.usable_size = f.map.size();
+      int month = 0;
+      int day = 0;
+      if (newest_classic_date(f.map.data(), f.map.size(), month, day)) {
+        if (options_.year) {
+          f.year = {*options_.year, month, day};
+        } else {
+          // The newest line can be dated after the mtime's date only across
+          // New Year (written Dec 31, touched Jan 1): then it is last year's.
+          int y = ref.year;
+          if (days_from_civil(y, month, day) > days_from_civil(y, ref.month, ref.day) + 1) --y;
+          f.year = {y, month, day};
+        }
+      }
+      return;
+    } catch (const std::system_error&) {
+      // Fall back to read().
+    }
+  }
+  if (regular && st.st_size == 0) {
+    f.mapped = true;  // nothing to map or read
+    f.usable_size = 0;
+    return;
+  }
+  stream_files_.push_back(static_cast<std::size_t>(&f - files_.front().get()));
+}
+
+bool Scanner::next_chunk(Chunk& chunk) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!stream_queue_.empty()) {
+      chunk = std::move(stream_queue_.front());
+      stream_queue_.pop_front();
+      return true;
+    }
+    while (mapped_cursor_file_ < files_.size()) {
+      FileState& f = *files_[mapped_cursor_file_];
+      if (!f.mapped || f.chunks_total != UINT64_MAX) {
+        ++mapped_cursor_file_;
+        continue;
+      }
+      if (options_.before_chunk) options_.before_chunk(f.input.display, f.cursor);
+      struct stat st {};
+      if (f.usable_size > 0 && ::fstat(f.fd, &st) == 0 &&
+          static_cast<std::uint64_t>(st.st_size) < f.usable_size) {
+        const auto now_size = static_cast<std::uint64_t>(st.st_size);
+        file_diagnostics_[mapped_cursor_file_].push_back(
+            {f.input.display, now_size,
+             "file shrank from " + std::to_string(f.usable_size) + " to " +
+                 std::to_string(now_size) + " bytes while being read; the rest was lost"});
+        f.usable_size = std::max<std::uint64_t>(now_size, f.cursor);
+      }
+      if (f.cursor >= f.usable_size) {
+        f.chunks_total = f.chunks_cut;
+        ++mapped_cursor_file_;
+        lock.unlock();
+        {
+          std::lock_guard merge_lock(merge_mutex_);
+          merge_ready();
+        }
+        lock.lock();
+        continue;
+      }
+      const std::uint64_t start = f.cursor;
+      std::uint64_t end = std::min<std::uint64_t>(start + chunk_bytes_, f.usable_size);
+      if (end < f.usable_size) {
+        const char* from = f.map.data() + end - 1;
+        const void* nl = std::memchr(from, '\n', f.usable_size - (end - 1));
+        end = nl == nullptr ? f.usable_size
+                            : static_cast<std::uint64_t>(static_cast<const char*>(nl) - f.map.data()) + 1;
+      }
+      chunk.file = mapped_cursor_file_;
+      chunk.index = f.chunks_cut++;
+      chunk.offset_bytes = start;
+      chunk.data = f.map.data() + start;
+      chunk.size = static_cast<std::size_t>(end - start);
+      chunk.owner.reset();
+      f.cursor = end;
+      return true;
+    }
+    if (decoders_running_ == 0 && next_stream_file_ >= stream_files_.size()) return false;
+    cv_.wait(lock);
+  }
+}
+
+void Scanner::decoder() {
+  for (;;) {
+    std::size_t file_index;
+    {
+      std::lock_guard lock(mutex_);
+      if (next_stream_file_ >= stream_files_.size()) {
+        --decoders_running_;
+        cv_.notify_all();
+        return;
+      }
+      file_index = stream_files_[next_stream_file_++];
+    }
+    decode_file(file_index);
+  }
+}
+
+void Scanner::decode_file(std::size_t file_index) {
+  FileState& f = *files_[file_index];
+  const std::size_t max_in_flight = 4;
+  std::uint64_t index = 0;
+  std::uint64_t offset = 0;  // decompressed offset of `pending`'s first byte
+  std::string pending;       // bytes after the last newline so far
+  bool skipping = false;     // inside an over-long line
+  std::vector<Diagnostic> diagnostics;
+
+  auto emit_one = [&](std::string&& bytes, std::uint64_t at) {
+    std::unique_lock lock(mutex_);
+    cv_.wait(lock, [&] { return in_flight_[file_index] < max_in_flight; });
+    ++in_flight_[file_index];
+    Chunk c;
+    c.file = file_index;
+    c.index = index++;
+    c.offset_bytes = at;
+    c.owner = std::make_shared<std::string>(std::move(bytes));
+    c.data = c.owner->data();
+    c.size = c.owner->size();
+    stream_queue_.push_back(std::move(c));
+    cv_.notify_all();
+  };
+  // Splits whole lines into chunks of about chunk_bytes_, each ending at a
+  // newline (or at the end of the data), as the mapped path does.
+  auto emit = [&](std::string&& bytes, std::uint64_t at) {
+    if (bytes.size() <= chunk_bytes_) {
+      emit_one(std::move(bytes), at);
+      return;
+    }
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+      std::size_t end = std::min(bytes.size(), start + chunk_bytes_);
+      if (end < bytes.size()) {
+        const void* nl = std::memchr(bytes.data() + end - 1, '\n', bytes.size() - (end - 1));
+        end = nl == nullptr ? bytes.size()
+                            : static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+      }
+      emit_one(bytes.substr(start, end - start), at + start);
+      start = end;
+    }
+  };
+
+  try {
+    std::string prefix;
+    if (f.input.is_stdin || f.compression == Compression::kNone) {
+      // Pipes and FIFOs are sniffed here: their first bytes are only seen by
+      // reading them.
+      char magic[6];
+      std::size_t got = 0;
+      while (got < sizeof magic) {
+        const ssize_t n = ::read(f.fd, magic + got, sizeof magic - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw std::system_error(errno, std::generic_category(), "read");
+        if (n == 0) break;
+        got += static_cast<std::size_t>(n);
+      }
+      prefix.assign(magic, got);
+      f.compression = detect_compression(magic, got);
+    }
+    const int fd = f.fd;
+    f.fd = -1;  // the stream owns it now
+    auto stream = open_stream(fd, f.compression, std::move(prefix));
+    const std::size_t block = std::max<std::size_t>(std::min<std::size_t>(chunk_bytes_, 1u << 20), 4096);
+    for (;;) {
+      const std::size_t old = pending.size();
+      pending.resize(old + block);
+      const std::size_t n = stream->read(pending.data() + old, block);
+      pending.resize(old + n);
+      if (n == 0) break;
+      // Cut after the last newline once the target is reached; a line that
+      // grows past max_line is dropped as it streams, never buffered whole.
+      for (;;) {
+        if (skipping) {
+          const void* nl = std::memchr(pending.data(), '\n', pending.size());
+          if (nl == nullptr) {
+            offset += pending.size();
+            pending.clear();
+            break;
+          }
+          const std::size_t cut =
+              static_cast<std::size_t>(static_cast<const char*>(nl) - pending.data()) + 1;
+          offset += cut;
+          pending.erase(0, cut);
+          skipping = false;
+          continue;
+        }
+        const void* last = ::memrchr(pending.data(), '\n', pending.size());
+        const std::size_t tail_start =
+            last == nullptr ? 0
+                            : static_cast<std::size_t>(static_cast<const char*>(last) - pending.data()) + 1;
+        if (pending.size() - tail_start > max_line_) {
+          if (tail_start > 0) {
+            const std::uint64_t at = offset;
+            emit(pending.substr(0, tail_start), at);
+          }
+          diagnostics.push_back({f.input.display, offset + tail_start,
+                                 "line longer than " + std::to_string(max_line_) +
+                                     " bytes skipped"});
+          offset += pending.size();
+          pending.clear();
+          skipping = true;
+          break;
+        }
+        if (tail_start > 0 && tail_start >= chunk_bytes_) {
+          std::string rest = pending.substr(tail_start);
+          pending.resize(tail_start);
+          const std::uint64_t at = offset;
+          offset += tail_start;
+          emit(std::move(pending), at);
+          pending = std::move(rest);
+        }
+        break;
+      }
+    }
+  } catch (const DataError& e) {
+    diagnostics.push_back({f.input.display,
+                           e.offset_bytes() >= 0
+                               ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(e.offset_bytes()))
+                               : std::nullopt,
+                           e.what()});
+  } catch (const std::exception& e) {
+    diagnostics.push_back({f.input.display, std::nullopt, e.what()});
+  }
+  if (f.fd >= 0) {
+    ::close(f.fd);
+    f.fd = -1;
+  }
+  if (!skipping && !pending.empty()) emit(std::move(pending), offset);
+  {
+    std::lock_guard lock(mutex_);
+    auto& diags = file_diagnostics_[file_index];
+    diags.insert(diags.end(), diagnostics.begin(), diagnostics.end());
+    f.chunks_total = index;
+    cv_.notify_all();
+  }
+  std::lock_guard merge_lock(merge_mutex_);
+  merge_ready();
+}
+
+void Scanner::scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
+                         Event& event, ChunkResult& result) {
+  FileState& f = *files_[chunk.file];
+  if (!f.mapped) {
+    scan_lines(chunk, tally, sink, zone, event, result);
+    return;
+  }
+  sigjmp_buf jump;
+  if (sigsetjmp(jump, 1) == 0) {
+    tl_bus_jump = &jump;
+    scan_lines(chunk, tally, sink, zone, event, result);
+    tl_bus_jump = nullptr;
+  } else {
+    tl_bus_jump = nullptr;
+    result.diagnostics.push_back({f.input.display, chunk.offset_bytes,
+                                  "file shrank while being read; the rest of this part was lost"});
+  }
+  f.map.release(chunk.offset_bytes, chunk.size);
+}
+
+void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
+                         Event& event, ChunkResult& result) {
+  const FileState& f = *files_[chunk.file];
+  // Peers of sessions seen in this chunk, by (host, service, pid). Views
+  // into the chunk; converted to owned strings at the end.
+  std::unordered_map<PidKeyView, PeerView, PidKeyHash> local_peers;
+  Envelope env;
+  PeerRef peer;
+  const char* p = chunk.data;
+  const char* const end = chunk.data + chunk.size;
+  while (p < end) {
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    const char* line_end = nl == nullptr ? end : static_cast<const char*>(nl);
+    const std::size_t len = static_cast<std::size_t>(line_end - p);
+    ++result.lines;
+    if (len > max_line_) {
+      result.diagnostics.push_back(
+          {f.input.display, chunk.offset_bytes + static_cast<std::uint64_t>(p - chunk.data),
+           "line longer than " + std::to_string(max_line_) + " bytes skipped"});
+      p = line_end + 1;
+      continue;
+    }
+    std::string_view line(p, len);
+    p = line_end + 1;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!parse_envelope(line, env)) continue;
+    const LineClass cls = matcher_.classify(env, event, peer);
+    switch (cls) {
+      case LineClass::kOther:
+      case LineClass::kTlsDetail:
+        continue;
+      case LineClass::kUnparsed:
+        ++result.tls_unparsed;
+        continue;
+      case LineClass::kPeer:
+        local_peers[{env.host, env.program, env.pid}] = {false, peer.name, peer.ip};
+        continue;
+      case LineClass::kSessionEnd:
+        local_peers[{env.host, env.program, env.pid}] = {true, {}, {}};
+        continue;
+      case LineClass::kEvent:
+      case LineClass::kLibraryEvent:
+        break;
+    }
+    event.host = env.host;
+    event.service = env.program;
+    event.pid = env.pid;
+    event.file = f.input.display;
+    event.line = 0;
+    if (env.stamp == Envelope::Stamp::kClassic) {
+      const int year = year_for(f.year, env.month, env.day);
+      event.time = zone.from_local(year, env.month, env.day, env.hour, env.minute, env.second);
+    } else {
+      const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
+                                 env.hour * 3600 + env.minute * 60 + env.second -
+                                 env.utc_offset_s;
+      event.time = zone.from_epoch(epoch);
+    }
+    const PidKeyView pid_key{env.host, env.program, env.pid};
+    if (cls == LineClass::kEvent) {
+      local_peers[pid_key] = {false, peer.name, peer.ip};
+      sink.accept(event, tally);
+      continue;
+    }
+    // Library line: the peer is the session's, from this chunk or before it.
+    auto it = local_peers.find(pid_key);
+    if (it != local_peers.end()) {
+      if (!it->second.ended) {
+        event.peer_name = it->second.name;
+        event.peer_ip = it->second.ip;
+      }
+      sink.accept(event, tally);
+      continue;
+    }
+    PendingEvent pe;
+    pe.pid_key = owned_pid_key(pid_key);
+    pe.kind = event.kind;
+    pe.direction = event.direction;
+    pe.time = event.time;
+    pe.host = env.host;
+    pe.service = env.program;
+    pe.pid = env.pid;
+    pe.reason = event.reason;
+    pe.reason_text = event.reason_text;
+    result.pending.push_back(std::move(pe));
+  }
+  result.bytes += chunk.size;
+  result.final_peers.reserve(local_peers.size());
+  for (const auto& [key, state] : local_peers) {
+    result.final_peers.push_back(
+        {owned_pid_key(key), PeerState{state.ended, std::string(state.name), std::string(state.ip)}});
+  }
+}
+
+void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& result) {
+  std::lock_guard lock(merge_mutex_);
+  waiting_.emplace(std::make_pair(file, index), std::move(result));
+  merge_ready();
+}
+
+// Stitches chunk results in input order: each chunk's pending library lines
+// take the peer that the chunks before it left for their process, then the
+// chunk's own final peers become the state for the chunks after it.
+void Scanner::merge_ready() {
+  ZoneCache unused_zone;
+  for (;;) {
+    if (merge_file_ >= files_.size()) return;
+    FileState& f = *files_[merge_file_];
+    std::uint64_t total;
+    {
+      std::lock_guard lock(mutex_);
+      total = f.chunks_total;
+    }
+    if (!f.readable || merge_chunk_ == total) {
+      ++merge_file_;
+      merge_chunk_ = 0;
+      continue;
+    }
+    auto it = waiting_.find({merge_file_, merge_chunk_});
+    if (it == waiting_.end()) return;
+    ChunkResult& r = it->second;
+    Event event;
+    for (PendingEvent& pe : r.pending) {
+      event.clear_fields();
+      event.kind = pe.kind;
+      event.direction = pe.direction;
+      event.time = pe.time;
+      event.host = pe.host;
+      event.service = pe.service;
+      event.pid = pe.pid;
+      event.reason = pe.reason;
+      event.reason_text = pe.reason_text;
+      event.file = f.input.display;
+      auto peer = peers_.find(pe.pid_key);
+      if (peer != peers_.end() && !peer->second.ended) {
+        event.peer_name = peer->second.name;
+        event.peer_ip = peer->second.ip;
+      }
+      merge_sink_->accept(event, merge_tally_);
+    }
+    for (auto& [key, state] : r.final_peers) {
+      if (state.ended) {
+        peers_.erase(key);
+      } else {
+        peers_[key] = std::move(state);
+      }
+    }
+    file_lines_[merge_file_] += r.lines;
+    file_bytes_[merge_file_] += r.bytes;
+    tls_unparsed_ += r.tls_unparsed;
+    auto& diags = file_diagnostics_[merge_file_];
+    diags.insert(diags.end(), r.diagnostics.begin(), r.diagnostics.end());
+    waiting_.erase(it);
+    ++merge_chunk_;
+  }
+}
+
+void Scanner::worker() {
+  Tally tally;
+  EventSink sink(filters_);
+  ZoneCache zone;
+  Event event;
+  Chunk chunk;
+  while (next_chunk(chunk)) {
+    ChunkResult result;
+    try {
+      scan_chunk(chunk, tally, sink, zone, event, result);
+    } catch (const std::exception& e) {
+      result.diagnostics.push_back(
+          {files_[chunk.file]->input.display, chunk.offset_bytes, e.what()});
+    }
+    if (chunk.owner) {
+      std::lock_guard lock(mutex_);
+      --in_flight_[chunk.file];
+      cv_.notify_all();
+    }
+    chunk.owner.reset();
+    deliver(chunk.file, chunk.index, std::move(result));
+  }
+  std::lock_guard lock(tally_mutex_);
+  total_.merge(std::move(tally));
+}
+
+ScanResult Scanner::run() {
+  install_sigbus_guard();
+  files_.reserve(options_.inputs.size());
+  for (const auto& input : options_.inputs) {
+    files_.push_back(std::make_unique<FileState>());
+    files_.back()->input = input;
+  }
+  file_lines_.assign(files_.size(), 0);
+  file_bytes_.assign(files_.size(), 0);
+  file_diagnostics_.resize(files_.size());
+  in_flight_.assign(files_.size(), 0);
+  for (auto& f : files_) open_file(*f);
+
+  unsigned threads = options_.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t decoders = std::min<std::size_t>(stream_files_.size(), threads);
+  decoders_running_ = decoders;
+  std::vector<std::thread> pool;
+  pool.reserve(threads + decoders);
+  for (std::size_t i = 0; i < decoders; ++i) pool.emplace_back([this] { decoder(); });
+  for (unsigned i = 0; i < threads; ++i) pool.emplace_back([this] { worker(); });
+  for (auto& t : pool) t.join();
+  {
+    std::lock_guard lock(merge_mutex_);
+    merge_ready();
+  }
+  total_.merge(std::move(merge_tally_));
+
+  ScanResult out;
+  out.keys = options_.keys;
+  out.rows.reserve(total_.counts.size());
+  for (auto& [key, count] : total_.counts) out.rows.push_back({split_key(key), count});
+  sort_rows(out.rows);
+  out.total_events = total_.events;
+  out.tls_unparsed_lines = tls_unparsed_;
+  out.scanner_peers = total_.scanner_peers.size();
+  for (std::size_t i = 0; i < total_.scanner_events.size(); ++i) {
+    if (total_.scanner_events[i] == 0) continue;
+    out.scanner_events += total_.scanner_events[i];
+    out.scanners.push_back({filters_.scanners->entry(i).label, total_.scanner_events[i]});
+  }
+  std::stable_sort(out.scanners.begin(), out.scanners.end(),
+                   [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
+  out.unknown_excluded = total_.unknown_excluded;
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    const FileState& f = *files_[i];
+    out.inputs.push_back({f.input.display, std::string(to_string(f.compression)), file_bytes_[i],
+                          file_lines_[i], f.readable});
+    out.lines_read += file_lines_[i];
+    out.bytes_read += file_bytes_[i];
+    out.diagnostics.insert(out.diagnostics.end(), f.open_diagnostics.begin(),
+                           f.open_diagnostics.end());
+    auto diags = file_diagnostics_[i];
+    std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return a.byte_offset.value_or(0) < b.byte_offset.value_or(0);
+    });
+    out.diagnostics.insert(out.diagnostics.end(), diags.begin(), diags.end());
+  }
+  return out;
+}
+
+}  // namespace
+}  // namespace detail
+
+ScanResult scan(const ScanOptions& options) {
+  detail::Scanner scanner(options);
+  return scanner.run();
+}
+
+}  // namespace mailtls

@@ -1,0 +1,277 @@
+#include "mailtls/source.hpp"
+
+#include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <boost/iostreams/device/file_descriptor.hpp>
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filter/lzma.hpp>
+#include <boost/iostreams/filter/zstd.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+namespace mailtls {
+
+std::string_view to_string(Compression compression) {
+  switch (compression) {
+    case Compression::kNone: return "none";
+    case Compression::kGzip: return "gzip";
+    case Compression::kBzip2: return "bzip2";
+    case Compression::kXz: return "xz";
+    case Compression::kZstd: return "zstd";
+  }
+  return "none";
+}
+
+Compression detect_compression(const void* data, std::size_t size) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  if (size >= 2 && p[0] == 0x1f && p[1] == 0x8b) return Compression::kGzip;
+  if (size >= 3 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h') return Compression::kBzip2;
+  if (size >= 6 && p[0] == 0xfd && p[1] == '7' && p[2] == 'z' && p[3] == 'X' && p[4] == 'Z' &&
+      p[5] == 0) {
+    return Compression::kXz;
+  }
+  if (size >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
+    return Compression::kZstd;
+  }
+  return Compression::kNone;
+}
+
+namespace {
+
+constexpr std::size_t kInputBlock = 256 * 1024;
+
+class FdReader {
+ public:
+  FdReader(int fd, std::string prefix) : fd_(fd), prefix_(std::move(prefix)) {}
+  ~FdReader() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  FdReader(const FdReader&) = delete;
+  FdReader& operator=(const FdReader&) = delete;
+
+  std::size_t read(char* buffer, std::size_t size) {
+    if (prefix_pos_ < prefix_.size()) {
+      const std::size_t n = std::min(size, prefix_.size() - prefix_pos_);
+      std::memcpy(buffer, prefix_.data() + prefix_pos_, n);
+      prefix_pos_ += n;
+      offset_ += n;
+      return n;
+    }
+    for (;;) {
+      const ssize_t n = ::read(fd_, buffer, size);
+      if (n >= 0) {
+        offset_ += static_cast<std::uint64_t>(n);
+        return static_cast<std::size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "read");
+    }
+  }
+  std::uint64_t offset() const { return offset_; }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+  std::string prefix_;
+  std::size_t prefix_pos_ = 0;
+  std::uint64_t offset_ = 0;
+};
+
+class PlainStream final : public ByteStream {
+ public:
+  PlainStream(int fd, std::string prefix) : in_(fd, std::move(prefix)) {}
+  std::size_t read(char* buffer, std::size_t size) override {
+    std::size_t total = 0;
+    while (total < size) {
+      const std::size_t n = in_.read(buffer + total, size - total);
+      if (n == 0) break;
+      total += n;
+    }
+    return total;
+  }
+
+ private:
+  FdReader in_;
+};
+
+// gzip through zlib directly: multi-member files (RFC 1952 allows several
+// members back to back; `cat a.gz b.gz` and pigz make them), and exact byte
+// offsets for corrupt data.
+class GzipStream final : public ByteStream {
+ public:
+  GzipStream(int fd, std::string prefix) : in_(fd, std::move(prefix)), input_(kInputBlock) {
+    std::memset(&zs_, 0, sizeof zs_);
+    if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) throw std::bad_alloc();
+  }
+  ~GzipStream() override { inflateEnd(&zs_); }
+  GzipStream(const GzipStream&) = delete;
+  GzipStream& operator=(const GzipStream&) = delete;
+
+  std::size_t read(char* buffer, std::size_t size) override {
+    if (done_) return 0;
+    zs_.next_out = reinterpret_cast<Bytef*>(buffer);
+    zs_.avail_out = static_cast<uInt>(size);
+    while (zs_.avail_out > 0) {
+      if (zs_.avail_in == 0) {
+        if (!refill()) {
+          if (member_started_) {
+            throw DataError("gzip stream ends early (truncated file)",
+                            static_cast<std::int64_t>(in_.offset()));
+          }
+          done_ = true;
+          break;
+        }
+      }
+      member_started_ = true;
+      const int rc = inflate(&zs_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        member_started_ = false;
+        // Another member may follow; anything else is garbage.
+        if (zs_.avail_in == 0 && !refill()) {
+          done_ = true;
+          break;
+        }
+        if (zs_.avail_in < 2 && !top_up()) {
+          throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
+        }
+        if (zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b) {
+          throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
+        }
+        inflateReset(&zs_);
+        continue;
+      }
+      if (rc == Z_BUF_ERROR && zs_.avail_in == 0) continue;  // needs more input
+      if (rc != Z_OK) {
+        const std::string msg = zs_.msg != nullptr ? zs_.msg : "corrupt data";
+        throw DataError("gzip data is corrupt: " + msg, consumed_offset());
+      }
+    }
+    return size - zs_.avail_out;
+  }
+
+ private:
+  std::int64_t consumed_offset() const {
+    return static_cast<std::int64_t>(in_.offset() - zs_.avail_in);
+  }
+  bool refill() {
+    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()), input_.size());
+    zs_.next_in = input_.data();
+    zs_.avail_in = static_cast<uInt>(n);
+    return n > 0;
+  }
+  // Makes at least two bytes available without dropping the pending ones.
+  bool top_up() {
+    const std::size_t pending = zs_.avail_in;
+    std::memmove(input_.data(), zs_.next_in, pending);
+    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()) + pending,
+                                   input_.size() - pending);
+    zs_.next_in = input_.data();
+    zs_.avail_in = static_cast<uInt>(pending + n);
+    return zs_.avail_in >= 2;
+  }
+
+  FdReader in_;
+  std::vector<Bytef> input_;
+  z_stream zs_{};
+  bool member_started_ = false;
+  bool done_ = false;
+};
+
+// bzip2, xz and zstd through Boost.Iostreams' filters: they are rarer for
+// mail logs and the filters already handle concatenated streams.
+class BoostStream final : public ByteStream {
+ public:
+  BoostStream(int fd, std::string prefix, Compression compression)
+      : in_(fd, std::move(prefix)) {
+    namespace io = boost::iostreams;
+    switch (compression) {
+      case Compression::kBzip2: chain_.push(io::bzip2_decompressor()); break;
+      case Compression::kXz: chain_.push(io::lzma_decompressor()); break;
+      case Compression::kZstd: chain_.push(io::zstd_decompressor()); break;
+      default: break;
+    }
+    chain_.push(Source{&in_});
+  }
+  std::size_t read(char* buffer, std::size_t size) override {
+    try {
+      chain_.read(buffer, static_cast<std::streamsize>(size));
+      const std::streamsize n = chain_.gcount();
+      if (chain_.bad()) throw DataError("compressed data is corrupt", -1);
+      return static_cast<std::size_t>(n);
+    } catch (const DataError&) {
+      throw;
+    } catch (const std::system_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw DataError(std::string("compressed data is corrupt: ") + e.what(), -1);
+    }
+  }
+
+ private:
+  struct Source {
+    using char_type = char;
+    using category = boost::iostreams::source_tag;
+    FdReader* reader;
+    std::streamsize read(char* s, std::streamsize n) {
+      const std::size_t got = reader->read(s, static_cast<std::size_t>(n));
+      return got == 0 ? -1 : static_cast<std::streamsize>(got);
+    }
+  };
+  FdReader in_;
+  boost::iostreams::filtering_istream chain_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteStream> open_stream(int fd, Compression compression, std::string prefix) {
+  switch (compression) {
+    case Compression::kNone: return std::make_unique<PlainStream>(fd, std::move(prefix));
+    case Compression::kGzip: return std::make_unique<GzipStream>(fd, std::move(prefix));
+    default: return std::make_unique<BoostStream>(fd, std::move(prefix), compression);
+  }
+}
+
+MappedFile::MappedFile(int fd, std::size_t size) : size_(size) {
+  if (size == 0) return;
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap");
+  ::madvise(p, size, MADV_SEQUENTIAL);
+  data_ = static_cast<const char*>(p);
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+void MappedFile::release(std::size_t offset, std::size_t length) const {
+  if (data_ == nullptr || length == 0) return;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t begin = (offset + page - 1) / page * page;
+  const std::size_t end = (offset + length) / page * page;
+  if (end > begin) {
+    ::madvise(const_cast<char*>(data_) + begin, end - begin, MADV_DONTNEED);
+  }
+}
+
+}  // namespace mailtls

@@ -1,0 +1,55 @@
+#include "mailtls/tally.hpp"
+
+#include <cstring>
+
+namespace mailtls {
+
+void append_key_part(std::string& key, std::string_view value) {
+  const auto n = static_cast<std::uint32_t>(value.size());
+  char len[4];
+  std::memcpy(len, &n, 4);
+  key.append(len, 4);
+  key.append(value);
+}
+
+std::vector<std::string> split_key(std::string_view key) {
+  std::vector<std::string> parts;
+  while (key.size() >= 4) {
+    std::uint32_t n = 0;
+    std::memcpy(&n, key.data(), 4);
+    key.remove_prefix(4);
+    if (n > key.size()) break;
+    parts.emplace_back(key.substr(0, n));
+    key.remove_prefix(n);
+  }
+  return parts;
+}
+
+void Tally::add(std::string_view key, std::uint64_t n) {
+  events += n;
+  auto it = counts.find(key);
+  if (it != counts.end()) {
+    it->second += n;
+  } else {
+    counts.emplace(std::string(key), n);
+  }
+}
+
+void Tally::merge(Tally&& other) {
+  events += other.events;
+  if (counts.empty()) {
+    counts = std::move(other.counts);
+  } else {
+    for (auto& [key, n] : other.counts) counts[key] += n;
+  }
+  if (scanner_events.size() < other.scanner_events.size()) {
+    scanner_events.resize(other.scanner_events.size());
+  }
+  for (std::size_t i = 0; i < other.scanner_events.size(); ++i) {
+    scanner_events[i] += other.scanner_events[i];
+  }
+  scanner_peers.merge(other.scanner_peers);
+  unknown_excluded += other.unknown_excluded;
+}
+
+}  // namespace mailtls

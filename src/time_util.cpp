@@ -1,0 +1,238 @@
+#include "mailtls/time_util.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <ctime>
+
+namespace mailtls {
+
+// Howard Hinnant's public-domain algorithms for the proleptic Gregorian
+// calendar (http://howardhinnant.github.io/date_algorithms.html), rewritten.
+std::int64_t days_from_civil(int year, int month, int day) {
+  const std::int64_t y = static_cast<std::int64_t>(year) - (month <= 2 ? 1 : 0);
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t mp = (month + 9) % 12;
+  const std::int64_t doy = (153 * mp + 2) / 5 + day - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+void civil_from_days(std::int64_t days, int& year, int& month, int& day) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t doe = days - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  day = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  month = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  year = static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));
+}
+
+int parse_month_abbrev(std::string_view text) {
+  if (text.size() != 3) return 0;
+  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  for (int i = 0; i < 12; ++i) {
+    if (kMonths[i] == text) return i + 1;
+  }
+  return 0;
+}
+
+namespace {
+
+LocalTime fields_from_epoch(std::int64_t epoch_s, int offset_s) {
+  LocalTime t;
+  t.epoch_s = epoch_s;
+  t.utc_offset_s = offset_s;
+  const std::int64_t local = epoch_s + offset_s;
+  std::int64_t days = local / 86400;
+  std::int64_t rem = local % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    days -= 1;
+  }
+  civil_from_days(days, t.year, t.month, t.day);
+  t.hour = static_cast<int>(rem / 3600);
+  t.minute = static_cast<int>(rem % 3600 / 60);
+  t.second = static_cast<int>(rem % 60);
+  return t;
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+}  // namespace
+
+LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minute, int second) {
+  const std::int64_t local_s =
+      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  const std::int64_t hour_index = floor_div(local_s, 3600);
+  int offset = 0;
+  auto it = local_hour_offset_.find(hour_index);
+  if (it != local_hour_offset_.end()) {
+    offset = it->second;
+  } else {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = 30;  // mid-hour: the offset in force for most of this hour
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    const std::time_t t = std::mktime(&tm);
+    if (t == static_cast<std::time_t>(-1)) {
+      offset = 0;
+    } else {
+      offset = static_cast<int>(tm.tm_gmtoff);
+    }
+    local_hour_offset_.emplace(hour_index, offset);
+  }
+  LocalTime out;
+  out.year = year;
+  out.month = month;
+  out.day = day;
+  out.hour = hour;
+  out.minute = minute;
+  out.second = second;
+  out.utc_offset_s = offset;
+  out.epoch_s = local_s - offset;
+  return out;
+}
+
+LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
+  const std::int64_t hour_index = floor_div(epoch_s, 3600);
+  int offset = 0;
+  auto it = utc_hour_offset_.find(hour_index);
+  if (it != utc_hour_offset_.end()) {
+    offset = it->second;
+  } else {
+    // Zone changes happen on whole hours (or half hours, in a few zones) in
+    // the tz database; asking once per UTC hour at its start is exact for
+    // whole-hour transitions, and we re-ask at :30 for the others.
+    std::time_t t = static_cast<std::time_t>(hour_index * 3600);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    const int at_start = static_cast<int>(tm.tm_gmtoff);
+    t += 1800;
+    localtime_r(&t, &tm);
+    const int at_half = static_cast<int>(tm.tm_gmtoff);
+    if (at_start == at_half) {
+      offset = at_start;
+      utc_hour_offset_.emplace(hour_index, offset);
+    } else {
+      const std::time_t exact = static_cast<std::time_t>(epoch_s);
+      localtime_r(&exact, &tm);
+      return fields_from_epoch(epoch_s, static_cast<int>(tm.tm_gmtoff));
+    }
+  }
+  return fields_from_epoch(epoch_s, offset);
+}
+
+void append_iso8601(const LocalTime& t, std::string& out) {
+  const int off = t.utc_offset_s;
+  const char sign = off < 0 ? '-' : '+';
+  const int abs_off = off < 0 ? -off : off;
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
+                 t.year, t.month, t.day, t.hour, t.minute, t.second, sign, abs_off / 3600,
+                 abs_off % 3600 / 60);
+}
+
+void append_day(const LocalTime& t, std::string& out) {
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}", t.year, t.month, t.day);
+}
+
+void append_hour(const LocalTime& t, std::string& out) {
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}", t.year, t.month, t.day,
+                 t.hour);
+}
+
+namespace {
+
+bool read_int(std::string_view& s, std::size_t digits, int& value) {
+  if (s.size() < digits) return false;
+  int v = 0;
+  for (std::size_t i = 0; i < digits; ++i) {
+    const char c = s[i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  value = v;
+  s.remove_prefix(digits);
+  return true;
+}
+
+bool eat(std::string_view& s, char c) {
+  if (s.empty() || s.front() != c) return false;
+  s.remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> parse_time_spec(std::string_view text, std::int64_t now_s,
+                                            ZoneCache& zone) {
+  if (text == "now") return now_s;
+  if (text == "today" || text == "yesterday") {
+    const LocalTime now = zone.from_epoch(now_s);
+    std::int64_t days = days_from_civil(now.year, now.month, now.day);
+    if (text == "yesterday") days -= 1;
+    int y = 0;
+    int m = 0;
+    int d = 0;
+    civil_from_days(days, y, m, d);
+    return zone.from_local(y, m, d, 0, 0, 0).epoch_s;
+  }
+  // Duration back from now.
+  if (!text.empty()) {
+    const char unit = text.back();
+    std::int64_t mult = 0;
+    switch (unit) {
+      case 's': mult = 1; break;
+      case 'm': mult = 60; break;
+      case 'h': mult = 3600; break;
+      case 'd': mult = 86400; break;
+      case 'w': mult = 7 * 86400; break;
+      default: break;
+    }
+    if (mult != 0 && text.size() > 1) {
+      std::int64_t n = 0;
+      const auto digits = text.substr(0, text.size() - 1);
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (ec == std::errc() && ptr == digits.data() + digits.size() && n >= 0 &&
+          n < 1000LL * 365 * 86400 / mult) {
+        return now_s - n * mult;
+      }
+      return std::nullopt;
+    }
+  }
+  std::string_view s = text;
+  int y = 0;
+  int mo = 0;
+  int d = 0;
+  if (!read_int(s, 4, y) || !eat(s, '-') || !read_int(s, 2, mo) || !eat(s, '-') ||
+      !read_int(s, 2, d)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  int h = 0;
+  int mi = 0;
+  int sec = 0;
+  if (!s.empty()) {
+    if (!eat(s, ' ') && !eat(s, 'T')) return std::nullopt;
+    if (!read_int(s, 2, h) || !eat(s, ':') || !read_int(s, 2, mi)) return std::nullopt;
+    if (!s.empty()) {
+      if (!eat(s, ':') || !read_int(s, 2, sec)) return std::nullopt;
+    }
+    if (!s.empty() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  }
+  return zone.from_local(y, mo, d, h, mi, sec).epoch_s;
+}
+
+}  // namespace mailtls
