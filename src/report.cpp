@@ -132,6 +132,11 @@ std::string escape_json(std::string_view s) {
 
 namespace {
 
+// "1 event", "2 events".
+std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural) {
+  return fmt::format("{} {}", n, n == 1 ? singular : plural);
+}
+
 // Display width in terminal columns: code points, not bytes.
 std::size_t display_width(std::string_view s) {
   std::size_t n = 0;
@@ -204,26 +209,27 @@ void write_text(const ScanResult& result, const ReportOptions& options, std::ost
   if (rows.size() < result.rows.size()) {
     out << fmt::format("({} more rows not shown)\n", result.rows.size() - rows.size());
   }
-  out << fmt::format("total: {} events in {} rows, from {} lines in {} files\n",
-                     result.total_events, result.rows.size(), result.lines_read,
-                     result.inputs.size());
+  out << "total: " << count_of(result.total_events, "event", "events") << " in "
+      << count_of(result.rows.size(), "row", "rows") << ", from "
+      << count_of(result.lines_read, "line", "lines") << " in "
+      << count_of(result.inputs.size(), "file", "files") << '\n';
   if (result.scanner_events > 0) {
     std::string names;
     for (std::size_t i = 0; i < result.scanners.size() && i < 5; ++i) {
       if (i > 0) names += ", ";
       names += escape_terminal(result.scanners[i].label);
     }
-    out << fmt::format(
-        "excluded: {} events from {} scanner peers ({}); --include-scanners keeps them\n",
-        result.scanner_events, result.scanner_peers, names);
+    out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
+        << count_of(result.scanner_peers, "scanner peer", "scanner peers") << " (" << names
+        << "); --include-scanners keeps them\n";
   }
   if (result.unknown_excluded > 0) {
-    out << fmt::format("excluded: {} events from unknown[ip] peers (--exclude-unknown)\n",
-                       result.unknown_excluded);
+    out << "excluded: " << count_of(result.unknown_excluded, "event", "events")
+        << " from unknown[ip] peers (--exclude-unknown)\n";
   }
   if (result.tls_unparsed_lines > 0) {
-    out << fmt::format("unparsed: {} Postfix TLS lines did not parse\n",
-                       result.tls_unparsed_lines);
+    out << "unparsed: " << count_of(result.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
+        << " did not parse\n";
   }
 }
 

@@ -87,9 +87,11 @@ LocalTime local_date_of(std::int64_t epoch_s) {
 }
 
 // The date of the newest classic line in the last 64 KiB of a mapped file.
-bool newest_classic_date(const char* data, std::size_t size, int& month, int& day) {
-  const std::size_t window = std::min<std::size_t>(size, 64 * 1024);
-  const char* begin = data + (size - window);
+// `data` is the end of a file; `whole_file` says whether it starts the file
+// (else its first line may be partial and is not trusted).
+bool newest_classic_date(const char* data, std::size_t size, bool whole_file, int& month,
+                         int& day) {
+  const char* begin = data;
   const char* end = data + size;
   while (end > begin) {
     // [line_start, end) is the last line not yet examined.
@@ -97,7 +99,7 @@ bool newest_classic_date(const char* data, std::size_t size, int& month, int& da
     if (stop > begin && stop[-1] == '\n') --stop;
     const char* line_start = stop;
     while (line_start > begin && line_start[-1] != '\n') --line_start;
-    if (line_start == begin && begin != data) break;  // may be a partial line
+    if (line_start == begin && !whole_file) break;  // may be a partial line
     Envelope env;
     if (parse_envelope(std::string_view(line_start, static_cast<std::size_t>(stop - line_start)),
                        env) &&
@@ -289,7 +291,7 @@ class Scanner {
   ScanResult run();
 
  private:
-  void open_file(FileState& file);
+  void open_file(std::size_t file_index);
   void worker();
   void decoder();
   bool next_chunk(Chunk& chunk);
@@ -359,7 +361,8 @@ Scanner::Scanner(const ScanOptions& options)
   merge_sink_ = std::make_unique<EventSink>(filters_);
 }
 
-void Scanner::open_file(FileState& f) {
+void Scanner::open_file(std::size_t file_index) {
+  FileState& f = *files_[file_index];
   const std::string& name = f.input.display;
   if (f.input.is_stdin) {
     f.fd = ::dup(STDIN_FILENO);
@@ -408,27 +411,36 @@ void Scanner::open_file(FileState& f) {
     magic_len = n > 0 ? static_cast<std::size_t>(n) : 0;
   }
   f.compression = regular ? detect_compression(magic, magic_len) : Compression::kNone;
-  if (regular && f.compression == Compression::kNone && options_.use_mmap && st.st_size > 0) {
-    try {
-      f.map = MappedFile(f.fd, static_cast<std::size_t>(st.st_size));
-      f.mapped = true;
-      f.usable_size = f.map.size();
-      int month = 0;
-      int day = 0;
-      if (newest_classic_date(f.map.data(), f.map.size(), month, day)) {
-        if (options_.year) {
-          f.year = {*options_.year, month, day};
-        } else {
-          // The newest line can be dated after the mtime's date only across
-          // New Year (written Dec 31, touched Jan 1): then it is last year's.
-          int y = ref.year;
-          if (days_from_civil(y, month, day) > days_from_civil(y, ref.month, ref.day) + 1) --y;
-          f.year = {y, month, day};
-        }
+  if (regular && f.compression == Compression::kNone && st.st_size > 0) {
+    // The newest line's date, from the last 64 KiB: read, not mapped, so
+    // that --no-mmap gives the same years.
+    const auto size = static_cast<std::size_t>(st.st_size);
+    const std::size_t window = std::min<std::size_t>(size, 64 * 1024);
+    std::string tail(window, '\0');
+    const ssize_t n = ::pread(f.fd, tail.data(), window, static_cast<off_t>(size - window));
+    int month = 0;
+    int day = 0;
+    if (n == static_cast<ssize_t>(window) &&
+        newest_classic_date(tail.data(), tail.size(), window == size, month, day)) {
+      if (options_.year) {
+        f.year = {*options_.year, month, day};
+      } else {
+        // The newest line can be dated after the mtime's date only across
+        // New Year (written Dec 31, touched Jan 1): then it is last year's.
+        int y = ref.year;
+        if (days_from_civil(y, month, day) > days_from_civil(y, ref.month, ref.day) + 1) --y;
+        f.year = {y, month, day};
       }
-      return;
-    } catch (const std::system_error&) {
-      // Fall back to read().
+    }
+    if (options_.use_mmap) {
+      try {
+        f.map = MappedFile(f.fd, size);
+        f.mapped = true;
+        f.usable_size = f.map.size();
+        return;
+      } catch (const std::system_error&) {
+        // Fall back to read().
+      }
     }
   }
   if (regular && st.st_size == 0) {
@@ -436,7 +448,7 @@ void Scanner::open_file(FileState& f) {
     f.usable_size = 0;
     return;
   }
-  stream_files_.push_back(static_cast<std::size_t>(&f - files_.front().get()));
+  stream_files_.push_back(file_index);
 }
 
 bool Scanner::next_chunk(Chunk& chunk) {
@@ -580,7 +592,13 @@ void Scanner::decode_file(std::size_t file_index) {
     for (;;) {
       const std::size_t old = pending.size();
       pending.resize(old + block);
-      const std::size_t n = stream->read(pending.data() + old, block);
+      std::size_t n = 0;
+      try {
+        n = stream->read(pending.data() + old, block);
+      } catch (...) {
+        pending.resize(old);
+        throw;
+      }
       pending.resize(old + n);
       if (n == 0) break;
       // Cut after the last newline once the target is reached; a line that
@@ -867,7 +885,7 @@ ScanResult Scanner::run() {
   file_bytes_.assign(files_.size(), 0);
   file_diagnostics_.resize(files_.size());
   in_flight_.assign(files_.size(), 0);
-  for (auto& f : files_) open_file(*f);
+  for (std::size_t i = 0; i < files_.size(); ++i) open_file(i);
 
   unsigned threads = options_.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

@@ -11,6 +11,7 @@
 #include <boost/iostreams/filtering_stream.hpp>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -112,10 +113,34 @@ class GzipStream final : public ByteStream {
   GzipStream(const GzipStream&) = delete;
   GzipStream& operator=(const GzipStream&) = delete;
 
+  // Bytes decoded before an error are returned first; the error is thrown
+  // by the next call, so nothing that was readable is lost.
   std::size_t read(char* buffer, std::size_t size) override {
+    if (error_) {
+      DataError e = *error_;
+      error_.reset();
+      done_ = true;
+      throw e;
+    }
     if (done_) return 0;
     zs_.next_out = reinterpret_cast<Bytef*>(buffer);
     zs_.avail_out = static_cast<uInt>(size);
+    try {
+      inflate_some();
+    } catch (const DataError& e) {
+      const std::size_t produced = size - zs_.avail_out;
+      if (produced == 0) {
+        done_ = true;
+        throw;
+      }
+      error_ = e;
+      return produced;
+    }
+    return size - zs_.avail_out;
+  }
+
+ private:
+  void inflate_some() {
     while (zs_.avail_out > 0) {
       if (zs_.avail_in == 0) {
         if (!refill()) {
@@ -124,22 +149,19 @@ class GzipStream final : public ByteStream {
                             static_cast<std::int64_t>(in_.offset()));
           }
           done_ = true;
-          break;
+          return;
         }
       }
       member_started_ = true;
       const int rc = inflate(&zs_, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) {
         member_started_ = false;
-        // Another member may follow; anything else is garbage.
+        // Another member may follow (RFC 1952 2.2); anything else is garbage.
         if (zs_.avail_in == 0 && !refill()) {
           done_ = true;
-          break;
+          return;
         }
-        if (zs_.avail_in < 2 && !top_up()) {
-          throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
-        }
-        if (zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b) {
+        if ((zs_.avail_in < 2 && !top_up()) || zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b) {
           throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
         }
         inflateReset(&zs_);
@@ -151,10 +173,8 @@ class GzipStream final : public ByteStream {
         throw DataError("gzip data is corrupt: " + msg, consumed_offset());
       }
     }
-    return size - zs_.avail_out;
   }
 
- private:
   std::int64_t consumed_offset() const {
     return static_cast<std::int64_t>(in_.offset() - zs_.avail_in);
   }
@@ -180,6 +200,7 @@ class GzipStream final : public ByteStream {
   z_stream zs_{};
   bool member_started_ = false;
   bool done_ = false;
+  std::optional<DataError> error_;
 };
 
 // bzip2, xz and zstd through Boost.Iostreams' filters: they are rarer for

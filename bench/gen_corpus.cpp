@@ -1,0 +1,394 @@
+// mailtls_gen: writes a realistic, seeded Postfix maillog for benchmarks
+// and tests. The same seed and options always give the same bytes.
+//
+// Mostly non-TLS traffic (postscreen, smtpd sessions, cleanup, qmgr, lmtp,
+// smtp deliveries, dovecot), a configurable share of TLS events, tens of
+// thousands of peers with a long tail, scanners, failure sequences whose
+// library line names no peer, and optional decoy lines that only look like
+// TLS events.
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct Rng {
+  std::uint64_t s;
+  std::uint64_t next() {
+    // splitmix64
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+};
+
+struct Options {
+  std::uint64_t seed = 1;
+  std::uint64_t size_bytes = 64ull << 20;
+  double tls_share = 0.08;  // approximate share of lines that are TLS events
+  std::size_t peers = 30000;
+  bool rfc3339 = false;
+  bool decoys = false;
+  bool tlsproxy_duplicates = true;
+  int year = 2026;
+  int month = 11;
+  int day = 1;
+  const char* out = nullptr;
+};
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: mailtls_gen [--seed N] [--size BYTES[K|M|G]] [--tls-share F] [--peers N]\n"
+               "                   [--style classic|rfc3339] [--decoys] [--no-tlsproxy-dup]\n"
+               "                   [--start YYYY-MM-DD] [--out FILE]\n");
+  std::exit(2);
+}
+
+std::uint64_t parse_size(const char* s) {
+  char* end = nullptr;
+  std::uint64_t v = std::strtoull(s, &end, 10);
+  if (end == s) usage();
+  switch (*end) {
+    case 'K': v <<= 10; break;
+    case 'M': v <<= 20; break;
+    case 'G': v <<= 30; break;
+    case '\0': break;
+    default: usage();
+  }
+  return v;
+}
+
+struct Peer {
+  std::string name;
+  std::string ip;
+  int legacy = 0;  // 0 modern, 1 TLSv1.2 old ciphers, 2 TLSv1/1.1, 3 SSLv3
+  bool scanner = false;
+};
+
+const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+const int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+class Writer {
+ public:
+  Writer(const Options& o) : o_(o), rng_{o.seed} {
+    out_ = o.out != nullptr ? std::fopen(o.out, "wb") : stdout;
+    if (out_ == nullptr) {
+      std::perror(o.out);
+      std::exit(1);
+    }
+    std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
+    make_peers();
+    year_ = o.year;
+    month_ = o.month - 1;
+    day_ = o.day;
+  }
+  ~Writer() {
+    if (out_ != stdout) std::fclose(out_);
+  }
+
+  void run() {
+    // About 12 lines per inbound session; aim the TLS share by choosing how
+    // many sessions negotiate TLS.
+    while (written_ < o_.size_bytes) {
+      const double r = rng_.uniform();
+      if (r < 0.55) {
+        inbound_session();
+      } else if (r < 0.75) {
+        outbound_delivery();
+      } else if (r < 0.80) {
+        failed_handshake();
+      } else if (r < 0.95) {
+        dovecot();
+      } else {
+        reject();
+      }
+      if (o_.decoys && rng_.below(50) == 0) decoy();
+      advance();
+    }
+    std::fflush(out_);
+  }
+
+ private:
+  void make_peers() {
+    static const char* const kDomains[] = {"example.com", "example.net", "example.org"};
+    static const char* const kScanners[] = {"shodan.io", "censys-scanner.com",
+                                            "internet-census.org", "shadowserver.org",
+                                            "stretchoid.com", "internet-measurement.com"};
+    peers_.reserve(o_.peers);
+    for (std::size_t i = 0; i < o_.peers; ++i) {
+      Peer p;
+      char ip[64];
+      if (i % 17 == 5) {
+        std::snprintf(ip, sizeof ip, "2001:db8:%zx::%zx", i / 65536 % 65536, i % 65536 + 1);
+      } else {
+        // The documentation blocks (RFC 5737) first, then the benchmarking
+        // block 198.18.0.0/15 (RFC 2544) for the long tail.
+        static const char* const kNets[] = {"192.0.2", "198.51.100", "203.0.113"};
+        if (i < 762) {
+          std::snprintf(ip, sizeof ip, "%s.%zu", kNets[i % 3], i / 3 % 254 + 1);
+        } else {
+          const std::size_t k = (i - 762) % 131072;
+          std::snprintf(ip, sizeof ip, "198.%zu.%zu.%zu", 18 + k / 65536, k / 256 % 256, k % 256);
+        }
+      }
+      p.ip = ip;
+      const double r = rng_.uniform();
+      char name[96];
+      if (r < 0.004) {
+        std::snprintf(name, sizeof name, "scan-%zu.%s", i, kScanners[i % 6]);
+        p.scanner = true;
+      } else if (r < 0.25) {
+        std::snprintf(name, sizeof name, "unknown");
+      } else {
+        std::snprintf(name, sizeof name, "mx%zu.mail%zu.%s", i % 7, i, kDomains[i % 3]);
+      }
+      p.name = name;
+      const double l = rng_.uniform();
+      p.legacy = l < 0.01 ? 3 : l < 0.06 ? 2 : l < 0.12 ? 1 : 0;
+      peers_.push_back(std::move(p));
+    }
+  }
+
+  const Peer& pick_peer() {
+    // Long tail: a few peers send most of the mail.
+    const double u = rng_.uniform();
+    return peers_[static_cast<std::size_t>(u * u * u * static_cast<double>(peers_.size()))];
+  }
+
+  void advance() {
+    second_ += static_cast<int>(rng_.below(3));
+    if (second_ >= 86400) {
+      second_ -= 86400;
+      if (++day_ > kMonthDays[month_]) {
+        day_ = 1;
+        if (++month_ == 12) {
+          month_ = 0;
+          ++year_;
+        }
+      }
+    }
+  }
+
+  void stamp(char* buf) {
+    const int h = second_ / 3600;
+    const int m = second_ / 60 % 60;
+    const int s = second_ % 60;
+    if (o_.rfc3339) {
+      std::snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+01:00", year_, month_ + 1, day_,
+                    h, m, s, static_cast<int>(rng_.below(1000000)));
+    } else {
+      std::snprintf(buf, 64, "%s %2d %02d:%02d:%02d", kMonths[month_], day_, h, m, s);
+    }
+  }
+
+  void line(const char* prog, int pid, const std::string& msg) {
+    char ts[64];
+    stamp(ts);
+    const int n = std::fprintf(out_, "%s mx1 %s[%d]: %s\n", ts, prog, pid, msg.c_str());
+    if (n > 0) written_ += static_cast<std::uint64_t>(n);
+  }
+
+  std::string peer_str(const Peer& p) { return p.name + "[" + p.ip + "]"; }
+
+  std::string qid() {
+    static const char kChars[] = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+    std::string id = "4B";
+    for (int i = 0; i < 11; ++i) id.push_back(kChars[rng_.below(sizeof kChars - 1)]);
+    return id;
+  }
+
+  void summary(const Peer& p, bool inbound, const std::string& to_peer, std::string& out) {
+    static const char* const kModern[] = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
+                                          "TLS_CHACHA20_POLY1305_SHA256"};
+    static const char* const kTls12[] = {"ECDHE-RSA-AES256-GCM-SHA384",
+                                         "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+                                         "DHE-RSA-AES256-GCM-SHA384", "AES256-GCM-SHA384"};
+    static const char* const kOld[] = {"AES128-SHA", "DES-CBC3-SHA", "RC4-SHA",
+                                       "DHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA"};
+    static const char* const kTrust[] = {"Anonymous", "Untrusted", "Trusted", "Verified"};
+    const char* trust = inbound ? (rng_.below(20) == 0 ? "Trusted" : "Anonymous")
+                                : kTrust[1 + rng_.below(3)];
+    out = trust;
+    out += " TLS connection established ";
+    out += inbound ? "from " : "to ";
+    out += to_peer;
+    out += ": ";
+    switch (p.legacy) {
+      case 0:
+        if (rng_.below(3) != 0) {
+          out += "TLSv1.3 with cipher ";
+          const char* c = kModern[rng_.below(3)];
+          out += c;
+          out += std::strstr(c, "128") ? " (128/128 bits)" : " (256/256 bits)";
+          out += " key-exchange X25519 server-signature RSA-PSS (2048 bits) server-digest SHA256";
+        } else {
+          out += "TLSv1.2 with cipher ";
+          const char* c = kTls12[rng_.below(5)];
+          out += c;
+          out += std::strstr(c, "128") ? " (128/128 bits)" : " (256/256 bits)";
+        }
+        break;
+      case 1: {
+        out += "TLSv1.2 with cipher ";
+        const char* c = kOld[rng_.below(5)];
+        out += c;
+        out += std::strstr(c, "DES") ? " (112/168 bits)" : " (128/128 bits)";
+        break;
+      }
+      case 2: {
+        out += rng_.below(2) ? "TLSv1 with cipher " : "TLSv1.1 with cipher ";
+        const char* c = kOld[rng_.below(5)];
+        out += c;
+        out += std::strstr(c, "DES") ? " (112/168 bits)" : " (256/256 bits)";
+        break;
+      }
+      default:
+        out += "SSLv3 with cipher DHE-RSA-AES256-SHA (256/256 bits)";
+        break;
+    }
+  }
+
+  void inbound_session() {
+    const Peer& p = pick_peer();
+    const int pid = 10000 + static_cast<int>(rng_.below(30000));
+    // About 6.4 lines and 0.26 TLS events outside inbound sessions per step
+    // of run(): choose the inbound TLS rate that gives the asked share.
+    const double rate = (o_.tls_share * 6.4 - 0.26) / 0.55;
+    const bool tls = rng_.uniform() < rate;
+    std::string msg;
+    line("postfix/postscreen", 900, "CONNECT from [" + p.ip + "]:" +
+                                        std::to_string(30000 + rng_.below(30000)) +
+                                        " to [198.51.100.1]:25");
+    line("postfix/postscreen", 900, "PASS OLD [" + p.ip + "]:" + std::to_string(40000));
+    line("postfix/smtpd", pid, "connect from " + peer_str(p));
+    if (tls) {
+      summary(p, true, peer_str(p), msg);
+      line("postfix/smtpd", pid, msg);
+    }
+    const std::string id = qid();
+    line("postfix/smtpd", pid, id + ": client=" + peer_str(p));
+    line("postfix/cleanup", 700 + static_cast<int>(rng_.below(20)),
+         id + ": message-id=<" + id + "@" + p.name + ">");
+    line("postfix/qmgr", 880, id + ": from=<sender@" + p.name + ">, size=" +
+                                  std::to_string(1000 + rng_.below(90000)) + ", nrcpt=1 (queue active)");
+    line("postfix/lmtp", 1500 + static_cast<int>(rng_.below(50)),
+         id + ": to=<user@example.com>, relay=mail.example.com[private/dovecot-lmtp], delay=0.4, "
+              "delays=0.2/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 Saved)");
+    line("postfix/qmgr", 880, id + ": removed");
+    line("postfix/smtpd", pid,
+         "disconnect from " + peer_str(p) + (tls ? " ehlo=2 starttls=1" : " ehlo=1") +
+             " mail=1 rcpt=1 data=1 quit=1 commands=" + (tls ? "7" : "5"));
+  }
+
+  void outbound_delivery() {
+    const Peer& p = pick_peer();
+    const int pid = 20000 + static_cast<int>(rng_.below(5000));
+    const std::string id = qid();
+    const std::string dest = peer_str(p) + ":25";
+    line("postfix/qmgr", 880, id + ": from=<user@example.com>, size=2211, nrcpt=1 (queue active)");
+    std::string msg;
+    if (rng_.uniform() < 0.8) {
+      summary(p, false, dest, msg);
+      line("postfix/smtp", pid, msg);
+      if (o_.tlsproxy_duplicates && rng_.below(10) == 0) line("postfix/tlsproxy", 950, msg);
+    }
+    line("postfix/smtp", pid, id + ": to=<someone@" + p.name + ">, relay=" + dest +
+                                  ", delay=1.2, delays=0.1/0/0.6/0.5, dsn=2.0.0, status=sent (250 ok)");
+    line("postfix/qmgr", 880, id + ": removed");
+  }
+
+  void failed_handshake() {
+    const Peer& p = pick_peer();
+    const int pid = 10000 + static_cast<int>(rng_.below(30000));
+    static const char* const kLib[] = {
+        "error:0A0000C1:SSL routines::no shared cipher:../ssl/statem/statem_srvr.c:2220:",
+        "error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1716:",
+        "error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:",
+        "error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher:s3_srvr.c:1440:",
+        "error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:317:"};
+    line("postfix/smtpd", pid, "connect from " + peer_str(p));
+    line("postfix/smtpd", pid, "SSL_accept error from " + peer_str(p) + ": -1");
+    line("postfix/smtpd", pid, std::string("warning: TLS library problem: ") + kLib[rng_.below(5)]);
+    line("postfix/smtpd", pid, "lost connection after STARTTLS from " + peer_str(p));
+    line("postfix/smtpd", pid, "disconnect from " + peer_str(p) + " ehlo=1 starttls=0/1 commands=1/2");
+  }
+
+  void dovecot() {
+    char ts[64];
+    stamp(ts);
+    const int n = std::fprintf(out_,
+                               "%s mx1 dovecot: imap-login: Login: user=<user%zu@example.com>, "
+                               "method=PLAIN, rip=203.0.113.%zu, lip=198.51.100.1, mpid=%zu, TLS, "
+                               "session=<x%zu>\n",
+                               ts, rng_.below(500), rng_.below(254) + 1, rng_.below(60000),
+                               rng_.below(1000000));
+    if (n > 0) written_ += static_cast<std::uint64_t>(n);
+  }
+
+  void reject() {
+    const Peer& p = pick_peer();
+    const int pid = 10000 + static_cast<int>(rng_.below(30000));
+    line("postfix/smtpd", pid, "NOQUEUE: reject: RCPT from " + peer_str(p) +
+                                   ": 554 5.7.1 Service unavailable; Client host [" + p.ip +
+                                   "] blocked; from=<x@example.org> to=<user@example.com> "
+                                   "proto=ESMTP helo=<" + p.name + ">");
+  }
+
+  void decoy() {
+    // Lines that contain TLS words but are not Postfix TLS outcomes.
+    line("postfix/cleanup", 701,
+         qid() + ": warning: header Subject: TLS connection established from x[192.0.2.1]: "
+                 "TLSv1.3 with cipher FAKE (1/1 bits) from local");
+    char ts[64];
+    stamp(ts);
+    const int n = std::fprintf(out_,
+                               "%s mx1 kernel: TLS connection established from nowhere[192.0.2.2]: "
+                               "TLSv1 with cipher FAKE (1/1 bits)\n",
+                               ts);
+    if (n > 0) written_ += static_cast<std::uint64_t>(n);
+  }
+
+  const Options& o_;
+  Rng rng_;
+  FILE* out_ = nullptr;
+  std::vector<Peer> peers_;
+  std::uint64_t written_ = 0;
+  int year_ = 2026, month_ = 10, day_ = 1, second_ = 0;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) usage();
+      return argv[++i];
+    };
+    if (a == "--seed") o.seed = std::strtoull(value(), nullptr, 10);
+    else if (a == "--size") o.size_bytes = parse_size(value());
+    else if (a == "--tls-share") o.tls_share = std::strtod(value(), nullptr);
+    else if (a == "--peers") o.peers = std::strtoull(value(), nullptr, 10);
+    else if (a == "--style") o.rfc3339 = std::string_view(value()) == "rfc3339";
+    else if (a == "--decoys") o.decoys = true;
+    else if (a == "--no-tlsproxy-dup") o.tlsproxy_duplicates = false;
+    else if (a == "--start") {
+      if (std::sscanf(value(), "%d-%d-%d", &o.year, &o.month, &o.day) != 3) usage();
+    } else if (a == "--out") o.out = value();
+    else usage();
+  }
+  if (o.peers == 0) usage();
+  Writer w(o);
+  w.run();
+  return 0;
+}

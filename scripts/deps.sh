@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what mailtls needs to build and test, from Debian 12 packages.
+# Safe to repeat: it installs only what is missing. Source it or run it.
+set -euo pipefail
+
+MAILTLS_PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libre2-dev libboost-iostreams-dev zlib1g-dev libfmt-dev libcli11-dev
+  catch2 libbenchmark-dev
+  gzip gawk
+)
+
+mailtls_install_deps() {
+  local missing=()
+  for p in "${MAILTLS_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo)
+    else
+      echo "mailtls: need root (or sudo) to install: ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  echo "mailtls: installing ${missing[*]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  mailtls_install_deps
+fi

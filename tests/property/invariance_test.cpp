@@ -1,0 +1,158 @@
+// Results must not depend on thread count, chunk size, file order, or
+// whether the input is plain or gzip (STYLE.md, "Tests").
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include "mailtls/report.hpp"
+#include "mailtls/scan.hpp"
+#include "test_util.hpp"
+
+using namespace mailtls;
+using namespace mailtls::test;
+
+namespace {
+
+// A log with interleaved sessions whose failure lines sit far from their
+// connect lines, so small chunks cut every join.
+std::string random_log(std::uint32_t seed, int sessions) {
+  std::mt19937 rng(seed);
+  const char* protocols[] = {"TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"};
+  const char* ciphers[] = {"TLS_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "RC4-SHA",
+                           "DES-CBC3-SHA", "AES128-SHA"};
+  const char* reasons[] = {"no shared cipher", "unsupported protocol", "wrong version number",
+                           "sslv3 alert handshake failure"};
+  std::vector<std::string> open_pids;
+  std::ostringstream out;
+  int minute = 0;
+  for (int i = 0; i < sessions; ++i) {
+    const int pid = 1000 + static_cast<int>(rng() % 50);
+    const int ip = static_cast<int>(rng() % 40);
+    const std::string stamp = "Nov 20 " + std::to_string(10 + minute / 60) + ":" +
+                              (minute % 60 < 10 ? "0" : "") + std::to_string(minute % 60) + ":00";
+    minute = (minute + 1) % 600;
+    const std::string prefix = stamp + " mx postfix/smtpd[" + std::to_string(pid) + "]: ";
+    const std::string peer = (rng() % 5 == 0 ? std::string("scan-") + std::to_string(ip) + ".shodan.io"
+                                             : std::string("host") + std::to_string(ip) + ".example.net") +
+                             "[192.0.2." + std::to_string(ip) + "]";
+    switch (rng() % 6) {
+      case 0:
+        out << prefix << "connect from " << peer << "\n";
+        break;
+      case 1:
+        out << prefix << "disconnect from " << peer << " ehlo=1 commands=1\n";
+        break;
+      case 2:
+      case 3:
+        out << prefix << "Anonymous TLS connection established from " << peer << ": "
+            << protocols[rng() % 5] << " with cipher " << ciphers[rng() % 5] << " (256/256 bits)\n";
+        break;
+      case 4:
+        out << prefix << "warning: TLS library problem: error:0A0000C1:SSL routines::"
+            << reasons[rng() % 4] << ":x.c:1:\n";
+        break;
+      default:
+        out << prefix << "NOQUEUE: reject: RCPT from " << peer << ": 554 5.7.1 rejected\n";
+        out << stamp << " mx postfix/qmgr[9]: 4BQ: removed\n";
+        break;
+    }
+  }
+  return out.str();
+}
+
+std::string rows_json(const ScanResult& r) {
+  ReportOptions o;
+  o.format = Format::kNdjson;
+  std::ostringstream out;
+  write_count(r, o, out);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("results are invariant to threads, chunk size, order and compression",
+          "[property]") {
+  std::random_device rd;
+  const std::uint32_t seed = rd();
+  INFO("seed " << seed);
+  TempDir dir;
+  // A rotated set of three generated files plus the hand-written samples.
+  std::vector<std::string> logs = {random_log(seed, 400), random_log(seed + 1, 400),
+                                   random_log(seed + 2, 400)};
+  const std::vector<std::string> names = {"mail.log.2", "mail.log.1", "mail.log"};
+  std::filesystem::create_directories(dir.path() / "plain");
+  std::filesystem::create_directories(dir.path() / "gz");
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    write_file(dir.file("plain/" + names[i]), logs[i]);
+    write_file(dir.file("gz/" + names[i] + ".gz"), gzip(logs[i]));
+  }
+  auto files_in = [&](const std::string& sub, bool reversed) {
+    std::vector<std::string> files;
+    for (const auto& n : names) files.push_back(dir.file(sub + "/" + n + (sub == "gz" ? ".gz" : "")));
+    if (reversed) std::reverse(files.begin(), files.end());
+    return files;
+  };
+
+  ScanOptions base;
+  base.year = 2026;
+  base.event_mask = (1u << kEventKindCount) - 1;
+  base.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher, Field::kReason};
+  base.threads = 1;
+  base.chunk_bytes = 1u << 30;
+  const auto reference = scan_files(files_in("plain", false), base);
+  REQUIRE(reference.total_events > 100);
+  REQUIRE(reference.diagnostics.empty());
+  const std::string reference_json = rows_json(reference);
+
+  for (unsigned threads : {1u, 2u, 3u, 8u}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{1} << 30}) {
+      for (const char* sub : {"plain", "gz"}) {
+        for (bool reversed : {false, true}) {
+          auto o = base;
+          o.threads = threads;
+          o.chunk_bytes = chunk;
+          const auto r = scan_files(files_in(sub, reversed), o);
+          INFO("threads " << threads << " chunk " << chunk << " " << sub
+                          << (reversed ? " reversed" : ""));
+          CHECK(r.rows == reference.rows);
+          CHECK(r.total_events == reference.total_events);
+          CHECK(r.scanner_events == reference.scanner_events);
+          CHECK(r.scanner_peers == reference.scanner_peers);
+          CHECK(r.lines_read == reference.lines_read);
+          CHECK(r.bytes_read == reference.bytes_read);
+          CHECK(rows_json(r) == reference_json);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the sample logs give the same result for every thread count and chunk size",
+          "[property]") {
+  const std::string dir = MAILTLS_SAMPLE_DIR;
+  const std::vector<std::string> files = {dir + "/mail.log", dir + "/mail.log.1",
+                                          dir + "/mail.log.2.gz"};
+  ScanOptions base;
+  base.year = 2026;
+  base.event_mask = (1u << kEventKindCount) - 1;
+  base.keys = {Field::kEvent, Field::kPeer, Field::kReason, Field::kDay};
+  base.threads = 1;
+  const auto reference = scan_files(files, base);
+  REQUIRE(reference.total_events > 10);
+  for (unsigned threads : {2u, 8u}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{100}}) {
+      for (bool mmap : {true, false}) {
+        auto o = base;
+        o.threads = threads;
+        o.chunk_bytes = chunk;
+        o.use_mmap = mmap;
+        const auto r = scan_files(files, o);
+        INFO("threads " << threads << " chunk " << chunk << " mmap " << mmap);
+        CHECK(r.rows == reference.rows);
+      }
+    }
+  }
+}

@@ -1,0 +1,266 @@
+#include <catch2/catch.hpp>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "mailtls/scan.hpp"
+#include "mailtls/time_util.hpp"
+#include "test_util.hpp"
+
+using namespace mailtls;
+using namespace mailtls::test;
+
+namespace {
+
+ScanOptions base_options(std::vector<Field> keys) {
+  ScanOptions o;
+  o.keys = std::move(keys);
+  o.year = 2026;
+  o.event_mask = (1u << kEventKindCount) - 1;
+  o.threads = 2;
+  return o;
+}
+
+const char* kFailureSession =
+    "Nov 20 01:00:00 mx postfix/smtpd[77]: connect from unknown[203.0.113.9]\n"
+    "Nov 20 01:00:00 mx postfix/smtpd[77]: SSL_accept error from unknown[203.0.113.9]: -1\n"
+    "Nov 20 01:00:00 mx postfix/smtpd[77]: warning: TLS library problem: error:0A0000C1:SSL "
+    "routines::no shared cipher:../ssl/statem/statem_srvr.c:2220:\n"
+    "Nov 20 01:00:00 mx postfix/smtpd[77]: lost connection after STARTTLS from "
+    "unknown[203.0.113.9]\n"
+    "Nov 20 01:00:00 mx postfix/smtpd[77]: disconnect from unknown[203.0.113.9] ehlo=1 "
+    "starttls=0/1 commands=1/2\n";
+
+}  // namespace
+
+TEST_CASE("a library line takes the peer of its process, across chunks", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"), kFailureSession);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+    auto o = base_options({Field::kEvent, Field::kPeer, Field::kReason});
+    o.chunk_bytes = chunk;
+    const auto r = scan_files({dir.file("mail.log")}, o);
+    CAPTURE(chunk);
+    CHECK(row_strings(r) ==
+          std::vector<std::string>{"accept_error|unknown[203.0.113.9]|handshake_failed=1",
+                                   "no_shared_cipher|unknown[203.0.113.9]|no_shared_cipher=1"});
+  }
+}
+
+TEST_CASE("a library line takes its peer from an older file of the set", "[scan]") {
+  TempDir dir;
+  const std::string s = kFailureSession;
+  const std::size_t split = s.find("Nov 20 01:00:00 mx postfix/smtpd[77]: warning");
+  write_file(dir.file("mail.log.1.gz"), gzip(s.substr(0, split)));
+  write_file(dir.file("mail.log"), s.substr(split));
+  auto o = base_options({Field::kPeer});
+  o.event_mask = 1u << static_cast<unsigned>(EventKind::kNoSharedCipher);
+  // Argument order does not matter: the set is read oldest first.
+  const auto r = scan_files({dir.file("mail.log"), dir.file("mail.log.1.gz")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"unknown[203.0.113.9]=1"});
+}
+
+TEST_CASE("disconnect ends the session: a later library line has no peer", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx postfix/smtpd[5]: connect from a.example.org[192.0.2.1]\n"
+             "Nov 20 01:00:01 mx postfix/smtpd[5]: disconnect from a.example.org[192.0.2.1]\n"
+             "Nov 20 01:00:02 mx postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n"
+             "Nov 20 01:00:03 mx postfix/smtpd[6]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{1} << 20}) {
+    auto o = base_options({Field::kPeer, Field::kPid});
+    o.chunk_bytes = chunk;
+    const auto r = scan_files({dir.file("mail.log")}, o);
+    CHECK(row_strings(r) == std::vector<std::string>{"|5=1", "|6=1"});
+  }
+}
+
+TEST_CASE("sessions are told apart by host and service", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx1 postfix/smtpd[5]: connect from a.example.org[192.0.2.1]\n"
+             "Nov 20 01:00:00 mx2 postfix/smtpd[5]: connect from b.example.org[192.0.2.2]\n"
+             "Nov 20 01:00:00 mx1 postfix/submission/smtpd[5]: connect from c.example.org[192.0.2.3]\n"
+             "Nov 20 01:00:02 mx1 postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
+  const auto r = scan_files({dir.file("mail.log")}, base_options({Field::kPeer}));
+  CHECK(row_strings(r) == std::vector<std::string>{"a.example.org[192.0.2.1]=1"});
+}
+
+TEST_CASE("scanners are dropped after the join, and counted", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx postfix/smtpd[5]: connect from scan-1.shodan.io[192.0.2.200]\n"
+             "Nov 20 01:00:00 mx postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A0000C1:SSL routines::no shared cipher:x.c:1:\n"
+             "Nov 20 01:00:01 mx postfix/smtpd[6]: Anonymous TLS connection established from "
+             "scan-2.shodan.io[192.0.2.201]: TLSv1.2 with cipher AES128-SHA (128/128 bits)\n"
+             "Nov 20 01:00:01 mx postfix/smtpd[7]: Anonymous TLS connection established from "
+             "unknown[192.0.2.9]: TLSv1.2 with cipher AES128-SHA (128/128 bits)\n");
+  auto o = base_options({Field::kEvent});
+  auto r = scan_files({dir.file("mail.log")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"established=1"});
+  CHECK(r.scanner_events == 2);
+  CHECK(r.scanner_peers == 2);
+  REQUIRE(r.scanners.size() == 1);
+  CHECK(r.scanners[0].label == "shodan.io");
+  o.include_scanners = true;
+  r = scan_files({dir.file("mail.log")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"established=2", "no_shared_cipher=1"});
+  o.exclude_unknown = true;
+  r = scan_files({dir.file("mail.log")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"established=1", "no_shared_cipher=1"});
+  CHECK(r.unknown_excluded == 1);
+  o.include_scanners = false;
+  o.exclude_unknown = false;
+  o.extra_scanners = {{"192.0.2.0/28", "192.0.2.0/28"}};
+  r = scan_files({dir.file("mail.log")}, o);
+  CHECK(r.total_events == 0);
+  CHECK(r.scanner_events == 3);
+}
+
+TEST_CASE("classic years: the newest line's year, one less before a wrap", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Dec 31 23:59:59 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+             "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n"
+             "Jan  1 00:00:01 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+             "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n");
+  auto o = base_options({Field::kDay});
+  o.year = 2027;
+  for (bool mmap : {true, false}) {
+    o.use_mmap = mmap;
+    const auto r = scan_files({dir.file("mail.log")}, o);
+    CHECK(row_strings(r) == std::vector<std::string>{"2026-12-31=1", "2027-01-01=1"});
+  }
+}
+
+TEST_CASE("journal lines with either offset style give the same instants", "[scan]") {
+  setenv("TZ", "Europe/Berlin", 1);
+  tzset();
+  TempDir dir;
+  const std::string tail =
+      " mx postfix/smtpd[1]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.3 "
+      "with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n";
+  write_file(dir.file("a"), "2026-11-20T01:44:08+0100" + tail + "2026-11-20T00:44:08Z" + tail);
+  write_file(dir.file("b"), "2026-11-20T01:44:08+01:00" + tail + "2026-11-20T06:14:08+05:30" + tail);
+  const auto r = scan_files({dir.file("a"), dir.file("b")}, base_options({Field::kTime}));
+  CHECK(row_strings(r) == std::vector<std::string>{"2026-11-20T01:44:08+01:00=4"});
+  unsetenv("TZ");
+  tzset();
+}
+
+TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  TempDir dir;
+  std::string log;
+  for (int h = 0; h < 4; ++h) {
+    log += "Nov 20 0" + std::to_string(h) +
+           ":00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+           "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  }
+  write_file(dir.file("mail.log"), log);
+  auto o = base_options({Field::kHour});
+  const std::int64_t midnight = days_from_civil(2026, 11, 20) * 86400;  // UTC
+  o.since_s = midnight + 3600;
+  o.until_s = midnight + 3 * 3600;
+  const auto r = scan_files({dir.file("mail.log")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"2026-11-20T01=1", "2026-11-20T02=1"});
+  unsetenv("TZ");
+  tzset();
+}
+
+TEST_CASE("odd but valid input: CRLF, NUL, no final newline, empty file", "[scan]") {
+  TempDir dir;
+  const std::string line =
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+      "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)";
+  write_file(dir.file("crlf"), line + "\r\n" + line + "\r\n");
+  write_file(dir.file("nul"), std::string(4096, '\0') + "\n" + line + "\n" +
+                                  std::string("\0\0junk\xff\xfe\n", 9) + line);
+  write_file(dir.file("empty"), "");
+  auto o = base_options({Field::kCipher});
+  const auto r = scan_files({dir.file("crlf"), dir.file("nul"), dir.file("empty")}, o);
+  CHECK(r.diagnostics.empty());
+  CHECK(row_strings(r) == std::vector<std::string>{"X=4"});
+}
+
+TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan]") {
+  TempDir dir;
+  const std::string line =
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+      "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  const std::string log = line + std::string(300000, 'x') + "\n" + line;
+  write_file(dir.file("mail.log"), log);
+  write_file(dir.file("mail.log.1.gz"), gzip(log));
+  for (bool mmap : {true, false}) {
+    auto o = base_options({Field::kCipher});
+    o.use_mmap = mmap;
+    o.max_line_bytes = 1000;
+    o.chunk_bytes = 4096;
+    const auto r = scan_files({dir.file("mail.log"), dir.file("mail.log.1.gz")}, o);
+    CHECK(row_strings(r) == std::vector<std::string>{"X=4"});
+    REQUIRE(r.diagnostics.size() == 2);
+    CHECK(r.diagnostics[0].format() ==
+          dir.file("mail.log.1.gz") + ": byte " + std::to_string(line.size()) +
+              ": line longer than 1000 bytes skipped");
+    CHECK(r.diagnostics[1].format() ==
+          dir.file("mail.log") + ": byte " + std::to_string(line.size()) +
+              ": line longer than 1000 bytes skipped");
+  }
+}
+
+TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan]") {
+  TempDir dir;
+  std::string log;
+  for (int i = 0; i < 100; ++i) {
+    log += "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+           "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  }
+  const std::size_t line_len = log.size() / 100;
+  write_file(dir.file("mail.log"), log);
+  auto o = base_options({Field::kCipher});
+  o.threads = 1;
+  o.chunk_bytes = line_len * 10;
+  const std::string path = dir.file("mail.log");
+  bool truncated = false;
+  o.before_chunk = [&](const std::string& file, std::uint64_t offset) {
+    // logrotate's copytruncate, after the first 30 lines were scanned.
+    if (!truncated && file == path && offset >= line_len * 30) {
+      REQUIRE(::truncate(path.c_str(), static_cast<off_t>(line_len * 45)) == 0);
+      truncated = true;
+    }
+  };
+  const auto r = scan_files({path}, o);
+  CHECK(truncated);
+  CHECK(row_strings(r) == std::vector<std::string>{"X=45"});
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].byte_offset == line_len * 45);
+  CHECK(r.diagnostics[0].message ==
+        "file shrank from " + std::to_string(log.size()) + " to " +
+            std::to_string(line_len * 45) + " bytes while being read; the rest was lost");
+}
+
+TEST_CASE("unreadable inputs are diagnosed, readable ones still counted", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+             "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n");
+  const auto r = scan_files({dir.file("mail.log"), dir.file("nope")}, base_options({Field::kCipher}));
+  CHECK(row_strings(r) == std::vector<std::string>{"X=1"});
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].format() == dir.file("nope") + ": No such file or directory");
+  CHECK(r.any_readable());
+}
+
+TEST_CASE("bad regular expressions are setup errors", "[scan]") {
+  auto o = base_options({Field::kCipher});
+  o.cipher_regex = "(";
+  CHECK_THROWS_AS(scan(o), std::invalid_argument);
+  o.cipher_regex.clear();
+  o.keys = {Field::kLine};
+  CHECK_THROWS_AS(scan(o), std::invalid_argument);
+}

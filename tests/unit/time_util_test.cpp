@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "mailtls/time_util.hpp"
+
+using namespace mailtls;
+
+namespace {
+struct ZoneGuard {
+  explicit ZoneGuard(const char* zone) {
+    const char* old = std::getenv("TZ");
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    setenv("TZ", zone, 1);
+    tzset();
+  }
+  ~ZoneGuard() {
+    if (had_) {
+      setenv("TZ", old_.c_str(), 1);
+    } else {
+      unsetenv("TZ");
+    }
+    tzset();
+  }
+  bool had_ = false;
+  std::string old_;
+};
+}  // namespace
+
+TEST_CASE("civil date arithmetic round-trips", "[time]") {
+  CHECK(days_from_civil(1970, 1, 1) == 0);
+  CHECK(days_from_civil(2000, 3, 1) == 11017);
+  for (std::int64_t d = -800000; d < 800000; d += 997) {
+    int y = 0;
+    int m = 0;
+    int day = 0;
+    civil_from_days(d, y, m, day);
+    CHECK(days_from_civil(y, m, day) == d);
+  }
+}
+
+TEST_CASE("local times carry the zone's offset, across DST", "[time]") {
+  ZoneGuard tz("Europe/Berlin");
+  ZoneCache zone;
+  const auto winter = zone.from_local(2026, 11, 20, 1, 44, 8);
+  CHECK(winter.utc_offset_s == 3600);
+  std::string s;
+  append_iso8601(winter, s);
+  CHECK(s == "2026-11-20T01:44:08+01:00");
+  const auto summer = zone.from_local(2026, 7, 1, 12, 0, 0);
+  CHECK(summer.utc_offset_s == 7200);
+  // An instant converts back to the same wall clock.
+  const auto back = zone.from_epoch(winter.epoch_s);
+  CHECK(back.hour == 1);
+  CHECK(back.day == 20);
+  // Journal time with +0100 and +01:00 is the same instant.
+  CHECK(zone.from_epoch(days_from_civil(2026, 11, 20) * 86400 + 44 * 60 + 8).hour == 1);
+}
+
+TEST_CASE("time specs for --since and --until", "[time]") {
+  ZoneGuard tz("UTC");
+  ZoneCache zone;
+  const std::int64_t now = days_from_civil(2026, 11, 20) * 86400 + 15 * 3600;  // 15:00
+  CHECK(parse_time_spec("today", now, zone) == days_from_civil(2026, 11, 20) * 86400);
+  CHECK(parse_time_spec("yesterday", now, zone) == days_from_civil(2026, 11, 19) * 86400);
+  CHECK(parse_time_spec("24h", now, zone) == now - 86400);
+  CHECK(parse_time_spec("90m", now, zone) == now - 5400);
+  CHECK(parse_time_spec("7d", now, zone) == now - 7 * 86400);
+  CHECK(parse_time_spec("2026-11-01", now, zone) == days_from_civil(2026, 11, 1) * 86400);
+  CHECK(parse_time_spec("2026-11-01 10:30", now, zone) ==
+        days_from_civil(2026, 11, 1) * 86400 + 10 * 3600 + 30 * 60);
+  CHECK(parse_time_spec("2026-11-01 10:30:15", now, zone) ==
+        days_from_civil(2026, 11, 1) * 86400 + 10 * 3600 + 30 * 60 + 15);
+  for (const char* bad : {"", "tomorrow", "2026-13-01", "2026-11-01 25:00", "xh", "-5d", "1y"}) {
+    CHECK_FALSE(parse_time_spec(bad, now, zone).has_value());
+  }
+}
+
+TEST_CASE("yesterday is a calendar day across DST", "[time]") {
+  ZoneGuard tz("Europe/Berlin");
+  ZoneCache zone;
+  // 2026-10-25 is 25 hours long in Berlin.
+  const std::int64_t now = zone.from_local(2026, 10, 26, 12, 0, 0).epoch_s;
+  const auto y = parse_time_spec("yesterday", now, zone);
+  const auto t = parse_time_spec("today", now, zone);
+  REQUIRE(y);
+  REQUIRE(t);
+  CHECK(*t - *y == 25 * 3600);
+}
