@@ -53,7 +53,7 @@ TEST_CASE("a directory yields only mail.log* and maillog* regular files", "[inpu
         std::vector<std::string>{"mail.log.1", "mail.log", "mail.logger", "maillog-20261101.gz"});
 }
 
-TEST_CASE("the same file named twice is read once; missing paths are diagnosed", "[input]") {
+TEST_CASE("the same file named twice is read once and missing paths are diagnosed", "[input]") {
   TempDir dir;
   write_file(dir.file("mail.log"), "x\n");
   const auto out = expand_inputs({dir.file("mail.log"), dir.path().string() + "/./mail.log",

@@ -223,7 +223,7 @@ TEST_CASE("broken TLS outcome lines are counted as unparsed", "[line_matcher]") 
   CHECK(classify(line).cls == LineClass::kUnparsed);
 }
 
-TEST_CASE("--syslog-name widens the programs that count", "[line_matcher]") {
+TEST_CASE("syslog-name option widens the programs that count", "[line_matcher]") {
   LineMatcherOptions options;
   options.syslog_name_regex = "^mta-(in|out)/";
   const LineMatcher matcher(options);
