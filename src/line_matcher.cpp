@@ -225,7 +225,6 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     case 'U':
     case 'V':
     case 'w':
-    case 'l':
       break;
     default:
       return LineClass::kOther;
@@ -241,7 +240,8 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       }
       return LineClass::kOther;
     case 'C':
-      if (consume(m, "CONNECT from "sv)) {
+      // postscreen writes CONNECT lines too, but never a TLS line.
+      if (tlsproxy && consume(m, "CONNECT from "sv)) {
         return parse_peer(m, peer) ? LineClass::kPeer : LineClass::kOther;
       }
       return LineClass::kOther;
@@ -249,15 +249,6 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       if (consume(m, "disconnect from "sv)) {
         parse_peer(m, peer);
         return LineClass::kSessionEnd;
-      }
-      return LineClass::kOther;
-    case 'l':
-      // "lost connection after STARTTLS from PEER": still names the peer.
-      if (consume(m, "lost connection after "sv)) {
-        const std::size_t from = m.find(" from "sv);
-        if (from != std::string_view::npos && parse_peer(m.substr(from + 6), peer)) {
-          return LineClass::kPeer;
-        }
       }
       return LineClass::kOther;
     case 's':

@@ -18,10 +18,12 @@
 #include <system_error>
 #include <thread>
 
+#include "mailtls/candidate_scan.hpp"
 #include "mailtls/envelope.hpp"
 #include "mailtls/source.hpp"
 #include "mailtls/tally.hpp"
 #include "mailtls/time_util.hpp"
+#include "flat_tables.hpp"
 
 namespace mailtls {
 
@@ -114,38 +116,15 @@ bool newest_classic_date(const char* data, std::size_t size, bool whole_file, in
 }
 
 // ---------------------------------------------------------------------------
-// Cross-line state: the peer of a process's current session.
-struct PidKeyView {
-  std::string_view host, service, pid;
-  bool operator==(const PidKeyView&) const = default;
-};
-struct PidKeyHash {
-  std::size_t operator()(const PidKeyView& k) const noexcept {
-    const std::hash<std::string_view> h;
-    return h(k.host) * 1000003u ^ h(k.service) * 131u ^ h(k.pid);
-  }
-};
-struct PeerView {
-  bool ended = false;
-  std::string_view name, ip;
-};
-
-std::string owned_pid_key(const PidKeyView& k) {
-  std::string key;
-  append_key_part(key, k.host);
-  append_key_part(key, k.service);
-  append_key_part(key, k.pid);
-  return key;
-}
-
+// Cross-line state: the peer of a process's current session (see
+// session_table.hpp and docs/architecture.md).
 struct PeerState {
-  bool ended = false;
   std::string name, ip;
 };
 
 // A library-problem event whose peer lies before its chunk.
 struct PendingEvent {
-  std::string pid_key;
+  std::uint64_t session = 0;  // session_hash(host, service, pid)
   EventKind kind;
   Direction direction;
   LocalTime time;
@@ -157,9 +136,25 @@ struct ChunkResult {
   std::uint64_t bytes = 0;
   std::uint64_t tls_unparsed = 0;
   std::vector<PendingEvent> pending;
-  std::vector<std::pair<std::string, PeerState>> final_peers;
+  // The chunk's last word on each session it touched: ended, or open with a
+  // peer. Sessions that begin and end inside the chunk only need their end.
+  std::vector<std::uint64_t> ended_sessions;
+  std::vector<std::pair<std::uint64_t, PeerState>> open_sessions;
   std::vector<Diagnostic> diagnostics;
 };
+
+// "host service[pid": one contiguous span of the line, the session's key.
+std::string_view session_key(const Envelope& env) {
+  const char* begin = env.host.data();
+  const char* end = env.pid.empty() ? env.program.data() + env.program.size()
+                                    : env.pid.data() + env.pid.size();
+  return {begin, static_cast<std::size_t>(end - begin)};
+}
+
+SessionTable& sessions_for_this_thread() {
+  thread_local SessionTable table;
+  return table;
+}
 
 // ---------------------------------------------------------------------------
 // Filters, compiled once, shared read-only by every worker.
@@ -240,20 +235,18 @@ class EventSink {
   // Scanner verdicts are cached per peer: a peer recurs far more often than
   // it is new, and a cache hit costs one hash lookup.
   int scanner_of(const Event& e) {
-    peer_.clear();
-    append_peer(e.peer_name, e.peer_ip, peer_);
-    auto it = scanner_cache_.find(std::string_view(peer_));
-    if (it != scanner_cache_.end()) return static_cast<int>(it->second) - 1;
-    const auto hit = f_.scanners->match(e.peer_name, e.peer_ip);
-    const std::uint64_t stored = hit ? *hit + 1 : 0;
-    if (scanner_cache_.size() > 1'000'000) scanner_cache_.clear();
-    scanner_cache_.emplace(peer_, stored);
-    return static_cast<int>(stored) - 1;
+    std::uint64_t h = hash_append(hash_append(0x452821e638d01377ULL, e.peer_name), e.peer_ip);
+    if (h == 0) h = 1;
+    if (const std::int32_t* hit = scanner_cache_.find(h)) return *hit;
+    const auto match = f_.scanners->match(e.peer_name, e.peer_ip);
+    const std::int32_t verdict = match ? static_cast<std::int32_t>(*match) : -1;
+    scanner_cache_.insert(h, verdict);
+    return verdict;
   }
 
   const CompiledFilters& f_;
   std::string key_, value_, peer_;
-  StringCounter scanner_cache_;  // peer -> entry index + 1, or 0
+  VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
 };
 
 // ---------------------------------------------------------------------------
@@ -325,7 +318,7 @@ class Scanner {
   std::map<std::pair<std::size_t, std::uint64_t>, ChunkResult> waiting_;
   std::size_t merge_file_ = 0;
   std::uint64_t merge_chunk_ = 0;
-  std::unordered_map<std::string, PeerState> peers_;  // pid key -> session peer
+  std::unordered_map<std::uint64_t, PeerState> peers_;  // session hash -> open session's peer
   Tally merge_tally_;
   std::unique_ptr<EventSink> merge_sink_;
   std::vector<std::uint64_t> file_lines_, file_bytes_;
@@ -694,43 +687,42 @@ void Scanner::scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
 void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
                          Event& event, ChunkResult& result) {
   const FileState& f = *files_[chunk.file];
-  // Peers of sessions seen in this chunk, by (host, service, pid). Views
-  // into the chunk; converted to owned strings at the end.
-  std::unordered_map<PidKeyView, PeerView, PidKeyHash> local_peers;
+  SessionTable& sessions = sessions_for_this_thread();
+  sessions.clear();
   Envelope env;
   PeerRef peer;
-  const char* p = chunk.data;
-  const char* const end = chunk.data + chunk.size;
-  while (p < end) {
-    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-    const char* line_end = nl == nullptr ? end : static_cast<const char*>(nl);
-    const std::size_t len = static_cast<std::size_t>(line_end - p);
-    ++result.lines;
-    if (len > max_line_) {
-      result.diagnostics.push_back(
-          {f.input.display, chunk.offset_bytes + static_cast<std::uint64_t>(p - chunk.data),
-           "line longer than " + std::to_string(max_line_) + " bytes skipped"});
-      p = line_end + 1;
-      continue;
-    }
-    std::string_view line(p, len);
-    p = line_end + 1;
+  auto on_long = [&](std::size_t offset) {
+    result.diagnostics.push_back({f.input.display, chunk.offset_bytes + offset,
+                                  "line longer than " + std::to_string(max_line_) +
+                                      " bytes skipped"});
+  };
+  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!parse_envelope(line, env)) continue;
+    if (!parse_envelope(line, env)) return;
     const LineClass cls = matcher_.classify(env, event, peer);
     switch (cls) {
       case LineClass::kOther:
       case LineClass::kTlsDetail:
-        continue;
+        return;
       case LineClass::kUnparsed:
         ++result.tls_unparsed;
-        continue;
-      case LineClass::kPeer:
-        local_peers[{env.host, env.program, env.pid}] = {false, peer.name, peer.ip};
-        continue;
-      case LineClass::kSessionEnd:
-        local_peers[{env.host, env.program, env.pid}] = {true, {}, {}};
-        continue;
+        return;
+      case LineClass::kPeer: {
+        const std::string_view key = session_key(env);
+        SessionSlot& slot = sessions.at(session_hash(key), key);
+        slot.ended = false;
+        slot.peer_name = peer.name;
+        slot.peer_ip = peer.ip;
+        return;
+      }
+      case LineClass::kSessionEnd: {
+        const std::string_view key = session_key(env);
+        SessionSlot& slot = sessions.at(session_hash(key), key);
+        slot.ended = true;
+        slot.peer_name = {};
+        slot.peer_ip = {};
+        return;
+      }
       case LineClass::kEvent:
       case LineClass::kLibraryEvent:
         break;
@@ -749,24 +741,27 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
                                  env.utc_offset_s;
       event.time = zone.from_epoch(epoch);
     }
-    const PidKeyView pid_key{env.host, env.program, env.pid};
+    const std::string_view key = session_key(env);
+    const std::uint64_t session = session_hash(key);
     if (cls == LineClass::kEvent) {
-      local_peers[pid_key] = {false, peer.name, peer.ip};
+      SessionSlot& slot = sessions.at(session, key);
+      slot.ended = false;
+      slot.peer_name = peer.name;
+      slot.peer_ip = peer.ip;
       sink.accept(event, tally);
-      continue;
+      return;
     }
     // Library line: the peer is the session's, from this chunk or before it.
-    auto it = local_peers.find(pid_key);
-    if (it != local_peers.end()) {
-      if (!it->second.ended) {
-        event.peer_name = it->second.name;
-        event.peer_ip = it->second.ip;
+    if (const SessionSlot* slot = sessions.find(session, key)) {
+      if (!slot->ended) {
+        event.peer_name = slot->peer_name;
+        event.peer_ip = slot->peer_ip;
       }
       sink.accept(event, tally);
-      continue;
+      return;
     }
     PendingEvent pe;
-    pe.pid_key = owned_pid_key(pid_key);
+    pe.session = session;
     pe.kind = event.kind;
     pe.direction = event.direction;
     pe.time = event.time;
@@ -776,13 +771,19 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     pe.reason = event.reason;
     pe.reason_text = event.reason_text;
     result.pending.push_back(std::move(pe));
-  }
+  };
+  const auto stats = scan_candidates(chunk.data, chunk.size, max_line_, on_candidate, on_long,
+                                     options_.kernel);
+  result.lines += stats.lines;
   result.bytes += chunk.size;
-  result.final_peers.reserve(local_peers.size());
-  for (const auto& [key, state] : local_peers) {
-    result.final_peers.push_back(
-        {owned_pid_key(key), PeerState{state.ended, std::string(state.name), std::string(state.ip)}});
-  }
+  sessions.for_each([&](const SessionSlot& slot) {
+    if (slot.ended) {
+      result.ended_sessions.push_back(slot.hash);
+    } else {
+      result.open_sessions.push_back(
+          {slot.hash, PeerState{std::string(slot.peer_name), std::string(slot.peer_ip)}});
+    }
+  });
 }
 
 void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& result) {
@@ -824,19 +825,18 @@ void Scanner::merge_ready() {
       event.reason = pe.reason;
       event.reason_text = pe.reason_text;
       event.file = f.input.display;
-      auto peer = peers_.find(pe.pid_key);
-      if (peer != peers_.end() && !peer->second.ended) {
+      auto peer = peers_.find(pe.session);
+      if (peer != peers_.end()) {
         event.peer_name = peer->second.name;
         event.peer_ip = peer->second.ip;
       }
       merge_sink_->accept(event, merge_tally_);
     }
-    for (auto& [key, state] : r.final_peers) {
-      if (state.ended) {
-        peers_.erase(key);
-      } else {
-        peers_[key] = std::move(state);
-      }
+    for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
+    for (auto& [session, state] : r.open_sessions) {
+      auto [it, inserted] = peers_.try_emplace(session);
+      it->second.name.assign(state.name);
+      it->second.ip.assign(state.ip);
     }
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "mailtls/candidate_scan.hpp"
 #include "mailtls/event.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
@@ -52,6 +53,9 @@ struct ScanOptions {
 
   // Tabulation: the fields that make a row's key.
   std::vector<Field> keys = {Field::kProtocol, Field::kCipher};
+
+  // The candidate-search kernel (tests compare them; kAuto in production).
+  ScanKernel kernel = ScanKernel::kAuto;
 
   // Fault injection for tests: called by the chunker before it cuts each
   // chunk of a mapped file, with the file's display name and the offset the

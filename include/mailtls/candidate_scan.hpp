@@ -1,0 +1,43 @@
+// Finding the few lines worth parsing, without per-line work on the rest.
+//
+// Every Postfix message mailtls reads contains one of four anchors:
+//   "TLS"           TLS connection established/reused, setting up TLS
+//                   connection, TLS library problem, TLS handshake failed
+//   "SSL_"          SSL_accept error, SSL_connect error
+//   "onnect from "  connect from, disconnect from
+//   "CONNECT from " tlsproxy's CONNECT from
+// A vectorised pass (AVX2 where the CPU has it, else SSE2; a portable loop
+// elsewhere) compares the first and last byte of each anchor at every
+// position of a 32- or 16-byte block, counts newlines in the same pass, and
+// hands only the lines holding an anchor to the parser. Lines without one
+// cost a few instructions per 32 bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+namespace mailtls {
+
+struct CandidateScanStats {
+  std::uint64_t lines = 0;  // lines in the buffer (a final line without '\n' counts)
+};
+
+// Calls `on_candidate(line, offset)` for each line (without its '\n') that
+// holds an anchor and is at most `max_line` bytes long, in order, and
+// `on_long(offset)` for each line longer than `max_line`, in order with the
+// candidates. `data` must start at a line start.
+using CandidateFn = std::function<void(std::string_view line, std::size_t offset)>;
+using LongLineFn = std::function<void(std::size_t offset)>;
+
+enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };
+
+CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
+                                   const CandidateFn& on_candidate, const LongLineFn& on_long,
+                                   ScanKernel kernel = ScanKernel::kAuto);
+
+// The kernel kAuto picks on this machine.
+ScanKernel best_kernel();
+
+}  // namespace mailtls

@@ -1,0 +1,222 @@
+#include "mailtls/candidate_scan.hpp"
+
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MAILTLS_X86 1
+#endif
+
+namespace mailtls {
+namespace {
+
+// Anchor tests at a position known to have at least 13 bytes after it.
+inline bool anchor_at(const char* p) {
+  switch (p[0]) {
+    case 'T': return p[1] == 'L' && p[2] == 'S';
+    case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_';
+    case 'o': return std::memcmp(p, "onnect from ", 12) == 0;
+    case 'C': return std::memcmp(p, "CONNECT from ", 13) == 0;
+    default: return false;
+  }
+}
+
+bool line_has_anchor(std::string_view line) {
+  const char* p = line.data();
+  const std::size_t n = line.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (p[i]) {
+      case 'T':
+        if (i + 3 <= n && p[i + 1] == 'L' && p[i + 2] == 'S') return true;
+        break;
+      case 'S':
+        if (i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return true;
+        break;
+      case 'o':
+        if (i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return true;
+        break;
+      case 'C':
+        if (i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0) return true;
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
+// The reference kernel: one line at a time.
+CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t max_line,
+                               const CandidateFn& on_candidate, const LongLineFn& on_long) {
+  CandidateScanStats stats;
+  std::size_t pos = 0;
+  while (pos < size) {
+    const void* nl = std::memchr(data + pos, '\n', size - pos);
+    const std::size_t end = nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+    ++stats.lines;
+    const std::size_t len = end - pos;
+    if (len > max_line) {
+      on_long(pos);
+    } else {
+      const std::string_view line(data + pos, len);
+      if (line_has_anchor(line)) on_candidate(line, pos);
+    }
+    pos = end + 1;
+  }
+  return stats;
+}
+
+#ifdef MAILTLS_X86
+
+// Shared block logic; V provides the vector width and three primitives.
+template <class V>
+[[gnu::always_inline]] inline CandidateScanStats scan_blocks(const char* data, std::size_t size,
+                                                             std::size_t max_line,
+                                                             const CandidateFn& on_candidate,
+                                                             const LongLineFn& on_long) {
+  constexpr std::size_t kW = V::kWidth;
+  CandidateScanStats stats;
+  std::size_t line_start = 0;
+  std::size_t handled_until = 0;  // candidate lines already emitted end before this
+
+  auto emit = [&](std::size_t start, std::size_t pos) {
+    const void* nl = std::memchr(data + pos, '\n', size - pos);
+    const std::size_t end = nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+    handled_until = end + 1;
+    if (end - start <= max_line) on_candidate(std::string_view(data + start, end - start), start);
+  };
+  auto newline = [&](std::size_t pos) {
+    if (pos - line_start > max_line) on_long(line_start);
+    line_start = pos + 1;
+  };
+
+  std::size_t i = 0;
+  // Loads reach 13 bytes past the block start (anchor_at reads up to 13):
+  // stop early enough to stay inside.
+  while (i + kW + 13 <= size) {
+    const auto b0 = V::load(data + i);
+    const std::uint32_t nl = V::eq(b0, '\n');
+    std::uint32_t cand = (V::eq(b0, 'T') & V::eq(V::load(data + i + 2), 'S')) |
+                         (V::eq(b0, 'S') & V::eq(V::load(data + i + 3), '_')) |
+                         ((V::eq(b0, 'o') & V::eq(V::load(data + i + 10), 'm')) |
+                          (V::eq(b0, 'C') & V::eq(V::load(data + i + 11), 'm')));
+    if (cand == 0 && nl == 0) {
+      i += kW;
+      continue;
+    }
+    const unsigned first_nl = nl != 0 ? static_cast<unsigned>(__builtin_ctz(nl)) : kW;
+    while (cand != 0) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
+      cand &= cand - 1;
+      const std::size_t pos = i + bit;
+      if (pos < handled_until || !anchor_at(data + pos)) continue;
+      std::size_t start = line_start;
+      if (bit > first_nl) {
+        // The last newline before this position in the block starts its line.
+        const std::uint32_t before = nl & ((1u << bit) - 1u);
+        start = i + 31u - static_cast<unsigned>(__builtin_clz(before)) + 1;
+      } else if (bit == first_nl) {
+        continue;  // a newline is no anchor
+      }
+      if (bit > first_nl && first_nl < kW && line_start <= i + first_nl) {
+        // The newline check of the first newline must come before this line.
+        newline(i + first_nl);
+      }
+      emit(start, pos);
+    }
+    if (nl != 0) {
+      // The first newline may end a line that began in an earlier block; the
+      // others end lines shorter than a block, never over max_line (>= 2W).
+      if (line_start <= i + first_nl) newline(i + first_nl);
+      const unsigned last_nl = 31u - static_cast<unsigned>(__builtin_clz(nl));
+      line_start = i + last_nl + 1;
+      stats.lines += static_cast<std::uint64_t>(__builtin_popcount(nl));
+    }
+    i += kW;
+  }
+  // The tail, byte by byte.
+  for (; i < size; ++i) {
+    if (data[i] == '\n') {
+      newline(i);
+      ++stats.lines;
+      continue;
+    }
+    if (i < handled_until) continue;
+    const std::size_t left = size - i;
+    const char* p = data + i;
+    const bool hit = (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
+                     (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
+                     (p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0) ||
+                     (p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0);
+    if (hit) emit(line_start, i);
+  }
+  if (line_start < size) {
+    ++stats.lines;
+    if (size - line_start > max_line) on_long(line_start);
+  }
+  return stats;
+}
+
+struct Sse2 {
+  static constexpr std::size_t kWidth = 16;
+  static __m128i load(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+  static std::uint32_t eq(__m128i v, char c) {
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
+  }
+};
+
+struct Avx2 {
+  static constexpr std::size_t kWidth = 32;
+  [[gnu::target("avx2")]] static __m256i load(const char* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  [[gnu::target("avx2")]] static std::uint32_t eq(__m256i v, char c) {
+    return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))));
+  }
+};
+
+CandidateScanStats scan_sse2(const char* data, std::size_t size, std::size_t max_line,
+                             const CandidateFn& on_candidate, const LongLineFn& on_long) {
+  return scan_blocks<Sse2>(data, size, max_line, on_candidate, on_long);
+}
+
+[[gnu::target("avx2")]] CandidateScanStats scan_avx2(const char* data, std::size_t size,
+                                                     std::size_t max_line,
+                                                     const CandidateFn& on_candidate,
+                                                     const LongLineFn& on_long) {
+  return scan_blocks<Avx2>(data, size, max_line, on_candidate, on_long);
+}
+
+#endif  // MAILTLS_X86
+
+}  // namespace
+
+ScanKernel best_kernel() {
+#ifdef MAILTLS_X86
+  static const ScanKernel kBest =
+      __builtin_cpu_supports("avx2") ? ScanKernel::kAvx2 : ScanKernel::kSse2;
+  return kBest;
+#else
+  return ScanKernel::kScalar;
+#endif
+}
+
+CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
+                                   const CandidateFn& on_candidate, const LongLineFn& on_long,
+                                   ScanKernel kernel) {
+  if (kernel == ScanKernel::kAuto) kernel = best_kernel();
+#ifdef MAILTLS_X86
+  // The block kernels assume no line under two blocks can exceed max_line.
+  if (max_line >= 64) {
+    if (kernel == ScanKernel::kAvx2 && __builtin_cpu_supports("avx2")) {
+      return scan_avx2(data, size, max_line, on_candidate, on_long);
+    }
+    if (kernel == ScanKernel::kSse2 || kernel == ScanKernel::kAvx2) {
+      return scan_sse2(data, size, max_line, on_candidate, on_long);
+    }
+  }
+#endif
+  return scan_scalar(data, size, max_line, on_candidate, on_long);
+}
+
+}  // namespace mailtls

@@ -1,0 +1,180 @@
+// Internal: flat hash tables for the per-line hot path.
+//
+// SessionTable: a TLS library line names no peer; it takes the peer of the
+// latest peer-bearing line of the same (syslog host, service, pid). Each
+// worker keeps the sessions of its current chunk here, keyed by a 64-bit hash
+// of the envelope span "host service[pid" (contiguous in the line), with the
+// span kept as a view into the chunk to tell colliding keys apart. Reused
+// chunk after chunk without reallocating.
+//
+// VerdictCache: per-worker memo of a per-peer verdict (is it a scanner),
+// keyed by a 64-bit hash; one probe, no allocation on a hit.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace mailtls::detail {
+
+// A fast 64-bit hash over a few short strings (multiply-xorshift mixing of
+// 8-byte words). Fixed seed: results must not vary from run to run.
+inline std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 32;
+  x *= 0xd6e8feb86659fd93ULL;
+  x ^= x >> 32;
+  x *= 0xd6e8feb86659fd93ULL;
+  x ^= x >> 32;
+  return x;
+}
+
+inline std::uint64_t hash_append(std::uint64_t h, std::string_view s) {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  h = mix64(h ^ (n * 0x9e3779b97f4a7c15ULL));
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = mix64(h ^ w) + 0x9e3779b97f4a7c15ULL;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, p, n);
+    h = mix64(h ^ w ^ (static_cast<std::uint64_t>(n) << 56));
+  }
+  return h;
+}
+
+// `key` is the envelope span from the host to the end of the pid.
+inline std::uint64_t session_hash(std::string_view key) {
+  const std::uint64_t h = hash_append(0x243f6a8885a308d3ULL, key);
+  return h == 0 ? 1 : h;
+}
+
+struct SessionSlot {
+  std::uint64_t hash = 0;  // 0: empty
+  std::string_view key;
+  std::string_view peer_name, peer_ip;
+  bool ended = false;
+};
+
+class SessionTable {
+ public:
+  SessionTable() { slots_.resize(1024); }
+
+  // The slot for a key, created empty (hash set, no peer) if absent.
+  SessionSlot& at(std::uint64_t hash, std::string_view key) {
+    if ((used_.size() + 1) * 2 > slots_.size()) grow();
+    std::size_t i = hash & (slots_.size() - 1);
+    for (;;) {
+      SessionSlot& s = slots_[i];
+      if (s.hash == 0) {
+        s.hash = hash;
+        s.key = key;
+        used_.push_back(i);
+        return s;
+      }
+      if (s.hash == hash && s.key == key) return s;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+  }
+
+  const SessionSlot* find(std::uint64_t hash, std::string_view key) const {
+    std::size_t i = hash & (slots_.size() - 1);
+    for (;;) {
+      const SessionSlot& s = slots_[i];
+      if (s.hash == 0) return nullptr;
+      if (s.hash == hash && s.key == key) return &s;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+  }
+
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t i : used_) fn(slots_[i]);
+  }
+
+  void clear() {
+    for (std::size_t i : used_) slots_[i] = SessionSlot{};
+    used_.clear();
+  }
+
+ private:
+  void grow() {
+    std::vector<SessionSlot> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, SessionSlot{});
+    used_.clear();
+    for (const SessionSlot& s : old) {
+      if (s.hash == 0) continue;
+      std::size_t i = s.hash & (slots_.size() - 1);
+      while (slots_[i].hash != 0) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
+      used_.push_back(i);
+    }
+  }
+
+  std::vector<SessionSlot> slots_;
+  std::vector<std::size_t> used_;
+};
+
+class VerdictCache {
+ public:
+  VerdictCache() { clear(); }
+  // The cached verdict for `hash`, or nullptr.
+  const std::int32_t* find(std::uint64_t hash) const {
+    std::size_t i = hash & mask_;
+    for (;;) {
+      if (keys_[i] == 0) return nullptr;
+      if (keys_[i] == hash) return &values_[i];
+      i = (i + 1) & mask_;
+    }
+  }
+  void insert(std::uint64_t hash, std::int32_t value) {
+    if ((size_ + 1) * 2 > keys_.size()) {
+      if (keys_.size() >= (1u << 22)) {
+        clear();  // bounded: a million peers' verdicts at most
+      } else {
+        rehash(keys_.size() * 2);
+      }
+    }
+    std::size_t i = hash & mask_;
+    while (keys_[i] != 0 && keys_[i] != hash) i = (i + 1) & mask_;
+    if (keys_[i] == 0) ++size_;
+    keys_[i] = hash;
+    values_[i] = value;
+  }
+  void clear() {
+    keys_.assign(1024, 0);
+    values_.assign(1024, 0);
+    mask_ = keys_.size() - 1;
+    size_ = 0;
+  }
+
+ private:
+  void rehash(std::size_t n) {
+    std::vector<std::uint64_t> old_keys;
+    std::vector<std::int32_t> old_values;
+    old_keys.swap(keys_);
+    old_values.swap(values_);
+    keys_.assign(n, 0);
+    values_.assign(n, 0);
+    mask_ = n - 1;
+    for (std::size_t j = 0; j < old_keys.size(); ++j) {
+      if (old_keys[j] == 0) continue;
+      std::size_t i = old_keys[j] & mask_;
+      while (keys_[i] != 0) i = (i + 1) & mask_;
+      keys_[i] = old_keys[j];
+      values_[i] = old_values[j];
+    }
+  }
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::int32_t> values_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace mailtls::detail
