@@ -11,38 +11,52 @@ namespace mailtls {
 namespace {
 
 // Anchor tests at a position known to have at least 13 bytes after it.
+inline std::uint64_t load64(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+inline bool bytes_equal(const char* p, const char (&lit)[13], std::size_t n) {
+  // n is 12 or 13: two overlapping 8-byte compares.
+  return load64(p) == load64(lit) && load64(p + n - 8) == load64(lit + n - 8);
+}
+
 inline bool anchor_at(const char* p) {
+  static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ', 'f', 'r', 'o', 'm', ' ', 0};
+  static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T', ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S';
     case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_';
-    case 'o': return std::memcmp(p, "onnect from ", 12) == 0;
-    case 'C': return std::memcmp(p, "CONNECT from ", 13) == 0;
+    case 'o': return bytes_equal(p, kOnnect, 12);
+    case 'C': return bytes_equal(p, kConnect, 13);
     default: return false;
   }
 }
 
-bool line_has_anchor(std::string_view line) {
+// Position of the first anchor in `line`, or npos.
+std::size_t find_anchor(std::string_view line) {
   const char* p = line.data();
   const std::size_t n = line.size();
   for (std::size_t i = 0; i < n; ++i) {
     switch (p[i]) {
       case 'T':
-        if (i + 3 <= n && p[i + 1] == 'L' && p[i + 2] == 'S') return true;
+        if (i + 3 <= n && p[i + 1] == 'L' && p[i + 2] == 'S') return i;
         break;
       case 'S':
-        if (i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return true;
+        if (i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
         break;
       case 'o':
-        if (i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return true;
+        if (i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return i;
         break;
       case 'C':
-        if (i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0) return true;
+        if (i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0) return i;
         break;
       default:
         break;
     }
   }
-  return false;
+  return std::string_view::npos;
 }
 
 // The reference kernel: one line at a time.
@@ -59,7 +73,8 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
       on_long(pos);
     } else {
       const std::string_view line(data + pos, len);
-      if (line_has_anchor(line)) on_candidate(line, pos);
+      const std::size_t anchor = find_anchor(line);
+      if (anchor != std::string_view::npos) on_candidate(line, pos, anchor);
     }
     pos = end + 1;
   }
@@ -79,11 +94,17 @@ template <class V>
   std::size_t line_start = 0;
   std::size_t handled_until = 0;  // candidate lines already emitted end before this
 
-  auto emit = [&](std::size_t start, std::size_t pos) {
-    const void* nl = std::memchr(data + pos, '\n', size - pos);
-    const std::size_t end = nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+  // `end_hint` is the line's end when the block already shows it, else 0.
+  auto emit = [&](std::size_t start, std::size_t pos, std::size_t end_hint) {
+    std::size_t end = end_hint;
+    if (end == 0) {
+      const void* nl = std::memchr(data + pos, '\n', size - pos);
+      end = nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+    }
     handled_until = end + 1;
-    if (end - start <= max_line) on_candidate(std::string_view(data + start, end - start), start);
+    if (end - start <= max_line) {
+      on_candidate(std::string_view(data + start, end - start), start, pos - start);
+    }
   };
   auto newline = [&](std::size_t pos) {
     if (pos - line_start > max_line) on_long(line_start);
@@ -122,7 +143,8 @@ template <class V>
         // The newline check of the first newline must come before this line.
         newline(i + first_nl);
       }
-      emit(start, pos);
+      const std::uint32_t after = bit == 31 ? 0u : nl & ~((2u << bit) - 1u);
+      emit(start, pos, after != 0 ? i + static_cast<unsigned>(__builtin_ctz(after)) : 0);
     }
     if (nl != 0) {
       // The first newline may end a line that began in an earlier block; the
@@ -148,7 +170,7 @@ template <class V>
                      (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
                      (p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0) ||
                      (p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0);
-    if (hit) emit(line_start, i);
+    if (hit) emit(line_start, i, 0);
   }
   if (line_start < size) {
     ++stats.lines;

@@ -236,25 +236,28 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
   switch (m.front()) {
     case 'c':
       if (consume(m, "connect from "sv)) {
-        return parse_peer(m, peer) ? LineClass::kPeer : LineClass::kOther;
+        peer = {};
+        peer.raw = m.substr(0, m.find(' '));
+        return LineClass::kPeer;
       }
       return LineClass::kOther;
     case 'C':
       // postscreen writes CONNECT lines too, but never a TLS line.
       if (tlsproxy && consume(m, "CONNECT from "sv)) {
-        return parse_peer(m, peer) ? LineClass::kPeer : LineClass::kOther;
+        peer = {};
+        peer.raw = m.substr(0, m.find(' '));
+        return LineClass::kPeer;
       }
       return LineClass::kOther;
     case 'd':
-      if (consume(m, "disconnect from "sv)) {
-        parse_peer(m, peer);
-        return LineClass::kSessionEnd;
-      }
+      if (consume(m, "disconnect from "sv)) return LineClass::kSessionEnd;
       return LineClass::kOther;
     case 's':
       if (consume(m, "setting up TLS connection "sv)) {
         if (consume(m, "from "sv) || consume(m, "to "sv)) {
-          return parse_peer(m, peer) ? LineClass::kPeer : LineClass::kUnparsed;
+          peer = {};
+          peer.raw = m.substr(0, m.find(' '));
+          return peer.raw.empty() ? LineClass::kUnparsed : LineClass::kPeer;
         }
         return LineClass::kUnparsed;
       }

@@ -151,6 +151,32 @@ std::string_view session_key(const Envelope& env) {
   return {begin, static_cast<std::size_t>(end - begin)};
 }
 
+// Whether the message at `pos` follows a "tlsproxy[pid]: " tag (or a tag
+// the --syslog-name option may name: then the full parse decides).
+bool after_tlsproxy_tag(std::string_view line, std::size_t pos) {
+  if (pos < 3 || line[pos - 1] != ' ' || line[pos - 2] != ':') return false;
+  std::size_t i = pos - 2;
+  if (line[i - 1] == ']') {
+    --i;
+    while (i > 0 && line[i - 1] >= '0' && line[i - 1] <= '9') --i;
+    if (i == 0 || line[i - 1] != '[') return false;
+    --i;
+  }
+  return i >= 8 && line.substr(i - 8, 8) == "tlsproxy";
+}
+
+// The peer a session slot holds, parsing a kPeer line's token on demand.
+PeerRef session_peer(const SessionSlot& slot) {
+  PeerRef p;
+  if (!slot.peer_raw.empty()) {
+    parse_peer(slot.peer_raw, p);
+  } else {
+    p.name = slot.peer_name;
+    p.ip = slot.peer_ip;
+  }
+  return p;
+}
+
 SessionTable& sessions_for_this_thread() {
   thread_local SessionTable table;
   return table;
@@ -318,7 +344,7 @@ class Scanner {
   std::map<std::pair<std::size_t, std::uint64_t>, ChunkResult> waiting_;
   std::size_t merge_file_ = 0;
   std::uint64_t merge_chunk_ = 0;
-  std::unordered_map<std::uint64_t, PeerState> peers_;  // session hash -> open session's peer
+  FlatSessionMap<PeerState> peers_;  // session hash -> open session's peer
   Tally merge_tally_;
   std::unique_ptr<EventSink> merge_sink_;
   std::vector<std::uint64_t> file_lines_, file_bytes_;
@@ -696,7 +722,10 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
                                   "line longer than " + std::to_string(max_line_) +
                                       " bytes skipped"});
   };
-  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/) {
+  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t anchor) {
+    // postscreen writes a CONNECT line for every client; only tlsproxy's
+    // matter. Tell them apart before parsing: "tlsproxy[pid]: CONNECT".
+    if (line[anchor] == 'C' && !after_tlsproxy_tag(line, anchor)) return;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!parse_envelope(line, env)) return;
     const LineClass cls = matcher_.classify(env, event, peer);
@@ -711,8 +740,9 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         const std::string_view key = session_key(env);
         SessionSlot& slot = sessions.at(session_hash(key), key);
         slot.ended = false;
-        slot.peer_name = peer.name;
-        slot.peer_ip = peer.ip;
+        slot.peer_name = {};
+        slot.peer_ip = {};
+        slot.peer_raw = peer.raw;
         return;
       }
       case LineClass::kSessionEnd: {
@@ -721,6 +751,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         slot.ended = true;
         slot.peer_name = {};
         slot.peer_ip = {};
+        slot.peer_raw = {};
         return;
       }
       case LineClass::kEvent:
@@ -748,14 +779,16 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       slot.ended = false;
       slot.peer_name = peer.name;
       slot.peer_ip = peer.ip;
+      slot.peer_raw = {};
       sink.accept(event, tally);
       return;
     }
     // Library line: the peer is the session's, from this chunk or before it.
     if (const SessionSlot* slot = sessions.find(session, key)) {
       if (!slot->ended) {
-        event.peer_name = slot->peer_name;
-        event.peer_ip = slot->peer_ip;
+        const PeerRef p = session_peer(*slot);
+        event.peer_name = p.name;
+        event.peer_ip = p.ip;
       }
       sink.accept(event, tally);
       return;
@@ -780,8 +813,8 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     if (slot.ended) {
       result.ended_sessions.push_back(slot.hash);
     } else {
-      result.open_sessions.push_back(
-          {slot.hash, PeerState{std::string(slot.peer_name), std::string(slot.peer_ip)}});
+      const PeerRef p = session_peer(slot);
+      result.open_sessions.push_back({slot.hash, PeerState{std::string(p.name), std::string(p.ip)}});
     }
   });
 }
@@ -825,18 +858,17 @@ void Scanner::merge_ready() {
       event.reason = pe.reason;
       event.reason_text = pe.reason_text;
       event.file = f.input.display;
-      auto peer = peers_.find(pe.session);
-      if (peer != peers_.end()) {
-        event.peer_name = peer->second.name;
-        event.peer_ip = peer->second.ip;
+      if (const PeerState* peer = peers_.find(pe.session)) {
+        event.peer_name = peer->name;
+        event.peer_ip = peer->ip;
       }
       merge_sink_->accept(event, merge_tally_);
     }
     for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
     for (auto& [session, state] : r.open_sessions) {
-      auto [it, inserted] = peers_.try_emplace(session);
-      it->second.name.assign(state.name);
-      it->second.ip.assign(state.ip);
+      PeerState& kept = peers_[session];
+      kept.name.assign(state.name);
+      kept.ip.assign(state.ip);
     }
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;

@@ -24,11 +24,13 @@ struct CandidateScanStats {
   std::uint64_t lines = 0;  // lines in the buffer (a final line without '\n' counts)
 };
 
-// Calls `on_candidate(line, offset)` for each line (without its '\n') that
-// holds an anchor and is at most `max_line` bytes long, in order, and
+// Calls `on_candidate(line, offset, anchor)` for each line (without its
+// '\n') that holds an anchor and is at most `max_line` bytes long, in order
+// (`anchor`: where in the line the first anchor starts), and
 // `on_long(offset)` for each line longer than `max_line`, in order with the
 // candidates. `data` must start at a line start.
-using CandidateFn = std::function<void(std::string_view line, std::size_t offset)>;
+using CandidateFn =
+    std::function<void(std::string_view line, std::size_t offset, std::size_t anchor)>;
 using LongLineFn = std::function<void(std::size_t offset)>;
 
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };

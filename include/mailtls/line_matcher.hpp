@@ -38,6 +38,10 @@ struct PeerRef {
   std::string_view name;
   std::string_view ip;
   std::string_view port;
+  // For kPeer lines: the unparsed peer token ("name[ip]", "[ip]:port").
+  // Sessions are opened far more often than a library line needs their peer,
+  // so parsing waits for that (parse_peer).
+  std::string_view raw;
 };
 
 // Parses "name[ip]", "name[ip]:port", "[ip]:port" or a bare hostname at the
@@ -70,7 +74,7 @@ class LineMatcher {
 
   // Classifies env.message. For kEvent and kLibraryEvent fills the event
   // fields (kind, direction, peer, ...; not time, host, service, pid, file).
-  // For kPeer, kSessionEnd and kEvent fills `peer`.
+  // For kEvent fills `peer`; for kPeer only `peer.raw`.
   LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const;
 
  private:

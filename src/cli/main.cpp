@@ -121,7 +121,7 @@ void add_common(CLI::App& app, CommonArgs& a) {
   app.add_option("--threads", a.threads, "Worker threads (default: every core)");
   app.add_option("--max-line", a.max_line, "Skip (and report) lines longer than this (64K)");
   app.add_flag("--no-mmap", a.no_mmap, "Read files with read() instead of mapping them");
-  app.add_option("--chunk-size", a.chunk_size, "Chunk target size (default 4M)")
+  app.add_option("--chunk-size", a.chunk_size, "Chunk target size (default 1M)")
       ->group("");
   app.add_flag("--quiet", a.quiet, "No progress output");
   app.add_option("--color", a.color, "never, auto or always")

@@ -180,17 +180,25 @@ TEST_CASE("library problems take their direction from the service", "[line_match
 }
 
 TEST_CASE("peer-bearing and session lines", "[line_matcher]") {
+  // kPeer lines hand over the raw token; parse_peer reads it when needed.
+  PeerRef parsed;
   auto p = classify("Nov  5 01:44:08 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]");
   CHECK(p.cls == LineClass::kPeer);
-  CHECK(p.peer.name == "unknown");
-  CHECK(p.peer.ip == "192.0.2.1");
+  CHECK(p.peer.raw == "unknown[192.0.2.1]");
+  REQUIRE(parse_peer(p.peer.raw, parsed) == p.peer.raw.size());
+  CHECK(parsed.name == "unknown");
+  CHECK(parsed.ip == "192.0.2.1");
   p = classify("Nov  5 01:44:08 mx postfix/tlsproxy[1]: CONNECT from [192.0.2.1]:4444");
   CHECK(p.cls == LineClass::kPeer);
-  CHECK(p.peer.ip == "192.0.2.1");
-  CHECK(p.peer.port == "4444");
+  REQUIRE(parse_peer(p.peer.raw, parsed) == p.peer.raw.size());
+  CHECK(parsed.ip == "192.0.2.1");
+  CHECK(parsed.port == "4444");
+  // postscreen's CONNECT lines never lead to a TLS line.
+  p = classify("Nov  5 01:44:08 mx postfix/postscreen[1]: CONNECT from [192.0.2.1]:4444 to [198.51.100.1]:25");
+  CHECK(p.cls == LineClass::kOther);
   p = classify("Nov  5 01:44:08 mx postfix/smtp[1]: setting up TLS connection to mx.example.org[198.51.100.1]:25");
   CHECK(p.cls == LineClass::kPeer);
-  CHECK(p.peer.name == "mx.example.org");
+  CHECK(p.peer.raw == "mx.example.org[198.51.100.1]:25");
   p = classify("Nov  5 01:44:08 mx postfix/smtpd[1]: disconnect from a[192.0.2.1] ehlo=1 commands=1");
   CHECK(p.cls == LineClass::kSessionEnd);
 }

@@ -1,0 +1,78 @@
+// The vectorised candidate kernels must agree with the scalar reference on
+// any input: anchors across block edges, at buffer ends, in long lines.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "mailtls/candidate_scan.hpp"
+
+using namespace mailtls;
+
+namespace {
+
+struct Trace {
+  std::vector<std::string> events;
+  std::uint64_t lines = 0;
+  bool operator==(const Trace&) const = default;
+};
+
+Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel) {
+  Trace t;
+  const auto stats = scan_candidates(
+      buf.data(), buf.size(), max_line,
+      [&](std::string_view line, std::size_t offset, std::size_t anchor) {
+        t.events.push_back("C" + std::to_string(offset) + "@" + std::to_string(anchor) + ":" +
+                           std::string(line));
+      },
+      [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel);
+  t.lines = stats.lines;
+  return t;
+}
+
+std::string random_buffer(std::mt19937& rng, std::size_t size) {
+  static const std::vector<std::string> kPieces = {
+      "TLS", "SSL_", "onnect from ", "CONNECT from ", "T", "S", "o", "C", "m", "_", "\n", "\n",
+      "x", "yy", "abcdefghijklmnopqrstuvwxyz", "T\nLS", "onnect fro\n", " ", "TL", "SS"};
+  std::string s;
+  while (s.size() < size) s += kPieces[rng() % kPieces.size()];
+  s.resize(size);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("candidate kernels agree with the scalar reference", "[property][candidate_scan]") {
+  std::random_device rd;
+  const std::uint32_t seed = rd();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 3000; ++round) {
+    const std::size_t size = rng() % 700;
+    const std::string buf = random_buffer(rng, size);
+    const std::size_t max_line = 64 + rng() % 200;
+    const Trace reference = run(buf, max_line, ScanKernel::kScalar);
+    for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2, ScanKernel::kAuto}) {
+      INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line);
+      CHECK(run(buf, max_line, k) == reference);
+    }
+  }
+}
+
+TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
+  const std::string buf =
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\n"
+      "Nov 20 01:00:00 mx postfix/qmgr[2]: 4BQ: removed\n"
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: TLS TLS SSL_ twice\n"
+      "Nov 20 01:00:00 mx postfix/tlsproxy[3]: CONNECT from [192.0.2.1]:1\n"
+      "no newline at the end, but TLS";
+  for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
+    const Trace t = run(buf, 1000, k);
+    CHECK(t.lines == 5);
+    REQUIRE(t.events.size() == 4);
+    CHECK(t.events[0].rfind("C0@38:", 0) == 0);
+    CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27" +
+                             ":no newline at the end, but TLS");
+  }
+}
