@@ -1,5 +1,6 @@
 #include "mailtls/candidate_scan.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -20,6 +21,21 @@ inline std::uint64_t load64(const char* p) {
 inline bool bytes_equal(const char* p, const char (&lit)[13], std::size_t n) {
   // n is 12 or 13: two overlapping 8-byte compares.
   return load64(p) == load64(lit) && load64(p + n - 8) == load64(lit + n - 8);
+}
+
+// postscreen writes "CONNECT from" for every client; only tlsproxy's matter
+// (its peer-bearing line). `p` is the anchor; `line_start` bounds the look
+// back at the tag "tlsproxy[pid]: " before it.
+inline bool after_tlsproxy_tag(const char* line_start, const char* p) {
+  if (p - line_start < 11 || p[-1] != ' ' || p[-2] != ':') return false;
+  const char* q = p - 2;
+  if (q[-1] == ']') {
+    --q;
+    while (q > line_start && q[-1] >= '0' && q[-1] <= '9') --q;
+    if (q == line_start || q[-1] != '[') return false;
+    --q;
+  }
+  return q - line_start >= 8 && std::memcmp(q - 8, "tlsproxy", 8) == 0;
 }
 
 inline bool anchor_at(const char* p) {
@@ -50,7 +66,10 @@ std::size_t find_anchor(std::string_view line) {
         if (i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return i;
         break;
       case 'C':
-        if (i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0) return i;
+        if (i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0 &&
+            after_tlsproxy_tag(p, p + i)) {
+          return i;
+        }
         break;
       default:
         break;
@@ -90,21 +109,24 @@ template <class V>
                                                              const CandidateFn& on_candidate,
                                                              const LongLineFn& on_long) {
   constexpr std::size_t kW = V::kWidth;
+  constexpr std::size_t kNone = SIZE_MAX;
   CandidateScanStats stats;
   std::size_t line_start = 0;
-  std::size_t handled_until = 0;  // candidate lines already emitted end before this
+  std::size_t taken_start = kNone;  // start of the last line handed over (or pending)
+  // A candidate line whose end is not yet known: the newline search is left
+  // to the block loop itself, which finds every newline anyway.
+  std::size_t pending_start = kNone;
+  std::size_t pending_pos = 0;
 
-  // `end_hint` is the line's end when the block already shows it, else 0.
-  auto emit = [&](std::size_t start, std::size_t pos, std::size_t end_hint) {
-    std::size_t end = end_hint;
-    if (end == 0) {
-      const void* nl = std::memchr(data + pos, '\n', size - pos);
-      end = nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-    }
-    handled_until = end + 1;
+  auto finish = [&](std::size_t start, std::size_t pos, std::size_t end) {
     if (end - start <= max_line) {
       on_candidate(std::string_view(data + start, end - start), start, pos - start);
     }
+  };
+  auto finish_pending = [&](std::size_t end) {
+    if (pending_start == kNone) return;
+    finish(pending_start, pending_pos, end);
+    pending_start = kNone;
   };
   auto newline = [&](std::size_t pos) {
     if (pos - line_start > max_line) on_long(line_start);
@@ -126,25 +148,34 @@ template <class V>
       continue;
     }
     const unsigned first_nl = nl != 0 ? static_cast<unsigned>(__builtin_ctz(nl)) : kW;
+    if (nl != 0) finish_pending(i + first_nl);
+    bool first_checked = false;
     while (cand != 0) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
       cand &= cand - 1;
       const std::size_t pos = i + bit;
-      if (pos < handled_until || !anchor_at(data + pos)) continue;
+      if (!anchor_at(data + pos)) continue;
       std::size_t start = line_start;
       if (bit > first_nl) {
         // The last newline before this position in the block starts its line.
         const std::uint32_t before = nl & ((1u << bit) - 1u);
         start = i + 31u - static_cast<unsigned>(__builtin_clz(before)) + 1;
-      } else if (bit == first_nl) {
-        continue;  // a newline is no anchor
       }
-      if (bit > first_nl && first_nl < kW && line_start <= i + first_nl) {
-        // The newline check of the first newline must come before this line.
+      if (start == taken_start) continue;  // this line is already handed over
+      if (data[pos] == 'C' && !after_tlsproxy_tag(data + start, data + pos)) continue;
+      if (bit > first_nl && !first_checked && line_start <= i + first_nl) {
+        // The first newline's long-line check comes before this line.
         newline(i + first_nl);
+        first_checked = true;
       }
+      taken_start = start;
       const std::uint32_t after = bit == 31 ? 0u : nl & ~((2u << bit) - 1u);
-      emit(start, pos, after != 0 ? i + static_cast<unsigned>(__builtin_ctz(after)) : 0);
+      if (after != 0) {
+        finish(start, pos, i + static_cast<unsigned>(__builtin_ctz(after)));
+      } else {
+        pending_start = start;
+        pending_pos = pos;
+      }
     }
     if (nl != 0) {
       // The first newline may end a line that began in an earlier block; the
@@ -159,19 +190,26 @@ template <class V>
   // The tail, byte by byte.
   for (; i < size; ++i) {
     if (data[i] == '\n') {
+      finish_pending(i);
       newline(i);
       ++stats.lines;
       continue;
     }
-    if (i < handled_until) continue;
+    if (line_start == taken_start) continue;
     const std::size_t left = size - i;
     const char* p = data + i;
     const bool hit = (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
                      (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
                      (p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0) ||
-                     (p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0);
-    if (hit) emit(line_start, i, 0);
+                     (p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
+                      after_tlsproxy_tag(data + line_start, p));
+    if (hit) {
+      taken_start = line_start;
+      pending_start = line_start;
+      pending_pos = i;
+    }
   }
+  finish_pending(size);
   if (line_start < size) {
     ++stats.lines;
     if (size - line_start > max_line) on_long(line_start);

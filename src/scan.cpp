@@ -151,20 +151,6 @@ std::string_view session_key(const Envelope& env) {
   return {begin, static_cast<std::size_t>(end - begin)};
 }
 
-// Whether the message at `pos` follows a "tlsproxy[pid]: " tag (or a tag
-// the --syslog-name option may name: then the full parse decides).
-bool after_tlsproxy_tag(std::string_view line, std::size_t pos) {
-  if (pos < 3 || line[pos - 1] != ' ' || line[pos - 2] != ':') return false;
-  std::size_t i = pos - 2;
-  if (line[i - 1] == ']') {
-    --i;
-    while (i > 0 && line[i - 1] >= '0' && line[i - 1] <= '9') --i;
-    if (i == 0 || line[i - 1] != '[') return false;
-    --i;
-  }
-  return i >= 8 && line.substr(i - 8, 8) == "tlsproxy";
-}
-
 // The peer a session slot holds, parsing a kPeer line's token on demand.
 PeerRef session_peer(const SessionSlot& slot) {
   PeerRef p;
@@ -250,9 +236,12 @@ class EventSink {
     }
     key_.clear();
     for (Field field : f_.keys) {
-      value_.clear();
-      append_field(e, field, value_);
-      append_key_part(key_, value_);
+      // Length prefix first, filled in once the value is appended.
+      const std::size_t at = key_.size();
+      key_.append(4, '\0');
+      append_field(e, field, key_);
+      const auto n = static_cast<std::uint32_t>(key_.size() - at - 4);
+      std::memcpy(key_.data() + at, &n, 4);
     }
     tally.add(key_);
   }
@@ -271,7 +260,7 @@ class EventSink {
   }
 
   const CompiledFilters& f_;
-  std::string key_, value_, peer_;
+  std::string key_, peer_;
   VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
 };
 
@@ -723,9 +712,6 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
                                       " bytes skipped"});
   };
   auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t anchor) {
-    // postscreen writes a CONNECT line for every client; only tlsproxy's
-    // matter. Tell them apart before parsing: "tlsproxy[pid]: CONNECT".
-    if (line[anchor] == 'C' && !after_tlsproxy_tag(line, anchor)) return;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!parse_envelope(line, env)) return;
     const LineClass cls = matcher_.classify(env, event, peer);

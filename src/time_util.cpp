@@ -33,12 +33,28 @@ void civil_from_days(std::int64_t days, int& year, int& month, int& day) {
 
 int parse_month_abbrev(std::string_view text) {
   if (text.size() != 3) return 0;
-  static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  for (int i = 0; i < 12; ++i) {
-    if (kMonths[i] == text) return i + 1;
+  const auto key = static_cast<std::uint32_t>(static_cast<unsigned char>(text[0])) << 16 |
+                   static_cast<std::uint32_t>(static_cast<unsigned char>(text[1])) << 8 |
+                   static_cast<unsigned char>(text[2]);
+  constexpr auto pack = [](const char (&m)[4]) {
+    return static_cast<std::uint32_t>(m[0]) << 16 | static_cast<std::uint32_t>(m[1]) << 8 |
+           static_cast<std::uint32_t>(m[2]);
+  };
+  switch (key) {
+    case pack("Jan"): return 1;
+    case pack("Feb"): return 2;
+    case pack("Mar"): return 3;
+    case pack("Apr"): return 4;
+    case pack("May"): return 5;
+    case pack("Jun"): return 6;
+    case pack("Jul"): return 7;
+    case pack("Aug"): return 8;
+    case pack("Sep"): return 9;
+    case pack("Oct"): return 10;
+    case pack("Nov"): return 11;
+    case pack("Dec"): return 12;
+    default: return 0;
   }
-  return 0;
 }
 
 namespace {
@@ -70,12 +86,19 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 }  // namespace
 
 LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minute, int second) {
-  const std::int64_t local_s =
-      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  const int ymd = year * 512 + month * 32 + day;
+  if (ymd != last_ymd_) {
+    last_ymd_ = ymd;
+    last_days_ = days_from_civil(year, month, day);
+  }
+  const std::int64_t local_s = last_days_ * 86400 + hour * 3600 + minute * 60 + second;
   const std::int64_t hour_index = floor_div(local_s, 3600);
   int offset = 0;
-  auto it = local_hour_offset_.find(hour_index);
-  if (it != local_hour_offset_.end()) {
+  auto it = hour_index == last_local_hour_ ? local_hour_offset_.end()
+                                           : local_hour_offset_.find(hour_index);
+  if (hour_index == last_local_hour_) {
+    offset = last_local_offset_;
+  } else if (it != local_hour_offset_.end()) {
     offset = it->second;
   } else {
     std::tm tm{};
@@ -94,6 +117,8 @@ LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minu
     }
     local_hour_offset_.emplace(hour_index, offset);
   }
+  last_local_hour_ = hour_index;
+  last_local_offset_ = offset;
   LocalTime out;
   out.year = year;
   out.month = month;
@@ -108,10 +133,13 @@ LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minu
 
 LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
   const std::int64_t hour_index = floor_div(epoch_s, 3600);
+  if (hour_index == last_utc_hour_) return fields_from_epoch(epoch_s, last_utc_offset_);
   int offset = 0;
   auto it = utc_hour_offset_.find(hour_index);
   if (it != utc_hour_offset_.end()) {
     offset = it->second;
+    last_utc_hour_ = hour_index;
+    last_utc_offset_ = offset;
   } else {
     // Zone changes happen on whole hours (or half hours, in a few zones) in
     // the tz database; asking once per UTC hour at its start is exact for
@@ -126,6 +154,8 @@ LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
     if (at_start == at_half) {
       offset = at_start;
       utc_hour_offset_.emplace(hour_index, offset);
+      last_utc_hour_ = hour_index;
+      last_utc_offset_ = offset;
     } else {
       const std::time_t exact = static_cast<std::time_t>(epoch_s);
       localtime_r(&exact, &tm);

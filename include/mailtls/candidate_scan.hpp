@@ -5,7 +5,8 @@
 //                   connection, TLS library problem, TLS handshake failed
 //   "SSL_"          SSL_accept error, SSL_connect error
 //   "onnect from "  connect from, disconnect from
-//   "CONNECT from " tlsproxy's CONNECT from
+//   "CONNECT from " tlsproxy's CONNECT from (only after a "tlsproxy[pid]: "
+//                   tag: postscreen writes one for every client)
 // A vectorised pass (AVX2 where the CPU has it, else SSE2; a portable loop
 // elsewhere) compares the first and last byte of each anchor at every
 // position of a 32- or 16-byte block, counts newlines in the same pass, and

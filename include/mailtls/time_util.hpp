@@ -6,6 +6,7 @@
 // per hour so a scan asks it rarely. A ZoneCache is per thread (not shared).
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +36,14 @@ class ZoneCache {
  private:
   std::unordered_map<std::int64_t, int> local_hour_offset_;  // key: local hour index
   std::unordered_map<std::int64_t, int> utc_hour_offset_;    // key: UTC hour index
+  // Log lines come in time order: the last hour asked is nearly always the
+  // next one asked.
+  std::int64_t last_local_hour_ = INT64_MIN;
+  int last_local_offset_ = 0;
+  std::int64_t last_utc_hour_ = INT64_MIN;
+  int last_utc_offset_ = 0;
+  int last_ymd_ = -1;  // year * 512 + month * 32 + day
+  std::int64_t last_days_ = 0;
 };
 
 // "2026-11-20T01:44:08+01:00"

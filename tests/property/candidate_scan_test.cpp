@@ -33,7 +33,8 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel) {
 
 std::string random_buffer(std::mt19937& rng, std::size_t size) {
   static const std::vector<std::string> kPieces = {
-      "TLS", "SSL_", "onnect from ", "CONNECT from ", "T", "S", "o", "C", "m", "_", "\n", "\n",
+      "TLS", "SSL_", "onnect from ", "CONNECT from ", "tlsproxy[12]: CONNECT from ",
+      "tlsproxy: CONNECT from ", "x/tlsproxy[]: CONNECT from ", "T", "S", "o", "C", "m", "_", "\n", "\n",
       "x", "yy", "abcdefghijklmnopqrstuvwxyz", "T\nLS", "onnect fro\n", " ", "TL", "SS"};
   std::string s;
   while (s.size() < size) s += kPieces[rng() % kPieces.size()];
@@ -66,10 +67,11 @@ TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
       "Nov 20 01:00:00 mx postfix/qmgr[2]: 4BQ: removed\n"
       "Nov 20 01:00:00 mx postfix/smtpd[1]: TLS TLS SSL_ twice\n"
       "Nov 20 01:00:00 mx postfix/tlsproxy[3]: CONNECT from [192.0.2.1]:1\n"
+      "Nov 20 01:00:00 mx postfix/postscreen[4]: CONNECT from [192.0.2.1]:1 to [192.0.2.9]:25\n"
       "no newline at the end, but TLS";
   for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
     const Trace t = run(buf, 1000, k);
-    CHECK(t.lines == 5);
+    CHECK(t.lines == 6);
     REQUIRE(t.events.size() == 4);
     CHECK(t.events[0].rfind("C0@38:", 0) == 0);
     CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27" +
