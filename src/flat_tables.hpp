@@ -128,55 +128,54 @@ class SessionTable {
 class VerdictCache {
  public:
   VerdictCache() { clear(); }
-  // The cached verdict for `hash`, or nullptr.
+  // The cached verdict for `hash`, or nullptr. Key and value share a slot:
+  // a lookup costs one cache miss, not two.
   const std::int32_t* find(std::uint64_t hash) const {
     std::size_t i = hash & mask_;
     for (;;) {
-      if (keys_[i] == 0) return nullptr;
-      if (keys_[i] == hash) return &values_[i];
+      const Slot& slot = slots_[i];
+      if (slot.key == 0) return nullptr;
+      if (slot.key == hash) return &slot.value;
       i = (i + 1) & mask_;
     }
   }
   void insert(std::uint64_t hash, std::int32_t value) {
-    if ((size_ + 1) * 2 > keys_.size()) {
-      if (keys_.size() >= (1u << 22)) {
+    if ((size_ + 1) * 2 > slots_.size()) {
+      if (slots_.size() >= (1u << 22)) {
         clear();  // bounded: a million peers' verdicts at most
       } else {
-        rehash(keys_.size() * 2);
+        rehash(slots_.size() * 2);
       }
     }
     std::size_t i = hash & mask_;
-    while (keys_[i] != 0 && keys_[i] != hash) i = (i + 1) & mask_;
-    if (keys_[i] == 0) ++size_;
-    keys_[i] = hash;
-    values_[i] = value;
+    while (slots_[i].key != 0 && slots_[i].key != hash) i = (i + 1) & mask_;
+    if (slots_[i].key == 0) ++size_;
+    slots_[i] = {hash, value};
   }
   void clear() {
-    keys_.assign(1024, 0);
-    values_.assign(1024, 0);
-    mask_ = keys_.size() - 1;
+    slots_.assign(1024, Slot{});
+    mask_ = slots_.size() - 1;
     size_ = 0;
   }
 
  private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::int32_t value = 0;
+  };
   void rehash(std::size_t n) {
-    std::vector<std::uint64_t> old_keys;
-    std::vector<std::int32_t> old_values;
-    old_keys.swap(keys_);
-    old_values.swap(values_);
-    keys_.assign(n, 0);
-    values_.assign(n, 0);
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(n, Slot{});
     mask_ = n - 1;
-    for (std::size_t j = 0; j < old_keys.size(); ++j) {
-      if (old_keys[j] == 0) continue;
-      std::size_t i = old_keys[j] & mask_;
-      while (keys_[i] != 0) i = (i + 1) & mask_;
-      keys_[i] = old_keys[j];
-      values_[i] = old_values[j];
+    for (const Slot& slot : old) {
+      if (slot.key == 0) continue;
+      std::size_t i = slot.key & mask_;
+      while (slots_[i].key != 0) i = (i + 1) & mask_;
+      slots_[i] = slot;
     }
   }
-  std::vector<std::uint64_t> keys_;
-  std::vector<std::int32_t> values_;
+  std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <re2/re2.h>
 
+#include <cstring>
 #include <stdexcept>
 
 namespace mailtls {
@@ -12,6 +13,16 @@ using namespace std::string_view_literals;
 inline bool consume(std::string_view& s, std::string_view prefix) {
   if (s.substr(0, prefix.size()) != prefix) return false;
   s.remove_prefix(prefix.size());
+  return true;
+}
+
+// The same for a literal: its length is a constant, so the compare is
+// inlined instead of a libc call (this runs for every candidate line).
+template <std::size_t N>
+inline bool consume(std::string_view& s, const char (&prefix)[N]) {
+  constexpr std::size_t n = N - 1;
+  if (s.size() < n || std::memcmp(s.data(), prefix, n) != 0) return false;
+  s.remove_prefix(n);
   return true;
 }
 
@@ -28,13 +39,13 @@ std::string_view service_leaf(std::string_view service) {
 // Parses, after the peer of an established/reused line, the tail
 // "[ to SNI]: PROTO with cipher CIPHER (U/A bits)[ key-exchange ...]...".
 bool parse_summary_tail(std::string_view s, Event& e) {
-  if (consume(s, " to "sv)) {
+  if (consume(s, " to ")) {
     const std::size_t colon = s.find(": "sv);
     if (colon == std::string_view::npos || colon == 0) return false;
     e.sni = s.substr(0, colon);
     s.remove_prefix(colon);
   }
-  if (!consume(s, ": "sv)) return false;
+  if (!consume(s, ": ")) return false;
   const std::size_t with = s.find(" with cipher "sv);
   if (with == std::string_view::npos || with == 0) return false;
   e.protocol = s.substr(0, with);
@@ -96,7 +107,7 @@ bool library_reason(std::string_view s, std::string_view& reason) {
   std::size_t i = 0;
   while (i < s.size() && is_digit(s[i])) ++i;
   if (i > 0 && i < s.size() && s[i] == ':') s.remove_prefix(i + 1);
-  if (!consume(s, "error:"sv)) return false;
+  if (!consume(s, "error:")) return false;
   for (int field = 0; field < 3; ++field) {  // CODE, LIB, FUNC
     const std::size_t colon = s.find(':');
     if (colon == std::string_view::npos) return false;
@@ -206,7 +217,7 @@ LineMatcher::LineMatcher(const LineMatcherOptions& options) {
 LineMatcher::~LineMatcher() = default;
 
 bool LineMatcher::is_postfix_program(std::string_view program) const {
-  if (program.substr(0, 7) == "postfix"sv) return true;
+  if (program.size() >= 7 && std::memcmp(program.data(), "postfix", 7) == 0) return true;
   return syslog_name_ && RE2::PartialMatch(program, *syslog_name_);
 }
 
@@ -235,7 +246,7 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
 
   switch (m.front()) {
     case 'c':
-      if (consume(m, "connect from "sv)) {
+      if (consume(m, "connect from ")) {
         peer = {};
         peer.raw = m.substr(0, m.find(' '));
         return LineClass::kPeer;
@@ -243,18 +254,18 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       return LineClass::kOther;
     case 'C':
       // postscreen writes CONNECT lines too, but never a TLS line.
-      if (tlsproxy && consume(m, "CONNECT from "sv)) {
+      if (tlsproxy && consume(m, "CONNECT from ")) {
         peer = {};
         peer.raw = m.substr(0, m.find(' '));
         return LineClass::kPeer;
       }
       return LineClass::kOther;
     case 'd':
-      if (consume(m, "disconnect from "sv)) return LineClass::kSessionEnd;
+      if (consume(m, "disconnect from ")) return LineClass::kSessionEnd;
       return LineClass::kOther;
     case 's':
-      if (consume(m, "setting up TLS connection "sv)) {
-        if (consume(m, "from "sv) || consume(m, "to "sv)) {
+      if (consume(m, "setting up TLS connection ")) {
+        if (consume(m, "from ") || consume(m, "to ")) {
           peer = {};
           peer.raw = m.substr(0, m.find(' '));
           return peer.raw.empty() ? LineClass::kUnparsed : LineClass::kPeer;
@@ -263,8 +274,8 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       }
       return LineClass::kOther;
     case 'S': {
-      const bool accept = consume(m, "SSL_accept error from "sv);
-      if (!accept && !consume(m, "SSL_connect error to "sv)) {
+      const bool accept = consume(m, "SSL_accept error from ");
+      if (!accept && !consume(m, "SSL_connect error to ")) {
         // Loglevel 2+ state lines ("SSL_accept:SSLv3 read client hello").
         if (m.substr(0, 4) == "SSL_"sv) return LineClass::kTlsDetail;
         return LineClass::kOther;
@@ -273,7 +284,7 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       const std::size_t used = parse_peer(m, peer);
       if (used == 0) return LineClass::kUnparsed;
       m.remove_prefix(used);
-      if (!consume(m, ": "sv)) return LineClass::kUnparsed;
+      if (!consume(m, ": ")) return LineClass::kUnparsed;
       e.kind = accept ? EventKind::kAcceptError : EventKind::kConnectError;
       e.direction = accept ? Direction::kInbound : Direction::kOutbound;
       e.peer_name = peer.name;
@@ -284,7 +295,7 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       return LineClass::kEvent;
     }
     case 'w': {
-      if (!consume(m, "warning: TLS library problem: "sv)) return LineClass::kOther;
+      if (!consume(m, "warning: TLS library problem: ")) return LineClass::kOther;
       std::string_view reason;
       if (!library_reason(m, reason)) return LineClass::kUnparsed;
       e.clear_fields();
@@ -306,7 +317,7 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       break;
     }
   }
-  if (tlsproxy && trust.empty() && consume(m, "TLS handshake failed for service="sv)) {
+  if (tlsproxy && trust.empty() && consume(m, "TLS handshake failed for service=")) {
     // tlsproxy.c: "TLS handshake failed for service=%s peer=%s".
     const std::size_t p = m.find(" peer="sv);
     if (p == std::string_view::npos) return LineClass::kUnparsed;
@@ -321,19 +332,19 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     e.reason = "handshake_failed";
     return LineClass::kEvent;
   }
-  if (!consume(m, "TLS connection "sv)) return LineClass::kOther;
+  if (!consume(m, "TLS connection ")) return LineClass::kOther;
   EventKind kind;
-  if (consume(m, "established "sv)) {
+  if (consume(m, "established ")) {
     kind = EventKind::kEstablished;
-  } else if (consume(m, "reused "sv)) {
+  } else if (consume(m, "reused ")) {
     kind = EventKind::kReused;
   } else {
     return LineClass::kUnparsed;
   }
   Direction direction;
-  if (consume(m, "from "sv)) {
+  if (consume(m, "from ")) {
     direction = Direction::kInbound;
-  } else if (consume(m, "to "sv)) {
+  } else if (consume(m, "to ")) {
     direction = Direction::kOutbound;
   } else {
     return LineClass::kUnparsed;
