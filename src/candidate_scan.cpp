@@ -38,20 +38,20 @@ inline bool after_tlsproxy_tag(const char* line_start, const char* p) {
   return q - line_start >= 8 && std::memcmp(q - 8, "tlsproxy", 8) == 0;
 }
 
-inline bool anchor_at(const char* p) {
+inline bool anchor_at(const char* p, bool sessions) {
   static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ', 'f', 'r', 'o', 'm', ' ', 0};
   static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T', ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S';
     case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_';
-    case 'o': return bytes_equal(p, kOnnect, 12);
-    case 'C': return bytes_equal(p, kConnect, 13);
+    case 'o': return sessions && bytes_equal(p, kOnnect, 12);
+    case 'C': return sessions && bytes_equal(p, kConnect, 13);
     default: return false;
   }
 }
 
 // Position of the first anchor in `line`, or npos.
-std::size_t find_anchor(std::string_view line) {
+std::size_t find_anchor(std::string_view line, bool sessions) {
   const char* p = line.data();
   const std::size_t n = line.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -63,10 +63,10 @@ std::size_t find_anchor(std::string_view line) {
         if (i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
         break;
       case 'o':
-        if (i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return i;
+        if (sessions && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return i;
         break;
       case 'C':
-        if (i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0 &&
+        if (sessions && i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0 &&
             after_tlsproxy_tag(p, p + i)) {
           return i;
         }
@@ -80,7 +80,8 @@ std::size_t find_anchor(std::string_view line) {
 
 // The reference kernel: one line at a time.
 CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t max_line,
-                               const CandidateFn& on_candidate, const LongLineFn& on_long) {
+                               bool sessions, const CandidateFn& on_candidate,
+                               const LongLineFn& on_long) {
   CandidateScanStats stats;
   std::size_t pos = 0;
   while (pos < size) {
@@ -92,7 +93,7 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
       on_long(pos);
     } else {
       const std::string_view line(data + pos, len);
-      const std::size_t anchor = find_anchor(line);
+      const std::size_t anchor = find_anchor(line, sessions);
       if (anchor != std::string_view::npos) on_candidate(line, pos, anchor);
     }
     pos = end + 1;
@@ -103,7 +104,7 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
 #ifdef MAILTLS_X86
 
 // Shared block logic; V provides the vector width and three primitives.
-template <class V>
+template <class V, bool kSessions>
 [[gnu::always_inline]] inline CandidateScanStats scan_blocks(const char* data, std::size_t size,
                                                              std::size_t max_line,
                                                              const CandidateFn& on_candidate,
@@ -140,9 +141,11 @@ template <class V>
     const auto b0 = V::load(data + i);
     const std::uint32_t nl = V::eq(b0, '\n');
     std::uint32_t cand = (V::eq(b0, 'T') & V::eq(V::load(data + i + 2), 'S')) |
-                         (V::eq(b0, 'S') & V::eq(V::load(data + i + 3), '_')) |
-                         ((V::eq(b0, 'o') & V::eq(V::load(data + i + 10), 'm')) |
-                          (V::eq(b0, 'C') & V::eq(V::load(data + i + 11), 'm')));
+                         (V::eq(b0, 'S') & V::eq(V::load(data + i + 3), '_'));
+    if constexpr (kSessions) {
+      cand |= (V::eq(b0, 'o') & V::eq(V::load(data + i + 10), 'm')) |
+              (V::eq(b0, 'C') & V::eq(V::load(data + i + 11), 'm'));
+    }
     if (cand == 0 && nl == 0) {
       i += kW;
       continue;
@@ -154,7 +157,7 @@ template <class V>
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
       cand &= cand - 1;
       const std::size_t pos = i + bit;
-      if (!anchor_at(data + pos)) continue;
+      if (!anchor_at(data + pos, kSessions)) continue;
       std::size_t start = line_start;
       if (bit > first_nl) {
         // The last newline before this position in the block starts its line.
@@ -200,8 +203,10 @@ template <class V>
     const char* p = data + i;
     const bool hit = (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
                      (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
-                     (p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0) ||
-                     (p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
+                     (kSessions && p[0] == 'o' && left >= 12 &&
+                      std::memcmp(p, "onnect from ", 12) == 0) ||
+                     (kSessions && p[0] == 'C' && left >= 13 &&
+                      std::memcmp(p, "CONNECT from ", 13) == 0 &&
                       after_tlsproxy_tag(data + line_start, p));
     if (hit) {
       taken_start = line_start;
@@ -236,15 +241,18 @@ struct Avx2 {
 };
 
 CandidateScanStats scan_sse2(const char* data, std::size_t size, std::size_t max_line,
-                             const CandidateFn& on_candidate, const LongLineFn& on_long) {
-  return scan_blocks<Sse2>(data, size, max_line, on_candidate, on_long);
+                             bool sessions, const CandidateFn& on_candidate,
+                             const LongLineFn& on_long) {
+  return sessions ? scan_blocks<Sse2, true>(data, size, max_line, on_candidate, on_long)
+                  : scan_blocks<Sse2, false>(data, size, max_line, on_candidate, on_long);
 }
 
 [[gnu::target("avx2")]] CandidateScanStats scan_avx2(const char* data, std::size_t size,
-                                                     std::size_t max_line,
+                                                     std::size_t max_line, bool sessions,
                                                      const CandidateFn& on_candidate,
                                                      const LongLineFn& on_long) {
-  return scan_blocks<Avx2>(data, size, max_line, on_candidate, on_long);
+  return sessions ? scan_blocks<Avx2, true>(data, size, max_line, on_candidate, on_long)
+                  : scan_blocks<Avx2, false>(data, size, max_line, on_candidate, on_long);
 }
 
 #endif  // MAILTLS_X86
@@ -263,20 +271,20 @@ ScanKernel best_kernel() {
 
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
-                                   ScanKernel kernel) {
+                                   ScanKernel kernel, bool sessions) {
   if (kernel == ScanKernel::kAuto) kernel = best_kernel();
 #ifdef MAILTLS_X86
   // The block kernels assume no line under two blocks can exceed max_line.
   if (max_line >= 64) {
     if (kernel == ScanKernel::kAvx2 && __builtin_cpu_supports("avx2")) {
-      return scan_avx2(data, size, max_line, on_candidate, on_long);
+      return scan_avx2(data, size, max_line, sessions, on_candidate, on_long);
     }
     if (kernel == ScanKernel::kSse2 || kernel == ScanKernel::kAvx2) {
-      return scan_sse2(data, size, max_line, on_candidate, on_long);
+      return scan_sse2(data, size, max_line, sessions, on_candidate, on_long);
     }
   }
 #endif
-  return scan_scalar(data, size, max_line, on_candidate, on_long);
+  return scan_scalar(data, size, max_line, sessions, on_candidate, on_long);
 }
 
 }  // namespace mailtls

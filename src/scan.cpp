@@ -317,6 +317,9 @@ class Scanner {
   std::vector<std::unique_ptr<FileState>> files_;
   std::size_t max_line_;
   std::size_t chunk_bytes_;
+  // Sessions are followed only when library lines are counted: they are the
+  // only events whose peer comes from another line.
+  bool track_sessions_ = true;
 
   // Chunk supply.
   std::mutex mutex_;
@@ -365,6 +368,9 @@ Scanner::Scanner(const ScanOptions& options)
     }
   }
   max_line_ = std::max<std::size_t>(options.max_line_bytes, 1);
+  constexpr std::uint32_t kLibraryKinds = 1u << static_cast<unsigned>(EventKind::kNoSharedCipher) |
+                                          1u << static_cast<unsigned>(EventKind::kTlsError);
+  track_sessions_ = (options.event_mask & kLibraryKinds) != 0;
   chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
 }
@@ -792,7 +798,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     result.pending.push_back(std::move(pe));
   };
   const auto stats = scan_candidates(chunk.data, chunk.size, max_line_, on_candidate, on_long,
-                                     options_.kernel);
+                                     options_.kernel, track_sessions_);
   result.lines += stats.lines;
   result.bytes += chunk.size;
   sessions.for_each([&](const SessionSlot& slot) {

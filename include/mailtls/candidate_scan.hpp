@@ -36,9 +36,11 @@ using LongLineFn = std::function<void(std::size_t offset)>;
 
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };
 
+// `sessions` false leaves out the session anchors (connect, disconnect,
+// CONNECT): a scan that counts no TLS library line needs no session peers.
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
-                                   ScanKernel kernel = ScanKernel::kAuto);
+                                   ScanKernel kernel = ScanKernel::kAuto, bool sessions = true);
 
 // The kernel kAuto picks on this machine.
 ScanKernel best_kernel();

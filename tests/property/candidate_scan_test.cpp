@@ -18,7 +18,8 @@ struct Trace {
   bool operator==(const Trace&) const = default;
 };
 
-Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel) {
+Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel,
+          bool sessions = true) {
   Trace t;
   const auto stats = scan_candidates(
       buf.data(), buf.size(), max_line,
@@ -26,7 +27,8 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel) {
         t.events.push_back("C" + std::to_string(offset) + "@" + std::to_string(anchor) + ":" +
                            std::string(line));
       },
-      [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel);
+      [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel,
+      sessions);
   t.lines = stats.lines;
   return t;
 }
@@ -53,10 +55,13 @@ TEST_CASE("candidate kernels agree with the scalar reference", "[property][candi
     const std::size_t size = rng() % 700;
     const std::string buf = random_buffer(rng, size);
     const std::size_t max_line = 64 + rng() % 200;
-    const Trace reference = run(buf, max_line, ScanKernel::kScalar);
-    for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2, ScanKernel::kAuto}) {
-      INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line);
-      CHECK(run(buf, max_line, k) == reference);
+    for (bool sessions : {true, false}) {
+      const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions);
+      for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2, ScanKernel::kAuto}) {
+        INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line
+                      << " sessions " << sessions);
+        CHECK(run(buf, max_line, k, sessions) == reference);
+      }
     }
   }
 }

@@ -156,3 +156,28 @@ TEST_CASE("the sample logs give the same result for every thread count and chunk
     }
   }
 }
+
+TEST_CASE("counting only handshakes skips sessions without changing the counts", "[property]") {
+  std::random_device rd;
+  const std::uint32_t seed = rd();
+  INFO("seed " << seed);
+  TempDir dir;
+  write_file(dir.file("mail.log"), random_log(seed, 2000));
+  ScanOptions all;
+  all.year = 2026;
+  all.event_mask = (1u << kEventKindCount) - 1;
+  all.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher};
+  all.include_scanners = true;
+  all.chunk_bytes = 7;
+  ScanOptions established = all;
+  established.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
+  const auto with_sessions = scan_files({dir.file("mail.log")}, all);
+  const auto without = scan_files({dir.file("mail.log")}, established);
+  std::vector<Row> expected;
+  for (const auto& row : with_sessions.rows) {
+    if (row.keys[0] == "established") expected.push_back(row);
+  }
+  REQUIRE_FALSE(expected.empty());
+  CHECK(without.rows == expected);
+  CHECK(without.lines_read == with_sessions.lines_read);
+}
