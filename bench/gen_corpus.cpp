@@ -120,9 +120,9 @@ class Writer {
  private:
   void make_peers() {
     static const char* const kDomains[] = {"example.com", "example.net", "example.org"};
-    static const char* const kScanners[] = {"shodan.io", "censys-scanner.com",
+    static const char* const kScanners[] = {"shodan.io",           "censys-scanner.com",
                                             "internet-census.org", "shadowserver.org",
-                                            "stretchoid.com", "internet-measurement.com"};
+                                            "stretchoid.com",      "internet-measurement.com"};
     peers_.reserve(o_.peers);
     for (std::size_t i = 0; i < o_.peers; ++i) {
       Peer p;
@@ -183,8 +183,8 @@ class Writer {
     const int m = second_ / 60 % 60;
     const int s = second_ % 60;
     if (o_.rfc3339) {
-      std::snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+01:00", year_, month_ + 1, day_,
-                    h, m, s, static_cast<int>(rng_.below(1000000)));
+      std::snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06d+01:00", year_, month_ + 1, day_, h,
+                    m, s, static_cast<int>(rng_.below(1000000)));
     } else {
       std::snprintf(buf, 64, "%s %2d %02d:%02d:%02d", kMonths[month_], day_, h, m, s);
     }
@@ -209,14 +209,14 @@ class Writer {
   void summary(const Peer& p, bool inbound, const std::string& to_peer, std::string& out) {
     static const char* const kModern[] = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
                                           "TLS_CHACHA20_POLY1305_SHA256"};
-    static const char* const kTls12[] = {"ECDHE-RSA-AES256-GCM-SHA384",
-                                         "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
-                                         "DHE-RSA-AES256-GCM-SHA384", "AES256-GCM-SHA384"};
+    static const char* const kTls12[] = {
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "DHE-RSA-AES256-GCM-SHA384", "AES256-GCM-SHA384"};
     static const char* const kOld[] = {"AES128-SHA", "DES-CBC3-SHA", "RC4-SHA",
                                        "DHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA"};
     static const char* const kTrust[] = {"Anonymous", "Untrusted", "Trusted", "Verified"};
-    const char* trust = inbound ? (rng_.below(20) == 0 ? "Trusted" : "Anonymous")
-                                : kTrust[1 + rng_.below(3)];
+    const char* trust =
+        inbound ? (rng_.below(20) == 0 ? "Trusted" : "Anonymous") : kTrust[1 + rng_.below(3)];
     out = trust;
     out += " TLS connection established ";
     out += inbound ? "from " : "to ";
@@ -251,9 +251,7 @@ class Writer {
         out += std::strstr(c, "DES") ? " (112/168 bits)" : " (256/256 bits)";
         break;
       }
-      default:
-        out += "SSLv3 with cipher DHE-RSA-AES256-SHA (256/256 bits)";
-        break;
+      default: out += "SSLv3 with cipher DHE-RSA-AES256-SHA (256/256 bits)"; break;
     }
   }
 
@@ -265,9 +263,9 @@ class Writer {
     const double rate = (o_.tls_share * 6.4 - 0.26) / 0.55;
     const bool tls = rng_.uniform() < rate;
     std::string msg;
-    line("postfix/postscreen", 900, "CONNECT from [" + p.ip + "]:" +
-                                        std::to_string(30000 + rng_.below(30000)) +
-                                        " to [198.51.100.1]:25");
+    line("postfix/postscreen", 900,
+         "CONNECT from [" + p.ip + "]:" + std::to_string(30000 + rng_.below(30000)) +
+             " to [198.51.100.1]:25");
     line("postfix/postscreen", 900, "PASS OLD [" + p.ip + "]:" + std::to_string(40000));
     line("postfix/smtpd", pid, "connect from " + peer_str(p));
     if (tls) {
@@ -278,8 +276,9 @@ class Writer {
     line("postfix/smtpd", pid, id + ": client=" + peer_str(p));
     line("postfix/cleanup", 700 + static_cast<int>(rng_.below(20)),
          id + ": message-id=<" + id + "@" + p.name + ">");
-    line("postfix/qmgr", 880, id + ": from=<sender@" + p.name + ">, size=" +
-                                  std::to_string(1000 + rng_.below(90000)) + ", nrcpt=1 (queue active)");
+    line("postfix/qmgr", 880,
+         id + ": from=<sender@" + p.name + ">, size=" + std::to_string(1000 + rng_.below(90000)) +
+             ", nrcpt=1 (queue active)");
     line("postfix/lmtp", 1500 + static_cast<int>(rng_.below(50)),
          id + ": to=<user@example.com>, relay=mail.example.com[private/dovecot-lmtp], delay=0.4, "
               "delays=0.2/0/0/0.2, dsn=2.0.0, status=sent (250 2.0.0 Saved)");
@@ -301,8 +300,9 @@ class Writer {
       line("postfix/smtp", pid, msg);
       if (o_.tlsproxy_duplicates && rng_.below(10) == 0) line("postfix/tlsproxy", 950, msg);
     }
-    line("postfix/smtp", pid, id + ": to=<someone@" + p.name + ">, relay=" + dest +
-                                  ", delay=1.2, delays=0.1/0/0.6/0.5, dsn=2.0.0, status=sent (250 ok)");
+    line("postfix/smtp", pid,
+         id + ": to=<someone@" + p.name + ">, relay=" + dest +
+             ", delay=1.2, delays=0.1/0/0.6/0.5, dsn=2.0.0, status=sent (250 ok)");
     line("postfix/qmgr", 880, id + ": removed");
   }
 
@@ -314,12 +314,14 @@ class Writer {
         "error:0A000102:SSL routines::unsupported protocol:../ssl/statem/statem_srvr.c:1716:",
         "error:0A00010B:SSL routines::wrong version number:../ssl/record/ssl3_record.c:354:",
         "error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher:s3_srvr.c:1440:",
-        "error:0A000126:SSL routines::unexpected eof while reading:../ssl/record/rec_layer_s3.c:317:"};
+        "error:0A000126:SSL routines::unexpected eof while "
+        "reading:../ssl/record/rec_layer_s3.c:317:"};
     line("postfix/smtpd", pid, "connect from " + peer_str(p));
     line("postfix/smtpd", pid, "SSL_accept error from " + peer_str(p) + ": -1");
     line("postfix/smtpd", pid, std::string("warning: TLS library problem: ") + kLib[rng_.below(5)]);
     line("postfix/smtpd", pid, "lost connection after STARTTLS from " + peer_str(p));
-    line("postfix/smtpd", pid, "disconnect from " + peer_str(p) + " ehlo=1 starttls=0/1 commands=1/2");
+    line("postfix/smtpd", pid,
+         "disconnect from " + peer_str(p) + " ehlo=1 starttls=0/1 commands=1/2");
   }
 
   void dovecot() {
@@ -337,17 +339,20 @@ class Writer {
   void reject() {
     const Peer& p = pick_peer();
     const int pid = 10000 + static_cast<int>(rng_.below(30000));
-    line("postfix/smtpd", pid, "NOQUEUE: reject: RCPT from " + peer_str(p) +
-                                   ": 554 5.7.1 Service unavailable; Client host [" + p.ip +
-                                   "] blocked; from=<x@example.org> to=<user@example.com> "
-                                   "proto=ESMTP helo=<" + p.name + ">");
+    line("postfix/smtpd", pid,
+         "NOQUEUE: reject: RCPT from " + peer_str(p) +
+             ": 554 5.7.1 Service unavailable; Client host [" + p.ip +
+             "] blocked; from=<x@example.org> to=<user@example.com> "
+             "proto=ESMTP helo=<" +
+             p.name + ">");
   }
 
   void decoy() {
     // Lines that contain TLS words but are not Postfix TLS outcomes.
     line("postfix/cleanup", 701,
-         qid() + ": warning: header Subject: TLS connection established from x[192.0.2.1]: "
-                 "TLSv1.3 with cipher FAKE (1/1 bits) from local");
+         qid() +
+             ": warning: header Subject: TLS connection established from x[192.0.2.1]: "
+             "TLSv1.3 with cipher FAKE (1/1 bits) from local");
     char ts[64];
     stamp(ts);
     const int n = std::fprintf(out_,
@@ -375,17 +380,26 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage();
       return argv[++i];
     };
-    if (a == "--seed") o.seed = std::strtoull(value(), nullptr, 10);
-    else if (a == "--size") o.size_bytes = parse_size(value());
-    else if (a == "--tls-share") o.tls_share = std::strtod(value(), nullptr);
-    else if (a == "--peers") o.peers = std::strtoull(value(), nullptr, 10);
-    else if (a == "--style") o.rfc3339 = std::string_view(value()) == "rfc3339";
-    else if (a == "--decoys") o.decoys = true;
-    else if (a == "--no-tlsproxy-dup") o.tlsproxy_duplicates = false;
+    if (a == "--seed")
+      o.seed = std::strtoull(value(), nullptr, 10);
+    else if (a == "--size")
+      o.size_bytes = parse_size(value());
+    else if (a == "--tls-share")
+      o.tls_share = std::strtod(value(), nullptr);
+    else if (a == "--peers")
+      o.peers = std::strtoull(value(), nullptr, 10);
+    else if (a == "--style")
+      o.rfc3339 = std::string_view(value()) == "rfc3339";
+    else if (a == "--decoys")
+      o.decoys = true;
+    else if (a == "--no-tlsproxy-dup")
+      o.tlsproxy_duplicates = false;
     else if (a == "--start") {
       if (std::sscanf(value(), "%d-%d-%d", &o.year, &o.month, &o.day) != 3) usage();
-    } else if (a == "--out") o.out = value();
-    else usage();
+    } else if (a == "--out")
+      o.out = value();
+    else
+      usage();
   }
   if (o.peers == 0) usage();
   Writer w(o);

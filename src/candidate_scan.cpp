@@ -39,8 +39,10 @@ inline bool after_tlsproxy_tag(const char* line_start, const char* p) {
 }
 
 inline bool anchor_at(const char* p, bool sessions) {
-  static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ', 'f', 'r', 'o', 'm', ' ', 0};
-  static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T', ' ', 'f', 'r', 'o', 'm', ' '};
+  static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ',
+                                       'f', 'r', 'o', 'm', ' ', 0};
+  static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T',
+                                        ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S';
     case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_';
@@ -71,8 +73,7 @@ std::size_t find_anchor(std::string_view line, bool sessions) {
           return i;
         }
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return std::string_view::npos;
@@ -86,7 +87,8 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
   std::size_t pos = 0;
   while (pos < size) {
     const void* nl = std::memchr(data + pos, '\n', size - pos);
-    const std::size_t end = nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
+    const std::size_t end =
+        nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
     ++stats.lines;
     const std::size_t len = end - pos;
     if (len > max_line) {
@@ -201,13 +203,12 @@ template <class V, bool kSessions>
     if (line_start == taken_start) continue;
     const std::size_t left = size - i;
     const char* p = data + i;
-    const bool hit = (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
-                     (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
-                     (kSessions && p[0] == 'o' && left >= 12 &&
-                      std::memcmp(p, "onnect from ", 12) == 0) ||
-                     (kSessions && p[0] == 'C' && left >= 13 &&
-                      std::memcmp(p, "CONNECT from ", 13) == 0 &&
-                      after_tlsproxy_tag(data + line_start, p));
+    const bool hit =
+        (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
+        (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
+        (kSessions && p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0) ||
+        (kSessions && p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
+         after_tlsproxy_tag(data + line_start, p));
     if (hit) {
       taken_start = line_start;
       pending_start = line_start;
@@ -224,7 +225,9 @@ template <class V, bool kSessions>
 
 struct Sse2 {
   static constexpr std::size_t kWidth = 16;
-  static __m128i load(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+  static __m128i load(const char* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  }
   static std::uint32_t eq(__m128i v, char c) {
     return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
   }
@@ -236,7 +239,8 @@ struct Avx2 {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
   [[gnu::target("avx2")]] static std::uint32_t eq(__m256i v, char c) {
-    return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))));
+    return static_cast<std::uint32_t>(
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))));
   }
 };
 

@@ -7,7 +7,9 @@
 namespace mailtls {
 namespace {
 
-inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 inline bool two_digits(const char* p, int& v) {
   if (!is_digit(p[0]) || !is_digit(p[1])) return false;

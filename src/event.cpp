@@ -13,16 +13,24 @@ constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
     "established", "reused", "accept_error", "connect_error", "no_shared_cipher", "tls_error"};
 
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "time",           "day",           "hour",          "host",
-    "service",        "pid",           "event",         "direction",
-    "trust",          "protocol",      "cipher",        "bits",
-    "key_exchange",   "server_signature", "server_digest", "client_signature",
-    "client_digest",  "sni",           "peer",          "peer_name",
-    "peer_ip",        "port",          "reason",        "reason_text",
-    "file",           "line"};
+    "time",          "day",
+    "hour",          "host",
+    "service",       "pid",
+    "event",         "direction",
+    "trust",         "protocol",
+    "cipher",        "bits",
+    "key_exchange",  "server_signature",
+    "server_digest", "client_signature",
+    "client_digest", "sni",
+    "peer",          "peer_name",
+    "peer_ip",       "port",
+    "reason",        "reason_text",
+    "file",          "line"};
 }  // namespace
 
-std::string_view to_string(EventKind kind) { return kKindNames[static_cast<std::size_t>(kind)]; }
+std::string_view to_string(EventKind kind) {
+  return kKindNames[static_cast<std::size_t>(kind)];
+}
 
 std::string_view to_string(Direction direction) {
   return direction == Direction::kInbound ? "in" : "out";
@@ -35,7 +43,9 @@ std::optional<EventKind> parse_event_kind(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view to_string(Field field) { return kFieldNames[static_cast<std::size_t>(field)]; }
+std::string_view to_string(Field field) {
+  return kFieldNames[static_cast<std::size_t>(field)];
+}
 
 std::optional<Field> parse_field(std::string_view name) {
   for (std::size_t i = 0; i < kFieldNames.size(); ++i) {

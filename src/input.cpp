@@ -35,7 +35,8 @@ bool is_digits(const std::string& s) {
 }
 
 bool strip_suffix(std::string& s, const std::string& suffix) {
-  if (s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
+  if (s.size() >= suffix.size() &&
+      s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0) {
     s.resize(s.size() - suffix.size());
     return true;
   }

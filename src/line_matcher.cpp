@@ -26,9 +26,13 @@ inline bool consume(std::string_view& s, const char (&prefix)[N]) {
   return true;
 }
 
-inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+inline bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
-inline char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 // The last path component of a service: "postfix/submission/smtpd" -> "smtpd".
 std::string_view service_leaf(std::string_view service) {
@@ -161,8 +165,8 @@ void normalize_library_reason(std::string_view text, std::string& out) {
   if (alert != std::string_view::npos) {
     const std::string_view prefix = text.substr(0, alert);
     bool known = false;
-    for (std::string_view p : {"sslv3"sv, "tlsv1"sv, "tlsv12"sv, "tlsv13"sv, "ssl/tls"sv,
-                               "SSLv3"sv, "TLSv1"sv, "tls"sv, "ssl"sv}) {
+    for (std::string_view p : {"sslv3"sv, "tlsv1"sv, "tlsv12"sv, "tlsv13"sv, "ssl/tls"sv, "SSLv3"sv,
+                               "TLSv1"sv, "tls"sv, "ssl"sv}) {
       if (prefix == p) known = true;
     }
     if (known) {
@@ -189,8 +193,7 @@ void normalize_error_text(std::string_view text, std::string& out) {
     out = "lost_connection";
   } else if (lower == "connection reset by peer") {
     out = "connection_reset_by_peer";
-  } else if (lower == "connection timed out" || lower == "timed out" ||
-             lower == "timeout") {
+  } else if (lower == "connection timed out" || lower == "timed out" || lower == "timeout") {
     out = "connection_timed_out";
   } else {
     out = "handshake_failed";
@@ -235,10 +238,8 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     case 'A':
     case 'U':
     case 'V':
-    case 'w':
-      break;
-    default:
-      return LineClass::kOther;
+    case 'w': break;
+    default: return LineClass::kOther;
   }
   if (!is_postfix_program(env.program)) return LineClass::kOther;
   const std::string_view leaf = service_leaf(env.program);
@@ -305,8 +306,7 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       e.direction = direction_of_service(env.program);
       return LineClass::kLibraryEvent;
     }
-    default:
-      break;
+    default: break;
   }
 
   // 'T', 'A', 'U', 'V': the handshake summary, or tlsproxy's failure line.

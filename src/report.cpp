@@ -39,8 +39,8 @@ std::string escape_terminal(std::string_view s) {
 std::string escape_csv(std::string_view s) {
   std::string value;
   // Spreadsheets run cells that start with these as formulas (CWE-1236).
-  if (!s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' ||
-                     s.front() == '@' || s.front() == '\t' || s.front() == '\r')) {
+  if (!s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@' ||
+                     s.front() == '\t' || s.front() == '\r')) {
     value.push_back('\'');
   }
   value.append(s);
@@ -176,9 +176,9 @@ void write_text(const ScanResult& result, const ReportOptions& options, std::ost
     }
     line.push_back(std::to_string(r->count));
     width[nkeys] = std::max(width[nkeys], line.back().size());
-    const double share =
-        result.total_events == 0 ? 0.0 : 100.0 * static_cast<double>(r->count) /
-                                              static_cast<double>(result.total_events);
+    const double share = result.total_events == 0 ? 0.0
+                                                  : 100.0 * static_cast<double>(r->count) /
+                                                        static_cast<double>(result.total_events);
     line.push_back(fmt::format("{:.1f}%", share));
     width[nkeys + 1] = std::max(width[nkeys + 1], line.back().size());
     cells.push_back(std::move(line));
@@ -228,7 +228,8 @@ void write_text(const ScanResult& result, const ReportOptions& options, std::ost
         << " from unknown[ip] peers (--exclude-unknown)\n";
   }
   if (result.tls_unparsed_lines > 0) {
-    out << "unparsed: " << count_of(result.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
+    out << "unparsed: "
+        << count_of(result.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
         << " did not parse\n";
   }
 }

@@ -18,17 +18,18 @@
 #include <system_error>
 #include <thread>
 
+#include "flat_tables.hpp"
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/envelope.hpp"
 #include "mailtls/source.hpp"
 #include "mailtls/tally.hpp"
 #include "mailtls/time_util.hpp"
-#include "flat_tables.hpp"
 
 namespace mailtls {
 
 bool ScanResult::any_readable() const {
-  return std::any_of(inputs.begin(), inputs.end(), [](const InputSummary& s) { return s.readable; });
+  return std::any_of(inputs.begin(), inputs.end(),
+                     [](const InputSummary& s) { return s.readable; });
 }
 
 void sort_rows(std::vector<Row>& rows) {
@@ -146,8 +147,8 @@ struct ChunkResult {
 // "host service[pid": one contiguous span of the line, the session's key.
 std::string_view session_key(const Envelope& env) {
   const char* begin = env.host.data();
-  const char* end = env.pid.empty() ? env.program.data() + env.program.size()
-                                    : env.pid.data() + env.pid.size();
+  const char* end =
+      env.pid.empty() ? env.program.data() + env.program.size() : env.pid.data() + env.pid.size();
   return {begin, static_cast<std::size_t>(end - begin)};
 }
 
@@ -270,8 +271,8 @@ struct FileState {
   int fd = -1;
   bool mapped = false;
   MappedFile map;
-  std::size_t usable_size = 0;  // shrinks if the file is truncated under us
-  std::uint64_t cursor = 0;     // next chunk start (mapped files)
+  std::size_t usable_size = 0;              // shrinks if the file is truncated under us
+  std::uint64_t cursor = 0;                 // next chunk start (mapped files)
   std::uint64_t chunks_total = UINT64_MAX;  // known once the file is cut/decoded
   std::uint64_t chunks_cut = 0;
   Compression compression = Compression::kNone;
@@ -303,10 +304,10 @@ class Scanner {
   void worker();
   void decoder();
   bool next_chunk(Chunk& chunk);
-  void scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
-                  Event& event, ChunkResult& result);
-  void scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
-                  Event& event, ChunkResult& result);
+  void scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone, Event& event,
+                  ChunkResult& result);
+  void scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone, Event& event,
+                  ChunkResult& result);
   void deliver(std::size_t file, std::uint64_t index, ChunkResult&& result);
   void merge_ready();  // under merge_mutex_
   void decode_file(std::size_t file_index);
@@ -347,8 +348,7 @@ class Scanner {
   Tally total_;
 };
 
-Scanner::Scanner(const ScanOptions& options)
-    : options_(options), matcher_(options.matcher) {
+Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(options.matcher) {
   filters_.event_mask = options.event_mask;
   filters_.direction = options.direction;
   filters_.since_s = options.since_s;
@@ -506,8 +506,9 @@ bool Scanner::next_chunk(Chunk& chunk) {
       if (end < f.usable_size) {
         const char* from = f.map.data() + end - 1;
         const void* nl = std::memchr(from, '\n', f.usable_size - (end - 1));
-        end = nl == nullptr ? f.usable_size
-                            : static_cast<std::uint64_t>(static_cast<const char*>(nl) - f.map.data()) + 1;
+        end = nl == nullptr
+                  ? f.usable_size
+                  : static_cast<std::uint64_t>(static_cast<const char*>(nl) - f.map.data()) + 1;
       }
       chunk.file = mapped_cursor_file_;
       chunk.index = f.chunks_cut++;
@@ -574,8 +575,9 @@ void Scanner::decode_file(std::size_t file_index) {
       std::size_t end = std::min(bytes.size(), start + chunk_bytes_);
       if (end < bytes.size()) {
         const void* nl = std::memchr(bytes.data() + end - 1, '\n', bytes.size() - (end - 1));
-        end = nl == nullptr ? bytes.size()
-                            : static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+        end = nl == nullptr
+                  ? bytes.size()
+                  : static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
       }
       emit_one(bytes.substr(start, end - start), at + start);
       start = end;
@@ -602,7 +604,8 @@ void Scanner::decode_file(std::size_t file_index) {
     const int fd = f.fd;
     f.fd = -1;  // the stream owns it now
     auto stream = open_stream(fd, f.compression, std::move(prefix));
-    const std::size_t block = std::max<std::size_t>(std::min<std::size_t>(chunk_bytes_, 1u << 20), 4096);
+    const std::size_t block =
+        std::max<std::size_t>(std::min<std::size_t>(chunk_bytes_, 1u << 20), 4096);
     for (;;) {
       const std::size_t old = pending.size();
       pending.resize(old + block);
@@ -634,16 +637,17 @@ void Scanner::decode_file(std::size_t file_index) {
         }
         const void* last = ::memrchr(pending.data(), '\n', pending.size());
         const std::size_t tail_start =
-            last == nullptr ? 0
-                            : static_cast<std::size_t>(static_cast<const char*>(last) - pending.data()) + 1;
+            last == nullptr
+                ? 0
+                : static_cast<std::size_t>(static_cast<const char*>(last) - pending.data()) + 1;
         if (pending.size() - tail_start > max_line_) {
           if (tail_start > 0) {
             const std::uint64_t at = offset;
             emit(pending.substr(0, tail_start), at);
           }
-          diagnostics.push_back({f.input.display, offset + tail_start,
-                                 "line longer than " + std::to_string(max_line_) +
-                                     " bytes skipped"});
+          diagnostics.push_back(
+              {f.input.display, offset + tail_start,
+               "line longer than " + std::to_string(max_line_) + " bytes skipped"});
           offset += pending.size();
           pending.clear();
           skipping = true;
@@ -662,9 +666,9 @@ void Scanner::decode_file(std::size_t file_index) {
     }
   } catch (const DataError& e) {
     diagnostics.push_back({f.input.display,
-                           e.offset_bytes() >= 0
-                               ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(e.offset_bytes()))
-                               : std::nullopt,
+                           e.offset_bytes() >= 0 ? std::optional<std::uint64_t>(
+                                                       static_cast<std::uint64_t>(e.offset_bytes()))
+                                                 : std::nullopt,
                            e.what()});
   } catch (const std::exception& e) {
     diagnostics.push_back({f.input.display, std::nullopt, e.what()});
@@ -713,21 +717,18 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
   Envelope env;
   PeerRef peer;
   auto on_long = [&](std::size_t offset) {
-    result.diagnostics.push_back({f.input.display, chunk.offset_bytes + offset,
-                                  "line longer than " + std::to_string(max_line_) +
-                                      " bytes skipped"});
+    result.diagnostics.push_back(
+        {f.input.display, chunk.offset_bytes + offset,
+         "line longer than " + std::to_string(max_line_) + " bytes skipped"});
   };
-  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t anchor) {
+  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t /*anchor*/) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!parse_envelope(line, env)) return;
     const LineClass cls = matcher_.classify(env, event, peer);
     switch (cls) {
       case LineClass::kOther:
-      case LineClass::kTlsDetail:
-        return;
-      case LineClass::kUnparsed:
-        ++result.tls_unparsed;
-        return;
+      case LineClass::kTlsDetail: return;
+      case LineClass::kUnparsed: ++result.tls_unparsed; return;
       case LineClass::kPeer: {
         const std::string_view key = session_key(env);
         SessionSlot& slot = sessions.at(session_hash(key), key);
@@ -747,8 +748,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         return;
       }
       case LineClass::kEvent:
-      case LineClass::kLibraryEvent:
-        break;
+      case LineClass::kLibraryEvent: break;
     }
     event.host = env.host;
     event.service = env.program;
@@ -760,8 +760,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       event.time = zone.from_local(year, env.month, env.day, env.hour, env.minute, env.second);
     } else {
       const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
-                                 env.hour * 3600 + env.minute * 60 + env.second -
-                                 env.utc_offset_s;
+                                 env.hour * 3600 + env.minute * 60 + env.second - env.utc_offset_s;
       event.time = zone.from_epoch(epoch);
     }
     const std::string_view key = session_key(env);
@@ -806,7 +805,8 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       result.ended_sessions.push_back(slot.hash);
     } else {
       const PeerRef p = session_peer(slot);
-      result.open_sessions.push_back({slot.hash, PeerState{std::string(p.name), std::string(p.ip)}});
+      result.open_sessions.push_back(
+          {slot.hash, PeerState{std::string(p.name), std::string(p.ip)}});
     }
   });
 }
@@ -939,8 +939,9 @@ ScanResult Scanner::run() {
     out.scanner_events += total_.scanner_events[i];
     out.scanners.push_back({filters_.scanners->entry(i).label, total_.scanner_events[i]});
   }
-  std::stable_sort(out.scanners.begin(), out.scanners.end(),
-                   [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
+  std::stable_sort(
+      out.scanners.begin(), out.scanners.end(),
+      [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
   for (std::size_t i = 0; i < files_.size(); ++i) {
     const FileState& f = *files_[i];

@@ -188,8 +188,8 @@ class GzipStream final : public ByteStream {
   bool top_up() {
     const std::size_t pending = zs_.avail_in;
     std::memmove(input_.data(), zs_.next_in, pending);
-    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()) + pending,
-                                   input_.size() - pending);
+    const std::size_t n =
+        in_.read(reinterpret_cast<char*>(input_.data()) + pending, input_.size() - pending);
     zs_.next_in = input_.data();
     zs_.avail_in = static_cast<uInt>(pending + n);
     return zs_.avail_in >= 2;
@@ -207,8 +207,7 @@ class GzipStream final : public ByteStream {
 // mail logs and the filters already handle concatenated streams.
 class BoostStream final : public ByteStream {
  public:
-  BoostStream(int fd, std::string prefix, Compression compression)
-      : in_(fd, std::move(prefix)) {
+  BoostStream(int fd, std::string prefix, Compression compression) : in_(fd, std::move(prefix)) {
     namespace io = boost::iostreams;
     switch (compression) {
       case Compression::kBzip2: chain_.push(io::bzip2_decompressor()); break;

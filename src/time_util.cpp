@@ -36,7 +36,7 @@ int parse_month_abbrev(std::string_view text) {
   const auto key = static_cast<std::uint32_t>(static_cast<unsigned char>(text[0])) << 16 |
                    static_cast<std::uint32_t>(static_cast<unsigned char>(text[1])) << 8 |
                    static_cast<unsigned char>(text[2]);
-  constexpr auto pack = [](const char (&m)[4]) {
+  constexpr auto pack = [](const char(&m)[4]) {
     return static_cast<std::uint32_t>(m[0]) << 16 | static_cast<std::uint32_t>(m[1]) << 8 |
            static_cast<std::uint32_t>(m[2]);
   };

@@ -37,7 +37,7 @@ struct LocalTime {
   int hour = 0;
   int minute = 0;
   int second = 0;
-  int utc_offset_s = 0;  // offset of this local time from UTC
+  int utc_offset_s = 0;      // offset of this local time from UTC
   std::int64_t epoch_s = 0;  // the same instant as seconds since 1970 UTC
 };
 
@@ -72,10 +72,32 @@ struct Event {
 // Every field name of CONTRACT.md, in its order. These names are the `--by`
 // keys, CSV headers, JSON members and `events` record keys.
 enum class Field : std::uint8_t {
-  kTime, kDay, kHour, kHost, kService, kPid, kEvent, kDirection, kTrust,
-  kProtocol, kCipher, kBits, kKeyExchange, kServerSignature, kServerDigest,
-  kClientSignature, kClientDigest, kSni, kPeer, kPeerName, kPeerIp, kPort,
-  kReason, kReasonText, kFile, kLine,
+  kTime,
+  kDay,
+  kHour,
+  kHost,
+  kService,
+  kPid,
+  kEvent,
+  kDirection,
+  kTrust,
+  kProtocol,
+  kCipher,
+  kBits,
+  kKeyExchange,
+  kServerSignature,
+  kServerDigest,
+  kClientSignature,
+  kClientDigest,
+  kSni,
+  kPeer,
+  kPeerName,
+  kPeerIp,
+  kPort,
+  kReason,
+  kReasonText,
+  kFile,
+  kLine,
 };
 inline constexpr int kFieldCount = 26;
 

@@ -17,7 +17,7 @@ namespace mailtls {
 
 // A problem with the input data: the scan goes on, the exit status is 1.
 struct Diagnostic {
-  std::string file;                         // as the user gave it
+  std::string file;                          // as the user gave it
   std::optional<std::uint64_t> byte_offset;  // into the file (or its decompressed data)
   std::string message;
 

@@ -25,13 +25,13 @@ class RE2;
 namespace mailtls {
 
 enum class LineClass : std::uint8_t {
-  kOther,        // not a Postfix line, or nothing TLS-related
-  kPeer,         // names the session's peer (connect from, setting up TLS ...)
-  kSessionEnd,   // `disconnect from`: the pid's session is over
-  kEvent,        // an event with its peer (established, SSL_accept error ...)
-  kLibraryEvent, // `TLS library problem`: an event whose peer comes from the pid
-  kTlsDetail,    // TLS-related but carries no event (loglevel 2+ detail, tlsproxy repeats)
-  kUnparsed,     // looks like a Postfix TLS outcome line but did not parse
+  kOther,         // not a Postfix line, or nothing TLS-related
+  kPeer,          // names the session's peer (connect from, setting up TLS ...)
+  kSessionEnd,    // `disconnect from`: the pid's session is over
+  kEvent,         // an event with its peer (established, SSL_accept error ...)
+  kLibraryEvent,  // `TLS library problem`: an event whose peer comes from the pid
+  kTlsDetail,     // TLS-related but carries no event (loglevel 2+ detail, tlsproxy repeats)
+  kUnparsed,      // looks like a Postfix TLS outcome line but did not parse
 };
 
 struct PeerRef {

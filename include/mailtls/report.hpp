@@ -19,10 +19,10 @@ std::optional<Format> parse_format(std::string_view name);
 
 struct ReportOptions {
   Format format = Format::kText;
-  bool color = false;                  // ANSI bold header (text only)
-  std::optional<std::size_t> top;      // --top N: rows after sorting
-  bool sort_by_key = false;            // --sort key
-  std::string version;                 // for JSON
+  bool color = false;              // ANSI bold header (text only)
+  std::optional<std::size_t> top;  // --top N: rows after sorting
+  bool sort_by_key = false;        // --sort key
+  std::string version;             // for JSON
 };
 
 // Writes the `count` table.

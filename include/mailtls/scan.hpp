@@ -27,15 +27,15 @@ inline constexpr std::size_t kDefaultChunkBytes = 1u << 20;
 inline constexpr std::size_t kDefaultMaxLineBytes = 64u << 10;
 
 struct ScanOptions {
-  std::vector<InputFile> inputs;  // from expand_inputs(); read in this order
-  unsigned threads = 0;           // 0: every core
+  std::vector<InputFile> inputs;                 // from expand_inputs(); read in this order
+  unsigned threads = 0;                          // 0: every core
   std::size_t chunk_bytes = kDefaultChunkBytes;  // chunk target; tests use 1
   std::size_t max_line_bytes = kDefaultMaxLineBytes;
   bool use_mmap = true;
 
   // Time (CONTRACT.md, "Time").
-  std::optional<int> year;  // year of each file's newest line
-  std::int64_t now_s = 0;   // "now", for standard input's year
+  std::optional<int> year;              // year of each file's newest line
+  std::int64_t now_s = 0;               // "now", for standard input's year
   std::optional<std::int64_t> since_s;  // inclusive
   std::optional<std::int64_t> until_s;  // exclusive
 
@@ -73,8 +73,8 @@ struct Row {
 
 struct InputSummary {
   std::string file;
-  std::string compression;    // "none", "gzip", ...
-  std::uint64_t bytes = 0;    // bytes scanned (decompressed)
+  std::string compression;  // "none", "gzip", ...
+  std::uint64_t bytes = 0;  // bytes scanned (decompressed)
   std::uint64_t lines = 0;
   bool readable = false;
   friend bool operator==(const InputSummary&, const InputSummary&) = default;
@@ -88,8 +88,8 @@ struct ScannerCount {
 
 struct ScanResult {
   std::vector<Field> keys;
-  std::vector<Row> rows;            // count descending, then keys in byte order
-  std::uint64_t total_events = 0;   // sum of rows' counts
+  std::vector<Row> rows;           // count descending, then keys in byte order
+  std::uint64_t total_events = 0;  // sum of rows' counts
   std::uint64_t lines_read = 0;
   std::uint64_t bytes_read = 0;
   std::uint64_t tls_unparsed_lines = 0;  // Postfix TLS outcome lines that did not parse

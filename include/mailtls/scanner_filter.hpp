@@ -54,7 +54,7 @@ class ScannerFilter {
  private:
   std::vector<ScannerEntry> entries_;
   std::vector<std::pair<Cidr, std::size_t>> ranges_;
-  std::vector<std::size_t> regex_entry_;  // set index -> entry index
+  std::vector<std::size_t> regex_entry_;      // set index -> entry index
   std::unique_ptr<re2::RE2::Set> hostnames_;  // every hostname regex, one DFA
 };
 

@@ -23,7 +23,8 @@ struct TransparentHash {
   }
 };
 
-using StringCounter = std::unordered_map<std::string, std::uint64_t, TransparentHash, std::equal_to<>>;
+using StringCounter =
+    std::unordered_map<std::string, std::uint64_t, TransparentHash, std::equal_to<>>;
 using StringSet = std::unordered_set<std::string, TransparentHash, std::equal_to<>>;
 
 // Appends one length-prefixed value to an encoded key.
@@ -32,11 +33,11 @@ void append_key_part(std::string& key, std::string_view value);
 std::vector<std::string> split_key(std::string_view key);
 
 struct Tally {
-  StringCounter counts;                     // encoded key -> events
-  std::uint64_t events = 0;                 // events counted (after filters)
+  StringCounter counts;                       // encoded key -> events
+  std::uint64_t events = 0;                   // events counted (after filters)
   std::vector<std::uint64_t> scanner_events;  // per scanner entry
-  StringSet scanner_peers;                  // distinct excluded peers
-  std::uint64_t unknown_excluded = 0;       // --exclude-unknown drops
+  StringSet scanner_peers;                    // distinct excluded peers
+  std::uint64_t unknown_excluded = 0;         // --exclude-unknown drops
 
   void add(std::string_view key, std::uint64_t n = 1);
   void merge(Tally&& other);

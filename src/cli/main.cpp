@@ -56,18 +56,22 @@ std::size_t parse_size(const std::string& text, const char* option) {
   }
   std::string unit = text.substr(pos);
   unsigned long long mult = 1;
-  if (unit == "K" || unit == "k" || unit == "KiB") mult = 1024;
-  else if (unit == "M" || unit == "MiB") mult = 1024 * 1024;
-  else if (unit == "G" || unit == "GiB") mult = 1024ull * 1024 * 1024;
-  else if (!unit.empty()) throw UsageError(std::string(option) + ": not a size: '" + text + "'");
+  if (unit == "K" || unit == "k" || unit == "KiB")
+    mult = 1024;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1024 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1024ull * 1024 * 1024;
+  else if (!unit.empty())
+    throw UsageError(std::string(option) + ": not a size: '" + text + "'");
   if (v == 0) throw UsageError(std::string(option) + ": must be at least 1");
   return static_cast<std::size_t>(v * mult);
 }
 
 void set_time_zone(const std::string& zone) {
   // glibc treats an unknown zone name as UTC without a word; refuse it.
-  const bool posix_rule = zone.find_first_of("0123456789") != std::string::npos &&
-                          zone.find('/') == std::string::npos;
+  const bool posix_rule =
+      zone.find_first_of("0123456789") != std::string::npos && zone.find('/') == std::string::npos;
   if (!posix_rule && zone != "UTC") {
     const char* dir = std::getenv("TZDIR");
     std::string path = std::string(dir != nullptr ? dir : "/usr/share/zoneinfo") + "/" +
@@ -112,7 +116,8 @@ void add_common(CLI::App& app, CommonArgs& a) {
   app.add_option("--service", a.service, "Only services matching this RE2 regex");
   app.add_flag("--include-scanners", a.include_scanners,
                "Keep internet scanners (shodan, censys, ...) in the results");
-  app.add_option("--scanner", a.scanners, "Another scanner: hostname regex or IP/CIDR (repeatable)");
+  app.add_option("--scanner", a.scanners,
+                 "Another scanner: hostname regex or IP/CIDR (repeatable)");
   app.add_option("--scanners-file", a.scanners_file,
                  "File of scanners: one hostname regex or IP/CIDR per line");
   app.add_flag("--exclude-unknown", a.exclude_unknown, "Drop peers logged as unknown[ip]");
@@ -121,8 +126,7 @@ void add_common(CLI::App& app, CommonArgs& a) {
   app.add_option("--threads", a.threads, "Worker threads (default: every core)");
   app.add_option("--max-line", a.max_line, "Skip (and report) lines longer than this (64K)");
   app.add_flag("--no-mmap", a.no_mmap, "Read files with read() instead of mapping them");
-  app.add_option("--chunk-size", a.chunk_size, "Chunk target size (default 1M)")
-      ->group("");
+  app.add_option("--chunk-size", a.chunk_size, "Chunk target size (default 1M)")->group("");
   app.add_flag("--quiet", a.quiet, "No progress output");
   app.add_option("--color", a.color, "never, auto or always")
       ->check(CLI::IsMember({"never", "auto", "always"}));
@@ -267,9 +271,10 @@ int run(int argc, char** argv) {
 
     auto inputs = mailtls::expand_inputs(common.paths);
     if (common.paths.empty() && inputs.files.empty()) {
-      std::cerr << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
-                   "Without rsyslog, Postfix logs to the journal: "
-                   "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls count -\n";
+      std::cerr
+          << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
+             "Without rsyslog, Postfix logs to the journal: "
+             "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls count -\n";
       return kExitNoReport;
     }
     options.inputs = std::move(inputs.files);

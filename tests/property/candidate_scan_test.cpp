@@ -18,8 +18,7 @@ struct Trace {
   bool operator==(const Trace&) const = default;
 };
 
-Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel,
-          bool sessions = true) {
+Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool sessions = true) {
   Trace t;
   const auto stats = scan_candidates(
       buf.data(), buf.size(), max_line,
@@ -34,10 +33,29 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel,
 }
 
 std::string random_buffer(std::mt19937& rng, std::size_t size) {
-  static const std::vector<std::string> kPieces = {
-      "TLS", "SSL_", "onnect from ", "CONNECT from ", "tlsproxy[12]: CONNECT from ",
-      "tlsproxy: CONNECT from ", "x/tlsproxy[]: CONNECT from ", "T", "S", "o", "C", "m", "_", "\n", "\n",
-      "x", "yy", "abcdefghijklmnopqrstuvwxyz", "T\nLS", "onnect fro\n", " ", "TL", "SS"};
+  static const std::vector<std::string> kPieces = {"TLS",
+                                                   "SSL_",
+                                                   "onnect from ",
+                                                   "CONNECT from ",
+                                                   "tlsproxy[12]: CONNECT from ",
+                                                   "tlsproxy: CONNECT from ",
+                                                   "x/tlsproxy[]: CONNECT from ",
+                                                   "T",
+                                                   "S",
+                                                   "o",
+                                                   "C",
+                                                   "m",
+                                                   "_",
+                                                   "\n",
+                                                   "\n",
+                                                   "x",
+                                                   "yy",
+                                                   "abcdefghijklmnopqrstuvwxyz",
+                                                   "T\nLS",
+                                                   "onnect fro\n",
+                                                   " ",
+                                                   "TL",
+                                                   "SS"};
   std::string s;
   while (s.size() < size) s += kPieces[rng() % kPieces.size()];
   s.resize(size);

@@ -35,24 +35,22 @@ std::string random_log(std::uint32_t seed, int sessions) {
                               (minute % 60 < 10 ? "0" : "") + std::to_string(minute % 60) + ":00";
     minute = (minute + 1) % 600;
     const std::string prefix = stamp + " mx postfix/smtpd[" + std::to_string(pid) + "]: ";
-    const std::string peer = (rng() % 5 == 0 ? std::string("scan-") + std::to_string(ip) + ".shodan.io"
-                                             : std::string("host") + std::to_string(ip) + ".example.net") +
-                             "[192.0.2." + std::to_string(ip) + "]";
+    const std::string peer =
+        (rng() % 5 == 0 ? std::string("scan-") + std::to_string(ip) + ".shodan.io"
+                        : std::string("host") + std::to_string(ip) + ".example.net") +
+        "[192.0.2." + std::to_string(ip) + "]";
     switch (rng() % 6) {
-      case 0:
-        out << prefix << "connect from " << peer << "\n";
-        break;
-      case 1:
-        out << prefix << "disconnect from " << peer << " ehlo=1 commands=1\n";
-        break;
+      case 0: out << prefix << "connect from " << peer << "\n"; break;
+      case 1: out << prefix << "disconnect from " << peer << " ehlo=1 commands=1\n"; break;
       case 2:
       case 3:
         out << prefix << "Anonymous TLS connection established from " << peer << ": "
             << protocols[rng() % 5] << " with cipher " << ciphers[rng() % 5] << " (256/256 bits)\n";
         break;
       case 4:
-        out << prefix << "warning: TLS library problem: error:0A0000C1:SSL routines::"
-            << reasons[rng() % 4] << ":x.c:1:\n";
+        out << prefix
+            << "warning: TLS library problem: error:0A0000C1:SSL routines::" << reasons[rng() % 4]
+            << ":x.c:1:\n";
         break;
       default:
         out << prefix << "NOQUEUE: reject: RCPT from " << peer << ": 554 5.7.1 rejected\n";
@@ -73,8 +71,7 @@ std::string rows_json(const ScanResult& r) {
 
 }  // namespace
 
-TEST_CASE("results are invariant to threads, chunk size, order and compression",
-          "[property]") {
+TEST_CASE("results are invariant to threads, chunk size, order and compression", "[property]") {
   std::random_device rd;
   const std::uint32_t seed = rd();
   INFO("seed " << seed);
@@ -91,7 +88,8 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   }
   auto files_in = [&](const std::string& sub, bool reversed) {
     std::vector<std::string> files;
-    for (const auto& n : names) files.push_back(dir.file(sub + "/" + n + (sub == "gz" ? ".gz" : "")));
+    for (const auto& n : names)
+      files.push_back(dir.file(sub + "/" + n + (sub == "gz" ? ".gz" : "")));
     if (reversed) std::reverse(files.begin(), files.end());
     return files;
   };
@@ -108,7 +106,8 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   const std::string reference_json = rows_json(reference);
 
   for (unsigned threads : {1u, 2u, 3u, 8u}) {
-    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{1} << 30}) {
+    for (std::size_t chunk :
+         {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{1} << 30}) {
       for (const char* sub : {"plain", "gz"}) {
         for (bool reversed : {false, true}) {
           auto o = base;

@@ -49,11 +49,11 @@ TEST_CASE("RFC 3339 envelope with every offset style", "[envelope]") {
 }
 
 TEST_CASE("lines without an envelope are refused", "[envelope]") {
-  const auto line = GENERATE(as<std::string>{}, "", "garbage", "Foo  5 01:44:08 h p[1]: m",
-                             "Nov 32 01:44:08 h p[1]: m", "Nov  5 25:44:08 h p[1]: m",
-                             "Nov  5 01:44:08 h", "Nov  5 01:44:08 h p[x]: m",
-                             "2026-13-20T01:44:08Z h p[1]: m", "2026-11-20T01:44:08 h p[1]: m",
-                             std::string("Nov  5 01:44:08 h\0p[1]: m", 25));
+  const auto line =
+      GENERATE(as<std::string>{}, "", "garbage", "Foo  5 01:44:08 h p[1]: m",
+               "Nov 32 01:44:08 h p[1]: m", "Nov  5 25:44:08 h p[1]: m", "Nov  5 01:44:08 h",
+               "Nov  5 01:44:08 h p[x]: m", "2026-13-20T01:44:08Z h p[1]: m",
+               "2026-11-20T01:44:08 h p[1]: m", std::string("Nov  5 01:44:08 h\0p[1]: m", 25));
   Envelope e;
   CHECK_FALSE(parse_envelope(line, e));
 }

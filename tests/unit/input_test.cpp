@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 
@@ -20,12 +20,14 @@ std::vector<std::string> names(const std::vector<InputFile>& files) {
 }  // namespace
 
 TEST_CASE("rotated sets are read oldest first whatever the argument order", "[input]") {
-  std::vector<InputFile> files = {{"d/mail.log", false},     {"d/mail.log.2.gz", false},
-                                  {"d/mail.log.12.gz", false}, {"d/mail.log.1", false},
+  std::vector<InputFile> files = {{"d/mail.log", false},
+                                  {"d/mail.log.2.gz", false},
+                                  {"d/mail.log.12.gz", false},
+                                  {"d/mail.log.1", false},
                                   {"d/mail.log.3.gz", false}};
   order_rotated(files);
-  CHECK(names(files) == std::vector<std::string>{"mail.log.12.gz", "mail.log.3.gz",
-                                                 "mail.log.2.gz", "mail.log.1", "mail.log"});
+  CHECK(names(files) == std::vector<std::string>{"mail.log.12.gz", "mail.log.3.gz", "mail.log.2.gz",
+                                                 "mail.log.1", "mail.log"});
 }
 
 TEST_CASE("date-suffixed rotations sort by date", "[input]") {
@@ -40,8 +42,8 @@ TEST_CASE("date-suffixed rotations sort by date", "[input]") {
 
 TEST_CASE("a directory yields only mail.log* and maillog* regular files", "[input]") {
   TempDir dir;
-  for (const char* name : {"mail.log", "mail.log.1", "maillog-20261101.gz", "mail.warn",
-                           "mail.err", "mail.info", "syslog", "mail.logger"}) {
+  for (const char* name : {"mail.log", "mail.log.1", "maillog-20261101.gz", "mail.warn", "mail.err",
+                           "mail.info", "syslog", "mail.logger"}) {
     write_file(dir.file(name), "x\n");
   }
   std::filesystem::create_directory(dir.file("mail.log.d"));
@@ -56,8 +58,8 @@ TEST_CASE("a directory yields only mail.log* and maillog* regular files", "[inpu
 TEST_CASE("the same file named twice is read once and missing paths are diagnosed", "[input]") {
   TempDir dir;
   write_file(dir.file("mail.log"), "x\n");
-  const auto out = expand_inputs({dir.file("mail.log"), dir.path().string() + "/./mail.log",
-                                  dir.file("missing.log")});
+  const auto out = expand_inputs(
+      {dir.file("mail.log"), dir.path().string() + "/./mail.log", dir.file("missing.log")});
   REQUIRE(out.files.size() == 1);
   REQUIRE(out.diagnostics.size() == 1);
   CHECK(out.diagnostics[0].file == dir.file("missing.log"));

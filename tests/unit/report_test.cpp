@@ -20,7 +20,8 @@ TEST_CASE("CSV quoting follows RFC 4180 and defuses formulas", "[report]") {
 TEST_CASE("terminal output cannot carry escape sequences", "[report]") {
   CHECK(escape_terminal("evil\x1b[31mred") == "evil\\x1b[31mred");
   CHECK(escape_terminal("bell\a") == "bell\\x07");
-  CHECK(escape_terminal("c1\xc2\x9b" "31m") == "c1\\u009b31m");
+  CHECK(escape_terminal("c1\xc2\x9b"
+                        "31m") == "c1\\u009b31m");
   CHECK(escape_terminal("caf\xc3\xa9") == "caf\xc3\xa9");
 }
 

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 
@@ -79,12 +79,13 @@ TEST_CASE("disconnect ends the session: a later library line has no peer", "[sca
 
 TEST_CASE("sessions are told apart by host and service", "[scan]") {
   TempDir dir;
-  write_file(dir.file("mail.log"),
-             "Nov 20 01:00:00 mx1 postfix/smtpd[5]: connect from a.example.org[192.0.2.1]\n"
-             "Nov 20 01:00:00 mx2 postfix/smtpd[5]: connect from b.example.org[192.0.2.2]\n"
-             "Nov 20 01:00:00 mx1 postfix/submission/smtpd[5]: connect from c.example.org[192.0.2.3]\n"
-             "Nov 20 01:00:02 mx1 postfix/smtpd[5]: warning: TLS library problem: "
-             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
+  write_file(
+      dir.file("mail.log"),
+      "Nov 20 01:00:00 mx1 postfix/smtpd[5]: connect from a.example.org[192.0.2.1]\n"
+      "Nov 20 01:00:00 mx2 postfix/smtpd[5]: connect from b.example.org[192.0.2.2]\n"
+      "Nov 20 01:00:00 mx1 postfix/submission/smtpd[5]: connect from c.example.org[192.0.2.3]\n"
+      "Nov 20 01:00:02 mx1 postfix/smtpd[5]: warning: TLS library problem: "
+      "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
   const auto r = scan_files({dir.file("mail.log")}, base_options({Field::kPeer}));
   CHECK(row_strings(r) == std::vector<std::string>{"a.example.org[192.0.2.1]=1"});
 }
@@ -145,7 +146,8 @@ TEST_CASE("journal lines with either offset style give the same instants", "[sca
       " mx postfix/smtpd[1]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.3 "
       "with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)\n";
   write_file(dir.file("a"), "2026-11-20T01:44:08+0100" + tail + "2026-11-20T00:44:08Z" + tail);
-  write_file(dir.file("b"), "2026-11-20T01:44:08+01:00" + tail + "2026-11-20T06:14:08+05:30" + tail);
+  write_file(dir.file("b"),
+             "2026-11-20T01:44:08+01:00" + tail + "2026-11-20T06:14:08+05:30" + tail);
   const auto r = scan_files({dir.file("a"), dir.file("b")}, base_options({Field::kTime}));
   CHECK(row_strings(r) == std::vector<std::string>{"2026-11-20T01:44:08+01:00=4"});
   unsetenv("TZ");
@@ -204,12 +206,12 @@ TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan
     const auto r = scan_files({dir.file("mail.log"), dir.file("mail.log.1.gz")}, o);
     CHECK(row_strings(r) == std::vector<std::string>{"X=4"});
     REQUIRE(r.diagnostics.size() == 2);
-    CHECK(r.diagnostics[0].format() ==
-          dir.file("mail.log.1.gz") + ": byte " + std::to_string(line.size()) +
-              ": line longer than 1000 bytes skipped");
-    CHECK(r.diagnostics[1].format() ==
-          dir.file("mail.log") + ": byte " + std::to_string(line.size()) +
-              ": line longer than 1000 bytes skipped");
+    CHECK(r.diagnostics[0].format() == dir.file("mail.log.1.gz") + ": byte " +
+                                           std::to_string(line.size()) +
+                                           ": line longer than 1000 bytes skipped");
+    CHECK(r.diagnostics[1].format() == dir.file("mail.log") + ": byte " +
+                                           std::to_string(line.size()) +
+                                           ": line longer than 1000 bytes skipped");
   }
 }
 
@@ -217,8 +219,9 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
   TempDir dir;
   std::string log;
   for (int i = 0; i < 100; ++i) {
-    log += "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
-           "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+    log +=
+        "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+        "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
   }
   const std::size_t line_len = log.size() / 100;
   write_file(dir.file("mail.log"), log);
@@ -239,9 +242,9 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
   CHECK(row_strings(r) == std::vector<std::string>{"X=45"});
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].byte_offset == line_len * 45);
-  CHECK(r.diagnostics[0].message ==
-        "file shrank from " + std::to_string(log.size()) + " to " +
-            std::to_string(line_len * 45) + " bytes while being read; the rest was lost");
+  CHECK(r.diagnostics[0].message == "file shrank from " + std::to_string(log.size()) + " to " +
+                                        std::to_string(line_len * 45) +
+                                        " bytes while being read; the rest was lost");
 }
 
 TEST_CASE("unreadable inputs are diagnosed, readable ones still counted", "[scan]") {
@@ -249,7 +252,8 @@ TEST_CASE("unreadable inputs are diagnosed, readable ones still counted", "[scan
   write_file(dir.file("mail.log"),
              "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
              "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n");
-  const auto r = scan_files({dir.file("mail.log"), dir.file("nope")}, base_options({Field::kCipher}));
+  const auto r =
+      scan_files({dir.file("mail.log"), dir.file("nope")}, base_options({Field::kCipher}));
   CHECK(row_strings(r) == std::vector<std::string>{"X=1"});
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].format() == dir.file("nope") + ": No such file or directory");

@@ -39,7 +39,8 @@ TEST_CASE("built-in scanners match names, not look-alikes", "[scanner]") {
 
 TEST_CASE("user scanners: regex, CIDR, file", "[scanner]") {
   test::TempDir dir;
-  test::write_file(dir.file("scanners"), "# comment\n\n  ^probe[0-9]+\\.example\\.net$\n203.0.113.0/28\r\n");
+  test::write_file(dir.file("scanners"),
+                   "# comment\n\n  ^probe[0-9]+\\.example\\.net$\n203.0.113.0/28\r\n");
   auto extra = read_scanners_file(dir.file("scanners"));
   REQUIRE(extra.size() == 2);
   extra.push_back({"2001:db8:5::/48", "2001:db8:5::/48"});

@@ -27,7 +27,9 @@ TEST_CASE("compression is recognised by content", "[source]") {
   const std::string gz = gzip("x");
   CHECK(detect_compression(gz.data(), gz.size()) == Compression::kGzip);
   CHECK(detect_compression("BZh91AY", 7) == Compression::kBzip2);
-  CHECK(detect_compression("\xfd" "7zXZ\0", 6) == Compression::kXz);
+  CHECK(detect_compression("\xfd"
+                           "7zXZ\0",
+                           6) == Compression::kXz);
   CHECK(detect_compression("\x28\xb5\x2f\xfd", 4) == Compression::kZstd);
   CHECK(detect_compression("Nov 20", 6) == Compression::kNone);
   CHECK(detect_compression("", 0) == Compression::kNone);
@@ -40,7 +42,8 @@ TEST_CASE("gzip: names do not matter, members concatenate", "[source]") {
   write_file(dir.file("mail.log.1"), gzip(kTwoEvents));
   // Two members back to back, split mid-line.
   const std::size_t half = kTwoEvents.size() / 2;
-  write_file(dir.file("mail.log"), gzip(kTwoEvents.substr(0, half)) + gzip(kTwoEvents.substr(half)));
+  write_file(dir.file("mail.log"),
+             gzip(kTwoEvents.substr(0, half)) + gzip(kTwoEvents.substr(half)));
   // An empty gzip member.
   write_file(dir.file("maillog"), gzip(""));
   const auto r = scan_files({dir.file("mail.log.2.gz"), dir.file("mail.log.1"),
