@@ -78,30 +78,36 @@ bool parse_summary_tail(std::string_view s, Event& e) {
       {" client-signature "sv, &Event::client_signature},
       {" client-digest "sv, &Event::client_digest},
   };
-  std::size_t next = 0;
-  while (!s.empty()) {
-    std::size_t which = std::size(kDetails);
-    for (std::size_t i = next; i < std::size(kDetails); ++i) {
-      if (s.substr(0, kDetails[i].keyword.size()) == kDetails[i].keyword) {
-        which = i;
+  // The keyword at the start of `t` among kDetails[from..], or npos.
+  auto keyword_at = [](std::string_view t, std::size_t from) {
+    for (std::size_t i = from; i < std::size(kDetails); ++i) {
+      const std::string_view k = kDetails[i].keyword;
+      if (t.size() >= k.size() && t[1] == k[1] && t.compare(0, k.size(), k) == 0) return i;
+    }
+    return std::size(kDetails);
+  };
+  std::size_t which = s.empty() ? std::size(kDetails) : keyword_at(s, 0);
+  while (which < std::size(kDetails)) {
+    s.remove_prefix(kDetails[which].keyword.size());
+    // One pass to the next space that starts a later keyword.
+    std::size_t end = 0;
+    std::size_t next = std::size(kDetails);
+    for (;;) {
+      end = s.find(' ', end);
+      if (end == std::string_view::npos) {
+        end = s.size();
         break;
       }
-    }
-    if (which == std::size(kDetails)) {
-      // Trailing text we do not know (a future Postfix detail): keep what we
-      // parsed, the core fields are intact.
-      break;
-    }
-    s.remove_prefix(kDetails[which].keyword.size());
-    std::size_t end = s.size();
-    for (std::size_t i = which + 1; i < std::size(kDetails); ++i) {
-      const std::size_t pos = s.find(kDetails[i].keyword);
-      if (pos != std::string_view::npos && pos < end) end = pos;
+      next = keyword_at(s.substr(end), which + 1);
+      if (next < std::size(kDetails)) break;
+      ++end;
     }
     e.*(kDetails[which].member) = s.substr(0, end);
     s.remove_prefix(end);
-    next = which + 1;
+    which = next;
   }
+  // Trailing text we do not know (a future Postfix detail) is left: the
+  // core fields are intact.
   return true;
 }
 

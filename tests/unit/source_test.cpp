@@ -1,5 +1,12 @@
 #include <catch2/catch.hpp>
 
+#include <boost/iostreams/copy.hpp>
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filter/lzma.hpp>
+#include <boost/iostreams/filter/zstd.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+#include <sstream>
+
 #include "mailtls/source.hpp"
 #include "test_util.hpp"
 
@@ -86,4 +93,50 @@ TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept
     CHECK(r.diagnostics[0].byte_offset == good.size());
     CHECK(r.total_events == 2);
   }
+}
+
+namespace {
+template <class Compressor>
+std::string compress_with(const std::string& bytes) {
+  namespace io = boost::iostreams;
+  std::istringstream in(bytes);
+  std::ostringstream out;
+  io::filtering_ostream chain;
+  chain.push(Compressor());
+  chain.push(out);
+  io::copy(in, chain);
+  chain.reset();
+  return out.str();
+}
+}  // namespace
+
+TEST_CASE("bzip2, xz and zstd logs are read like gzip ones", "[source]") {
+  namespace io = boost::iostreams;
+  TempDir dir;
+  write_file(dir.file("mail.log.3.bz2"), compress_with<io::bzip2_compressor>(kTwoEvents));
+  write_file(dir.file("mail.log.2.xz"), compress_with<io::lzma_compressor>(kTwoEvents));
+  write_file(dir.file("mail.log.1.zst"), compress_with<io::zstd_compressor>(kTwoEvents));
+  const auto r = scan_files(
+      {dir.file("mail.log.3.bz2"), dir.file("mail.log.2.xz"), dir.file("mail.log.1.zst")},
+      options_by_protocol());
+  CHECK(r.diagnostics.empty());
+  CHECK(row_strings(r) == std::vector<std::string>{"TLSv1.2=3", "TLSv1.3=3"});
+  REQUIRE(r.inputs.size() == 3);
+  CHECK(r.inputs[0].compression == "bzip2");
+  CHECK(r.inputs[1].compression == "xz");
+  CHECK(r.inputs[2].compression == "zstd");
+}
+
+TEST_CASE("a corrupt bzip2 file is reported, not fatal", "[source]") {
+  namespace io = boost::iostreams;
+  TempDir dir;
+  std::string bad = compress_with<io::bzip2_compressor>(kTwoEvents);
+  bad.resize(bad.size() / 2);
+  write_file(dir.file("mail.log.1.bz2"), bad);
+  write_file(dir.file("mail.log"), kTwoEvents);
+  const auto r = scan_files({dir.file("mail.log.1.bz2"), dir.file("mail.log")},
+                            options_by_protocol());
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].file == dir.file("mail.log.1.bz2"));
+  CHECK(r.total_events >= 2);
 }
