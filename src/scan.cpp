@@ -140,7 +140,14 @@ struct ChunkResult {
   // The chunk's last word on each session it touched: ended, or open with a
   // peer. Sessions that begin and end inside the chunk only need their end.
   std::vector<std::uint64_t> ended_sessions;
-  std::vector<std::pair<std::uint64_t, PeerState>> open_sessions;
+  struct OpenSession {
+    std::uint64_t session;
+    std::size_t text_offset;  // into peer_text: the name, then the address
+    std::size_t name_size;
+    std::size_t ip_size;
+  };
+  std::vector<OpenSession> open_sessions;
+  std::string peer_text;  // one allocation for every open session's peer
   std::vector<Diagnostic> diagnostics;
 };
 
@@ -730,6 +737,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       case LineClass::kTlsDetail: return;
       case LineClass::kUnparsed: ++result.tls_unparsed; return;
       case LineClass::kPeer: {
+        if (!track_sessions_) return;
         const std::string_view key = session_key(env);
         SessionSlot& slot = sessions.at(session_hash(key), key);
         slot.ended = false;
@@ -739,6 +747,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         return;
       }
       case LineClass::kSessionEnd: {
+        if (!track_sessions_) return;
         const std::string_view key = session_key(env);
         SessionSlot& slot = sessions.at(session_hash(key), key);
         slot.ended = true;
@@ -762,6 +771,10 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
                                  env.hour * 3600 + env.minute * 60 + env.second - env.utc_offset_s;
       event.time = zone.from_epoch(epoch);
+    }
+    if (cls == LineClass::kEvent && !track_sessions_) {
+      sink.accept(event, tally);
+      return;
     }
     const std::string_view key = session_key(env);
     const std::uint64_t session = session_hash(key);
@@ -806,7 +819,9 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     } else {
       const PeerRef p = session_peer(slot);
       result.open_sessions.push_back(
-          {slot.hash, PeerState{std::string(p.name), std::string(p.ip)}});
+          {slot.hash, result.peer_text.size(), p.name.size(), p.ip.size()});
+      result.peer_text.append(p.name);
+      result.peer_text.append(p.ip);
     }
   });
 }
@@ -857,10 +872,11 @@ void Scanner::merge_ready() {
       merge_sink_->accept(event, merge_tally_);
     }
     for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
-    for (auto& [session, state] : r.open_sessions) {
-      PeerState& kept = peers_[session];
-      kept.name.assign(state.name);
-      kept.ip.assign(state.ip);
+    for (const auto& open : r.open_sessions) {
+      PeerState& kept = peers_[open.session];
+      const std::string_view text(r.peer_text);
+      kept.name.assign(text.substr(open.text_offset, open.name_size));
+      kept.ip.assign(text.substr(open.text_offset + open.name_size, open.ip_size));
     }
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;
