@@ -7,12 +7,17 @@ MAILTLS_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libre2-dev libboost-iostreams-dev zlib1g-dev libfmt-dev libcli11-dev
   catch2 libbenchmark-dev
-  gzip gawk
 )
+# What the tests use beyond the build: the seed one-liner's tools and the
+# JSON schema check.
+MAILTLS_TEST_PACKAGES=(gzip gawk sed grep coreutils python3 python3-jsonschema)
 
+# mailtls_install_deps [test]
 mailtls_install_deps() {
+  local wanted=("${MAILTLS_PACKAGES[@]}")
+  [ "${1:-}" = test ] && wanted+=("${MAILTLS_TEST_PACKAGES[@]}")
   local missing=()
-  for p in "${MAILTLS_PACKAGES[@]}"; do
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -32,5 +37,5 @@ mailtls_install_deps() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  mailtls_install_deps
+  mailtls_install_deps "$@"
 fi

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
-mailtls_install_deps
+mailtls_install_deps test
 werror=OFF
 [ "${CI:-}" = true ] && werror=ON
 cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -134,8 +134,8 @@ TEST_CASE("a corrupt bzip2 file is reported, not fatal", "[source]") {
   bad.resize(bad.size() / 2);
   write_file(dir.file("mail.log.1.bz2"), bad);
   write_file(dir.file("mail.log"), kTwoEvents);
-  const auto r = scan_files({dir.file("mail.log.1.bz2"), dir.file("mail.log")},
-                            options_by_protocol());
+  const auto r =
+      scan_files({dir.file("mail.log.1.bz2"), dir.file("mail.log")}, options_by_protocol());
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].file == dir.file("mail.log.1.bz2"));
   CHECK(r.total_events >= 2);
