@@ -736,24 +736,15 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       case LineClass::kOther:
       case LineClass::kTlsDetail: return;
       case LineClass::kUnparsed: ++result.tls_unparsed; return;
-      case LineClass::kPeer: {
-        if (!track_sessions_) return;
-        const std::string_view key = session_key(env);
-        SessionSlot& slot = sessions.at(session_hash(key), key);
-        slot.ended = false;
-        slot.peer_name = {};
-        slot.peer_ip = {};
-        slot.peer_raw = peer.raw;
-        return;
-      }
+      case LineClass::kPeer:
       case LineClass::kSessionEnd: {
         if (!track_sessions_) return;
         const std::string_view key = session_key(env);
         SessionSlot& slot = sessions.at(session_hash(key), key);
-        slot.ended = true;
+        slot.ended = cls == LineClass::kSessionEnd;
         slot.peer_name = {};
         slot.peer_ip = {};
-        slot.peer_raw = {};
+        slot.peer_raw = slot.ended ? std::string_view() : peer.raw;
         return;
       }
       case LineClass::kEvent:
