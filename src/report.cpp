@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "mailtls/time_util.hpp"
+
 #include <algorithm>
 
 namespace mailtls {
@@ -338,7 +340,191 @@ void write_ndjson(const ScanResult& result, const ReportOptions& options, std::o
   }
 }
 
+// A table of strings; `integer` marks columns written as JSON numbers.
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<bool> integer;
+  std::vector<std::vector<std::string>> rows;
+};
+
+void write_table_text(const Table& t, bool color, std::ostream& out) {
+  std::vector<std::size_t> width(t.columns.size());
+  for (std::size_t c = 0; c < t.columns.size(); ++c) width[c] = t.columns[c].size();
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(t.rows.size());
+  for (const auto& row : t.rows) {
+    std::vector<std::string> line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      std::string v = row[c].empty() ? "-" : escape_terminal(row[c]);
+      width[c] = std::max(width[c], display_width(v));
+      line.push_back(std::move(v));
+    }
+    cells.push_back(std::move(line));
+  }
+  auto render = [&](const std::vector<std::string>& line) {
+    std::string s;
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      const std::size_t pad = width[c] - std::min(width[c], display_width(line[c]));
+      if (t.integer[c]) {
+        s += std::string(pad, ' ') + line[c];
+      } else {
+        s += line[c];
+        if (c + 1 < line.size()) s += std::string(pad, ' ');
+      }
+      if (c + 1 < line.size()) s += "  ";
+    }
+    return s;
+  };
+  const std::string header = render(t.columns);
+  out << (color ? "\x1b[1m" + header + "\x1b[0m" : header) << '\n';
+  for (const auto& line : cells) out << render(line) << '\n';
+}
+
+void write_table_delimited(const Table& t, bool csv, std::ostream& out) {
+  const char sep = csv ? ',' : '\t';
+  const char* eol = csv ? "\r\n" : "\n";
+  std::string line;
+  for (std::size_t c = 0; c < t.columns.size(); ++c) {
+    if (c > 0) line.push_back(sep);
+    line += t.columns[c];
+  }
+  out << line << eol;
+  for (const auto& row : t.rows) {
+    line.clear();
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c > 0) line.push_back(sep);
+      line += t.integer[c] ? row[c] : (csv ? escape_csv(row[c]) : escape_tsv(row[c]));
+    }
+    out << line << eol;
+  }
+}
+
+void table_row_json(const Table& t, const std::vector<std::string>& row, std::string& s) {
+  s += '{';
+  for (std::size_t c = 0; c < row.size(); ++c) {
+    if (c > 0) s += ',';
+    s += '"' + t.columns[c] + "\":";
+    if (t.integer[c]) {
+      s += row[c];
+    } else {
+      s += '"' + escape_json(row[c]) + '"';
+    }
+  }
+  s += '}';
+}
+
+std::string inputs_json(const ScanResult& result) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < result.inputs.size(); ++i) {
+    const auto& in = result.inputs[i];
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format(
+        "    {{\"file\": \"{}\", \"compression\": \"{}\", \"bytes\": {}, \"lines\": {}, "
+        "\"readable\": {}}}",
+        escape_json(in.file), in.compression, in.bytes, in.lines, in.readable ? "true" : "false");
+  }
+  s += result.inputs.empty() ? "]" : "\n  ]";
+  return s;
+}
+
+std::string excluded_json(const ScanResult& result) {
+  std::string s = fmt::format(
+      "{{\"scanner_events\": {}, \"scanner_peers\": {}, \"unknown_events\": {}, \"scanners\": [",
+      result.scanner_events, result.scanner_peers, result.unknown_excluded);
+  for (std::size_t i = 0; i < result.scanners.size(); ++i) {
+    if (i > 0) s += ", ";
+    s += fmt::format("{{\"label\": \"{}\", \"events\": {}}}", escape_json(result.scanners[i].label),
+                     result.scanners[i].events);
+  }
+  return s + "]}";
+}
+
+std::string diagnostics_json(const ScanResult& result) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < result.diagnostics.size(); ++i) {
+    const auto& d = result.diagnostics[i];
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format("    {{\"file\": \"{}\", \"byte\": {}, \"message\": \"{}\"}}",
+                     escape_json(d.file),
+                     d.byte_offset ? std::to_string(*d.byte_offset) : std::string("null"),
+                     escape_json(d.message));
+  }
+  return s + (result.diagnostics.empty() ? "]" : "\n  ]");
+}
+
+void write_table(const Table& t, const ScanResult& result, const ReportOptions& options,
+                 std::string_view schema, std::ostream& out) {
+  switch (options.format) {
+    case Format::kText: write_table_text(t, options.color, out); break;
+    case Format::kCsv: write_table_delimited(t, true, out); break;
+    case Format::kTsv: write_table_delimited(t, false, out); break;
+    case Format::kNdjson: {
+      std::string s;
+      for (const auto& row : t.rows) {
+        s.clear();
+        table_row_json(t, row, s);
+        out << s << '\n';
+      }
+      break;
+    }
+    case Format::kJson: {
+      std::string s = "{\n";
+      s += fmt::format("  \"schema\": \"{}\",\n  \"schema_version\": 1,\n", schema);
+      s += "  \"mailtls_version\": \"" + escape_json(options.version) + "\",\n";
+      s += "  \"inputs\": " + inputs_json(result) + ",\n";
+      s += fmt::format(
+          "  \"totals\": {{\"rows\": {}, \"lines\": {}, \"bytes\": {}, "
+          "\"tls_unparsed_lines\": {}}},\n",
+          t.rows.size(), result.lines_read, result.bytes_read, result.tls_unparsed_lines);
+      s += "  \"excluded\": " + excluded_json(result) + ",\n";
+      s += "  \"diagnostics\": " + diagnostics_json(result) + ",\n";
+      s += "  \"rows\": [";
+      for (std::size_t i = 0; i < t.rows.size(); ++i) {
+        s += i == 0 ? "\n    " : ",\n    ";
+        table_row_json(t, t.rows[i], s);
+      }
+      s += t.rows.empty() ? "]\n}\n" : "\n  ]\n}\n";
+      out << s;
+      break;
+    }
+  }
+}
+
 }  // namespace
+
+void write_legacy(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  Table t;
+  t.columns = {"peer_ip",        "peer_name",  "direction", "connections", "protocols",
+               "weakest_cipher", "first_seen", "last_seen", "also_modern"};
+  t.integer = {false, false, false, true, false, false, false, false, false};
+  std::size_t n = result.legacy.size();
+  if (options.top && *options.top < n) n = *options.top;
+  for (std::size_t i = 0; i < n; ++i) {
+    const LegacyRow& r = result.legacy[i];
+    std::string first;
+    std::string last;
+    append_iso8601(r.first_seen, first);
+    append_iso8601(r.last_seen, last);
+    t.rows.push_back({r.peer_ip, r.peer_name, std::string(to_string(r.direction)),
+                      std::to_string(r.connections), r.protocols, r.weakest_cipher, first, last,
+                      r.also_modern ? "yes" : "no"});
+  }
+  write_table(t, result, options, "mailtls-legacy", out);
+  if (options.format == Format::kText) {
+    if (result.legacy.size() > n)
+      out << fmt::format("({} more peers not shown)\n", result.legacy.size() - n);
+    std::uint64_t at_risk = 0;
+    for (const auto& r : result.legacy) at_risk += r.also_modern ? 0 : 1;
+    out << "legacy: " << count_of(result.legacy.size(), "peer", "peers") << "; " << at_risk
+        << " of them negotiated nothing modern in the window: their mail is at risk when "
+           "legacy protocols and weak ciphers are turned off\n";
+    if (result.scanner_events > 0) {
+      out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
+          << count_of(result.scanner_peers, "scanner peer", "scanner peers")
+          << "; --include-scanners keeps them\n";
+    }
+  }
+}
 
 void write_count(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
   switch (options.format) {

@@ -20,6 +20,7 @@
 
 #include "flat_tables.hpp"
 #include "mailtls/candidate_scan.hpp"
+#include "mailtls/cipher_class.hpp"
 #include "mailtls/envelope.hpp"
 #include "mailtls/source.hpp"
 #include "mailtls/tally.hpp"
@@ -187,6 +188,8 @@ struct CompiledFilters {
   bool exclude_unknown = false;
   std::unique_ptr<ScannerFilter> scanners;
   std::vector<Field> keys;
+  bool legacy = false;
+  std::vector<std::string> legacy_protocols;
   bool needs_peer_string = false;
 };
 
@@ -242,6 +245,11 @@ class EventSink {
         return;
       }
     }
+    if (f_.legacy) note_legacy(e, tally);
+    if (f_.keys.empty()) {
+      ++tally.events;
+      return;
+    }
     key_.clear();
     for (Field field : f_.keys) {
       // Length prefix first, filled in once the value is appended.
@@ -255,6 +263,50 @@ class EventSink {
   }
 
  private:
+  void note_legacy(const Event& e, Tally& tally) {
+    if (e.kind != EventKind::kEstablished) return;
+    const CipherWeakness weakness = classify_cipher(e.cipher);
+    const bool legacy_protocol =
+        f_.legacy_protocols.empty()
+            ? is_default_legacy_protocol(e.protocol)
+            : std::find(f_.legacy_protocols.begin(), f_.legacy_protocols.end(), e.protocol) !=
+                  f_.legacy_protocols.end();
+    // 'i' + address, or 'n' + name for Postfix 2.2-2.4 lines without one.
+    key_.assign(e.peer_ip.empty() ? "n" : "i");
+    key_.append(e.peer_ip.empty() ? e.peer_name : e.peer_ip);
+    key_.push_back('\0');
+    key_.append(to_string(e.direction));
+    auto it = tally.legacy.find(std::string_view(key_));
+    if (it == tally.legacy.end()) it = tally.legacy.emplace(key_, PeerLegacy{}).first;
+    PeerLegacy& p = it->second;
+    if (!e.peer_name.empty() && e.peer_name != "unknown" &&
+        (e.time.epoch_s > p.name_s || (e.time.epoch_s == p.name_s && e.peer_name > p.name))) {
+      p.name.assign(e.peer_name);
+      p.name_s = e.time.epoch_s;
+    }
+    if (!legacy_protocol && weakness == CipherWeakness::kNone) {
+      p.modern = true;
+      return;
+    }
+    ++p.connections;
+    const std::string_view proto = e.protocol;
+    auto at = std::lower_bound(p.protocols.begin(), p.protocols.end(), proto);
+    if (at == p.protocols.end() || *at != proto) p.protocols.emplace(at, proto);
+    const auto rank = static_cast<std::uint8_t>(weakness);
+    if (rank < p.weakest_rank || (rank == p.weakest_rank && e.cipher < p.weakest_cipher)) {
+      p.weakest_rank = rank;
+      p.weakest_cipher.assign(e.cipher);
+    }
+    if (e.time.epoch_s < p.first_s) {
+      p.first_s = e.time.epoch_s;
+      p.first = e.time;
+    }
+    if (e.time.epoch_s > p.last_s) {
+      p.last_s = e.time.epoch_s;
+      p.last = e.time;
+    }
+  }
+
   // Scanner verdicts are cached per peer: a peer recurs far more often than
   // it is new, and a cache hit costs one hash lookup.
   int scanner_of(const Event& e) {
@@ -369,6 +421,8 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   filters_.scanners =
       std::make_unique<ScannerFilter>(!options.include_scanners, options.extra_scanners);
   filters_.keys = options.keys;
+  filters_.legacy = options.legacy;
+  filters_.legacy_protocols = options.legacy_protocols;
   for (Field f : options.keys) {
     if (f == Field::kLine) {
       throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");
@@ -950,6 +1004,33 @@ ScanResult Scanner::run() {
       out.scanners.begin(), out.scanners.end(),
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
+  for (auto& [key, p] : total_.legacy) {
+    if (p.connections == 0) continue;
+    LegacyRow row;
+    const std::size_t nul = key.find('\0');
+    const bool has_ip = key.front() == 'i';
+    const std::string_view who = std::string_view(key).substr(1, nul - 1);
+    const std::string_view dir = std::string_view(key).substr(nul + 1);
+    row.peer_ip = has_ip ? std::string(who) : std::string();
+    row.peer_name = p.name.empty() ? (has_ip ? std::string("unknown") : std::string(who)) : p.name;
+    row.direction = dir == "out" ? Direction::kOutbound : Direction::kInbound;
+    row.connections = p.connections;
+    for (const auto& proto : p.protocols) {
+      if (!row.protocols.empty()) row.protocols += ',';
+      row.protocols += proto;
+    }
+    row.weakest_cipher = p.weakest_cipher;
+    row.first_seen = p.first;
+    row.last_seen = p.last;
+    row.also_modern = p.modern;
+    out.legacy.push_back(std::move(row));
+  }
+  std::sort(out.legacy.begin(), out.legacy.end(), [](const LegacyRow& a, const LegacyRow& b) {
+    if (a.connections != b.connections) return a.connections > b.connections;
+    if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
+    if (a.peer_name != b.peer_name) return a.peer_name < b.peer_name;
+    return a.direction < b.direction;
+  });
   for (std::size_t i = 0; i < files_.size(); ++i) {
     const FileState& f = *files_[i];
     out.inputs.push_back({f.input.display, std::string(to_string(f.compression)), file_bytes_[i],

@@ -1,5 +1,6 @@
 #include "mailtls/tally.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace mailtls {
@@ -50,6 +51,42 @@ void Tally::merge(Tally&& other) {
   }
   scanner_peers.merge(other.scanner_peers);
   unknown_excluded += other.unknown_excluded;
+  for (auto& [key, peer] : other.legacy) {
+    auto [it, inserted] = legacy.try_emplace(key);
+    if (inserted) {
+      it->second = std::move(peer);
+    } else {
+      it->second.merge(peer);
+    }
+  }
+}
+
+void PeerLegacy::merge(const PeerLegacy& o) {
+  connections += o.connections;
+  for (const auto& p : o.protocols) {
+    auto at = std::lower_bound(protocols.begin(), protocols.end(), p);
+    if (at == protocols.end() || *at != p) protocols.insert(at, p);
+  }
+  if (o.weakest_rank < weakest_rank ||
+      (o.weakest_rank == weakest_rank && o.weakest_cipher < weakest_cipher)) {
+    weakest_rank = o.weakest_rank;
+    weakest_cipher = o.weakest_cipher;
+  }
+  if (o.first_s < first_s) {
+    first_s = o.first_s;
+    first = o.first;
+  }
+  if (o.last_s > last_s) {
+    last_s = o.last_s;
+    last = o.last;
+  }
+  // Latest name wins; equal times: the byte-order larger, so that the
+  // result does not depend on merge order.
+  if (o.name_s > name_s || (o.name_s == name_s && o.name > name)) {
+    name_s = o.name_s;
+    name = o.name;
+  }
+  modern = modern || o.modern;
 }
 
 }  // namespace mailtls

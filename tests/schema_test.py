@@ -10,8 +10,10 @@ from pathlib import Path
 import jsonschema
 
 mailtls, src = sys.argv[1], Path(sys.argv[2])
-schema = json.loads((src / "docs/schemas/count-v1.schema.json").read_text())
-validator = jsonschema.Draft202012Validator(schema)
+validators = {}
+for path in (src / "docs/schemas").glob("*-v1.schema.json"):
+    schema = json.loads(path.read_text())
+    validators[schema["properties"]["schema"]["const"]] = jsonschema.Draft202012Validator(schema)
 
 documents = []
 for expected in sorted((src / "tests/golden").glob("*/expected.out")):
@@ -26,14 +28,23 @@ run = subprocess.run([mailtls, "count", "--year", "2026", "--event", "all", "--b
                       "--format", "json", "--include-scanners", str(src / "sample_logs")],
                      capture_output=True, text=True, check=True)
 documents.append(("count --by every key", json.loads(run.stdout)))
+run = subprocess.run([mailtls, "legacy", "--year", "2026", "--format", "json",
+                      "--include-scanners", str(src / "sample_logs")],
+                     capture_output=True, text=True, check=True)
+documents.append(("legacy", json.loads(run.stdout)))
 
 failures = 0
 for name, doc in documents:
+    validator = validators.get(doc.get("schema"))
+    if validator is None:
+        print(f"{name}: no schema for {doc.get('schema')!r}")
+        failures += 1
+        continue
     errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
     for error in errors:
         print(f"{name}: {'/'.join(map(str, error.path))}: {error.message}")
     failures += len(errors)
-    if not errors and doc["rows"]:
+    if not errors and doc["rows"] and "keys" in doc:
         missing = [k for k in doc["keys"] if k not in doc["rows"][0]]
         if missing:
             print(f"{name}: rows lack keys {missing}")

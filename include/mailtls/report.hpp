@@ -28,6 +28,10 @@ struct ReportOptions {
 // Writes the `count` table.
 void write_count(const ScanResult& result, const ReportOptions& options, std::ostream& out);
 
+// Writes the `legacy` table: peer_ip, peer_name, direction, connections,
+// protocols, weakest_cipher, first_seen, last_seen, also_modern.
+void write_legacy(const ScanResult& result, const ReportOptions& options, std::ostream& out);
+
 // Escaping, one function per format; exposed for tests.
 std::string escape_terminal(std::string_view s);  // control bytes as \xNN
 std::string escape_csv(std::string_view s);       // RFC 4180, formula-safe

@@ -53,8 +53,13 @@ struct ScanOptions {
   std::vector<ScannerEntry> extra_scanners;
   bool exclude_unknown = false;
 
-  // Tabulation: the fields that make a row's key.
+  // Tabulation: the fields that make a row's key (empty: no count table).
   std::vector<Field> keys = {Field::kProtocol, Field::kCipher};
+
+  // `legacy`: per-peer summary of handshakes with a legacy protocol or a
+  // weak cipher. `legacy_protocols` empty: SSLv2, SSLv3, TLSv1, TLSv1.1.
+  bool legacy = false;
+  std::vector<std::string> legacy_protocols;
 
   // The candidate-search kernel (tests compare them; kAuto in production).
   ScanKernel kernel = ScanKernel::kAuto;
@@ -86,6 +91,22 @@ struct ScannerCount {
   friend bool operator==(const ScannerCount&, const ScannerCount&) = default;
 };
 
+struct LegacyRow {
+  std::string peer_ip, peer_name;
+  Direction direction = Direction::kInbound;
+  std::uint64_t connections = 0;
+  std::string protocols;  // comma-separated, byte order
+  std::string weakest_cipher;
+  LocalTime first_seen, last_seen;
+  bool also_modern = false;
+  friend bool operator==(const LegacyRow& a, const LegacyRow& b) {
+    return a.peer_ip == b.peer_ip && a.peer_name == b.peer_name && a.direction == b.direction &&
+           a.connections == b.connections && a.protocols == b.protocols &&
+           a.weakest_cipher == b.weakest_cipher && a.first_seen.epoch_s == b.first_seen.epoch_s &&
+           a.last_seen.epoch_s == b.last_seen.epoch_s && a.also_modern == b.also_modern;
+  }
+};
+
 struct ScanResult {
   std::vector<Field> keys;
   std::vector<Row> rows;           // count descending, then keys in byte order
@@ -99,6 +120,7 @@ struct ScanResult {
   std::uint64_t unknown_excluded = 0;    // events dropped by --exclude-unknown
   std::vector<InputSummary> inputs;
   std::vector<Diagnostic> diagnostics;
+  std::vector<LegacyRow> legacy;  // connections descending, then peer_ip, direction
 
   bool any_readable() const;
   friend bool operator==(const ScanResult&, const ScanResult&) = default;

@@ -6,6 +6,7 @@
 // allocates. Not thread-safe; merge() combines tallies.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,6 +14,8 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+
+#include "mailtls/event.hpp"
 
 namespace mailtls {
 
@@ -32,12 +35,29 @@ void append_key_part(std::string& key, std::string_view value);
 // Splits an encoded key back into its values.
 std::vector<std::string> split_key(std::string_view key);
 
+// What `legacy` knows of one peer (address and direction).
+struct PeerLegacy {
+  std::uint64_t connections = 0;       // handshakes with a legacy protocol or weak cipher
+  std::vector<std::string> protocols;  // protocols of those handshakes, sorted
+  std::uint8_t weakest_rank = 255;     // CipherWeakness of the weakest cipher (255: none yet)
+  std::string weakest_cipher;
+  std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;  // of the legacy handshakes
+  LocalTime first, last;
+  std::string name;  // the latest name other than "unknown"
+  std::int64_t name_s = INT64_MIN;
+  bool modern = false;  // also a handshake with a modern protocol and no weak cipher
+
+  void merge(const PeerLegacy& other);
+};
+
 struct Tally {
   StringCounter counts;                       // encoded key -> events
   std::uint64_t events = 0;                   // events counted (after filters)
   std::vector<std::uint64_t> scanner_events;  // per scanner entry
   StringSet scanner_peers;                    // distinct excluded peers
   std::uint64_t unknown_excluded = 0;         // --exclude-unknown drops
+  // `legacy`: per "peer_ip NUL direction" (peer name when no address).
+  std::unordered_map<std::string, PeerLegacy, TransparentHash, std::equal_to<>> legacy;
 
   void add(std::string_view key, std::uint64_t n = 1);
   void merge(Tally&& other);

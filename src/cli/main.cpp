@@ -234,6 +234,21 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"count", "key"}));
   add_common(*count, common);
 
+  std::string legacy_protocols;
+  std::string legacy_format = "text";
+  std::size_t legacy_top = 0;
+  CLI::App* legacy = app.add_subcommand(
+      "legacy",
+      "Peers that negotiated a legacy protocol (SSLv2, SSLv3, TLSv1, TLSv1.1) or a weak cipher "
+      "(NULL, EXPORT, anonymous, RC4, DES, 3DES, MD5): one row per peer address and direction");
+  legacy->add_option("--protocols", legacy_protocols,
+                     "Comma-separated protocols that count as legacy "
+                     "(default SSLv2,SSLv3,TLSv1,TLSv1.1)");
+  legacy->add_option("--format", legacy_format, "text, csv, tsv, json or ndjson")
+      ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson"}));
+  legacy->add_option("--top", legacy_top, "Only the first N peers");
+  add_common(*legacy, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -243,26 +258,37 @@ int run(int argc, char** argv) {
 
   mailtls::ScanOptions options;
   mailtls::ReportOptions report;
+  const bool is_legacy = legacy->parsed();
   try {
     options = build_options(common);
-    options.keys.clear();
-    for (const auto& name : split_list(by)) {
-      const auto field = mailtls::parse_field(name);
-      if (!field) throw UsageError("--by: unknown key '" + name + "'");
-      options.keys.push_back(*field);
-    }
-    if (options.keys.empty()) throw UsageError("--by: no keys given");
-    options.event_mask = 0;
-    for (const auto& name : split_list(events)) {
-      if (name == "all") {
-        options.event_mask = (1u << mailtls::kEventKindCount) - 1;
-        continue;
+    if (is_legacy) {
+      options.keys.clear();
+      options.legacy = true;
+      options.legacy_protocols = split_list(legacy_protocols);
+      options.event_mask = 1u << static_cast<unsigned>(mailtls::EventKind::kEstablished);
+      format = legacy_format;
+      top = legacy_top;
+      sort = "count";
+    } else {
+      options.keys.clear();
+      for (const auto& name : split_list(by)) {
+        const auto field = mailtls::parse_field(name);
+        if (!field) throw UsageError("--by: unknown key '" + name + "'");
+        options.keys.push_back(*field);
       }
-      const auto kind = mailtls::parse_event_kind(name);
-      if (!kind) throw UsageError("--event: unknown event kind '" + name + "'");
-      options.event_mask |= 1u << static_cast<unsigned>(*kind);
+      if (options.keys.empty()) throw UsageError("--by: no keys given");
+      options.event_mask = 0;
+      for (const auto& name : split_list(events)) {
+        if (name == "all") {
+          options.event_mask = (1u << mailtls::kEventKindCount) - 1;
+          continue;
+        }
+        const auto kind = mailtls::parse_event_kind(name);
+        if (!kind) throw UsageError("--event: unknown event kind '" + name + "'");
+        options.event_mask |= 1u << static_cast<unsigned>(*kind);
+      }
+      if (options.event_mask == 0) throw UsageError("--event: no kinds given");
     }
-    if (options.event_mask == 0) throw UsageError("--event: no kinds given");
     report.format = *mailtls::parse_format(format);
     report.color = report.format == mailtls::Format::kText && want_color(common.color);
     if (top > 0) report.top = top;
@@ -271,10 +297,10 @@ int run(int argc, char** argv) {
 
     auto inputs = mailtls::expand_inputs(common.paths);
     if (common.paths.empty() && inputs.files.empty()) {
-      std::cerr
-          << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
-             "Without rsyslog, Postfix logs to the journal: "
-             "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls count -\n";
+      std::cerr << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
+                   "Without rsyslog, Postfix logs to the journal: "
+                   "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls "
+                << (is_legacy ? "legacy" : "count") << " -\n";
       return kExitNoReport;
     }
     options.inputs = std::move(inputs.files);
@@ -286,7 +312,11 @@ int run(int argc, char** argv) {
       std::cerr << "mailtls: no readable input\n";
       return kExitNoReport;
     }
-    mailtls::write_count(result, report, std::cout);
+    if (is_legacy) {
+      mailtls::write_legacy(result, report, std::cout);
+    } else {
+      mailtls::write_count(result, report, std::cout);
+    }
     const int out_rc = finish_output();
     if (out_rc < 0) return kExitClean;
     if (out_rc != 0) return out_rc;

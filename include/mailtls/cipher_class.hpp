@@ -1,0 +1,32 @@
+// Classifying negotiated protocols and ciphers for `legacy`.
+//
+// Cipher names come in OpenSSL's spelling (DES-CBC3-SHA, ADH-AES256-SHA,
+// EXP-RC4-MD5) or IANA's (TLS_RSA_WITH_3DES_EDE_CBC_SHA,
+// TLS_DH_anon_WITH_AES_128_CBC_SHA); both are split into tokens at '-' and
+// '_' and classified by token. Weakest first (CONTRACT.md):
+// NULL < EXPORT < anonymous (aNULL: ADH, AECDH) < RC4 < DES < 3DES < MD5 MAC.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace mailtls {
+
+enum class CipherWeakness : std::uint8_t {
+  kNull,
+  kExport,
+  kAnonymous,
+  kRc4,
+  kDes,
+  kTripleDes,
+  kMd5,
+  kNone,  // not weak
+};
+
+CipherWeakness classify_cipher(std::string_view cipher);
+std::string_view to_string(CipherWeakness weakness);
+
+// SSLv2, SSLv3, TLSv1, TLSv1.1: the default legacy protocol set.
+bool is_default_legacy_protocol(std::string_view protocol);
+
+}  // namespace mailtls
