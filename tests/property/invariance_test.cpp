@@ -98,10 +98,12 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   base.year = 2026;
   base.event_mask = (1u << kEventKindCount) - 1;
   base.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher, Field::kReason};
+  base.legacy = true;
   base.threads = 1;
   base.chunk_bytes = 1u << 30;
   const auto reference = scan_files(files_in("plain", false), base);
   REQUIRE(reference.total_events > 100);
+  REQUIRE(reference.legacy.size() > 5);
   REQUIRE(reference.diagnostics.empty());
   const std::string reference_json = rows_json(reference);
 
@@ -117,6 +119,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
           INFO("threads " << threads << " chunk " << chunk << " " << sub
                           << (reversed ? " reversed" : ""));
           CHECK(r.rows == reference.rows);
+          CHECK(r.legacy == reference.legacy);
           CHECK(r.total_events == reference.total_events);
           CHECK(r.scanner_events == reference.scanner_events);
           CHECK(r.scanner_peers == reference.scanner_peers);
