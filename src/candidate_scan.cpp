@@ -89,14 +89,14 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
     const void* nl = std::memchr(data + pos, '\n', size - pos);
     const std::size_t end =
         nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-    ++stats.lines;
+    const std::uint64_t line_index = stats.lines++;
     const std::size_t len = end - pos;
     if (len > max_line) {
       on_long(pos);
     } else {
       const std::string_view line(data + pos, len);
       const std::size_t anchor = find_anchor(line, sessions);
-      if (anchor != std::string_view::npos) on_candidate(line, pos, anchor);
+      if (anchor != std::string_view::npos) on_candidate(line, pos, anchor, line_index);
     }
     pos = end + 1;
   }
@@ -120,15 +120,16 @@ template <class V, bool kSessions>
   // to the block loop itself, which finds every newline anyway.
   std::size_t pending_start = kNone;
   std::size_t pending_pos = 0;
+  std::uint64_t pending_line = 0;
 
-  auto finish = [&](std::size_t start, std::size_t pos, std::size_t end) {
+  auto finish = [&](std::size_t start, std::size_t pos, std::size_t end, std::uint64_t line) {
     if (end - start <= max_line) {
-      on_candidate(std::string_view(data + start, end - start), start, pos - start);
+      on_candidate(std::string_view(data + start, end - start), start, pos - start, line);
     }
   };
   auto finish_pending = [&](std::size_t end) {
     if (pending_start == kNone) return;
-    finish(pending_start, pending_pos, end);
+    finish(pending_start, pending_pos, end, pending_line);
     pending_start = kNone;
   };
   auto newline = [&](std::size_t pos) {
@@ -174,12 +175,17 @@ template <class V, bool kSessions>
         first_checked = true;
       }
       taken_start = start;
+      // Lines before this one: those of earlier blocks, and the newlines of
+      // this block before the anchor.
+      const std::uint64_t line =
+          stats.lines + static_cast<std::uint64_t>(__builtin_popcount(nl & ((1u << bit) - 1u)));
       const std::uint32_t after = bit == 31 ? 0u : nl & ~((2u << bit) - 1u);
       if (after != 0) {
-        finish(start, pos, i + static_cast<unsigned>(__builtin_ctz(after)));
+        finish(start, pos, i + static_cast<unsigned>(__builtin_ctz(after)), line);
       } else {
         pending_start = start;
         pending_pos = pos;
+        pending_line = line;
       }
     }
     if (nl != 0) {
@@ -213,6 +219,7 @@ template <class V, bool kSessions>
       taken_start = line_start;
       pending_start = line_start;
       pending_pos = i;
+      pending_line = stats.lines;
     }
   }
   finish_pending(size);

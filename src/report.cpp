@@ -492,6 +492,50 @@ void write_table(const Table& t, const ScanResult& result, const ReportOptions& 
 
 }  // namespace
 
+EventWriter::EventWriter(Format format, std::ostream& out) : format_(format), out_(out) {
+  if (format_ == Format::kCsv || format_ == Format::kTsv) {
+    for (int f = 0; f < kFieldCount; ++f) {
+      if (f > 0) buffer_.push_back(format_ == Format::kCsv ? ',' : '\t');
+      buffer_ += to_string(static_cast<Field>(f));
+    }
+    buffer_ += format_ == Format::kCsv ? "\r\n" : "\n";
+  }
+}
+
+EventWriter::~EventWriter() {
+  flush();
+}
+
+void EventWriter::write(const Event& e) {
+  const bool json = format_ == Format::kNdjson || format_ == Format::kJson;
+  if (json) buffer_.push_back('{');
+  for (int f = 0; f < kFieldCount; ++f) {
+    const auto field = static_cast<Field>(f);
+    value_.clear();
+    append_field(e, field, value_);
+    if (json) {
+      if (f > 0) buffer_.push_back(',');
+      buffer_ += '"';
+      buffer_ += to_string(field);
+      buffer_ += "\":\"";
+      buffer_ += escape_json(value_);
+      buffer_ += '"';
+    } else {
+      if (f > 0) buffer_.push_back(format_ == Format::kCsv ? ',' : '\t');
+      buffer_ += format_ == Format::kCsv ? escape_csv(value_) : escape_tsv(value_);
+    }
+  }
+  if (json) buffer_.push_back('}');
+  buffer_ += format_ == Format::kCsv ? "\r\n" : "\n";
+  if (buffer_.size() >= 64 * 1024) flush();
+}
+
+void EventWriter::flush() {
+  if (buffer_.empty()) return;
+  out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+  buffer_.clear();
+}
+
 void write_legacy(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
   Table t;
   t.columns = {"peer_ip",        "peer_name",  "direction", "connections", "protocols",

@@ -127,10 +127,66 @@ struct PeerState {
 // A library-problem event whose peer lies before its chunk.
 struct PendingEvent {
   std::uint64_t session = 0;  // session_hash(host, service, pid)
+  std::uint64_t line = 0;     // within the chunk
   EventKind kind;
   Direction direction;
   LocalTime time;
   std::string host, service, pid, reason, reason_text;
+};
+
+// Accepted events of a chunk, owned, for `events` (they are written in input
+// order by the merge, after the chunk's bytes may be gone).
+class EventStore {
+ public:
+  void add(const Event& e) {
+    Stored st;
+    st.kind = e.kind;
+    st.direction = e.direction;
+    st.time = e.time;
+    st.line = e.line;
+    st.reason = e.reason;
+    for (std::size_t i = 0; i < std::size(kViews); ++i) {
+      const std::string_view v = e.*kViews[i];
+      st.offset[i] = static_cast<std::uint32_t>(arena_.size());
+      st.size[i] = static_cast<std::uint32_t>(v.size());
+      arena_.append(v);
+    }
+    events_.push_back(std::move(st));
+  }
+  std::size_t size() const { return events_.size(); }
+  // The i-th event, with views into this store.
+  void get(std::size_t i, std::string_view file, Event& e) const {
+    const Stored& st = events_[i];
+    e.kind = st.kind;
+    e.direction = st.direction;
+    e.time = st.time;
+    e.line = st.line;
+    e.reason = st.reason;
+    e.file = file;
+    for (std::size_t k = 0; k < std::size(kViews); ++k) {
+      e.*kViews[k] = std::string_view(arena_).substr(st.offset[k], st.size[k]);
+    }
+  }
+
+ private:
+  static constexpr std::string_view Event::*kViews[] = {
+      &Event::host,          &Event::service,          &Event::pid,
+      &Event::trust,         &Event::protocol,         &Event::cipher,
+      &Event::bits,          &Event::key_exchange,     &Event::server_signature,
+      &Event::server_digest, &Event::client_signature, &Event::client_digest,
+      &Event::sni,           &Event::peer_name,        &Event::peer_ip,
+      &Event::port,          &Event::reason_text};
+  struct Stored {
+    EventKind kind;
+    Direction direction;
+    LocalTime time;
+    std::uint64_t line;
+    std::string reason;
+    std::uint32_t offset[std::size(kViews)];
+    std::uint32_t size[std::size(kViews)];
+  };
+  std::string arena_;
+  std::vector<Stored> events_;
 };
 
 struct ChunkResult {
@@ -150,6 +206,10 @@ struct ChunkResult {
   std::vector<OpenSession> open_sessions;
   std::string peer_text;  // one allocation for every open session's peer
   std::vector<Diagnostic> diagnostics;
+  // `events` mode: accepted events in order; pending event j belongs before
+  // stored event pending_at[j].
+  EventStore events;
+  std::vector<std::size_t> pending_at;
 };
 
 // "host service[pid": one contiguous span of the line, the session's key.
@@ -210,6 +270,11 @@ class EventSink {
  public:
   explicit EventSink(const CompiledFilters& filters) : f_(filters) {}
 
+  // `events` mode: where accepted events go (a chunk's store in a worker,
+  // the caller's callback in the merge). Both null: counting only.
+  void set_store(EventStore* store) { store_ = store; }
+  void set_emit(const std::function<void(const Event&)>* emit) { emit_ = emit; }
+
   void accept(const Event& e, Tally& tally) {
     if ((f_.event_mask & (1u << static_cast<unsigned>(e.kind))) == 0) return;
     if (f_.direction && *f_.direction != e.direction) return;
@@ -245,6 +310,8 @@ class EventSink {
         return;
       }
     }
+    if (store_ != nullptr) store_->add(e);
+    if (emit_ != nullptr) (*emit_)(e);
     if (f_.legacy) note_legacy(e, tally);
     if (f_.keys.empty()) {
       ++tally.events;
@@ -320,6 +387,8 @@ class EventSink {
   }
 
   const CompiledFilters& f_;
+  EventStore* store_ = nullptr;
+  const std::function<void(const Event&)>* emit_ = nullptr;
   std::string key_, peer_;
   VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
 };
@@ -337,6 +406,7 @@ struct FileState {
   Compression compression = Compression::kNone;
   YearRef year;
   bool readable = false;
+  std::uint64_t skipped_bytes = 0;  // over-long lines dropped by a stream decoder
   std::vector<Diagnostic> open_diagnostics;
 
   ~FileState() {
@@ -380,6 +450,7 @@ class Scanner {
   // Sessions are followed only when library lines are counted: they are the
   // only events whose peer comes from another line.
   bool track_sessions_ = true;
+  bool collect_events_ = false;  // `events`: ScanOptions::on_event is set
 
   // Chunk supply.
   std::mutex mutex_;
@@ -434,6 +505,8 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   track_sessions_ = (options.event_mask & kLibraryKinds) != 0;
   chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
+  collect_events_ = static_cast<bool>(options.on_event);
+  if (collect_events_) merge_sink_->set_emit(&options_.on_event);
 }
 
 void Scanner::open_file(std::size_t file_index) {
@@ -608,6 +681,7 @@ void Scanner::decode_file(std::size_t file_index) {
   std::uint64_t offset = 0;  // decompressed offset of `pending`'s first byte
   std::string pending;       // bytes after the last newline so far
   bool skipping = false;     // inside an over-long line
+  std::uint64_t skipped_bytes = 0;
   std::vector<Diagnostic> diagnostics;
 
   auto emit_one = [&](std::string&& bytes, std::uint64_t at) {
@@ -685,12 +759,14 @@ void Scanner::decode_file(std::size_t file_index) {
         if (skipping) {
           const void* nl = std::memchr(pending.data(), '\n', pending.size());
           if (nl == nullptr) {
+            skipped_bytes += pending.size();
             offset += pending.size();
             pending.clear();
             break;
           }
           const std::size_t cut =
               static_cast<std::size_t>(static_cast<const char*>(nl) - pending.data()) + 1;
+          skipped_bytes += cut - 1;  // the stand-in chunk carried the newline
           offset += cut;
           pending.erase(0, cut);
           skipping = false;
@@ -709,6 +785,10 @@ void Scanner::decode_file(std::size_t file_index) {
           diagnostics.push_back(
               {f.input.display, offset + tail_start,
                "line longer than " + std::to_string(max_line_) + " bytes skipped"});
+          // The skipped line still counts as a line (as it does in a mapped
+          // file): an empty stand-in keeps later line numbers right.
+          emit(std::string("\n"), offset + tail_start);
+          skipped_bytes += pending.size() - tail_start;
           offset += pending.size();
           pending.clear();
           skipping = true;
@@ -743,6 +823,7 @@ void Scanner::decode_file(std::size_t file_index) {
     std::lock_guard lock(mutex_);
     auto& diags = file_diagnostics_[file_index];
     diags.insert(diags.end(), diagnostics.begin(), diagnostics.end());
+    f.skipped_bytes = skipped_bytes;
     f.chunks_total = index;
     cv_.notify_all();
   }
@@ -782,7 +863,8 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         {f.input.display, chunk.offset_bytes + offset,
          "line longer than " + std::to_string(max_line_) + " bytes skipped"});
   };
-  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t /*anchor*/) {
+  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t /*anchor*/,
+                          std::uint64_t line_index) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!parse_envelope(line, env)) return;
     const LineClass cls = matcher_.classify(env, event, peer);
@@ -808,7 +890,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     event.service = env.program;
     event.pid = env.pid;
     event.file = f.input.display;
-    event.line = 0;
+    event.line = line_index;  // within the chunk; the merge adds the chunk's first line
     if (env.stamp == Envelope::Stamp::kClassic) {
       const int year = year_for(f.year, env.month, env.day);
       event.time = zone.from_local(year, env.month, env.day, env.hour, env.minute, env.second);
@@ -844,6 +926,8 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     }
     PendingEvent pe;
     pe.session = session;
+    pe.line = line_index;
+    if (collect_events_) result.pending_at.push_back(result.events.size());
     pe.kind = event.kind;
     pe.direction = event.direction;
     pe.time = event.time;
@@ -898,9 +982,21 @@ void Scanner::merge_ready() {
     auto it = waiting_.find({merge_file_, merge_chunk_});
     if (it == waiting_.end()) return;
     ChunkResult& r = it->second;
+    const std::uint64_t first_line = file_lines_[merge_file_] + 1;
     Event event;
-    for (PendingEvent& pe : r.pending) {
+    std::size_t stored = 0;
+    auto emit_stored_until = [&](std::size_t end) {
+      for (; stored < end; ++stored) {
+        r.events.get(stored, f.input.display, event);
+        event.line += first_line;
+        options_.on_event(event);
+      }
+    };
+    for (std::size_t j = 0; j < r.pending.size(); ++j) {
+      PendingEvent& pe = r.pending[j];
+      if (collect_events_) emit_stored_until(r.pending_at[j]);
       event.clear_fields();
+      event.line = first_line + pe.line;
       event.kind = pe.kind;
       event.direction = pe.direction;
       event.time = pe.time;
@@ -916,6 +1012,7 @@ void Scanner::merge_ready() {
       }
       merge_sink_->accept(event, merge_tally_);
     }
+    if (collect_events_) emit_stored_until(r.events.size());
     for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
     for (const auto& open : r.open_sessions) {
       PeerState& kept = peers_[open.session];
@@ -941,6 +1038,7 @@ void Scanner::worker() {
   Chunk chunk;
   while (next_chunk(chunk)) {
     ChunkResult result;
+    if (collect_events_) sink.set_store(&result.events);
     try {
       scan_chunk(chunk, tally, sink, zone, event, result);
     } catch (const std::exception& e) {
@@ -1033,6 +1131,7 @@ ScanResult Scanner::run() {
   });
   for (std::size_t i = 0; i < files_.size(); ++i) {
     const FileState& f = *files_[i];
+    file_bytes_[i] += f.skipped_bytes;
     out.inputs.push_back({f.input.display, std::string(to_string(f.compression)), file_bytes_[i],
                           file_lines_[i], f.readable});
     out.lines_read += file_lines_[i];

@@ -13,13 +13,24 @@ mailtls, src = sys.argv[1], Path(sys.argv[2])
 validators = {}
 for path in (src / "docs/schemas").glob("*-v1.schema.json"):
     schema = json.loads(path.read_text())
-    validators[schema["properties"]["schema"]["const"]] = jsonschema.Draft202012Validator(schema)
+    if "schema" in schema["properties"]:
+        validators[schema["properties"]["schema"]["const"]] = jsonschema.Draft202012Validator(schema)
+event_validator = jsonschema.Draft202012Validator(
+    json.loads((src / "docs/schemas/event-v1.schema.json").read_text()))
 
 documents = []
+golden_records = []  # NDJSON goldens of `events`
 for expected in sorted((src / "tests/golden").glob("*/expected.out")):
     text = expected.read_text()
-    if text.startswith("{"):
+    if not text.startswith("{"):
+        continue
+    if text.startswith("{\n"):
         documents.append((str(expected), json.loads(text)))
+    else:
+        for line in text.splitlines():
+            record = json.loads(line)
+            if "event" in record and "time" in record:
+                golden_records.append(record)
 
 keys = ("time,day,hour,host,service,pid,event,direction,trust,protocol,cipher,bits,"
         "key_exchange,server_signature,server_digest,client_signature,client_digest,sni,"
@@ -34,6 +45,16 @@ run = subprocess.run([mailtls, "legacy", "--year", "2026", "--format", "json",
 documents.append(("legacy", json.loads(run.stdout)))
 
 failures = 0
+run = subprocess.run([mailtls, "events", "--year", "2026", "--include-scanners",
+                      str(src / "sample_logs")], capture_output=True, text=True, check=True)
+records = [json.loads(line) for line in run.stdout.splitlines()] + golden_records
+if not records:
+    print("events: no records")
+    failures += 1
+for i, record in enumerate(records):
+    for error in event_validator.iter_errors(record):
+        print(f"events record {i + 1}: {'/'.join(map(str, error.path))}: {error.message}")
+        failures += 1
 for name, doc in documents:
     validator = validators.get(doc.get("schema"))
     if validator is None:
@@ -49,5 +70,6 @@ for name, doc in documents:
         if missing:
             print(f"{name}: rows lack keys {missing}")
             failures += 1
-print(f"schema: {len(documents)} documents checked, {failures} problems")
+print(f"schema: {len(documents)} documents and {len(records)} event records checked, "
+      f"{failures} problems")
 sys.exit(1 if failures else 0)

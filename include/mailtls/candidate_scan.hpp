@@ -25,13 +25,14 @@ struct CandidateScanStats {
   std::uint64_t lines = 0;  // lines in the buffer (a final line without '\n' counts)
 };
 
-// Calls `on_candidate(line, offset, anchor)` for each line (without its
-// '\n') that holds an anchor and is at most `max_line` bytes long, in order
-// (`anchor`: where in the line the first anchor starts), and
+// Calls `on_candidate(line, offset, anchor, line_index)` for each line
+// (without its '\n') that holds an anchor and is at most `max_line` bytes
+// long, in order (`anchor`: where in the line the first anchor starts;
+// `line_index`: 0-based line number within the buffer), and
 // `on_long(offset)` for each line longer than `max_line`, in order with the
 // candidates. `data` must start at a line start.
-using CandidateFn =
-    std::function<void(std::string_view line, std::size_t offset, std::size_t anchor)>;
+using CandidateFn = std::function<void(std::string_view line, std::size_t offset,
+                                       std::size_t anchor, std::uint64_t line_index)>;
 using LongLineFn = std::function<void(std::size_t offset)>;
 
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };

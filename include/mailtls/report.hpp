@@ -32,6 +32,24 @@ void write_count(const ScanResult& result, const ReportOptions& options, std::os
 // protocols, weakest_cipher, first_seen, last_seen, also_modern.
 void write_legacy(const ScanResult& result, const ReportOptions& options, std::ostream& out);
 
+// `events`: one record per event with every field of CONTRACT.md, in input
+// order, streamed (the writer buffers at most 64 KiB). NDJSON, CSV or TSV.
+class EventWriter {
+ public:
+  EventWriter(Format format, std::ostream& out);
+  ~EventWriter();
+  EventWriter(const EventWriter&) = delete;
+  EventWriter& operator=(const EventWriter&) = delete;
+  void write(const Event& event);
+  void flush();
+
+ private:
+  Format format_;
+  std::ostream& out_;
+  std::string buffer_;
+  std::string value_;
+};
+
 // Escaping, one function per format; exposed for tests.
 std::string escape_terminal(std::string_view s);  // control bytes as \xNN
 std::string escape_csv(std::string_view s);       // RFC 4180, formula-safe

@@ -61,6 +61,11 @@ struct ScanOptions {
   bool legacy = false;
   std::vector<std::string> legacy_protocols;
 
+  // `events`: called for every accepted event, in input order (file by
+  // file, line by line), from one thread at a time. The Event's views are
+  // valid only during the call. `line` is the event's 1-based line number.
+  std::function<void(const Event&)> on_event;
+
   // The candidate-search kernel (tests compare them; kAuto in production).
   ScanKernel kernel = ScanKernel::kAuto;
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -249,6 +250,18 @@ int run(int argc, char** argv) {
   legacy->add_option("--top", legacy_top, "Only the first N peers");
   add_common(*legacy, common);
 
+  std::string events_format = "ndjson";
+  std::string events_kinds = "all";
+  CLI::App* events_cmd = app.add_subcommand(
+      "events",
+      "Every event, one record each, with every field, in input order (NDJSON, CSV or TSV)");
+  events_cmd->add_option("--format", events_format, "ndjson (default), csv or tsv")
+      ->check(CLI::IsMember({"ndjson", "csv", "tsv"}));
+  events_cmd->add_option("--event", events_kinds,
+                         "Event kinds (default all): established, reused, accept_error, "
+                         "connect_error, no_shared_cipher, tls_error");
+  add_common(*events_cmd, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -259,8 +272,17 @@ int run(int argc, char** argv) {
   mailtls::ScanOptions options;
   mailtls::ReportOptions report;
   const bool is_legacy = legacy->parsed();
+  const bool is_events = events_cmd->parsed();
+  std::unique_ptr<mailtls::EventWriter> event_writer;
   try {
     options = build_options(common);
+    if (is_events) {
+      options.keys.clear();
+      events = events_kinds;
+      event_writer =
+          std::make_unique<mailtls::EventWriter>(*mailtls::parse_format(events_format), std::cout);
+      options.on_event = [w = event_writer.get()](const mailtls::Event& e) { w->write(e); };
+    }
     if (is_legacy) {
       options.keys.clear();
       options.legacy = true;
@@ -276,7 +298,7 @@ int run(int argc, char** argv) {
         if (!field) throw UsageError("--by: unknown key '" + name + "'");
         options.keys.push_back(*field);
       }
-      if (options.keys.empty()) throw UsageError("--by: no keys given");
+      if (options.keys.empty() && !is_events) throw UsageError("--by: no keys given");
       options.event_mask = 0;
       for (const auto& name : split_list(events)) {
         if (name == "all") {
@@ -300,7 +322,10 @@ int run(int argc, char** argv) {
       std::cerr << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
                    "Without rsyslog, Postfix logs to the journal: "
                    "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls "
-                << (is_legacy ? "legacy" : "count") << " -\n";
+                << (is_events   ? "events"
+                    : is_legacy ? "legacy"
+                                : "count")
+                << " -\n";
       return kExitNoReport;
     }
     options.inputs = std::move(inputs.files);
@@ -312,7 +337,9 @@ int run(int argc, char** argv) {
       std::cerr << "mailtls: no readable input\n";
       return kExitNoReport;
     }
-    if (is_legacy) {
+    if (is_events) {
+      event_writer->flush();
+    } else if (is_legacy) {
       mailtls::write_legacy(result, report, std::cout);
     } else {
       mailtls::write_count(result, report, std::cout);

@@ -22,9 +22,9 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool 
   Trace t;
   const auto stats = scan_candidates(
       buf.data(), buf.size(), max_line,
-      [&](std::string_view line, std::size_t offset, std::size_t anchor) {
-        t.events.push_back("C" + std::to_string(offset) + "@" + std::to_string(anchor) + ":" +
-                           std::string(line));
+      [&](std::string_view line, std::size_t offset, std::size_t anchor, std::uint64_t index) {
+        t.events.push_back("C" + std::to_string(offset) + "@" + std::to_string(anchor) + "#" +
+                           std::to_string(index) + ":" + std::string(line));
       },
       [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel,
       sessions);
@@ -96,8 +96,9 @@ TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
     const Trace t = run(buf, 1000, k);
     CHECK(t.lines == 6);
     REQUIRE(t.events.size() == 4);
-    CHECK(t.events[0].rfind("C0@38:", 0) == 0);
-    CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27" +
+    CHECK(t.events[0].rfind("C0@38#0:", 0) == 0);
+    CHECK(t.events[1].find("#2:") != std::string::npos);
+    CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27#5" +
                              ":no newline at the end, but TLS");
   }
 }
