@@ -492,6 +492,41 @@ void write_table(const Table& t, const ScanResult& result, const ReportOptions& 
 
 }  // namespace
 
+void write_failures(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  Table t;
+  t.columns = {"peer_ip", "peer_name",  "direction", "reason",
+               "count",   "first_seen", "last_seen", "also_succeeded"};
+  t.integer = {false, false, false, false, true, false, false, false};
+  std::size_t n = result.failures.size();
+  if (options.top && *options.top < n) n = *options.top;
+  std::uint64_t total = 0;
+  for (const auto& r : result.failures) total += r.count;
+  for (std::size_t i = 0; i < n; ++i) {
+    const FailureRow& r = result.failures[i];
+    std::string first;
+    std::string last;
+    append_iso8601(r.first_seen, first);
+    append_iso8601(r.last_seen, last);
+    t.rows.push_back({r.peer_ip, r.peer_name, std::string(to_string(r.direction)), r.reason,
+                      std::to_string(r.count), first, last, r.also_succeeded ? "yes" : "no"});
+  }
+  write_table(t, result, options, "mailtls-failures", out);
+  if (options.format == Format::kText) {
+    if (result.failures.size() > n) {
+      out << fmt::format("({} more rows not shown)\n", result.failures.size() - n);
+    }
+    std::uint64_t never = 0;
+    for (const auto& r : result.failures) never += r.also_succeeded ? 0 : r.count;
+    out << "failures: " << count_of(total, "failed handshake", "failed handshakes") << "; " << never
+        << " from peers that never completed one in the window\n";
+    if (result.scanner_events > 0) {
+      out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
+          << count_of(result.scanner_peers, "scanner peer", "scanner peers")
+          << "; --include-scanners keeps them\n";
+    }
+  }
+}
+
 EventWriter::EventWriter(Format format, std::ostream& out) : format_(format), out_(out) {
   if (format_ == Format::kCsv || format_ == Format::kTsv) {
     for (int f = 0; f < kFieldCount; ++f) {

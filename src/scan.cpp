@@ -450,7 +450,9 @@ class Scanner {
   // Sessions are followed only when library lines are counted: they are the
   // only events whose peer comes from another line.
   bool track_sessions_ = true;
-  bool collect_events_ = false;  // `events`: ScanOptions::on_event is set
+  bool collect_events_ = false;                     // events are written or joined in input order
+  std::function<void(const Event&)> ordered_emit_;  // called by the merge, in order
+  FailureTracker failure_tracker_;
 
   // Chunk supply.
   std::mutex mutex_;
@@ -505,8 +507,14 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   track_sessions_ = (options.event_mask & kLibraryKinds) != 0;
   chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
-  collect_events_ = static_cast<bool>(options.on_event);
-  if (collect_events_) merge_sink_->set_emit(&options_.on_event);
+  collect_events_ = static_cast<bool>(options.on_event) || options.failures;
+  if (collect_events_) {
+    ordered_emit_ = [this](const Event& e) {
+      if (options_.failures) failure_tracker_.add(e);
+      if (options_.on_event) options_.on_event(e);
+    };
+    merge_sink_->set_emit(&ordered_emit_);
+  }
 }
 
 void Scanner::open_file(std::size_t file_index) {
@@ -989,7 +997,7 @@ void Scanner::merge_ready() {
       for (; stored < end; ++stored) {
         r.events.get(stored, f.input.display, event);
         event.line += first_line;
-        options_.on_event(event);
+        ordered_emit_(event);
       }
     };
     for (std::size_t j = 0; j < r.pending.size(); ++j) {
@@ -1102,6 +1110,7 @@ ScanResult Scanner::run() {
       out.scanners.begin(), out.scanners.end(),
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
+  if (options_.failures) out.failures = failure_tracker_.finish();
   for (auto& [key, p] : total_.legacy) {
     if (p.connections == 0) continue;
     LegacyRow row;

@@ -43,6 +43,10 @@ run = subprocess.run([mailtls, "legacy", "--year", "2026", "--format", "json",
                       "--include-scanners", str(src / "sample_logs")],
                      capture_output=True, text=True, check=True)
 documents.append(("legacy", json.loads(run.stdout)))
+run = subprocess.run([mailtls, "failures", "--year", "2026", "--format", "json",
+                      "--include-scanners", str(src / "sample_logs")],
+                     capture_output=True, text=True, check=True)
+documents.append(("failures", json.loads(run.stdout)))
 
 failures = 0
 run = subprocess.run([mailtls, "events", "--year", "2026", "--include-scanners",

@@ -32,6 +32,10 @@ void write_count(const ScanResult& result, const ReportOptions& options, std::os
 // protocols, weakest_cipher, first_seen, last_seen, also_modern.
 void write_legacy(const ScanResult& result, const ReportOptions& options, std::ostream& out);
 
+// Writes the `failures` table: peer_ip, peer_name, direction, reason, count,
+// first_seen, last_seen, also_succeeded.
+void write_failures(const ScanResult& result, const ReportOptions& options, std::ostream& out);
+
 // `events`: one record per event with every field of CONTRACT.md, in input
 // order, streamed (the writer buffers at most 64 KiB). NDJSON, CSV or TSV.
 class EventWriter {

@@ -15,6 +15,7 @@
 
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/event.hpp"
+#include "mailtls/failures.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
 #include "mailtls/scanner_filter.hpp"
@@ -60,6 +61,11 @@ struct ScanOptions {
   // weak cipher. `legacy_protocols` empty: SSLv2, SSLv3, TLSv1, TLSv1.1.
   bool legacy = false;
   std::vector<std::string> legacy_protocols;
+
+  // `failures`: failed handshakes per peer and reason (failures.hpp). Needs
+  // every event kind in event_mask to join errors with library lines and to
+  // know which peers also succeeded.
+  bool failures = false;
 
   // `events`: called for every accepted event, in input order (file by
   // file, line by line), from one thread at a time. The Event's views are
@@ -125,7 +131,8 @@ struct ScanResult {
   std::uint64_t unknown_excluded = 0;    // events dropped by --exclude-unknown
   std::vector<InputSummary> inputs;
   std::vector<Diagnostic> diagnostics;
-  std::vector<LegacyRow> legacy;  // connections descending, then peer_ip, direction
+  std::vector<LegacyRow> legacy;     // connections descending, then peer_ip, direction
+  std::vector<FailureRow> failures;  // count descending, then peer_ip, direction, reason
 
   bool any_readable() const;
   friend bool operator==(const ScanResult&, const ScanResult&) = default;

@@ -250,6 +250,17 @@ int run(int argc, char** argv) {
   legacy->add_option("--top", legacy_top, "Only the first N peers");
   add_common(*legacy, common);
 
+  std::string failures_format = "text";
+  std::size_t failures_top = 0;
+  CLI::App* failures_cmd = app.add_subcommand(
+      "failures",
+      "Failed TLS handshakes per peer and reason (an SSL_accept/SSL_connect error and its "
+      "library lines are one failure), and whether the peer also succeeded");
+  failures_cmd->add_option("--format", failures_format, "text, csv, tsv, json or ndjson")
+      ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson"}));
+  failures_cmd->add_option("--top", failures_top, "Only the first N rows");
+  add_common(*failures_cmd, common);
+
   std::string events_format = "ndjson";
   std::string events_kinds = "all";
   CLI::App* events_cmd = app.add_subcommand(
@@ -273,6 +284,7 @@ int run(int argc, char** argv) {
   mailtls::ReportOptions report;
   const bool is_legacy = legacy->parsed();
   const bool is_events = events_cmd->parsed();
+  const bool is_failures = failures_cmd->parsed();
   std::unique_ptr<mailtls::EventWriter> event_writer;
   try {
     options = build_options(common);
@@ -282,6 +294,14 @@ int run(int argc, char** argv) {
       event_writer =
           std::make_unique<mailtls::EventWriter>(*mailtls::parse_format(events_format), std::cout);
       options.on_event = [w = event_writer.get()](const mailtls::Event& e) { w->write(e); };
+    }
+    if (is_failures) {
+      options.keys.clear();
+      options.failures = true;
+      events = "all";
+      format = failures_format;
+      top = failures_top;
+      sort = "count";
     }
     if (is_legacy) {
       options.keys.clear();
@@ -298,7 +318,9 @@ int run(int argc, char** argv) {
         if (!field) throw UsageError("--by: unknown key '" + name + "'");
         options.keys.push_back(*field);
       }
-      if (options.keys.empty() && !is_events) throw UsageError("--by: no keys given");
+      if (options.keys.empty() && !is_events && !is_failures) {
+        throw UsageError("--by: no keys given");
+      }
       options.event_mask = 0;
       for (const auto& name : split_list(events)) {
         if (name == "all") {
@@ -341,6 +363,8 @@ int run(int argc, char** argv) {
       event_writer->flush();
     } else if (is_legacy) {
       mailtls::write_legacy(result, report, std::cout);
+    } else if (is_failures) {
+      mailtls::write_failures(result, report, std::cout);
     } else {
       mailtls::write_count(result, report, std::cout);
     }

@@ -99,6 +99,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   base.event_mask = (1u << kEventKindCount) - 1;
   base.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher, Field::kReason};
   base.legacy = true;
+  base.failures = true;
   base.threads = 1;
   base.chunk_bytes = 1u << 30;
   // `events`: the records, in order, must not change either (line numbers
@@ -117,6 +118,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   REQUIRE(reference_records.size() == reference.total_events);
   REQUIRE(reference.total_events > 100);
   REQUIRE(reference.legacy.size() > 5);
+  REQUIRE(reference.failures.size() > 5);
   REQUIRE(reference.diagnostics.empty());
   const std::string reference_json = rows_json(reference);
 
@@ -134,6 +136,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
                           << (reversed ? " reversed" : ""));
           CHECK(r.rows == reference.rows);
           CHECK(r.legacy == reference.legacy);
+          CHECK(r.failures == reference.failures);
           CHECK(records == reference_records);
           CHECK(r.total_events == reference.total_events);
           CHECK(r.scanner_events == reference.scanner_events);
