@@ -206,6 +206,35 @@ void normalize_error_text(std::string_view text, std::string& out) {
   }
 }
 
+SessionCounters parse_session_counters(std::string_view m) {
+  SessionCounters c;
+  auto number = [](std::string_view& t) {
+    int v = 0;
+    std::size_t i = 0;
+    while (i < t.size() && is_digit(t[i]) && v < 1000000) v = v * 10 + (t[i++] - '0');
+    t.remove_prefix(i);
+    return v;
+  };
+  std::size_t pos = 0;
+  while ((pos = m.find(' ', pos)) != std::string_view::npos) {
+    std::string_view t = m.substr(pos + 1);
+    ++pos;
+    if (consume(t, "commands=")) {
+      c.present = true;
+    } else if (consume(t, "starttls=")) {
+      const int first = number(t);
+      if (consume(t, "/")) {
+        c.starttls_ok = first;
+        c.starttls_tried = number(t);
+      } else {
+        c.starttls_ok = first;
+        c.starttls_tried = first;
+      }
+    }
+  }
+  return c;
+}
+
 Direction direction_of_service(std::string_view service) {
   const std::string_view leaf = service_leaf(service);
   if (leaf == "smtp"sv || leaf == "lmtp"sv) return Direction::kOutbound;

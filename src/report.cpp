@@ -492,6 +492,223 @@ void write_table(const Table& t, const ScanResult& result, const ReportOptions& 
 
 }  // namespace
 
+std::vector<Field> report_keys() {
+  return {Field::kDirection, Field::kService, Field::kEvent,      Field::kProtocol,
+          Field::kCipher,    Field::kTrust,   Field::kKeyExchange};
+}
+
+namespace {
+
+// Count rows of a report scan, summed over chosen columns.
+using Counts = std::vector<std::pair<std::string, std::uint64_t>>;
+
+Counts sorted_counts(const std::map<std::string, std::uint64_t>& m) {
+  Counts out(m.begin(), m.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  return out;
+}
+
+struct ServiceSummary {
+  std::string service;
+  std::uint64_t sessions = 0;  // established handshakes
+  std::uint64_t reused = 0;
+  std::map<std::string, std::uint64_t> protocols, ciphers, trust, kex;
+};
+
+struct DirectionSummary {
+  std::uint64_t sessions = 0;
+  std::vector<ServiceSummary> services;
+};
+
+// report_keys(): direction, service, event, protocol, cipher, trust, kex.
+std::map<std::string, DirectionSummary> summarize(const ScanResult& r) {
+  std::map<std::string, DirectionSummary> out;
+  std::map<std::pair<std::string, std::string>, ServiceSummary> by_service;
+  for (const Row& row : r.rows) {
+    if (row.keys.size() != 7) continue;
+    const std::string& event = row.keys[2];
+    if (event != "established" && event != "reused") continue;
+    ServiceSummary& s = by_service[{row.keys[0], row.keys[1]}];
+    s.service = row.keys[1];
+    if (event == "reused") {
+      s.reused += row.count;
+      continue;
+    }
+    s.sessions += row.count;
+    s.protocols[row.keys[3]] += row.count;
+    s.ciphers[row.keys[4]] += row.count;
+    s.trust[row.keys[5].empty() ? "(none logged)" : row.keys[5]] += row.count;
+    if (!row.keys[6].empty()) s.kex[row.keys[6]] += row.count;
+  }
+  for (auto& [key, s] : by_service) {
+    DirectionSummary& d = out[key.first];
+    d.sessions += s.sessions;
+    d.services.push_back(std::move(s));
+  }
+  for (auto& [dir, d] : out) {
+    std::stable_sort(d.services.begin(), d.services.end(),
+                     [](const auto& a, const auto& b) { return a.sessions > b.sessions; });
+  }
+  return out;
+}
+
+std::string bar(std::uint64_t n, std::uint64_t total, std::size_t width = 30) {
+  if (total == 0) return "";
+  const auto len = static_cast<std::size_t>(
+      (static_cast<double>(n) * static_cast<double>(width)) / static_cast<double>(total) + 0.5);
+  return std::string(std::max<std::size_t>(len, n > 0 ? 1 : 0), '#');
+}
+
+std::string share(std::uint64_t n, std::uint64_t total) {
+  return total == 0
+             ? "-"
+             : fmt::format("{:.1f}%", 100.0 * static_cast<double>(n) / static_cast<double>(total));
+}
+
+void write_report_text(const ScanResult& r, const ReportOptions& o, std::ostream& out) {
+  auto esc = [](std::string_view s) { return escape_terminal(s); };
+  const auto dirs = summarize(r);
+  std::uint64_t failures = 0;
+  for (const auto& f : r.failures) failures += f.count;
+  std::uint64_t reused = 0;
+  for (const auto& [dir, d] : dirs) {
+    for (const auto& s : d.services) reused += s.reused;
+  }
+  out << "mailtls report";
+  if (r.first_seen && r.last_seen) {
+    std::string a;
+    std::string b;
+    append_iso8601(*r.first_seen, a);
+    append_iso8601(*r.last_seen, b);
+    out << ": " << a << " to " << b;
+  }
+  out << '\n';
+  out << "inputs: " << count_of(r.inputs.size(), "file", "files") << ", "
+      << count_of(r.lines_read, "line", "lines") << ", " << r.bytes_read << " bytes\n";
+  for (const auto& in : r.inputs) {
+    out << "  " << esc(in.file) << (in.compression != "none" ? " (" + in.compression + ")" : "")
+        << ": " << count_of(in.lines, "line", "lines") << (in.readable ? "" : ", unreadable")
+        << '\n';
+  }
+  const std::uint64_t in = dirs.count("in") ? dirs.at("in").sessions : 0;
+  const std::uint64_t outb = dirs.count("out") ? dirs.at("out").sessions : 0;
+  out << "events: " << count_of(in + outb, "TLS handshake", "TLS handshakes") << " (" << in
+      << " inbound, " << outb << " outbound), " << reused << " reused, "
+      << count_of(failures, "failed handshake", "failed handshakes") << '\n';
+
+  std::uint64_t sessions_seen = 0;
+  for (const auto& c : r.coverage) sessions_seen += c.sessions.sessions;
+  if (in + outb + failures == 0) {
+    out << "\nNo TLS lines at all";
+    if (sessions_seen > 0) out << " although the log holds " << sessions_seen << " SMTP sessions";
+    out << ": TLS logging is probably off (Postfix's default smtpd_tls_loglevel = 0).\n"
+           "Set smtpd_tls_loglevel = 1 and smtp_tls_loglevel = 1 in main.cf, then "
+           "`postfix reload`.\n";
+  }
+
+  for (const char* dir : {"in", "out"}) {
+    auto it = dirs.find(dir);
+    if (it == dirs.end()) continue;
+    out << '\n'
+        << (std::string_view(dir) == "in" ? "INBOUND" : "OUTBOUND") << ": "
+        << count_of(it->second.sessions, "TLS handshake", "TLS handshakes") << '\n';
+    for (const auto& s : it->second.services) {
+      out << "  " << esc(s.service) << ": " << count_of(s.sessions, "handshake", "handshakes");
+      if (s.reused > 0) out << ", " << s.reused << " reused";
+      out << '\n';
+      for (const auto& [proto, n] : sorted_counts(s.protocols)) {
+        out << fmt::format("    {:<10} {:>8} {:>7}  {}\n", esc(proto.empty() ? "-" : proto), n,
+                           share(n, s.sessions), bar(n, s.sessions));
+      }
+      const auto ciphers = sorted_counts(s.ciphers);
+      out << "    top ciphers:";
+      for (std::size_t i = 0; i < ciphers.size() && i < 5; ++i) {
+        out << (i == 0 ? " " : ", ") << esc(ciphers[i].first) << " " << ciphers[i].second;
+      }
+      out << "\n    trust:";
+      std::size_t i = 0;
+      for (const auto& [t, n] : sorted_counts(s.trust))
+        out << (i++ == 0 ? " " : ", ") << esc(t) << " " << n;
+      out << '\n';
+      if (!s.kex.empty()) {
+        out << "    key exchange:";
+        i = 0;
+        for (const auto& [k, n] : sorted_counts(s.kex))
+          out << (i++ == 0 ? " " : ", ") << esc(k) << " " << n;
+        out << '\n';
+      }
+    }
+  }
+
+  out << "\nTLS COVERAGE (sessions that ended, from Postfix 3.0+ command counters)\n";
+  bool any_counters = false;
+  for (const auto& c : r.coverage) {
+    const auto& v = c.sessions;
+    if (v.with_counters == 0) continue;
+    any_counters = true;
+    const bool wrapper = c.service.find("smtps") != std::string::npos;
+    if (wrapper) {
+      out << "  " << esc(c.service) << ": " << count_of(v.with_counters, "session", "sessions")
+          << ", TLS from the first byte (wrapper mode)\n";
+      continue;
+    }
+    const std::uint64_t plain = v.with_counters - v.tls - v.tls_failed;
+    out << "  " << esc(c.service) << ": " << count_of(v.with_counters, "session", "sessions")
+        << ", " << v.tls << " with STARTTLS (" << share(v.tls, v.with_counters) << "), " << plain
+        << " never started TLS (" << share(plain, v.with_counters) << "), " << v.tls_failed
+        << " tried and failed\n";
+  }
+  if (!any_counters) {
+    out << "  no session counters in the log (Postfix before 3.0, or no smtpd sessions)\n";
+  }
+
+  out << "\nHANDSHAKE FAILURES: " << failures << '\n';
+  std::map<std::string, std::uint64_t> by_reason;
+  for (const auto& f : r.failures) by_reason[f.reason] += f.count;
+  for (const auto& [reason, n] : sorted_counts(by_reason)) {
+    out << "  " << esc(reason) << ": " << n << "; top peers:";
+    std::size_t shown = 0;
+    for (const auto& f : r.failures) {
+      if (f.reason != reason) continue;
+      if (shown++ == 3) break;
+      const std::string who = f.peer_ip.empty() ? (f.peer_name.empty() ? "(unknown)" : f.peer_name)
+                                                : f.peer_name + "[" + f.peer_ip + "]";
+      out << (shown == 1 ? " " : ", ") << esc(who) << " " << f.count;
+    }
+    out << '\n';
+  }
+
+  std::uint64_t at_risk = 0;
+  for (const auto& l : r.legacy) at_risk += l.also_modern ? 0 : 1;
+  out << "\nLEGACY PEERS: " << r.legacy.size() << " (" << at_risk
+      << " negotiated nothing modern; `mailtls legacy` lists them all)\n";
+  for (std::size_t i = 0; i < r.legacy.size() && i < 10; ++i) {
+    const auto& l = r.legacy[i];
+    out << "  " << esc(l.peer_name) << (l.peer_ip.empty() ? "" : "[" + esc(l.peer_ip) + "]") << " "
+        << to_string(l.direction) << ": " << count_of(l.connections, "connection", "connections")
+        << ", " << esc(l.protocols) << ", weakest " << esc(l.weakest_cipher)
+        << (l.also_modern ? "" : ", nothing modern") << '\n';
+  }
+
+  out << "\nSCANNERS EXCLUDED: " << count_of(r.scanner_events, "event", "events") << " from "
+      << count_of(r.scanner_peers, "peer", "peers");
+  for (std::size_t i = 0; i < r.scanners.size(); ++i) {
+    out << (i == 0 ? " (" : ", ") << esc(r.scanners[i].label) << " " << r.scanners[i].events;
+  }
+  out << (r.scanners.empty() ? "" : ")") << '\n';
+  out << "\nPARSE COVERAGE: "
+      << count_of(r.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
+      << " did not parse\n";
+  (void)o;
+}
+
+}  // namespace
+
+void write_report(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
+  write_report_text(result, options, out);
+}
+
 void write_failures(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
   Table t;
   t.columns = {"peer_ip", "peer_name",  "direction", "reason",

@@ -275,6 +275,30 @@ class EventSink {
   void set_store(EventStore* store) { store_ = store; }
   void set_emit(const std::function<void(const Event&)>* emit) { emit_ = emit; }
 
+  // A `disconnect from` line, for TLS coverage: the same time, host and
+  // service filters as events.
+  void note_session_end(const Envelope& env, const LocalTime& time, Tally& tally) {
+    if (f_.since_s && time.epoch_s < *f_.since_s) return;
+    if (f_.until_s && time.epoch_s >= *f_.until_s) return;
+    if (f_.host && !RE2::PartialMatch(env.host, *f_.host)) return;
+    if (f_.service && !RE2::PartialMatch(env.program, *f_.service)) return;
+    if (f_.direction && *f_.direction != direction_of_service(env.program)) return;
+    tally.note_time(time);
+    const SessionCounters c = parse_session_counters(env.message);
+    auto it = tally.coverage.find(env.program);
+    if (it == tally.coverage.end())
+      it = tally.coverage.emplace(std::string(env.program), SessionCoverage{}).first;
+    SessionCoverage& cov = it->second;
+    ++cov.sessions;
+    if (!c.present) return;
+    ++cov.with_counters;
+    if (c.starttls_ok > 0) {
+      ++cov.tls;
+    } else if (c.starttls_tried > 0) {
+      ++cov.tls_failed;
+    }
+  }
+
   void accept(const Event& e, Tally& tally) {
     if ((f_.event_mask & (1u << static_cast<unsigned>(e.kind))) == 0) return;
     if (f_.direction && *f_.direction != e.direction) return;
@@ -310,6 +334,7 @@ class EventSink {
         return;
       }
     }
+    tally.note_time(e.time);
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
     if (f_.legacy) note_legacy(e, tally);
@@ -413,6 +438,18 @@ struct FileState {
     if (fd >= 0 && mapped) ::close(fd);
   }
 };
+
+// A line's time in the reporting zone. Classic stamps take the file's year
+// reference (see YearRef).
+LocalTime line_time(const Envelope& env, const FileState& f, ZoneCache& zone) {
+  if (env.stamp == Envelope::Stamp::kClassic) {
+    const int year = year_for(f.year, env.month, env.day);
+    return zone.from_local(year, env.month, env.day, env.hour, env.minute, env.second);
+  }
+  const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
+                             env.hour * 3600 + env.minute * 60 + env.second - env.utc_offset_s;
+  return zone.from_epoch(epoch);
+}
 
 struct Chunk {
   std::size_t file = 0;
@@ -889,6 +926,9 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         slot.peer_name = {};
         slot.peer_ip = {};
         slot.peer_raw = slot.ended ? std::string_view() : peer.raw;
+        if (slot.ended && options_.coverage) {
+          sink.note_session_end(env, line_time(env, f, zone), tally);
+        }
         return;
       }
       case LineClass::kEvent:
@@ -899,14 +939,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     event.pid = env.pid;
     event.file = f.input.display;
     event.line = line_index;  // within the chunk; the merge adds the chunk's first line
-    if (env.stamp == Envelope::Stamp::kClassic) {
-      const int year = year_for(f.year, env.month, env.day);
-      event.time = zone.from_local(year, env.month, env.day, env.hour, env.minute, env.second);
-    } else {
-      const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
-                                 env.hour * 3600 + env.minute * 60 + env.second - env.utc_offset_s;
-      event.time = zone.from_epoch(epoch);
-    }
+    event.time = line_time(env, f, zone);
     if (cls == LineClass::kEvent && !track_sessions_) {
       sink.accept(event, tally);
       return;
@@ -1111,6 +1144,11 @@ ScanResult Scanner::run() {
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
   if (options_.failures) out.failures = failure_tracker_.finish();
+  for (const auto& [service, c] : total_.coverage) out.coverage.push_back({service, c});
+  if (total_.first_s <= total_.last_s) {
+    out.first_seen = total_.first;
+    out.last_seen = total_.last;
+  }
   for (auto& [key, p] : total_.legacy) {
     if (p.connections == 0) continue;
     LegacyRow row;

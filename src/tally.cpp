@@ -51,6 +51,17 @@ void Tally::merge(Tally&& other) {
   }
   scanner_peers.merge(other.scanner_peers);
   unknown_excluded += other.unknown_excluded;
+  for (const auto& [service, c] : other.coverage) {
+    SessionCoverage& mine = coverage[service];
+    mine.sessions += c.sessions;
+    mine.with_counters += c.with_counters;
+    mine.tls += c.tls;
+    mine.tls_failed += c.tls_failed;
+  }
+  if (other.first_s <= other.last_s) {  // the other tally saw a line
+    note_time(other.first);
+    note_time(other.last);
+  }
   for (auto& [key, peer] : other.legacy) {
     auto [it, inserted] = legacy.try_emplace(key);
     if (inserted) {

@@ -54,6 +54,16 @@ void normalize_library_reason(std::string_view text, std::string& out);
 // Reason for an SSL_accept/SSL_connect error line without a library line.
 void normalize_error_text(std::string_view text, std::string& out);
 
+// Postfix 3.0+ ends an smtpd session with command counters:
+// "disconnect from PEER ehlo=2 starttls=1 mail=1 ... commands=7";
+// "starttls=0/1" is one STARTTLS tried, none completed.
+struct SessionCounters {
+  bool present = false;  // the line has "commands=" counters
+  int starttls_ok = 0;   // completed STARTTLS commands
+  int starttls_tried = 0;
+};
+SessionCounters parse_session_counters(std::string_view message);
+
 // The direction a service's failure lines belong to (smtp, lmtp: out).
 Direction direction_of_service(std::string_view service);
 

@@ -36,6 +36,18 @@ void write_legacy(const ScanResult& result, const ReportOptions& options, std::o
 // first_seen, last_seen, also_succeeded.
 void write_failures(const ScanResult& result, const ReportOptions& options, std::ostream& out);
 
+// The fields a `report` scan tabulates by; write_report reads the count
+// rows in this order.
+std::vector<Field> report_keys();
+
+// Writes the cron report (text or json): time span, inputs, inbound and
+// outbound TLS by service (protocol spread with bars, ciphers, trust, key
+// exchange), TLS coverage from session counters, failures by reason with
+// their top peers, legacy peers, scanners excluded and parse coverage.
+// Needs a scan with keys = report_keys(), every event kind, legacy,
+// failures and coverage on.
+void write_report(const ScanResult& result, const ReportOptions& options, std::ostream& out);
+
 // `events`: one record per event with every field of CONTRACT.md, in input
 // order, streamed (the writer buffers at most 64 KiB). NDJSON, CSV or TSV.
 class EventWriter {

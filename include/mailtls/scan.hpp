@@ -19,6 +19,7 @@
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
 #include "mailtls/scanner_filter.hpp"
+#include "mailtls/tally.hpp"
 
 namespace mailtls {
 
@@ -66,6 +67,11 @@ struct ScanOptions {
   // every event kind in event_mask to join errors with library lines and to
   // know which peers also succeeded.
   bool failures = false;
+
+  // TLS coverage: count `disconnect from` lines per service and how many
+  // completed STARTTLS (Postfix 3.0+ counters). Needs sessions followed
+  // (a library kind in event_mask).
+  bool coverage = false;
 
   // `events`: called for every accepted event, in input order (file by
   // file, line by line), from one thread at a time. The Event's views are
@@ -118,6 +124,16 @@ struct LegacyRow {
   }
 };
 
+struct CoverageRow {
+  std::string service;
+  SessionCoverage sessions;
+  friend bool operator==(const CoverageRow& a, const CoverageRow& b) {
+    return a.service == b.service && a.sessions.sessions == b.sessions.sessions &&
+           a.sessions.with_counters == b.sessions.with_counters &&
+           a.sessions.tls == b.sessions.tls && a.sessions.tls_failed == b.sessions.tls_failed;
+  }
+};
+
 struct ScanResult {
   std::vector<Field> keys;
   std::vector<Row> rows;           // count descending, then keys in byte order
@@ -131,8 +147,10 @@ struct ScanResult {
   std::uint64_t unknown_excluded = 0;    // events dropped by --exclude-unknown
   std::vector<InputSummary> inputs;
   std::vector<Diagnostic> diagnostics;
-  std::vector<LegacyRow> legacy;     // connections descending, then peer_ip, direction
-  std::vector<FailureRow> failures;  // count descending, then peer_ip, direction, reason
+  std::vector<LegacyRow> legacy;      // connections descending, then peer_ip, direction
+  std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
+  std::vector<CoverageRow> coverage;  // by service
+  std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines
 
   bool any_readable() const;
   friend bool operator==(const ScanResult&, const ScanResult&) = default;

@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -50,12 +51,34 @@ struct PeerLegacy {
   void merge(const PeerLegacy& other);
 };
 
+// Sessions that ended (`disconnect from`) per service, with Postfix 3.0+
+// command counters: how many used TLS.
+struct SessionCoverage {
+  std::uint64_t sessions = 0;       // disconnect lines
+  std::uint64_t with_counters = 0;  // ... that carry command counters
+  std::uint64_t tls = 0;            // ... with a completed STARTTLS
+  std::uint64_t tls_failed = 0;     // ... with STARTTLS tried, none completed
+};
+
 struct Tally {
-  StringCounter counts;                       // encoded key -> events
-  std::uint64_t events = 0;                   // events counted (after filters)
-  std::vector<std::uint64_t> scanner_events;  // per scanner entry
-  StringSet scanner_peers;                    // distinct excluded peers
-  std::uint64_t unknown_excluded = 0;         // --exclude-unknown drops
+  StringCounter counts;                                          // encoded key -> events
+  std::uint64_t events = 0;                                      // events counted (after filters)
+  std::vector<std::uint64_t> scanner_events;                     // per scanner entry
+  StringSet scanner_peers;                                       // distinct excluded peers
+  std::uint64_t unknown_excluded = 0;                            // --exclude-unknown drops
+  std::map<std::string, SessionCoverage, std::less<>> coverage;  // by service
+  std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;          // span of counted lines
+  LocalTime first, last;
+  void note_time(const LocalTime& t) {
+    if (t.epoch_s < first_s) {
+      first_s = t.epoch_s;
+      first = t;
+    }
+    if (t.epoch_s > last_s) {
+      last_s = t.epoch_s;
+      last = t;
+    }
+  }
   // `legacy`: per "peer_ip NUL direction" (peer name when no address).
   std::unordered_map<std::string, PeerLegacy, TransparentHash, std::equal_to<>> legacy;
 

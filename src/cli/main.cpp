@@ -250,6 +250,17 @@ int run(int argc, char** argv) {
   legacy->add_option("--top", legacy_top, "Only the first N peers");
   add_common(*legacy, common);
 
+  std::string report_format = "text";
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "The cron report: inbound and outbound TLS by service (protocols, ciphers, trust, key "
+      "exchange), TLS coverage, handshake failures, legacy peers, scanners excluded");
+  report_cmd->add_option("--format", report_format, "text (default)")
+      ->check(CLI::IsMember({"text"}));
+  report_cmd->add_option("--protocols", legacy_protocols,
+                         "Protocols that count as legacy (default SSLv2,SSLv3,TLSv1,TLSv1.1)");
+  add_common(*report_cmd, common);
+
   std::string failures_format = "text";
   std::size_t failures_top = 0;
   CLI::App* failures_cmd = app.add_subcommand(
@@ -285,6 +296,7 @@ int run(int argc, char** argv) {
   const bool is_legacy = legacy->parsed();
   const bool is_events = events_cmd->parsed();
   const bool is_failures = failures_cmd->parsed();
+  const bool is_report = report_cmd->parsed();
   std::unique_ptr<mailtls::EventWriter> event_writer;
   try {
     options = build_options(common);
@@ -294,6 +306,15 @@ int run(int argc, char** argv) {
       event_writer =
           std::make_unique<mailtls::EventWriter>(*mailtls::parse_format(events_format), std::cout);
       options.on_event = [w = event_writer.get()](const mailtls::Event& e) { w->write(e); };
+    }
+    if (is_report) {
+      options.legacy = true;
+      options.legacy_protocols = split_list(legacy_protocols);
+      options.failures = true;
+      options.coverage = true;
+      events = "all";
+      format = report_format;
+      sort = "count";
     }
     if (is_failures) {
       options.keys.clear();
@@ -318,6 +339,7 @@ int run(int argc, char** argv) {
         if (!field) throw UsageError("--by: unknown key '" + name + "'");
         options.keys.push_back(*field);
       }
+      if (is_report) options.keys = mailtls::report_keys();
       if (options.keys.empty() && !is_events && !is_failures) {
         throw UsageError("--by: no keys given");
       }
@@ -365,6 +387,8 @@ int run(int argc, char** argv) {
       mailtls::write_legacy(result, report, std::cout);
     } else if (is_failures) {
       mailtls::write_failures(result, report, std::cout);
+    } else if (is_report) {
+      mailtls::write_report(result, report, std::cout);
     } else {
       mailtls::write_count(result, report, std::cout);
     }

@@ -338,3 +338,20 @@ TEST_CASE("hostile peer text cannot forge fields", "[line_matcher]") {
   const auto p = classify(line);
   CHECK(p.cls == LineClass::kUnparsed);
 }
+
+TEST_CASE("session counters of disconnect lines", "[line_matcher]") {
+  auto c = parse_session_counters(
+      "disconnect from a[192.0.2.1] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7");
+  CHECK(c.present);
+  CHECK(c.starttls_ok == 1);
+  CHECK(c.starttls_tried == 1);
+  c = parse_session_counters("disconnect from a[192.0.2.1] ehlo=1 starttls=0/1 commands=1/2");
+  CHECK(c.present);
+  CHECK(c.starttls_ok == 0);
+  CHECK(c.starttls_tried == 1);
+  c = parse_session_counters("disconnect from a[192.0.2.1] ehlo=1 quit=1 commands=2");
+  CHECK(c.present);
+  CHECK(c.starttls_tried == 0);
+  c = parse_session_counters("disconnect from a[192.0.2.1]");
+  CHECK_FALSE(c.present);
+}
