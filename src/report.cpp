@@ -672,8 +672,12 @@ void write_report_text(const ScanResult& r, const ReportOptions& o, std::ostream
     for (const auto& f : r.failures) {
       if (f.reason != reason) continue;
       if (shown++ == 3) break;
-      const std::string who = f.peer_ip.empty() ? (f.peer_name.empty() ? "(unknown)" : f.peer_name)
-                                                : f.peer_name + "[" + f.peer_ip + "]";
+      std::string who = f.peer_name.empty() ? std::string("(unknown)") : f.peer_name;
+      if (!f.peer_ip.empty()) {
+        who.push_back('[');
+        who.append(f.peer_ip);
+        who.push_back(']');
+      }
       out << (shown == 1 ? " " : ", ") << esc(who) << " " << f.count;
     }
     out << '\n';
@@ -685,10 +689,12 @@ void write_report_text(const ScanResult& r, const ReportOptions& o, std::ostream
       << " negotiated nothing modern; `mailtls legacy` lists them all)\n";
   for (std::size_t i = 0; i < r.legacy.size() && i < 10; ++i) {
     const auto& l = r.legacy[i];
-    out << "  " << esc(l.peer_name) << (l.peer_ip.empty() ? "" : "[" + esc(l.peer_ip) + "]") << " "
-        << to_string(l.direction) << ": " << count_of(l.connections, "connection", "connections")
-        << ", " << esc(l.protocols) << ", weakest " << esc(l.weakest_cipher)
-        << (l.also_modern ? "" : ", nothing modern") << '\n';
+    out << "  " << esc(l.peer_name);
+    if (!l.peer_ip.empty()) out << '[' << esc(l.peer_ip) << ']';
+    out << ' ' << to_string(l.direction) << ": "
+        << count_of(l.connections, "connection", "connections") << ", " << esc(l.protocols)
+        << ", weakest " << esc(l.weakest_cipher) << (l.also_modern ? "" : ", nothing modern")
+        << '\n';
   }
 
   out << "\nSCANNERS EXCLUDED: " << count_of(r.scanner_events, "event", "events") << " from "
