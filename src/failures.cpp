@@ -3,7 +3,19 @@
 #include <algorithm>
 #include <climits>
 
+#include "flat_tables.hpp"
+
 namespace mailtls {
+
+struct FailureTracker::Tables {
+  detail::FlatSessionMap<Open> sessions;
+  detail::FlatSessionMap<char> succeeded;  // peer-key hash -> completed a handshake
+};
+
+FailureTracker::FailureTracker() : tables_(std::make_unique<Tables>()) {}
+FailureTracker::~FailureTracker() = default;
+FailureTracker::FailureTracker(FailureTracker&&) noexcept = default;
+FailureTracker& FailureTracker::operator=(FailureTracker&&) noexcept = default;
 
 namespace {
 
@@ -15,6 +27,13 @@ std::string peer_key(std::string_view ip, std::string_view name, Direction direc
   key.push_back('\0');
   key.append(to_string(direction));
   return key;
+}
+
+std::uint64_t flat_key(std::uint64_t h) { return h < 2 ? h + 2 : h; }
+
+std::uint64_t peer_hash(std::string_view ip, std::string_view name, Direction direction) {
+  std::uint64_t h = detail::hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
+  return flat_key(h ^ (direction == Direction::kInbound ? 0x1234567 : 0x7654321));
 }
 
 }  // namespace
@@ -55,12 +74,10 @@ void FailureTracker::close_loose(Open& open) {
 }
 
 void FailureTracker::add(const Event& e) {
-  key_.assign(e.host);
-  key_.push_back('\0');
-  key_.append(e.service);
-  key_.push_back('\0');
-  key_.append(e.pid);
-  Open& open = sessions_[key_];
+  std::uint64_t h = detail::hash_append(0x5bd1e995, e.host);
+  h = detail::hash_append(h, e.service);
+  h = detail::hash_append(h, e.pid);
+  Open& open = tables_->sessions[flat_key(h)];
   switch (e.kind) {
     case EventKind::kEstablished:
     case EventKind::kReused: {
@@ -70,7 +87,7 @@ void FailureTracker::add(const Event& e) {
       open.loose = false;
       open.succeeded = true;
       open.succeeded_ip.assign(e.peer_ip);
-      succeeded_[peer_key(e.peer_ip, e.peer_name, e.direction)] = true;
+      tables_->succeeded[peer_hash(e.peer_ip, e.peer_name, e.direction)] = 1;
       return;
     }
     case EventKind::kAcceptError:
@@ -114,10 +131,10 @@ void FailureTracker::add(const Event& e) {
 }
 
 std::vector<FailureRow> FailureTracker::finish() {
-  for (auto& [key, open] : sessions_) {
+  tables_->sessions.for_each([this](Open& open) {
     close(open);
     close_loose(open);
-  }
+  });
   std::vector<FailureRow> out;
   out.reserve(rows_.size());
   for (const auto& [key, row] : rows_) {
@@ -134,7 +151,10 @@ std::vector<FailureRow> FailureTracker::finish() {
     r.last_seen = row.last;
     r.peer_ip = is_ip ? who : std::string();
     r.peer_name = !row.name.empty() ? row.name : (is_ip ? std::string("unknown") : who);
-    r.also_succeeded = succeeded_.count(key.substr(0, b)) > 0;
+    r.also_succeeded =
+        tables_->succeeded.find(peer_hash(is_ip ? who : std::string_view(),
+                                          is_ip ? std::string_view() : who, r.direction)) !=
+        nullptr;
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const FailureRow& a, const FailureRow& b) {

@@ -213,6 +213,13 @@ class FlatSessionMap {
     ++size_;
     return slab_[index_[i]];
   }
+  // Calls fn(value) for every entry, in slot order.
+  template <class Fn>
+  void for_each(Fn&& fn) {
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != kEmpty && keys_[i] != kDeleted) fn(slab_[index_[i]]);
+    }
+  }
   void erase(std::uint64_t hash) {
     std::size_t i = hash & mask_;
     for (;;) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,10 +72,17 @@ class FailureTracker {
   void count(const std::string& ip, const std::string& name, Direction direction,
              const std::string& reason, const LocalTime& time);
 
-  std::unordered_map<std::string, Open> sessions_;   // "host NUL service NUL pid"
-  std::unordered_map<std::string, Row> rows_;        // "ip NUL dir NUL reason"
-  std::unordered_map<std::string, bool> succeeded_;  // "ip NUL dir"
-  std::string key_;
+  // Keyed by 64-bit hashes of "host service pid" and of the peer: this runs
+  // for every event, in the merge, so lookups must not allocate.
+  struct Tables;
+  std::unique_ptr<Tables> tables_;
+  std::unordered_map<std::string, Row> rows_;  // "ip NUL dir NUL reason", failures only
+
+ public:
+  FailureTracker();
+  ~FailureTracker();
+  FailureTracker(FailureTracker&&) noexcept;
+  FailureTracker& operator=(FailureTracker&&) noexcept;
 };
 
 }  // namespace mailtls
