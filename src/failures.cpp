@@ -29,7 +29,9 @@ std::string peer_key(std::string_view ip, std::string_view name, Direction direc
   return key;
 }
 
-std::uint64_t flat_key(std::uint64_t h) { return h < 2 ? h + 2 : h; }
+std::uint64_t flat_key(std::uint64_t h) {
+  return h < 2 ? h + 2 : h;
+}
 
 std::uint64_t peer_hash(std::string_view ip, std::string_view name, Direction direction) {
   std::uint64_t h = detail::hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
@@ -83,10 +85,10 @@ void FailureTracker::add(const Event& e) {
     case EventKind::kReused: {
       // A handshake that completed: earlier failures of this process are
       // over, and a library line before it was no handshake failure.
-      close(open);
+      if (open.active) close(open);
       open.loose = false;
       open.succeeded = true;
-      open.succeeded_ip.assign(e.peer_ip);
+      open.succeeded_ip = detail::hash_append(0, e.peer_ip);
       tables_->succeeded[peer_hash(e.peer_ip, e.peer_name, e.direction)] = 1;
       return;
     }
@@ -118,8 +120,10 @@ void FailureTracker::add(const Event& e) {
     open.has_library = true;
     return;
   }
-  if (open.active && open.has_library && open.peer_ip == e.peer_ip) return;      // same failure
-  if (!open.active && open.succeeded && open.succeeded_ip == e.peer_ip) return;  // in-session
+  if (open.active && open.has_library && open.peer_ip == e.peer_ip) return;  // same failure
+  if (!open.active && open.succeeded && open.succeeded_ip == detail::hash_append(0, e.peer_ip)) {
+    return;  // inside a TLS session that completed its handshake
+  }
   // Unclaimed so far: an error line may still follow (tlsproxy).
   close_loose(open);
   open.loose = true;
@@ -151,10 +155,9 @@ std::vector<FailureRow> FailureTracker::finish() {
     r.last_seen = row.last;
     r.peer_ip = is_ip ? who : std::string();
     r.peer_name = !row.name.empty() ? row.name : (is_ip ? std::string("unknown") : who);
-    r.also_succeeded =
-        tables_->succeeded.find(peer_hash(is_ip ? who : std::string_view(),
-                                          is_ip ? std::string_view() : who, r.direction)) !=
-        nullptr;
+    r.also_succeeded = tables_->succeeded.find(peer_hash(is_ip ? who : std::string_view(),
+                                                         is_ip ? std::string_view() : who,
+                                                         r.direction)) != nullptr;
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const FailureRow& a, const FailureRow& b) {

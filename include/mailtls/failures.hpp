@@ -45,19 +45,20 @@ class FailureTracker {
 
  private:
   struct Open {
-    bool active = false;       // an error line opened it
+    // Flags and hashes first: a completed handshake, by far the most common
+    // event, touches only this first cache line.
+    bool active = false;       // an error line opened a failure
     bool has_library = false;  // its reason came from a library line
-    std::string peer_name, peer_ip, reason;
-    Direction direction = Direction::kInbound;
-    LocalTime time;
-    // The process's latest completed handshake, with this peer: a library
+    bool loose = false;        // a library line that no error line has claimed yet
+    // The process's latest completed handshake and its peer: a library
     // line after it comes from inside that TLS session, not a handshake.
     bool succeeded = false;
-    std::string succeeded_ip;
-    // A library line that no error line has claimed yet.
-    bool loose = false;
-    std::string loose_reason, loose_name, loose_ip;
+    std::uint64_t succeeded_ip = 0;  // hash of the peer address
+    Direction direction = Direction::kInbound;
     Direction loose_direction = Direction::kInbound;
+    std::string peer_name, peer_ip, reason;
+    LocalTime time;
+    std::string loose_reason, loose_name, loose_ip;
     LocalTime loose_time;
   };
   struct Row {
