@@ -14,6 +14,7 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "tsv") return Format::kTsv;
   if (name == "json") return Format::kJson;
   if (name == "ndjson") return Format::kNdjson;
+  if (name == "prometheus") return Format::kPrometheus;
   return std::nullopt;
 }
 
@@ -458,6 +459,9 @@ void write_table(const Table& t, const ScanResult& result, const ReportOptions& 
     case Format::kText: write_table_text(t, options.color, out); break;
     case Format::kCsv: write_table_delimited(t, true, out); break;
     case Format::kTsv: write_table_delimited(t, false, out); break;
+    case Format::kPrometheus:  // not offered for these tables; CSV is the closest
+      write_table_delimited(t, true, out);
+      break;
     case Format::kNdjson: {
       std::string s;
       for (const auto& row : t.rows) {
@@ -711,8 +715,198 @@ void write_report_text(const ScanResult& r, const ReportOptions& o, std::ostream
 
 }  // namespace
 
+namespace {
+
+std::string prometheus_labels(const std::vector<std::string>& names,
+                              const std::vector<std::string>& values) {
+  std::string s = "{";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) s += ',';
+    s += names[i] + "=\"" + escape_prometheus(values[i]) + '"';
+  }
+  return s + '}';
+}
+
+const char* const kEventsHelp =
+    "# HELP mailtls_tls_events TLS events in the scanned Postfix logs (scanners excluded).\n"
+    "# TYPE mailtls_tls_events gauge\n";
+const char* const kFailuresHelp =
+    "# HELP mailtls_tls_failures Failed TLS handshakes in the scanned Postfix logs, by reason.\n"
+    "# TYPE mailtls_tls_failures gauge\n";
+
+void write_report_json(const ScanResult& r, const ReportOptions& o, std::ostream& out) {
+  const auto dirs = summarize(r);
+  std::uint64_t failures = 0;
+  for (const auto& f : r.failures) failures += f.count;
+  std::uint64_t handshakes = 0;
+  std::uint64_t reused = 0;
+  for (const auto& [dir, d] : dirs) {
+    handshakes += d.sessions;
+    for (const auto& sv : d.services) reused += sv.reused;
+  }
+  auto counts_json = [](const std::map<std::string, std::uint64_t>& m, const char* key) {
+    std::string s = "[";
+    bool first = true;
+    for (const auto& [k, n] : sorted_counts(m)) {
+      if (!first) s += ", ";
+      first = false;
+      s += fmt::format("{{\"{}\": \"{}\", \"count\": {}}}", key, escape_json(k), n);
+    }
+    return s + "]";
+  };
+  std::string s = "{\n  \"schema\": \"mailtls-report\",\n  \"schema_version\": 1,\n";
+  s += "  \"mailtls_version\": \"" + escape_json(o.version) + "\",\n";
+  if (r.first_seen && r.last_seen) {
+    std::string a;
+    std::string b;
+    append_iso8601(*r.first_seen, a);
+    append_iso8601(*r.last_seen, b);
+    s += "  \"span\": {\"first\": \"" + a + "\", \"last\": \"" + b + "\"},\n";
+  } else {
+    s += "  \"span\": null,\n";
+  }
+  s += "  \"inputs\": " + inputs_json(r) + ",\n";
+  std::uint64_t sessions_seen = 0;
+  for (const auto& c : r.coverage) sessions_seen += c.sessions.sessions;
+  s += fmt::format(
+      "  \"totals\": {{\"lines\": {}, \"bytes\": {}, \"handshakes\": {}, \"reused\": {}, "
+      "\"failures\": {}, \"tls_unparsed_lines\": {}, \"tls_logging_off\": \"{}\"}},\n",
+      r.lines_read, r.bytes_read, handshakes, reused, failures, r.tls_unparsed_lines,
+      handshakes + failures == 0 && sessions_seen > 0 ? "yes" : "no");
+  s += "  \"directions\": [";
+  bool first_dir = true;
+  for (const auto& [dir, d] : dirs) {
+    s += first_dir ? "\n" : ",\n";
+    first_dir = false;
+    s += fmt::format("    {{\"direction\": \"{}\", \"handshakes\": {}, \"services\": [", dir,
+                     d.sessions);
+    bool first_service = true;
+    for (const auto& sv : d.services) {
+      s += first_service ? "\n" : ",\n";
+      first_service = false;
+      s += fmt::format(
+          "      {{\"service\": \"{}\", \"handshakes\": {}, \"reused\": {}, \"protocols\": {}, "
+          "\"ciphers\": {}, \"trust\": {}, \"key_exchange\": {}}}",
+          escape_json(sv.service), sv.sessions, sv.reused, counts_json(sv.protocols, "protocol"),
+          counts_json(sv.ciphers, "cipher"), counts_json(sv.trust, "trust"),
+          counts_json(sv.kex, "key_exchange"));
+    }
+    s += d.services.empty() ? "]}" : "\n    ]}";
+  }
+  s += dirs.empty() ? "],\n" : "\n  ],\n";
+  s += "  \"coverage\": [";
+  for (std::size_t i = 0; i < r.coverage.size(); ++i) {
+    const auto& c = r.coverage[i];
+    s += i == 0 ? "" : ", ";
+    s += fmt::format(
+        "{{\"service\": \"{}\", \"sessions\": {}, \"with_counters\": {}, \"tls\": {}, "
+        "\"tls_failed\": {}}}",
+        escape_json(c.service), c.sessions.sessions, c.sessions.with_counters, c.sessions.tls,
+        c.sessions.tls_failed);
+  }
+  s += "],\n  \"failures\": [";
+  std::map<std::string, std::uint64_t> by_reason;
+  for (const auto& f : r.failures) by_reason[f.reason] += f.count;
+  bool first_reason = true;
+  for (const auto& [reason, n] : sorted_counts(by_reason)) {
+    s += first_reason ? "\n" : ",\n";
+    first_reason = false;
+    s += fmt::format("    {{\"reason\": \"{}\", \"count\": {}, \"peers\": [", escape_json(reason),
+                     n);
+    std::size_t shown = 0;
+    for (const auto& f : r.failures) {
+      if (f.reason != reason || shown == 5) continue;
+      s += shown++ == 0 ? "" : ", ";
+      s += fmt::format(
+          "{{\"peer_ip\": \"{}\", \"peer_name\": \"{}\", \"direction\": \"{}\", \"count\": {}}}",
+          escape_json(f.peer_ip), escape_json(f.peer_name), to_string(f.direction), f.count);
+    }
+    s += "]}";
+  }
+  s += by_reason.empty() ? "],\n" : "\n  ],\n";
+  std::uint64_t at_risk = 0;
+  for (const auto& l : r.legacy) at_risk += l.also_modern ? 0 : 1;
+  s += fmt::format("  \"legacy\": {{\"peers\": {}, \"at_risk\": {}, \"top\": [", r.legacy.size(),
+                   at_risk);
+  for (std::size_t i = 0; i < r.legacy.size() && i < 10; ++i) {
+    const auto& l = r.legacy[i];
+    std::string a;
+    std::string b;
+    append_iso8601(l.first_seen, a);
+    append_iso8601(l.last_seen, b);
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format(
+        "    {{\"peer_ip\": \"{}\", \"peer_name\": \"{}\", \"direction\": \"{}\", "
+        "\"connections\": {}, \"protocols\": \"{}\", \"weakest_cipher\": \"{}\", "
+        "\"first_seen\": \"{}\", \"last_seen\": \"{}\", \"also_modern\": \"{}\"}}",
+        escape_json(l.peer_ip), escape_json(l.peer_name), to_string(l.direction), l.connections,
+        escape_json(l.protocols), escape_json(l.weakest_cipher), a, b,
+        l.also_modern ? "yes" : "no");
+  }
+  s += r.legacy.empty() ? "]},\n" : "\n  ]},\n";
+  s += "  \"excluded\": " + excluded_json(r) + ",\n";
+  s += "  \"diagnostics\": " + diagnostics_json(r) + "\n}\n";
+  out << s;
+}
+
+}  // namespace
+
+std::string escape_prometheus(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void write_count_prometheus(const ScanResult& result, std::ostream& out) {
+  std::vector<std::string> names;
+  for (Field f : result.keys) names.emplace_back(to_string(f));
+  out << kEventsHelp;
+  for (const Row& row : result.rows) {
+    out << "mailtls_tls_events" << prometheus_labels(names, row.keys) << ' ' << row.count << '\n';
+  }
+}
+
+void write_report_prometheus(const ScanResult& result, std::ostream& out) {
+  // report_keys(): direction, service, event, protocol, cipher, trust, kex.
+  std::map<std::vector<std::string>, std::uint64_t> events;
+  for (const Row& row : result.rows) {
+    if (row.keys.size() != 7) continue;
+    events[{row.keys[0], row.keys[2], row.keys[3], row.keys[4], row.keys[5]}] += row.count;
+  }
+  out << kEventsHelp;
+  for (const auto& [labels, n] : events) {
+    out << "mailtls_tls_events"
+        << prometheus_labels({"direction", "event", "protocol", "cipher", "trust"}, labels) << ' '
+        << n << '\n';
+  }
+  std::map<std::vector<std::string>, std::uint64_t> failures;
+  for (const auto& f : result.failures) {
+    failures[{std::string(to_string(f.direction)), f.reason}] += f.count;
+  }
+  out << kFailuresHelp;
+  for (const auto& [labels, n] : failures) {
+    out << "mailtls_tls_failures" << prometheus_labels({"direction", "reason"}, labels) << ' ' << n
+        << '\n';
+  }
+}
+
 void write_report(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
-  write_report_text(result, options, out);
+  switch (options.format) {
+    case Format::kJson: write_report_json(result, options, out); break;
+    case Format::kPrometheus: write_report_prometheus(result, out); break;
+    default: write_report_text(result, options, out); break;
+  }
 }
 
 void write_failures(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
@@ -835,6 +1029,7 @@ void write_count(const ScanResult& result, const ReportOptions& options, std::os
     case Format::kTsv: write_delimited(result, options, out, false); break;
     case Format::kJson: write_json(result, options, out); break;
     case Format::kNdjson: write_ndjson(result, options, out); break;
+    case Format::kPrometheus: write_count_prometheus(result, out); break;
   }
 }
 

@@ -43,6 +43,9 @@ run = subprocess.run([mailtls, "legacy", "--year", "2026", "--format", "json",
                       "--include-scanners", str(src / "sample_logs")],
                      capture_output=True, text=True, check=True)
 documents.append(("legacy", json.loads(run.stdout)))
+run = subprocess.run([mailtls, "report", "--year", "2026", "--format", "json",
+                      str(src / "sample_logs")], capture_output=True, text=True, check=True)
+documents.append(("report", json.loads(run.stdout)))
 run = subprocess.run([mailtls, "failures", "--year", "2026", "--format", "json",
                       "--include-scanners", str(src / "sample_logs")],
                      capture_output=True, text=True, check=True)
@@ -69,7 +72,7 @@ for name, doc in documents:
     for error in errors:
         print(f"{name}: {'/'.join(map(str, error.path))}: {error.message}")
     failures += len(errors)
-    if not errors and doc["rows"] and "keys" in doc:
+    if not errors and doc.get("rows") and "keys" in doc:
         missing = [k for k in doc["keys"] if k not in doc["rows"][0]]
         if missing:
             print(f"{name}: rows lack keys {missing}")

@@ -14,7 +14,7 @@
 
 namespace mailtls {
 
-enum class Format : std::uint8_t { kText, kCsv, kTsv, kJson, kNdjson };
+enum class Format : std::uint8_t { kText, kCsv, kTsv, kJson, kNdjson, kPrometheus };
 std::optional<Format> parse_format(std::string_view name);
 
 struct ReportOptions {
@@ -65,6 +65,15 @@ class EventWriter {
   std::string buffer_;
   std::string value_;
 };
+
+// Prometheus text exposition (for node_exporter's textfile collector).
+// `count`: gauge mailtls_tls_events labelled by the --by keys; peer keys are
+// refused by the caller (cardinality). `report`: mailtls_tls_events
+// {direction,event,protocol,cipher,trust} and mailtls_tls_failures
+// {direction,reason}.
+void write_count_prometheus(const ScanResult& result, std::ostream& out);
+void write_report_prometheus(const ScanResult& result, std::ostream& out);
+std::string escape_prometheus(std::string_view label_value);
 
 // Escaping, one function per format; exposed for tests.
 std::string escape_terminal(std::string_view s);  // control bytes as \xNN

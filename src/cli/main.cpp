@@ -228,8 +228,8 @@ int run(int argc, char** argv) {
   count->add_option("--event", events,
                     "Event kinds (default established): established, reused, accept_error, "
                     "connect_error, no_shared_cipher, tls_error, or all");
-  count->add_option("--format", format, "text, csv, tsv, json or ndjson")
-      ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson"}));
+  count->add_option("--format", format, "text, csv, tsv, json, ndjson or prometheus")
+      ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson", "prometheus"}));
   count->add_option("--top", top, "Only the first N rows (shares use the full total)");
   count->add_option("--sort", sort, "count (default) or key")
       ->check(CLI::IsMember({"count", "key"}));
@@ -255,8 +255,8 @@ int run(int argc, char** argv) {
       "report",
       "The cron report: inbound and outbound TLS by service (protocols, ciphers, trust, key "
       "exchange), TLS coverage, handshake failures, legacy peers, scanners excluded");
-  report_cmd->add_option("--format", report_format, "text (default)")
-      ->check(CLI::IsMember({"text"}));
+  report_cmd->add_option("--format", report_format, "text (default), json or prometheus")
+      ->check(CLI::IsMember({"text", "json", "prometheus"}));
   report_cmd->add_option("--protocols", legacy_protocols,
                          "Protocols that count as legacy (default SSLv2,SSLv3,TLSv1,TLSv1.1)");
   add_common(*report_cmd, common);
@@ -356,6 +356,15 @@ int run(int argc, char** argv) {
       if (options.event_mask == 0) throw UsageError("--event: no kinds given");
     }
     report.format = *mailtls::parse_format(format);
+    if (report.format == mailtls::Format::kPrometheus) {
+      for (mailtls::Field f : options.keys) {
+        if (f == mailtls::Field::kPeer || f == mailtls::Field::kPeerIp ||
+            f == mailtls::Field::kPeerName) {
+          throw UsageError("--format prometheus: '" + std::string(mailtls::to_string(f)) +
+                           "' is not a metric label (one series per peer would not scale)");
+        }
+      }
+    }
     report.color = report.format == mailtls::Format::kText && want_color(common.color);
     if (top > 0) report.top = top;
     report.sort_by_key = sort == "key";

@@ -71,3 +71,10 @@ TEST_CASE("count table in every format", "[report]") {
   CHECK(tsv.str() ==
         "protocol\tpeer\tcount\nTLSv1\t=x\x1b[2J[192.0.2.2]\t1\nTLSv1.3\ta,b[192.0.2.1]\t3\n");
 }
+
+TEST_CASE("Prometheus label values are escaped", "[report]") {
+  CHECK(escape_prometheus("plain") == "plain");
+  CHECK(escape_prometheus("a\"b") == "a\\\"b");
+  CHECK(escape_prometheus("back\\slash") == "back\\\\slash");
+  CHECK(escape_prometheus("new\nline") == "new\\nline");
+}
