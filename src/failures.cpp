@@ -33,12 +33,27 @@ std::uint64_t flat_key(std::uint64_t h) {
   return h < 2 ? h + 2 : h;
 }
 
-std::uint64_t peer_hash(std::string_view ip, std::string_view name, Direction direction) {
+}  // namespace
+
+std::uint64_t FailureTracker::peer_hash(std::string_view ip, std::string_view name,
+                                        Direction direction) {
   std::uint64_t h = detail::hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
   return flat_key(h ^ (direction == Direction::kInbound ? 0x1234567 : 0x7654321));
 }
 
-}  // namespace
+std::uint64_t FailureTracker::session_hash(std::string_view host, std::string_view service,
+                                           std::string_view pid) {
+  std::uint64_t h = detail::hash_append(0x5bd1e995, host);
+  h = detail::hash_append(h, service);
+  h = detail::hash_append(h, pid);
+  return flat_key(h);
+}
+
+std::uint64_t FailureTracker::ip_hash(std::string_view ip) {
+  return detail::hash_append(0, ip);
+}
+
+namespace {}  // namespace
 
 void FailureTracker::count(const std::string& ip, const std::string& name, Direction direction,
                            const std::string& reason, const LocalTime& time) {
@@ -75,23 +90,28 @@ void FailureTracker::close_loose(Open& open) {
   }
 }
 
+void FailureTracker::add_completed(std::uint64_t session, std::uint64_t peer_ip,
+                                   std::uint64_t peer) {
+  // A handshake that completed: earlier failures of this process are over,
+  // and a library line before it was no handshake failure.
+  Open& open = tables_->sessions[session];
+  if (open.active) close(open);
+  open.loose = false;
+  open.succeeded = true;
+  open.succeeded_ip = peer_ip;
+  tables_->succeeded[peer] = 1;
+}
+
 void FailureTracker::add(const Event& e) {
-  std::uint64_t h = detail::hash_append(0x5bd1e995, e.host);
-  h = detail::hash_append(h, e.service);
-  h = detail::hash_append(h, e.pid);
-  Open& open = tables_->sessions[flat_key(h)];
+  const std::uint64_t session = session_hash(e.host, e.service, e.pid);
+  if (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused) {
+    add_completed(session, ip_hash(e.peer_ip), peer_hash(e.peer_ip, e.peer_name, e.direction));
+    return;
+  }
+  Open& open = tables_->sessions[session];
   switch (e.kind) {
     case EventKind::kEstablished:
-    case EventKind::kReused: {
-      // A handshake that completed: earlier failures of this process are
-      // over, and a library line before it was no handshake failure.
-      if (open.active) close(open);
-      open.loose = false;
-      open.succeeded = true;
-      open.succeeded_ip = detail::hash_append(0, e.peer_ip);
-      tables_->succeeded[peer_hash(e.peer_ip, e.peer_name, e.direction)] = 1;
-      return;
-    }
+    case EventKind::kReused: return;
     case EventKind::kAcceptError:
     case EventKind::kConnectError: {
       close(open);
@@ -121,7 +141,7 @@ void FailureTracker::add(const Event& e) {
     return;
   }
   if (open.active && open.has_library && open.peer_ip == e.peer_ip) return;  // same failure
-  if (!open.active && open.succeeded && open.succeeded_ip == detail::hash_append(0, e.peer_ip)) {
+  if (!open.active && open.succeeded && open.succeeded_ip == ip_hash(e.peer_ip)) {
     return;  // inside a TLS session that completed its handshake
   }
   // Unclaimed so far: an error line may still follow (tlsproxy).

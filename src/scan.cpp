@@ -138,7 +138,22 @@ struct PendingEvent {
 // order by the merge, after the chunk's bytes may be gone).
 class EventStore {
  public:
+  // Compact: completed handshakes keep only the hashes FailureTracker needs
+  // (`failures`/`report` without `events`): most events, none of their text.
+  explicit EventStore(bool compact = false) : compact_(compact) {}
+  void set_compact(bool compact) { compact_ = compact; }
+
   void add(const Event& e) {
+    if (compact_ && (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused)) {
+      Stored st;
+      st.kind = e.kind;
+      st.completed = true;
+      st.hashes[0] = FailureTracker::session_hash(e.host, e.service, e.pid);
+      st.hashes[1] = FailureTracker::ip_hash(e.peer_ip);
+      st.hashes[2] = FailureTracker::peer_hash(e.peer_ip, e.peer_name, e.direction);
+      events_.push_back(std::move(st));
+      return;
+    }
     Stored st;
     st.kind = e.kind;
     st.direction = e.direction;
@@ -154,6 +169,10 @@ class EventStore {
     events_.push_back(std::move(st));
   }
   std::size_t size() const { return events_.size(); }
+  // A compact completed handshake: its hashes (session, address, peer).
+  const std::uint64_t* completed(std::size_t i) const {
+    return events_[i].completed ? events_[i].hashes : nullptr;
+  }
   // The i-th event, with views into this store.
   void get(std::size_t i, std::string_view file, Event& e) const {
     const Stored& st = events_[i];
@@ -178,13 +197,16 @@ class EventStore {
       &Event::port,          &Event::reason_text};
   struct Stored {
     EventKind kind;
-    Direction direction;
+    bool completed = false;  // compact: only `hashes` are set
+    Direction direction = Direction::kInbound;
     LocalTime time;
-    std::uint64_t line;
+    std::uint64_t line = 0;
     std::string reason;
-    std::uint32_t offset[std::size(kViews)];
-    std::uint32_t size[std::size(kViews)];
+    std::uint64_t hashes[3] = {};
+    std::uint32_t offset[std::size(kViews)] = {};
+    std::uint32_t size[std::size(kViews)] = {};
   };
+  bool compact_ = false;
   std::string arena_;
   std::vector<Stored> events_;
 };
@@ -1028,6 +1050,10 @@ void Scanner::merge_ready() {
     std::size_t stored = 0;
     auto emit_stored_until = [&](std::size_t end) {
       for (; stored < end; ++stored) {
+        if (const std::uint64_t* h = r.events.completed(stored)) {
+          failure_tracker_.add_completed(h[0], h[1], h[2]);
+          continue;
+        }
         r.events.get(stored, f.input.display, event);
         event.line += first_line;
         ordered_emit_(event);
@@ -1079,7 +1105,10 @@ void Scanner::worker() {
   Chunk chunk;
   while (next_chunk(chunk)) {
     ChunkResult result;
-    if (collect_events_) sink.set_store(&result.events);
+    if (collect_events_) {
+      result.events.set_compact(!options_.on_event);
+      sink.set_store(&result.events);
+    }
     try {
       scan_chunk(chunk, tally, sink, zone, event, result);
     } catch (const std::exception& e) {

@@ -39,6 +39,16 @@ struct FailureRow {
 class FailureTracker {
  public:
   void add(const Event& event);
+  // A completed handshake (established or reused), by its hashes: all the
+  // tracker needs of the most common event, so that it can be handed over
+  // without its strings.
+  void add_completed(std::uint64_t session, std::uint64_t peer_ip, std::uint64_t peer);
+
+  static std::uint64_t session_hash(std::string_view host, std::string_view service,
+                                    std::string_view pid);
+  static std::uint64_t ip_hash(std::string_view peer_ip);
+  static std::uint64_t peer_hash(std::string_view peer_ip, std::string_view peer_name,
+                                 Direction direction);
   // Closes every open failure; rows by count descending, then peer_ip,
   // direction, reason in byte order.
   std::vector<FailureRow> finish();
