@@ -135,6 +135,10 @@ std::string escape_json(std::string_view s) {
 
 namespace {
 
+std::string inputs_json(const ScanResult& result);
+std::string excluded_json(const ScanResult& result);
+std::string diagnostics_json(const ScanResult& result);
+
 // "1 event", "2 events".
 std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural) {
   return fmt::format("{} {}", n, n == 1 ? singular : plural);
@@ -288,40 +292,14 @@ void write_json(const ScanResult& result, const ReportOptions& options, std::ost
     s += to_string(result.keys[k]);
     s += '"';
   }
-  s += "],\n  \"inputs\": [";
-  for (std::size_t i = 0; i < result.inputs.size(); ++i) {
-    const auto& in = result.inputs[i];
-    s += i == 0 ? "\n" : ",\n";
-    s += fmt::format(
-        "    {{\"file\": \"{}\", \"compression\": \"{}\", \"bytes\": {}, \"lines\": {}, "
-        "\"readable\": {}}}",
-        escape_json(in.file), in.compression, in.bytes, in.lines, in.readable ? "true" : "false");
-  }
-  s += result.inputs.empty() ? "],\n" : "\n  ],\n";
+  s += "],\n  \"inputs\": " + inputs_json(result) + ",\n";
   s += fmt::format(
       "  \"totals\": {{\"events\": {}, \"rows\": {}, \"lines\": {}, \"bytes\": {}, "
       "\"tls_unparsed_lines\": {}}},\n",
       result.total_events, result.rows.size(), result.lines_read, result.bytes_read,
       result.tls_unparsed_lines);
-  s += fmt::format(
-      "  \"excluded\": {{\"scanner_events\": {}, \"scanner_peers\": {}, \"unknown_events\": {}, "
-      "\"scanners\": [",
-      result.scanner_events, result.scanner_peers, result.unknown_excluded);
-  for (std::size_t i = 0; i < result.scanners.size(); ++i) {
-    if (i > 0) s += ", ";
-    s += fmt::format("{{\"label\": \"{}\", \"events\": {}}}", escape_json(result.scanners[i].label),
-                     result.scanners[i].events);
-  }
-  s += "]},\n  \"diagnostics\": [";
-  for (std::size_t i = 0; i < result.diagnostics.size(); ++i) {
-    const auto& d = result.diagnostics[i];
-    s += i == 0 ? "\n" : ",\n";
-    s += fmt::format("    {{\"file\": \"{}\", \"byte\": {}, \"message\": \"{}\"}}",
-                     escape_json(d.file),
-                     d.byte_offset ? std::to_string(*d.byte_offset) : std::string("null"),
-                     escape_json(d.message));
-  }
-  s += result.diagnostics.empty() ? "],\n" : "\n  ],\n";
+  s += "  \"excluded\": " + excluded_json(result) + ",\n";
+  s += "  \"diagnostics\": " + diagnostics_json(result) + ",\n";
   s += "  \"rows\": [";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     s += i == 0 ? "\n    " : ",\n    ";
@@ -421,8 +399,9 @@ std::string inputs_json(const ScanResult& result) {
     s += i == 0 ? "\n" : ",\n";
     s += fmt::format(
         "    {{\"file\": \"{}\", \"compression\": \"{}\", \"bytes\": {}, \"lines\": {}, "
-        "\"readable\": {}}}",
-        escape_json(in.file), in.compression, in.bytes, in.lines, in.readable ? "true" : "false");
+        "\"readable\": {}, \"skipped\": {}}}",
+        escape_json(in.file), in.compression, in.bytes, in.lines, in.readable ? "true" : "false",
+        in.skipped ? "true" : "false");
   }
   s += result.inputs.empty() ? "]" : "\n  ]";
   return s;
@@ -592,8 +571,10 @@ void write_report_text(const ScanResult& r, const ReportOptions& o, std::ostream
       << count_of(r.lines_read, "line", "lines") << ", " << r.bytes_read << " bytes\n";
   for (const auto& in : r.inputs) {
     out << "  " << esc(in.file) << (in.compression != "none" ? " (" + in.compression + ")" : "")
-        << ": " << count_of(in.lines, "line", "lines") << (in.readable ? "" : ", unreadable")
-        << '\n';
+        << ": "
+        << (in.skipped ? std::string("skipped, last modified before --since")
+                       : count_of(in.lines, "line", "lines"))
+        << (in.readable ? "" : ", unreadable") << '\n';
   }
   const std::uint64_t in = dirs.count("in") ? dirs.at("in").sessions : 0;
   const std::uint64_t outb = dirs.count("out") ? dirs.at("out").sessions : 0;

@@ -99,6 +99,7 @@ struct InputSummary {
   std::uint64_t bytes = 0;  // bytes scanned (decompressed)
   std::uint64_t lines = 0;
   bool readable = false;
+  bool skipped = false;  // last modified before --since: not read
   friend bool operator==(const InputSummary&, const InputSummary&) = default;
 };
 

@@ -1,3 +1,4 @@
+#include <sys/time.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
@@ -267,4 +268,29 @@ TEST_CASE("bad regular expressions are setup errors", "[scan]") {
   o.cipher_regex.clear();
   o.keys = {Field::kLine};
   CHECK_THROWS_AS(scan(o), std::invalid_argument);
+}
+
+TEST_CASE("a file last written before --since is skipped unread", "[scan]") {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  TempDir dir;
+  const std::string line =
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+      "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  write_file(dir.file("mail.log.1.gz"), gzip(line));
+  write_file(dir.file("mail.log"), line);
+  const std::int64_t nov20 = days_from_civil(2026, 11, 20) * 86400;
+  const struct timeval old_times[2] = {{nov20 - 86400, 0}, {nov20 - 86400, 0}};
+  REQUIRE(::utimes(dir.file("mail.log.1.gz").c_str(), old_times) == 0);
+  auto o = base_options({Field::kCipher});
+  o.since_s = nov20;
+  const auto r = scan_files({dir.file("mail.log.1.gz"), dir.file("mail.log")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"X=1"});
+  REQUIRE(r.inputs.size() == 2);
+  CHECK(r.inputs[0].skipped);
+  CHECK(r.inputs[0].lines == 0);
+  CHECK_FALSE(r.inputs[1].skipped);
+  CHECK(r.diagnostics.empty());
+  unsetenv("TZ");
+  tzset();
 }
