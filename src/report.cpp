@@ -689,9 +689,16 @@ void write_report_text(const ScanResult& r, const ReportOptions& o, std::ostream
   }
   out << (r.scanners.empty() ? "" : ")") << '\n';
   out << "\nPARSE COVERAGE: "
-      << count_of(r.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
-      << " did not parse\n";
-  (void)o;
+      << count_of(r.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines") << " did not parse"
+      << (r.tls_unparsed_lines > 0 && !o.verbose ? " (--verbose lists them)" : "") << '\n';
+  if (o.verbose) {
+    for (const auto& u : r.unparsed) {
+      out << "  " << esc(u.file) << ": byte " << u.offset_bytes << ": " << esc(u.text) << '\n';
+    }
+    if (r.unparsed.size() < r.tls_unparsed_lines) {
+      out << "  (" << r.tls_unparsed_lines - r.unparsed.size() << " more not listed)\n";
+    }
+  }
 }
 
 }  // namespace

@@ -215,6 +215,7 @@ struct ChunkResult {
   std::uint64_t lines = 0;
   std::uint64_t bytes = 0;
   std::uint64_t tls_unparsed = 0;
+  std::vector<UnparsedLine> unparsed;  // the first few, for --verbose
   std::vector<PendingEvent> pending;
   // The chunk's last word on each session it touched: ended, or open with a
   // peer. Sessions that begin and end inside the chunk only need their end.
@@ -534,6 +535,7 @@ class Scanner {
   std::unique_ptr<EventSink> merge_sink_;
   std::vector<std::uint64_t> file_lines_, file_bytes_;
   std::uint64_t tls_unparsed_ = 0;
+  std::vector<UnparsedLine> unparsed_;
   std::vector<std::vector<Diagnostic>> file_diagnostics_;
 
   std::mutex tally_mutex_;
@@ -944,7 +946,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         {f.input.display, chunk.offset_bytes + offset,
          "line longer than " + std::to_string(max_line_) + " bytes skipped"});
   };
-  auto on_candidate = [&](std::string_view line, std::size_t /*offset*/, std::size_t /*anchor*/,
+  auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
                           std::uint64_t line_index) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!parse_envelope(line, env)) return;
@@ -952,7 +954,13 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     switch (cls) {
       case LineClass::kOther:
       case LineClass::kTlsDetail: return;
-      case LineClass::kUnparsed: ++result.tls_unparsed; return;
+      case LineClass::kUnparsed:
+        ++result.tls_unparsed;
+        if (options_.unparsed_samples > result.unparsed.size()) {
+          result.unparsed.push_back(
+              {f.input.display, chunk.offset_bytes + offset, std::string(line)});
+        }
+        return;
       case LineClass::kPeer:
       case LineClass::kSessionEnd: {
         if (!track_sessions_) return;
@@ -1104,6 +1112,9 @@ void Scanner::merge_ready() {
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;
     tls_unparsed_ += r.tls_unparsed;
+    for (auto& u : r.unparsed) {
+      if (unparsed_.size() < options_.unparsed_samples) unparsed_.push_back(std::move(u));
+    }
     auto& diags = file_diagnostics_[merge_file_];
     diags.insert(diags.end(), r.diagnostics.begin(), r.diagnostics.end());
     waiting_.erase(it);
@@ -1176,6 +1187,7 @@ ScanResult Scanner::run() {
   sort_rows(out.rows);
   out.total_events = total_.events;
   out.tls_unparsed_lines = tls_unparsed_;
+  out.unparsed = std::move(unparsed_);
   out.scanner_peers = total_.scanner_peers.size();
   for (std::size_t i = 0; i < total_.scanner_events.size(); ++i) {
     if (total_.scanner_events[i] == 0) continue;

@@ -23,6 +23,7 @@ struct ReportOptions {
   std::optional<std::size_t> top;  // --top N: rows after sorting
   bool sort_by_key = false;        // --sort key
   std::string version;             // for JSON
+  bool verbose = false;            // report: list the unparsed lines
 };
 
 // Writes the `count` table.

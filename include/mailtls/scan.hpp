@@ -78,6 +78,10 @@ struct ScanOptions {
   // valid only during the call. `line` is the event's 1-based line number.
   std::function<void(const Event&)> on_event;
 
+  // How many unparsed Postfix TLS lines to keep, in input order, for
+  // `report --verbose` (they are always counted).
+  std::size_t unparsed_samples = 0;
+
   // The candidate-search kernel (tests compare them; kAuto in production).
   ScanKernel kernel = ScanKernel::kAuto;
 
@@ -135,6 +139,13 @@ struct CoverageRow {
   }
 };
 
+struct UnparsedLine {
+  std::string file;
+  std::uint64_t offset_bytes = 0;
+  std::string text;  // as logged (untrusted)
+  friend bool operator==(const UnparsedLine&, const UnparsedLine&) = default;
+};
+
 struct ScanResult {
   std::vector<Field> keys;
   std::vector<Row> rows;           // count descending, then keys in byte order
@@ -142,6 +153,7 @@ struct ScanResult {
   std::uint64_t lines_read = 0;
   std::uint64_t bytes_read = 0;
   std::uint64_t tls_unparsed_lines = 0;  // Postfix TLS outcome lines that did not parse
+  std::vector<UnparsedLine> unparsed;    // the first ScanOptions::unparsed_samples of them
   std::uint64_t scanner_events = 0;      // events dropped as scanners
   std::uint64_t scanner_peers = 0;       // distinct peers dropped as scanners
   std::vector<ScannerCount> scanners;    // per scanner entry with events, by events

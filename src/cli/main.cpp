@@ -257,6 +257,9 @@ int run(int argc, char** argv) {
       "exchange), TLS coverage, handshake failures, legacy peers, scanners excluded");
   report_cmd->add_option("--format", report_format, "text (default), json or prometheus")
       ->check(CLI::IsMember({"text", "json", "prometheus"}));
+  bool report_verbose = false;
+  report_cmd->add_flag("--verbose", report_verbose,
+                       "List the Postfix TLS lines that did not parse (up to 100)");
   report_cmd->add_option("--protocols", legacy_protocols,
                          "Protocols that count as legacy (default SSLv2,SSLv3,TLSv1,TLSv1.1)");
   add_common(*report_cmd, common);
@@ -312,6 +315,8 @@ int run(int argc, char** argv) {
       options.legacy_protocols = split_list(legacy_protocols);
       options.failures = true;
       options.coverage = true;
+      if (report_verbose) options.unparsed_samples = 100;
+      report.verbose = report_verbose;
       events = "all";
       format = report_format;
       sort = "count";
