@@ -456,6 +456,7 @@ struct FileState {
   bool readable = false;
   std::uint64_t skipped_bytes = 0;  // over-long lines dropped by a stream decoder
   bool skipped = false;             // wholly before --since: not read
+  std::uint64_t disk_size = 0;      // for progress
   std::vector<Diagnostic> open_diagnostics;
 
   ~FileState() {
@@ -536,6 +537,7 @@ class Scanner {
   std::vector<std::uint64_t> file_lines_, file_bytes_;
   std::uint64_t tls_unparsed_ = 0;
   std::vector<UnparsedLine> unparsed_;
+  std::uint64_t progress_done_ = 0, progress_total_ = 0;  // under merge_mutex_
   std::vector<std::vector<Diagnostic>> file_diagnostics_;
 
   std::mutex tally_mutex_;
@@ -625,6 +627,10 @@ void Scanner::open_file(std::size_t file_index) {
   // (standard input and pipes: now), replaced by the newest line's date when
   // the file is mapped and its tail can be read cheaply.
   const bool regular = S_ISREG(st.st_mode);
+  if (regular) {
+    f.disk_size = static_cast<std::uint64_t>(st.st_size);
+    progress_total_ += f.disk_size;
+  }
   const std::int64_t ref_time = regular ? static_cast<std::int64_t>(st.st_mtime) : options_.now_s;
   const LocalTime ref = local_date_of(ref_time);
   f.year = {ref.year, ref.month, ref.day};
@@ -911,6 +917,10 @@ void Scanner::decode_file(std::size_t file_index) {
     cv_.notify_all();
   }
   std::lock_guard merge_lock(merge_mutex_);
+  if (options_.on_progress) {
+    progress_done_ += f.disk_size;
+    options_.on_progress(progress_done_, progress_total_);
+  }
   merge_ready();
 }
 
@@ -1042,6 +1052,10 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
 
 void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& result) {
   std::lock_guard lock(merge_mutex_);
+  if (options_.on_progress && files_[file]->mapped) {
+    progress_done_ += result.bytes;
+    options_.on_progress(progress_done_, progress_total_);
+  }
   waiting_.emplace(std::make_pair(file, index), std::move(result));
   merge_ready();
 }

@@ -78,6 +78,11 @@ struct ScanOptions {
   // valid only during the call. `line` is the event's 1-based line number.
   std::function<void(const Event&)> on_event;
 
+  // Progress: called now and then (from any one thread at a time) with the
+  // bytes of the inputs dealt with so far and their total size on disk
+  // (compressed files count their compressed size when finished).
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
+
   // How many unparsed Postfix TLS lines to keep, in input order, for
   // `report --verbose` (they are always counted).
   std::size_t unparsed_samples = 0;

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -201,6 +202,36 @@ void print_diagnostics(const mailtls::ScanResult& result) {
   }
 }
 
+// One updating line on a terminal's standard error: bytes done of total,
+// MB/s, time left. Never when standard error is not a terminal (cron, pipes).
+class Progress {
+ public:
+  explicit Progress(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
+  ~Progress() { clear(); }
+  void update(std::uint64_t done, std::uint64_t total) {
+    if (!enabled_ || total < (64u << 20)) return;  // small inputs finish before it helps
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+    const double left = rate > 0 ? static_cast<double>(total - std::min(done, total)) / rate : 0;
+    std::fprintf(stderr, "\rmailtls: %llu of %llu MB, %.0f MB/s, %.0f s left   ",
+                 static_cast<unsigned long long>(done >> 20),
+                 static_cast<unsigned long long>(total >> 20), rate / 1e6, left);
+    shown_ = true;
+  }
+  void clear() {
+    if (shown_) std::fprintf(stderr, "\r%60s\r", "");
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
 int finish_output() {
   std::cout.flush();
   if (!std::cout) {
@@ -387,7 +418,12 @@ int run(int argc, char** argv) {
       return kExitNoReport;
     }
     options.inputs = std::move(inputs.files);
+    Progress progress(!common.quiet && ::isatty(STDERR_FILENO) == 1);
+    options.on_progress = [&progress](std::uint64_t done, std::uint64_t total) {
+      progress.update(done, total);
+    };
     auto result = mailtls::scan(options);
+    progress.clear();
     result.diagnostics.insert(result.diagnostics.begin(), inputs.diagnostics.begin(),
                               inputs.diagnostics.end());
     if (!result.any_readable()) {
