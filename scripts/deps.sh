@@ -8,9 +8,9 @@ MAILTLS_PACKAGES=(
   libre2-dev libboost-iostreams-dev zlib1g-dev libfmt-dev libcli11-dev
   catch2 libbenchmark-dev
 )
-# What the tests use beyond the build: the seed one-liner's tools and the
-# JSON schema check.
-MAILTLS_TEST_PACKAGES=(gzip gawk sed grep coreutils python3 python3-jsonschema)
+# What the tests use beyond the build: the seed one-liner's tools, the JSON
+# schema check, and Chromium to render the HTML report.
+MAILTLS_TEST_PACKAGES=(gzip gawk sed grep coreutils python3 python3-jsonschema chromium)
 
 # mailtls_install_deps [test]
 mailtls_install_deps() {

@@ -5,6 +5,7 @@
 #include "mailtls/time_util.hpp"
 
 #include <algorithm>
+#include <sstream>
 
 namespace mailtls {
 
@@ -15,6 +16,7 @@ std::optional<Format> parse_format(std::string_view name) {
   if (name == "json") return Format::kJson;
   if (name == "ndjson") return Format::kNdjson;
   if (name == "prometheus") return Format::kPrometheus;
+  if (name == "html") return Format::kHtml;
   return std::nullopt;
 }
 
@@ -438,6 +440,7 @@ void write_table(const Table& t, const ScanResult& result, const ReportOptions& 
     case Format::kText: write_table_text(t, options.color, out); break;
     case Format::kCsv: write_table_delimited(t, true, out); break;
     case Format::kTsv: write_table_delimited(t, false, out); break;
+    case Format::kHtml:
     case Format::kPrometheus:  // not offered for these tables; CSV is the closest
       write_table_delimited(t, true, out);
       break;
@@ -476,8 +479,8 @@ void write_table(const Table& t, const ScanResult& result, const ReportOptions& 
 }  // namespace
 
 std::vector<Field> report_keys() {
-  return {Field::kDirection, Field::kService, Field::kEvent,      Field::kProtocol,
-          Field::kCipher,    Field::kTrust,   Field::kKeyExchange};
+  return {Field::kDirection, Field::kService, Field::kEvent,       Field::kProtocol,
+          Field::kCipher,    Field::kTrust,   Field::kKeyExchange, Field::kDay};
 }
 
 namespace {
@@ -504,12 +507,12 @@ struct DirectionSummary {
   std::vector<ServiceSummary> services;
 };
 
-// report_keys(): direction, service, event, protocol, cipher, trust, kex.
+// report_keys(): direction, service, event, protocol, cipher, trust, kex, day.
 std::map<std::string, DirectionSummary> summarize(const ScanResult& r) {
   std::map<std::string, DirectionSummary> out;
   std::map<std::pair<std::string, std::string>, ServiceSummary> by_service;
   for (const Row& row : r.rows) {
-    if (row.keys.size() != 7) continue;
+    if (row.keys.size() != 8) continue;
     const std::string& event = row.keys[2];
     if (event != "established" && event != "reused") continue;
     ServiceSummary& s = by_service[{row.keys[0], row.keys[1]}];
@@ -839,6 +842,30 @@ void write_report_json(const ScanResult& r, const ReportOptions& o, std::ostream
 
 }  // namespace
 
+std::string escape_html(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default:
+        // Control characters have no business in a page: show them as
+        // U+FFFD rather than let them reach the DOM.
+        if (c < 0x20 && c != '\t') {
+          out += "&#xfffd;";
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out;
+}
+
 std::string escape_prometheus(std::string_view v) {
   std::string out;
   out.reserve(v.size());
@@ -866,10 +893,10 @@ void write_count_prometheus(const ScanResult& result, std::ostream& out) {
 }
 
 void write_report_prometheus(const ScanResult& result, std::ostream& out) {
-  // report_keys(): direction, service, event, protocol, cipher, trust, kex.
+  // report_keys(): direction, service, event, protocol, cipher, trust, kex, day.
   std::map<std::vector<std::string>, std::uint64_t> events;
   for (const Row& row : result.rows) {
-    if (row.keys.size() != 7) continue;
+    if (row.keys.size() != 8) continue;
     events[{row.keys[0], row.keys[2], row.keys[3], row.keys[4], row.keys[5]}] += row.count;
   }
   out << kEventsHelp;
@@ -889,8 +916,208 @@ void write_report_prometheus(const ScanResult& result, std::ostream& out) {
   }
 }
 
+std::string html(std::string_view s) {
+  return escape_html(s);
+}
+
+// Colours for protocols, oldest reddest; other protocols grey.
+std::string_view protocol_colour(std::string_view p) {
+  if (p == "TLSv1.3") return "#1a7f37";
+  if (p == "TLSv1.2") return "#4c9a2a";
+  if (p == "TLSv1.1") return "#d4a72c";
+  if (p == "TLSv1") return "#e36209";
+  if (p == "SSLv3" || p == "SSLv2") return "#cf222e";
+  return "#8c959f";
+}
+
+// Stacked bars: one row per day, each split by protocol share.
+std::string protocol_by_day_svg(const ScanResult& r) {
+  std::map<std::string, std::map<std::string, std::uint64_t>> days;
+  std::map<std::string, std::uint64_t> protocols;
+  for (const Row& row : r.rows) {
+    if (row.keys.size() != 8 || row.keys[2] != "established") continue;
+    days[row.keys[7]][row.keys[3]] += row.count;
+    protocols[row.keys[3]] += row.count;
+  }
+  const int label_w = 90;
+  const int bar_w = 600;
+  const int row_h = 22;
+  const int legend_h = 24;
+  const int height = static_cast<int>(days.size()) * row_h + legend_h + 10;
+  std::string s = fmt::format(
+      "<svg role=\"img\" aria-label=\"Protocol spread per day\" width=\"{}\" height=\"{}\" "
+      "viewBox=\"0 0 {} {}\">",
+      label_w + bar_w + 80, height, label_w + bar_w + 80, height);
+  int y = 0;
+  for (const auto& [day, counts] : days) {
+    std::uint64_t total = 0;
+    for (const auto& [p, n] : counts) total += n;
+    s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text>", y + 15, html(day));
+    double x = label_w;
+    for (const auto& [p, n] : protocols) {
+      auto it = counts.find(p);
+      if (it == counts.end()) continue;
+      const double w =
+          static_cast<double>(bar_w) * static_cast<double>(it->second) / static_cast<double>(total);
+      s += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{} {}: "
+          "{}</title></rect>",
+          x, y + 3, w, row_h - 6, protocol_colour(p), html(day), html(p), it->second);
+      x += w;
+    }
+    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>", label_w + bar_w + 6,
+                     y + 15, total);
+    y += row_h;
+  }
+  double lx = label_w;
+  for (const auto& [p, n] : protocols) {
+    s += fmt::format(
+        "<rect x=\"{:.0f}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.0f}\" "
+        "y=\"{}\" font-size=\"12\">{}</text>",
+        lx, y + 8, protocol_colour(p), lx + 16, y + 18, html(p.empty() ? "-" : p));
+    lx += 90;
+  }
+  return s + "</svg>";
+}
+
+// Horizontal bars: the ten most used ciphers over all handshakes.
+std::string cipher_share_svg(const ScanResult& r) {
+  std::map<std::string, std::uint64_t> ciphers;
+  std::uint64_t total = 0;
+  for (const Row& row : r.rows) {
+    if (row.keys.size() != 8 || row.keys[2] != "established") continue;
+    ciphers[row.keys[4]] += row.count;
+    total += row.count;
+  }
+  const auto sorted = sorted_counts(ciphers);
+  const std::size_t n = std::min<std::size_t>(sorted.size(), 10);
+  const int label_w = 260;
+  const int bar_w = 400;
+  const int row_h = 20;
+  std::string s = fmt::format(
+      "<svg role=\"img\" aria-label=\"Cipher share\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} "
+      "{}\">",
+      label_w + bar_w + 70, static_cast<int>(n) * row_h + 4, label_w + bar_w + 70,
+      static_cast<int>(n) * row_h + 4);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& [cipher, count] = sorted[i];
+    const int y = static_cast<int>(i) * row_h;
+    const double w = total == 0 ? 0
+                                : static_cast<double>(bar_w) * static_cast<double>(count) /
+                                      static_cast<double>(total);
+    s += fmt::format(
+        "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"{}\" y=\"{}\" "
+        "width=\"{:.1f}\" height=\"{}\" fill=\"#0969da\"><title>{}: {}</title></rect><text "
+        "x=\"{:.1f}\" "
+        "y=\"{}\" font-size=\"12\">{}</text>",
+        y + 14, html(cipher), label_w, y + 3, w, row_h - 6, html(cipher), count, label_w + w + 6,
+        y + 14, share(count, total));
+  }
+  return s + "</svg>";
+}
+
+template <class Rows, class Fn>
+std::string html_table(const std::vector<std::string>& header, const Rows& rows, Fn&& cells) {
+  std::string s = "<table><thead><tr>";
+  for (const auto& h : header) s += "<th>" + html(h) + "</th>";
+  s += "</tr></thead><tbody>";
+  for (const auto& row : rows) {
+    s += "<tr>";
+    for (const auto& c : cells(row)) s += "<td>" + html(c) + "</td>";
+    s += "</tr>";
+  }
+  return s + "</tbody></table>";
+}
+
+void write_report_html(const ScanResult& r, const ReportOptions& o, std::ostream& out) {
+  std::ostringstream data;
+  write_report_json(r, o, data);
+  const auto dirs = summarize(r);
+  std::string span;
+  if (r.first_seen && r.last_seen) {
+    std::string a;
+    std::string b;
+    append_iso8601(*r.first_seen, a);
+    append_iso8601(*r.last_seen, b);
+    span = a + " to " + b;
+  }
+  std::string s =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; img-src data:\">"
+      "<title>mailtls report</title><style>"
+      "body{font-family:sans-serif;margin:2em;color:#1f2328}"
+      "table{border-collapse:collapse;margin:.5em 0 1.5em}"
+      "th,td{border:1px solid #d0d7de;padding:.2em .6em;text-align:left}"
+      "th{background:#f6f8fa}td:nth-child(n+2){font-variant-numeric:tabular-nums}"
+      "h2{border-bottom:1px solid #d0d7de}</style></head><body>\n";
+  s += "<h1>mailtls report</h1><p>" + html(span) + "</p>\n";
+  s += "<h2>Inputs</h2>" +
+       html_table({"file", "compression", "lines", "status"}, r.inputs, [](const InputSummary& in) {
+         return std::vector<std::string>{in.file, in.compression, std::to_string(in.lines),
+                                         in.skipped    ? "skipped (before --since)"
+                                         : in.readable ? "read"
+                                                       : "unreadable"};
+       });
+  s += "<h2>Protocol spread per day</h2>" + protocol_by_day_svg(r) + "\n";
+  s += "<h2>Cipher share</h2>" + cipher_share_svg(r) + "\n";
+  for (const auto& [dir, d] : dirs) {
+    s += "<h2>" + std::string(dir == "in" ? "Inbound" : "Outbound") + ": " +
+         count_of(d.sessions, "TLS handshake", "TLS handshakes") + "</h2>";
+    for (const auto& sv : d.services) {
+      s += "<h3>" + html(sv.service) + ": " + count_of(sv.sessions, "handshake", "handshakes") +
+           "</h3>";
+      s += html_table({"protocol", "count", "share"}, sorted_counts(sv.protocols),
+                      [&](const auto& p) {
+                        return std::vector<std::string>{p.first, std::to_string(p.second),
+                                                        share(p.second, sv.sessions)};
+                      });
+      s += html_table({"cipher", "count"}, sorted_counts(sv.ciphers), [](const auto& p) {
+        return std::vector<std::string>{p.first, std::to_string(p.second)};
+      });
+    }
+  }
+  s += "<h2>TLS coverage</h2>" +
+       html_table({"service", "sessions with counters", "STARTTLS", "tried and failed"}, r.coverage,
+                  [](const CoverageRow& c) {
+                    return std::vector<std::string>{
+                        c.service, std::to_string(c.sessions.with_counters),
+                        std::to_string(c.sessions.tls), std::to_string(c.sessions.tls_failed)};
+                  });
+  s += "<h2>Handshake failures</h2>" +
+       html_table({"peer", "direction", "reason", "count", "also succeeded"}, r.failures,
+                  [](const FailureRow& f) {
+                    return std::vector<std::string>{
+                        f.peer_ip.empty() ? f.peer_name : f.peer_name + "[" + f.peer_ip + "]",
+                        std::string(to_string(f.direction)), f.reason, std::to_string(f.count),
+                        f.also_succeeded ? "yes" : "no"};
+                  });
+  s +=
+      "<h2>Legacy peers</h2>" +
+      html_table({"peer", "direction", "connections", "protocols", "weakest cipher", "also modern"},
+                 r.legacy, [](const LegacyRow& l) {
+                   return std::vector<std::string>{
+                       l.peer_ip.empty() ? l.peer_name : l.peer_name + "[" + l.peer_ip + "]",
+                       std::string(to_string(l.direction)),
+                       std::to_string(l.connections),
+                       l.protocols,
+                       l.weakest_cipher,
+                       l.also_modern ? "yes" : "no"};
+                 });
+  s += "<h2>Scanners excluded</h2><p>" + std::to_string(r.scanner_events) + " events from " +
+       std::to_string(r.scanner_peers) + " peers</p>";
+  s += "<h2>Parse coverage</h2><p>" + std::to_string(r.tls_unparsed_lines) +
+       " Postfix TLS lines did not parse</p>\n";
+  // The JSON report for machines; escape_json writes '<' as \u003c, so the
+  // data cannot end this element early.
+  s += "<script type=\"application/json\" id=\"mailtls-report\">\n" + data.str() +
+       "</script>\n</body></html>\n";
+  out << s;
+}
+
 void write_report(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
   switch (options.format) {
+    case Format::kHtml: write_report_html(result, options, out); break;
     case Format::kJson: write_report_json(result, options, out); break;
     case Format::kPrometheus: write_report_prometheus(result, out); break;
     default: write_report_text(result, options, out); break;
@@ -1018,6 +1245,7 @@ void write_count(const ScanResult& result, const ReportOptions& options, std::os
     case Format::kJson: write_json(result, options, out); break;
     case Format::kNdjson: write_ndjson(result, options, out); break;
     case Format::kPrometheus: write_count_prometheus(result, out); break;
+    case Format::kHtml: write_text(result, options, out); break;  // not offered for count
   }
 }
 

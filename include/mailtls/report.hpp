@@ -14,7 +14,7 @@
 
 namespace mailtls {
 
-enum class Format : std::uint8_t { kText, kCsv, kTsv, kJson, kNdjson, kPrometheus };
+enum class Format : std::uint8_t { kText, kCsv, kTsv, kJson, kNdjson, kPrometheus, kHtml };
 std::optional<Format> parse_format(std::string_view name);
 
 struct ReportOptions {
@@ -81,5 +81,6 @@ std::string escape_terminal(std::string_view s);  // control bytes as \xNN
 std::string escape_csv(std::string_view s);       // RFC 4180, formula-safe
 std::string escape_tsv(std::string_view s);       // \t \n \r \\ as escapes
 std::string escape_json(std::string_view s);      // a JSON string body, ASCII-safe
+std::string escape_html(std::string_view s);      // text and attribute values
 
 }  // namespace mailtls

@@ -286,8 +286,8 @@ int run(int argc, char** argv) {
       "report",
       "The cron report: inbound and outbound TLS by service (protocols, ciphers, trust, key "
       "exchange), TLS coverage, handshake failures, legacy peers, scanners excluded");
-  report_cmd->add_option("--format", report_format, "text (default), json or prometheus")
-      ->check(CLI::IsMember({"text", "json", "prometheus"}));
+  report_cmd->add_option("--format", report_format, "text (default), json, prometheus or html")
+      ->check(CLI::IsMember({"text", "json", "prometheus", "html"}));
   bool report_verbose = false;
   report_cmd->add_flag("--verbose", report_verbose,
                        "List the Postfix TLS lines that did not parse (up to 100)");
