@@ -391,12 +391,10 @@ class EventSink {
     key_.append(e.peer_ip.empty() ? e.peer_name : e.peer_ip);
     key_.push_back('\0');
     key_.append(to_string(e.direction));
-    auto it = tally.legacy.find(std::string_view(key_));
-    if (it == tally.legacy.end()) it = tally.legacy.emplace(key_, PeerLegacy{}).first;
-    PeerLegacy& p = it->second;
+    PeerLegacy& p = tally.legacy[key_];
     if (!e.peer_name.empty() && e.peer_name != "unknown" &&
         (e.time.epoch_s > p.name_s || (e.time.epoch_s == p.name_s && e.peer_name > p.name))) {
-      p.name.assign(e.peer_name);
+      if (p.name != e.peer_name) p.name.assign(e.peer_name);
       p.name_s = e.time.epoch_s;
     }
     if (!legacy_protocol && weakness == CipherWeakness::kNone) {

@@ -63,11 +63,10 @@ void Tally::merge(Tally&& other) {
     note_time(other.last);
   }
   for (auto& [key, peer] : other.legacy) {
-    auto [it, inserted] = legacy.try_emplace(key);
-    if (inserted) {
-      it->second = std::move(peer);
+    if (PeerLegacy* mine = legacy.find(key)) {
+      mine->merge(peer);
     } else {
-      it->second.merge(peer);
+      legacy[key] = std::move(peer);
     }
   }
 }

@@ -60,6 +60,62 @@ struct SessionCoverage {
   std::uint64_t tls_failed = 0;     // ... with STARTTLS tried, none completed
 };
 
+// A string-keyed map for the per-event hot path: an open-addressing index of
+// (hash, entry) beside a vector of entries, so a lookup costs about one
+// cache miss and a hit never allocates. Iteration is in insertion order.
+template <class V>
+class FlatStringMap {
+ public:
+  V* find(std::string_view key) {
+    if (index_.empty()) return nullptr;
+    const std::uint64_t h = hash(key);
+    for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+      const Slot& s = index_[i];
+      if (s.hash == 0) return nullptr;
+      if (s.hash == h && entries_[s.entry].first == key) return &entries_[s.entry].second;
+    }
+  }
+  V& operator[](std::string_view key) {
+    if (V* v = find(key)) return *v;
+    if ((entries_.size() + 1) * 2 > index_.size()) grow();
+    const std::uint64_t h = hash(key);
+    std::size_t i = h & mask_;
+    while (index_[i].hash != 0) i = (i + 1) & mask_;
+    index_[i] = {h, static_cast<std::uint32_t>(entries_.size())};
+    entries_.emplace_back(std::string(key), V{});
+    return entries_.back().second;
+  }
+  std::size_t size() const { return entries_.size(); }
+  auto begin() { return entries_.begin(); }
+  auto end() { return entries_.end(); }
+  auto begin() const { return entries_.begin(); }
+  auto end() const { return entries_.end(); }
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t entry = 0;
+  };
+  static std::uint64_t hash(std::string_view key) {
+    const std::uint64_t h = std::hash<std::string_view>{}(key);
+    return h == 0 ? 1 : h;
+  }
+  void grow() {
+    const std::size_t n = index_.empty() ? 1024 : index_.size() * 2;
+    index_.assign(n, Slot{});
+    mask_ = n - 1;
+    for (std::size_t e = 0; e < entries_.size(); ++e) {
+      const std::uint64_t h = hash(entries_[e].first);
+      std::size_t i = h & mask_;
+      while (index_[i].hash != 0) i = (i + 1) & mask_;
+      index_[i] = {h, static_cast<std::uint32_t>(e)};
+    }
+  }
+  std::vector<std::pair<std::string, V>> entries_;
+  std::vector<Slot> index_;
+  std::size_t mask_ = 0;
+};
+
 struct Tally {
   StringCounter counts;                                          // encoded key -> events
   std::uint64_t events = 0;                                      // events counted (after filters)
@@ -80,7 +136,7 @@ struct Tally {
     }
   }
   // `legacy`: per "peer_ip NUL direction" (peer name when no address).
-  std::unordered_map<std::string, PeerLegacy, TransparentHash, std::equal_to<>> legacy;
+  FlatStringMap<PeerLegacy> legacy;
 
   void add(std::string_view key, std::uint64_t n = 1);
   void merge(Tally&& other);
