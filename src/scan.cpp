@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <csetjmp>
 #include <csignal>
@@ -536,6 +537,12 @@ class Scanner {
   std::uint64_t tls_unparsed_ = 0;
   std::vector<UnparsedLine> unparsed_;
   std::uint64_t progress_done_ = 0, progress_total_ = 0;  // under merge_mutex_
+  // The merge's position and backlog, readable without merge_mutex_ (for
+  // the chunker's back-pressure).
+  std::atomic<std::size_t> waiting_count_{0};
+  std::atomic<std::size_t> merge_file_pub_{0};
+  std::atomic<std::uint64_t> merge_chunk_pub_{0};
+  unsigned threads_ = 1;
   std::vector<std::vector<Diagnostic>> file_diagnostics_;
 
   std::mutex tally_mutex_;
@@ -689,6 +696,7 @@ void Scanner::open_file(std::size_t file_index) {
 bool Scanner::next_chunk(Chunk& chunk) {
   std::unique_lock lock(mutex_);
   for (;;) {
+    bool throttled = false;
     if (!stream_queue_.empty()) {
       chunk = std::move(stream_queue_.front());
       stream_queue_.pop_front();
@@ -722,6 +730,20 @@ bool Scanner::next_chunk(Chunk& chunk) {
         lock.lock();
         continue;
       }
+      // Back-pressure: when the in-order merge falls behind (a slow join, an
+      // earlier compressed file), results pile up in `waiting_`. Cut no
+      // chunk far ahead of the merge then, so memory stays bounded.
+      const std::size_t ahead_limit = 8 + 4 * static_cast<std::size_t>(threads_);
+      if (waiting_count_.load(std::memory_order_relaxed) > ahead_limit) {
+        const std::size_t mf = merge_file_pub_.load(std::memory_order_relaxed);
+        const std::uint64_t mc = merge_chunk_pub_.load(std::memory_order_relaxed);
+        const bool needed_soon = mapped_cursor_file_ < mf ||
+                                 (mapped_cursor_file_ == mf && f.chunks_cut <= mc + ahead_limit);
+        if (!needed_soon) {
+          throttled = true;
+          break;  // back to the stream queue, then wait a little
+        }
+      }
       const std::uint64_t start = f.cursor;
       std::uint64_t end = std::min<std::uint64_t>(start + chunk_bytes_, f.usable_size);
       if (end < f.usable_size) {
@@ -739,6 +761,10 @@ bool Scanner::next_chunk(Chunk& chunk) {
       chunk.owner.reset();
       f.cursor = end;
       return true;
+    }
+    if (throttled) {
+      cv_.wait_for(lock, std::chrono::milliseconds(2));
+      continue;
     }
     if (decoders_running_ == 0 && next_stream_file_ >= stream_files_.size()) return false;
     cv_.wait(lock);
@@ -1055,6 +1081,7 @@ void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& resul
     options_.on_progress(progress_done_, progress_total_);
   }
   waiting_.emplace(std::make_pair(file, index), std::move(result));
+  waiting_count_.fetch_add(1, std::memory_order_relaxed);
   merge_ready();
 }
 
@@ -1074,6 +1101,8 @@ void Scanner::merge_ready() {
     if (!f.readable || merge_chunk_ == total) {
       ++merge_file_;
       merge_chunk_ = 0;
+      merge_file_pub_.store(merge_file_, std::memory_order_relaxed);
+      merge_chunk_pub_.store(0, std::memory_order_relaxed);
       continue;
     }
     auto it = waiting_.find({merge_file_, merge_chunk_});
@@ -1130,7 +1159,10 @@ void Scanner::merge_ready() {
     auto& diags = file_diagnostics_[merge_file_];
     diags.insert(diags.end(), r.diagnostics.begin(), r.diagnostics.end());
     waiting_.erase(it);
+    waiting_count_.fetch_sub(1, std::memory_order_relaxed);
     ++merge_chunk_;
+    merge_file_pub_.store(merge_file_, std::memory_order_relaxed);
+    merge_chunk_pub_.store(merge_chunk_, std::memory_order_relaxed);
   }
 }
 
@@ -1179,6 +1211,7 @@ ScanResult Scanner::run() {
 
   unsigned threads = options_.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads_ = threads;
   const std::size_t decoders = std::min<std::size_t>(stream_files_.size(), threads);
   decoders_running_ = decoders;
   std::vector<std::thread> pool;
