@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <ctime>
+#include <mutex>
 
 namespace mailtls {
 
@@ -59,6 +60,14 @@ int parse_month_abbrev(std::string_view text) {
 
 namespace {
 
+// mktime and localtime_r consult the zone data through glibc's tzset, which
+// rewrites shared state; ZoneCache asks once per hour of log per thread, so
+// one lock around those calls costs nothing and keeps threads apart.
+std::mutex& zone_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 LocalTime fields_from_epoch(std::int64_t epoch_s, int offset_s) {
   LocalTime t;
   t.epoch_s = epoch_s;
@@ -109,7 +118,11 @@ LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minu
     tm.tm_min = 30;  // mid-hour: the offset in force for most of this hour
     tm.tm_sec = 0;
     tm.tm_isdst = -1;
-    const std::time_t t = std::mktime(&tm);
+    std::time_t t;
+    {
+      std::lock_guard lock(zone_mutex());
+      t = std::mktime(&tm);
+    }
     if (t == static_cast<std::time_t>(-1)) {
       offset = 0;
     } else {
@@ -146,11 +159,13 @@ LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
     // whole-hour transitions, and we re-ask at :30 for the others.
     std::time_t t = static_cast<std::time_t>(hour_index * 3600);
     std::tm tm{};
+    std::unique_lock lock(zone_mutex());
     localtime_r(&t, &tm);
     const int at_start = static_cast<int>(tm.tm_gmtoff);
     t += 1800;
     localtime_r(&t, &tm);
     const int at_half = static_cast<int>(tm.tm_gmtoff);
+    lock.unlock();
     if (at_start == at_half) {
       offset = at_start;
       utc_hour_offset_.emplace(hour_index, offset);
@@ -158,7 +173,9 @@ LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
       last_utc_offset_ = offset;
     } else {
       const std::time_t exact = static_cast<std::time_t>(epoch_s);
+      lock.lock();
       localtime_r(&exact, &tm);
+      lock.unlock();
       return fields_from_epoch(epoch_s, static_cast<int>(tm.tm_gmtoff));
     }
   }

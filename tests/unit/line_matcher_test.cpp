@@ -1,21 +1,27 @@
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include "mailtls/line_matcher.hpp"
 
 using namespace mailtls;
 
 namespace {
 
+// The event's views point into the line: Parsed owns it, on the heap, so
+// the views survive the return.
 struct Parsed {
+  std::unique_ptr<std::string> line;
   LineClass cls = LineClass::kOther;
   Event event;
   PeerRef peer;
 };
 
-Parsed classify(const std::string& line, const LineMatcher& matcher = LineMatcher()) {
+Parsed classify(const std::string& text, const LineMatcher& matcher = LineMatcher()) {
   Parsed p;
+  p.line = std::make_unique<std::string>(text);
   Envelope env;
-  REQUIRE(parse_envelope(line, env));
+  REQUIRE(parse_envelope(*p.line, env));
   p.cls = matcher.classify(env, p.event, p.peer);
   return p;
 }
