@@ -146,6 +146,23 @@ std::string count_of(std::uint64_t n, std::string_view singular, std::string_vie
   return fmt::format("{} {}", n, n == 1 ? singular : plural);
 }
 
+// The text footer line on scanners left out ("excluded: ..."), if any;
+// `with_names` lists up to five scanner labels.
+void write_scanner_footer(const ScanResult& result, bool with_names, std::ostream& out) {
+  if (result.scanner_events == 0) return;
+  out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
+      << count_of(result.scanner_peers, "scanner peer", "scanner peers");
+  if (with_names) {
+    std::string names;
+    for (std::size_t i = 0; i < result.scanners.size() && i < 5; ++i) {
+      if (i > 0) names += ", ";
+      names += escape_terminal(result.scanners[i].label);
+    }
+    out << " (" << names << ")";
+  }
+  out << "; --include-scanners keeps them\n";
+}
+
 // Display width in terminal columns: code points, not bytes.
 std::size_t display_width(std::string_view s) {
   std::size_t n = 0;
@@ -222,16 +239,7 @@ void write_text(const ScanResult& result, const ReportOptions& options, std::ost
       << count_of(result.rows.size(), "row", "rows") << ", from "
       << count_of(result.lines_read, "line", "lines") << " in "
       << count_of(result.inputs.size(), "file", "files") << '\n';
-  if (result.scanner_events > 0) {
-    std::string names;
-    for (std::size_t i = 0; i < result.scanners.size() && i < 5; ++i) {
-      if (i > 0) names += ", ";
-      names += escape_terminal(result.scanners[i].label);
-    }
-    out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
-        << count_of(result.scanner_peers, "scanner peer", "scanner peers") << " (" << names
-        << "); --include-scanners keeps them\n";
-  }
+  write_scanner_footer(result, /*with_names=*/true, out);
   if (result.unknown_excluded > 0) {
     out << "excluded: " << count_of(result.unknown_excluded, "event", "events")
         << " from unknown[ip] peers (--exclude-unknown)\n";
@@ -1151,11 +1159,7 @@ void write_failures(const ScanResult& result, const ReportOptions& options, std:
     for (const auto& r : result.failures) never += r.also_succeeded ? 0 : r.count;
     out << "failures: " << count_of(total, "failed handshake", "failed handshakes") << "; " << never
         << " from peers that never completed one in the window\n";
-    if (result.scanner_events > 0) {
-      out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
-          << count_of(result.scanner_peers, "scanner peer", "scanner peers")
-          << "; --include-scanners keeps them\n";
-    }
+    write_scanner_footer(result, /*with_names=*/false, out);
   }
 }
 
@@ -1229,11 +1233,7 @@ void write_legacy(const ScanResult& result, const ReportOptions& options, std::o
     out << "legacy: " << count_of(result.legacy.size(), "peer", "peers") << "; " << at_risk
         << " of them negotiated nothing modern in the window: their mail is at risk when "
            "legacy protocols and weak ciphers are turned off\n";
-    if (result.scanner_events > 0) {
-      out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
-          << count_of(result.scanner_peers, "scanner peer", "scanner peers")
-          << "; --include-scanners keeps them\n";
-    }
+    write_scanner_footer(result, /*with_names=*/false, out);
   }
 }
 

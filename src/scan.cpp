@@ -91,7 +91,8 @@ LocalTime local_date_of(std::int64_t epoch_s) {
   return zone.from_epoch(epoch_s);
 }
 
-// The date of the newest classic line in the last 64 KiB of a mapped file.
+// The date of the newest classic line in the last bytes of a file (the caller
+// reads up to 64 KiB).
 // `data` is the end of a file; `whole_file` says whether it starts the file
 // (else its first line may be partial and is not trusted).
 bool newest_classic_date(const char* data, std::size_t size, bool whole_file, int& month,
@@ -1089,7 +1090,6 @@ void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& resul
 // take the peer that the chunks before it left for their process, then the
 // chunk's own final peers become the state for the chunks after it.
 void Scanner::merge_ready() {
-  ZoneCache unused_zone;
   for (;;) {
     if (merge_file_ >= files_.size()) return;
     FileState& f = *files_[merge_file_];

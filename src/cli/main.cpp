@@ -350,7 +350,6 @@ int run(int argc, char** argv) {
       report.verbose = report_verbose;
       events = "all";
       format = report_format;
-      sort = "count";
     }
     if (is_failures) {
       options.keys.clear();
@@ -358,7 +357,6 @@ int run(int argc, char** argv) {
       events = "all";
       format = failures_format;
       top = failures_top;
-      sort = "count";
     }
     if (is_legacy) {
       options.keys.clear();
@@ -367,7 +365,6 @@ int run(int argc, char** argv) {
       options.event_mask = 1u << static_cast<unsigned>(mailtls::EventKind::kEstablished);
       format = legacy_format;
       top = legacy_top;
-      sort = "count";
     } else {
       options.keys.clear();
       for (const auto& name : split_list(by)) {
