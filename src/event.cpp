@@ -59,6 +59,8 @@ void Event::clear_fields() {
   server_signature = server_digest = client_signature = client_digest = {};
   sni = peer_name = peer_ip = port = reason_text = {};
   reason.clear();
+  session = 0;
+  after_handshake = false;
 }
 
 void append_peer(std::string_view peer_name, std::string_view peer_ip, std::string& out) {

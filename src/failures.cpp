@@ -9,7 +9,6 @@ namespace mailtls {
 
 struct FailureTracker::Tables {
   detail::FlatSessionMap<Open> sessions;
-  detail::FlatSessionMap<char> succeeded;  // peer-key hash -> completed a handshake
 };
 
 FailureTracker::FailureTracker() : tables_(std::make_unique<Tables>()) {}
@@ -29,31 +28,12 @@ std::string peer_key(std::string_view ip, std::string_view name, Direction direc
   return key;
 }
 
+// FlatSessionMap reserves 0 and 1.
 std::uint64_t flat_key(std::uint64_t h) {
   return h < 2 ? h + 2 : h;
 }
 
 }  // namespace
-
-std::uint64_t FailureTracker::peer_hash(std::string_view ip, std::string_view name,
-                                        Direction direction) {
-  std::uint64_t h = detail::hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
-  return flat_key(h ^ (direction == Direction::kInbound ? 0x1234567 : 0x7654321));
-}
-
-std::uint64_t FailureTracker::session_hash(std::string_view host, std::string_view service,
-                                           std::string_view pid) {
-  std::uint64_t h = detail::hash_append(0x5bd1e995, host);
-  h = detail::hash_append(h, service);
-  h = detail::hash_append(h, pid);
-  return flat_key(h);
-}
-
-std::uint64_t FailureTracker::ip_hash(std::string_view ip) {
-  return detail::hash_append(0, ip);
-}
-
-namespace {}  // namespace
 
 void FailureTracker::count(const std::string& ip, const std::string& name, Direction direction,
                            const std::string& reason, const LocalTime& time) {
@@ -66,11 +46,14 @@ void FailureTracker::count(const std::string& ip, const std::string& name, Direc
     row.first_s = time.epoch_s;
     row.first = time;
   }
-  if (time.epoch_s >= row.last_s) {
+  if (time.epoch_s > row.last_s) {
     row.last_s = time.epoch_s;
     row.last = time;
   }
-  if (!name.empty() && name != "unknown" && time.epoch_s >= row.name_s) {
+  // The latest name; equal times: the byte-order larger (independent of the
+  // order failures are closed in).
+  if (!name.empty() && name != "unknown" &&
+      (time.epoch_s > row.name_s || (time.epoch_s == row.name_s && name > row.name))) {
     row.name_s = time.epoch_s;
     row.name = name;
   }
@@ -90,32 +73,29 @@ void FailureTracker::close_loose(Open& open) {
   }
 }
 
-void FailureTracker::add_completed(std::uint64_t session, std::uint64_t peer_ip,
-                                   std::uint64_t peer) {
-  // A handshake that completed: earlier failures of this process are over,
-  // and a library line before it was no handshake failure.
-  Open& open = tables_->sessions[session];
-  if (open.active) close(open);
-  open.loose = false;
-  open.succeeded = true;
-  open.succeeded_ip = peer_ip;
-  tables_->succeeded[peer] = 1;
+void FailureTracker::add_completed(std::uint64_t session) {
+  session = flat_key(session);
+  Open* open = tables_->sessions.find(session);
+  if (open == nullptr) return;
+  close(*open);
+  open->loose = false;
+  tables_->sessions.erase(session);
 }
 
 void FailureTracker::add(const Event& e) {
-  const std::uint64_t session = session_hash(e.host, e.service, e.pid);
   if (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused) {
-    add_completed(session, ip_hash(e.peer_ip), peer_hash(e.peer_ip, e.peer_name, e.direction));
+    add_completed(e.session);
     return;
   }
-  Open& open = tables_->sessions[session];
+  const std::uint64_t session = flat_key(e.session);
+  Open* found = tables_->sessions.find(session);
   switch (e.kind) {
     case EventKind::kEstablished:
     case EventKind::kReused: return;
     case EventKind::kAcceptError:
     case EventKind::kConnectError: {
+      Open& open = found != nullptr ? *found : tables_->sessions[session];
       close(open);
-      open.succeeded = false;
       open.active = true;
       open.peer_name.assign(e.peer_name);
       open.peer_ip.assign(e.peer_ip);
@@ -135,16 +115,18 @@ void FailureTracker::add(const Event& e) {
     case EventKind::kNoSharedCipher:
     case EventKind::kTlsError: break;
   }
-  if (open.active && !open.has_library && open.peer_ip == e.peer_ip) {
-    open.reason = e.reason;
-    open.has_library = true;
-    return;
+  if (found != nullptr && found->active && found->peer_ip == e.peer_ip) {
+    if (!found->has_library) {
+      found->reason = e.reason;
+      found->has_library = true;
+    }
+    return;  // the same failure
   }
-  if (open.active && open.has_library && open.peer_ip == e.peer_ip) return;  // same failure
-  if (!open.active && open.succeeded && open.succeeded_ip == ip_hash(e.peer_ip)) {
+  if ((found == nullptr || !found->active) && e.after_handshake) {
     return;  // inside a TLS session that completed its handshake
   }
   // Unclaimed so far: an error line may still follow (tlsproxy).
+  Open& open = found != nullptr ? *found : tables_->sessions[session];
   close_loose(open);
   open.loose = true;
   open.loose_reason = e.reason;
@@ -154,7 +136,7 @@ void FailureTracker::add(const Event& e) {
   open.loose_time = e.time;
 }
 
-std::vector<FailureRow> FailureTracker::finish() {
+std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers) {
   tables_->sessions.for_each([this](Open& open) {
     close(open);
     close_loose(open);
@@ -175,9 +157,9 @@ std::vector<FailureRow> FailureTracker::finish() {
     r.last_seen = row.last;
     r.peer_ip = is_ip ? who : std::string();
     r.peer_name = !row.name.empty() ? row.name : (is_ip ? std::string("unknown") : who);
-    r.also_succeeded = tables_->succeeded.find(peer_hash(is_ip ? who : std::string_view(),
-                                                         is_ip ? std::string_view() : who,
-                                                         r.direction)) != nullptr;
+    const PeerFacts::Fact* fact = peers.find(peer_identity_hash(
+        is_ip ? who : std::string_view(), is_ip ? std::string_view() : who, r.direction));
+    r.also_succeeded = fact != nullptr && fact->completed;
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const FailureRow& a, const FailureRow& b) {

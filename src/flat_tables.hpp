@@ -63,6 +63,7 @@ struct SessionSlot {
   std::string_view peer_name, peer_ip;
   std::string_view peer_raw;  // unparsed peer token, when set by a kPeer line
   bool ended = false;
+  bool tls_done = false;  // the latest peer-bearing line was a completed handshake
 };
 
 class SessionTable {

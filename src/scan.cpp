@@ -124,6 +124,7 @@ bool newest_classic_date(const char* data, std::size_t size, bool whole_file, in
 // session_table.hpp and docs/architecture.md).
 struct PeerState {
   std::string name, ip;
+  bool tls_done = false;  // see SessionSlot::tls_done
 };
 
 // A library-problem event whose peer lies before its chunk.
@@ -136,53 +137,52 @@ struct PendingEvent {
   std::string host, service, pid, reason, reason_text;
 };
 
-// Accepted events of a chunk, owned, for `events` (they are written in input
-// order by the merge, after the chunk's bytes may be gone).
+// Accepted events of a chunk, in order, owned: for `events` (written in
+// input order by the merge, after the chunk's bytes may be gone) and for the
+// failure join.
 class EventStore {
  public:
-  // Compact: completed handshakes keep only the hashes FailureTracker needs
-  // (`failures`/`report` without `events`): most events, none of their text.
+  // Compact (`failures`/`report` without `events`): a completed handshake,
+  // most events, keeps only its session hash; FailureTracker needs no more.
   explicit EventStore(bool compact = false) : compact_(compact) {}
   void set_compact(bool compact) { compact_ = compact; }
 
   void add(const Event& e) {
     if (compact_ && (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused)) {
-      Stored st;
-      st.kind = e.kind;
-      st.completed = true;
-      st.hashes[0] = FailureTracker::session_hash(e.host, e.service, e.pid);
-      st.hashes[1] = FailureTracker::ip_hash(e.peer_ip);
-      st.hashes[2] = FailureTracker::peer_hash(e.peer_ip, e.peer_name, e.direction);
-      events_.push_back(std::move(st));
+      items_.push_back({e.session, kCompleted});
       return;
     }
-    Stored st;
+    items_.push_back({e.session, static_cast<std::uint32_t>(events_.size())});
+    Stored& st = events_.emplace_back();
     st.kind = e.kind;
     st.direction = e.direction;
     st.time = e.time;
     st.line = e.line;
     st.reason = e.reason;
+    st.after_handshake = e.after_handshake;
     for (std::size_t i = 0; i < std::size(kViews); ++i) {
       const std::string_view v = e.*kViews[i];
       st.offset[i] = static_cast<std::uint32_t>(arena_.size());
       st.size[i] = static_cast<std::uint32_t>(v.size());
       arena_.append(v);
     }
-    events_.push_back(std::move(st));
   }
-  std::size_t size() const { return events_.size(); }
-  // A compact completed handshake: its hashes (session, address, peer).
-  const std::uint64_t* completed(std::size_t i) const {
-    return events_[i].completed ? events_[i].hashes : nullptr;
+  std::size_t size() const { return items_.size(); }
+  // A compact completed handshake: true, and its session hash.
+  bool completed(std::size_t i, std::uint64_t& session) const {
+    session = items_[i].session;
+    return items_[i].event == kCompleted;
   }
   // The i-th event, with views into this store.
   void get(std::size_t i, std::string_view file, Event& e) const {
-    const Stored& st = events_[i];
+    const Stored& st = events_[items_[i].event];
     e.kind = st.kind;
     e.direction = st.direction;
     e.time = st.time;
     e.line = st.line;
     e.reason = st.reason;
+    e.session = items_[i].session;
+    e.after_handshake = st.after_handshake;
     e.file = file;
     for (std::size_t k = 0; k < std::size(kViews); ++k) {
       e.*kViews[k] = std::string_view(arena_).substr(st.offset[k], st.size[k]);
@@ -197,19 +197,24 @@ class EventStore {
       &Event::server_digest, &Event::client_signature, &Event::client_digest,
       &Event::sni,           &Event::peer_name,        &Event::peer_ip,
       &Event::port,          &Event::reason_text};
+  static constexpr std::uint32_t kCompleted = UINT32_MAX;
+  struct Item {
+    std::uint64_t session;
+    std::uint32_t event;  // into events_, or kCompleted
+  };
   struct Stored {
     EventKind kind;
-    bool completed = false;  // compact: only `hashes` are set
     Direction direction = Direction::kInbound;
+    bool after_handshake = false;
     LocalTime time;
     std::uint64_t line = 0;
     std::string reason;
-    std::uint64_t hashes[3] = {};
     std::uint32_t offset[std::size(kViews)] = {};
     std::uint32_t size[std::size(kViews)] = {};
   };
   bool compact_ = false;
   std::string arena_;
+  std::vector<Item> items_;
   std::vector<Stored> events_;
 };
 
@@ -227,6 +232,7 @@ struct ChunkResult {
     std::size_t text_offset;  // into peer_text: the name, then the address
     std::size_t name_size;
     std::size_t ip_size;
+    bool tls_done;
   };
   std::vector<OpenSession> open_sessions;
   std::string peer_text;  // one allocation for every open session's peer
@@ -275,7 +281,7 @@ struct CompiledFilters {
   std::vector<Field> keys;
   bool legacy = false;
   std::vector<std::string> legacy_protocols;
-  bool needs_peer_string = false;
+  bool peer_facts = false;  // note completed handshakes in Tally::peers
 };
 
 std::unique_ptr<RE2> compile_filter(const std::string& pattern, const char* option) {
@@ -362,7 +368,7 @@ class EventSink {
     tally.note_time(e.time);
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
-    if (f_.legacy) note_legacy(e, tally);
+    if (f_.peer_facts) note_peer(e, tally);
     if (f_.keys.empty()) {
       ++tally.events;
       return;
@@ -380,29 +386,34 @@ class EventSink {
   }
 
  private:
-  void note_legacy(const Event& e, Tally& tally) {
-    if (e.kind != EventKind::kEstablished) return;
-    const CipherWeakness weakness = classify_cipher(e.cipher);
-    const bool legacy_protocol =
-        f_.legacy_protocols.empty()
-            ? is_default_legacy_protocol(e.protocol)
-            : std::find(f_.legacy_protocols.begin(), f_.legacy_protocols.end(), e.protocol) !=
-                  f_.legacy_protocols.end();
+  // A completed handshake: its peer's facts (PeerFacts), and the legacy
+  // details when it used a legacy protocol or a weak cipher.
+  void note_peer(const Event& e, Tally& tally) {
+    if (e.kind != EventKind::kEstablished && e.kind != EventKind::kReused) return;
+    const std::uint64_t peer = peer_identity_hash(e.peer_ip, e.peer_name, e.direction);
+    if (e.kind == EventKind::kReused) {
+      tally.peers.note(peer, {}, e.time.epoch_s, false);
+      return;
+    }
+    bool is_legacy = false;
+    CipherWeakness weakness = CipherWeakness::kNone;
+    if (f_.legacy) {
+      weakness = classify_cipher(e.cipher);
+      const bool legacy_protocol =
+          f_.legacy_protocols.empty()
+              ? is_default_legacy_protocol(e.protocol)
+              : std::find(f_.legacy_protocols.begin(), f_.legacy_protocols.end(), e.protocol) !=
+                    f_.legacy_protocols.end();
+      is_legacy = legacy_protocol || weakness != CipherWeakness::kNone;
+    }
+    tally.peers.note(peer, e.peer_name, e.time.epoch_s, f_.legacy && !is_legacy);
+    if (!is_legacy) return;
     // 'i' + address, or 'n' + name for Postfix 2.2-2.4 lines without one.
     key_.assign(e.peer_ip.empty() ? "n" : "i");
     key_.append(e.peer_ip.empty() ? e.peer_name : e.peer_ip);
     key_.push_back('\0');
     key_.append(to_string(e.direction));
     PeerLegacy& p = tally.legacy[key_];
-    if (!e.peer_name.empty() && e.peer_name != "unknown" &&
-        (e.time.epoch_s > p.name_s || (e.time.epoch_s == p.name_s && e.peer_name > p.name))) {
-      if (p.name != e.peer_name) p.name.assign(e.peer_name);
-      p.name_s = e.time.epoch_s;
-    }
-    if (!legacy_protocol && weakness == CipherWeakness::kNone) {
-      p.modern = true;
-      return;
-    }
     ++p.connections;
     const std::string_view proto = e.protocol;
     auto at = std::lower_bound(p.protocols.begin(), p.protocols.end(), proto);
@@ -566,6 +577,7 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   filters_.keys = options.keys;
   filters_.legacy = options.legacy;
   filters_.legacy_protocols = options.legacy_protocols;
+  filters_.peer_facts = options.legacy || options.failures;
   for (Field f : options.keys) {
     if (f == Field::kLine) {
       throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");
@@ -1002,6 +1014,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         const std::string_view key = session_key(env);
         SessionSlot& slot = sessions.at(session_hash(key), key);
         slot.ended = cls == LineClass::kSessionEnd;
+        slot.tls_done = false;
         slot.peer_name = {};
         slot.peer_ip = {};
         slot.peer_raw = slot.ended ? std::string_view() : peer.raw;
@@ -1025,9 +1038,11 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     }
     const std::string_view key = session_key(env);
     const std::uint64_t session = session_hash(key);
+    event.session = session;
     if (cls == LineClass::kEvent) {
       SessionSlot& slot = sessions.at(session, key);
       slot.ended = false;
+      slot.tls_done = event.kind == EventKind::kEstablished || event.kind == EventKind::kReused;
       slot.peer_name = peer.name;
       slot.peer_ip = peer.ip;
       slot.peer_raw = {};
@@ -1040,6 +1055,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         const PeerRef p = session_peer(*slot);
         event.peer_name = p.name;
         event.peer_ip = p.ip;
+        event.after_handshake = slot->tls_done;
       }
       sink.accept(event, tally);
       return;
@@ -1068,7 +1084,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     } else {
       const PeerRef p = session_peer(slot);
       result.open_sessions.push_back(
-          {slot.hash, result.peer_text.size(), p.name.size(), p.ip.size()});
+          {slot.hash, result.peer_text.size(), p.name.size(), p.ip.size(), slot.tls_done});
       result.peer_text.append(p.name);
       result.peer_text.append(p.ip);
     }
@@ -1113,8 +1129,8 @@ void Scanner::merge_ready() {
     std::size_t stored = 0;
     auto emit_stored_until = [&](std::size_t end) {
       for (; stored < end; ++stored) {
-        if (const std::uint64_t* h = r.events.completed(stored)) {
-          failure_tracker_.add_completed(h[0], h[1], h[2]);
+        if (std::uint64_t session; r.events.completed(stored, session)) {
+          failure_tracker_.add_completed(session);
           continue;
         }
         r.events.get(stored, f.input.display, event);
@@ -1136,9 +1152,11 @@ void Scanner::merge_ready() {
       event.reason = pe.reason;
       event.reason_text = pe.reason_text;
       event.file = f.input.display;
+      event.session = pe.session;
       if (const PeerState* peer = peers_.find(pe.session)) {
         event.peer_name = peer->name;
         event.peer_ip = peer->ip;
+        event.after_handshake = peer->tls_done;
       }
       merge_sink_->accept(event, merge_tally_);
     }
@@ -1149,6 +1167,7 @@ void Scanner::merge_ready() {
       const std::string_view text(r.peer_text);
       kept.name.assign(text.substr(open.text_offset, open.name_size));
       kept.ip.assign(text.substr(open.text_offset + open.name_size, open.ip_size));
+      kept.tls_done = open.tls_done;
     }
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;
@@ -1243,7 +1262,7 @@ ScanResult Scanner::run() {
       out.scanners.begin(), out.scanners.end(),
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
-  if (options_.failures) out.failures = failure_tracker_.finish();
+  if (options_.failures) out.failures = failure_tracker_.finish(total_.peers);
   for (const auto& [service, c] : total_.coverage) out.coverage.push_back({service, c});
   if (total_.first_s <= total_.last_s) {
     out.first_seen = total_.first;
@@ -1257,8 +1276,14 @@ ScanResult Scanner::run() {
     const std::string_view who = std::string_view(key).substr(1, nul - 1);
     const std::string_view dir = std::string_view(key).substr(nul + 1);
     row.peer_ip = has_ip ? std::string(who) : std::string();
-    row.peer_name = p.name.empty() ? (has_ip ? std::string("unknown") : std::string(who)) : p.name;
     row.direction = dir == "out" ? Direction::kOutbound : Direction::kInbound;
+    const PeerFacts::Fact* fact = total_.peers.find(peer_identity_hash(
+        has_ip ? who : std::string_view(), has_ip ? std::string_view() : who, row.direction));
+    if (fact != nullptr && fact->name_s != INT64_MIN) {
+      row.peer_name = total_.peers.name_of(*fact);
+    } else {
+      row.peer_name = has_ip ? std::string("unknown") : std::string(who);
+    }
     row.connections = p.connections;
     for (const auto& proto : p.protocols) {
       if (!row.protocols.empty()) row.protocols += ',';
@@ -1267,7 +1292,7 @@ ScanResult Scanner::run() {
     row.weakest_cipher = p.weakest_cipher;
     row.first_seen = p.first;
     row.last_seen = p.last;
-    row.also_modern = p.modern;
+    row.also_modern = fact != nullptr && fact->modern;
     out.legacy.push_back(std::move(row));
   }
   std::sort(out.legacy.begin(), out.legacy.end(), [](const LegacyRow& a, const LegacyRow& b) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "flat_tables.hpp"
+
 namespace mailtls {
 
 void append_key_part(std::string& key, std::string_view value) {
@@ -62,6 +64,7 @@ void Tally::merge(Tally&& other) {
     note_time(other.first);
     note_time(other.last);
   }
+  peers.merge(other.peers);
   for (auto& [key, peer] : other.legacy) {
     if (PeerLegacy* mine = legacy.find(key)) {
       mine->merge(peer);
@@ -90,13 +93,92 @@ void PeerLegacy::merge(const PeerLegacy& o) {
     last_s = o.last_s;
     last = o.last;
   }
-  // Latest name wins; equal times: the byte-order larger, so that the
-  // result does not depend on merge order.
-  if (o.name_s > name_s || (o.name_s == name_s && o.name > name)) {
-    name_s = o.name_s;
-    name = o.name;
+}
+
+std::uint64_t peer_identity_hash(std::string_view ip, std::string_view name, Direction direction) {
+  std::uint64_t h = detail::hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
+  h = detail::mix64(h ^ (direction == Direction::kInbound ? 0x1234567 : 0x7654321));
+  return h < 2 ? h + 2 : h;
+}
+
+void PeerFacts::clear() {
+  slots_.assign(1024, Fact{});
+  mask_ = slots_.size() - 1;
+  size_ = 0;
+  names_.clear();
+}
+
+PeerFacts::Fact& PeerFacts::slot(std::uint64_t peer) {
+  if ((size_ + 1) * 2 > slots_.size()) {
+    std::vector<Fact> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, Fact{});
+    mask_ = slots_.size() - 1;
+    for (const Fact& f : old) {
+      if (f.hash == 0) continue;
+      std::size_t i = f.hash & mask_;
+      while (slots_[i].hash != 0) i = (i + 1) & mask_;
+      slots_[i] = f;
+    }
   }
-  modern = modern || o.modern;
+  std::size_t i = peer & mask_;
+  while (slots_[i].hash != 0 && slots_[i].hash != peer) i = (i + 1) & mask_;
+  if (slots_[i].hash == 0) {
+    slots_[i].hash = peer;
+    ++size_;
+  }
+  return slots_[i];
+}
+
+const PeerFacts::Fact* PeerFacts::find(std::uint64_t peer) const {
+  for (std::size_t i = peer & mask_;; i = (i + 1) & mask_) {
+    const Fact& f = slots_[i];
+    if (f.hash == 0) return nullptr;
+    if (f.hash == peer) return &f;
+  }
+}
+
+void PeerFacts::set_name(Fact& fact, std::string_view name, std::uint64_t name_hash,
+                         std::int64_t time_s) {
+  if (fact.name_s != INT64_MIN) {
+    if (time_s < fact.name_s) return;
+    if (name_hash == fact.name_hash && name == name_of(fact)) {
+      fact.name_s = time_s;
+      return;
+    }
+    if (time_s == fact.name_s && name <= name_of(fact)) return;
+  }
+  fact.name_s = time_s;
+  fact.name_hash = name_hash;
+  fact.name_offset = static_cast<std::uint32_t>(names_.size());
+  fact.name_size = static_cast<std::uint32_t>(name.size());
+  names_.append(name);
+}
+
+void PeerFacts::note(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern) {
+  Fact& f = slot(peer);
+  f.completed = true;
+  f.modern = f.modern || modern;
+  if (name.empty() || name == "unknown") return;
+  // The common case, the same name again later: one hash, no arena access.
+  // (Equal 64-bit hashes are taken for equal names here: a forged name
+  // that collided would only keep the older spelling of a name.)
+  const std::uint64_t nh = detail::hash_append(0, name);
+  if (f.name_s != INT64_MIN && nh == f.name_hash) {
+    if (time_s > f.name_s) f.name_s = time_s;
+    return;
+  }
+  set_name(f, name, nh, time_s);
+}
+
+void PeerFacts::merge(const PeerFacts& other) {
+  for (const Fact& o : other.slots_) {
+    if (o.hash == 0) continue;
+    Fact& f = slot(o.hash);
+    f.completed = f.completed || o.completed;
+    f.modern = f.modern || o.modern;
+    if (o.name_s != INT64_MIN) set_name(f, other.name_of(o), o.name_hash, o.name_s);
+  }
 }
 
 }  // namespace mailtls

@@ -191,11 +191,42 @@ void append_iso8601(const LocalTime& t, std::string& out) {
                  abs_off % 3600 / 60);
 }
 
+namespace {
+
+// "YYYY-MM-DD" without a format string: `report` and `count --by day` call
+// this for every event. Years outside 0..9999 take the general path.
+bool append_date_fast(const LocalTime& t, std::string& out) {
+  if (t.year < 0 || t.year > 9999 || t.month < 0 || t.month > 99 || t.day < 0 || t.day > 99) {
+    return false;
+  }
+  char buf[10] = {static_cast<char>('0' + t.year / 1000),
+                  static_cast<char>('0' + t.year / 100 % 10),
+                  static_cast<char>('0' + t.year / 10 % 10),
+                  static_cast<char>('0' + t.year % 10),
+                  '-',
+                  static_cast<char>('0' + t.month / 10),
+                  static_cast<char>('0' + t.month % 10),
+                  '-',
+                  static_cast<char>('0' + t.day / 10),
+                  static_cast<char>('0' + t.day % 10)};
+  out.append(buf, sizeof buf);
+  return true;
+}
+
+}  // namespace
+
 void append_day(const LocalTime& t, std::string& out) {
+  if (append_date_fast(t, out)) return;
   fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}", t.year, t.month, t.day);
 }
 
 void append_hour(const LocalTime& t, std::string& out) {
+  if (t.hour >= 0 && t.hour <= 99 && append_date_fast(t, out)) {
+    const char buf[3] = {'T', static_cast<char>('0' + t.hour / 10),
+                         static_cast<char>('0' + t.hour % 10)};
+    out.append(buf, sizeof buf);
+    return;
+  }
   fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}", t.year, t.month, t.day,
                  t.hour);
 }

@@ -66,6 +66,13 @@ struct Event {
   std::string_view file;         // the path as the user gave it
   std::uint64_t line = 0;        // 1-based; 0 when unknown
 
+  // Join context, set by the scanner (not contract fields): a hash of the
+  // line's "host service[pid" (0 when sessions are not followed), and, for a
+  // TLS library line, whether its session's latest peer-bearing line was a
+  // completed handshake (the line then comes from inside a TLS session).
+  std::uint64_t session = 0;
+  bool after_handshake = false;
+
   void clear_fields();
 };
 

@@ -5,11 +5,16 @@
 // session; its reason is the first library line's reason when there is one
 // (CONTRACT.md, "Failures and reasons"). Library lines come after the error
 // line from smtpd and smtp, before it from tlsproxy. A library line that no
-// error line claims, in a session that completed no handshake, is a failure
-// of its own.
+// error line claims, and that does not come from inside a TLS session whose
+// handshake completed, is a failure of its own.
 //
-// FailureTracker consumes events in input order (ScanOptions::on_event) and
-// is not thread-safe.
+// FailureTracker consumes the failure events (error and library lines) in
+// input order, with the completed handshakes of the sessions it has open
+// failures for, and is not thread-safe. Sessions are the scanner's hashes of
+// "host service[pid" (Event::session); whether a library line came from
+// inside a completed TLS session is the scanner's Event::after_handshake.
+// Which peers also completed a handshake is PeerFacts' business (counted by
+// the workers, in any order).
 #pragma once
 
 #include <cstdint>
@@ -19,6 +24,7 @@
 #include <vector>
 
 #include "mailtls/event.hpp"
+#include "mailtls/tally.hpp"
 
 namespace mailtls {
 
@@ -38,32 +44,24 @@ struct FailureRow {
 
 class FailureTracker {
  public:
+  // Any event; completed handshakes go to add_completed().
   void add(const Event& event);
-  // A completed handshake (established or reused), by its hashes: all the
-  // tracker needs of the most common event, so that it can be handed over
-  // without its strings.
-  void add_completed(std::uint64_t session, std::uint64_t peer_ip, std::uint64_t peer);
+  // A completed handshake (established or reused) in `session`: earlier
+  // failures of that process are over, and a library line before it was no
+  // handshake failure. Costs one probe of a small table when the session
+  // has nothing open.
+  void add_completed(std::uint64_t session);
 
-  static std::uint64_t session_hash(std::string_view host, std::string_view service,
-                                    std::string_view pid);
-  static std::uint64_t ip_hash(std::string_view peer_ip);
-  static std::uint64_t peer_hash(std::string_view peer_ip, std::string_view peer_name,
-                                 Direction direction);
   // Closes every open failure; rows by count descending, then peer_ip,
-  // direction, reason in byte order.
-  std::vector<FailureRow> finish();
+  // direction, reason in byte order. `peers` says which peers also
+  // completed a handshake.
+  std::vector<FailureRow> finish(const PeerFacts& peers);
 
  private:
   struct Open {
-    // Flags and hashes first: a completed handshake, by far the most common
-    // event, touches only this first cache line.
     bool active = false;       // an error line opened a failure
     bool has_library = false;  // its reason came from a library line
     bool loose = false;        // a library line that no error line has claimed yet
-    // The process's latest completed handshake and its peer: a library
-    // line after it comes from inside that TLS session, not a handshake.
-    bool succeeded = false;
-    std::uint64_t succeeded_ip = 0;  // hash of the peer address
     Direction direction = Direction::kInbound;
     Direction loose_direction = Direction::kInbound;
     std::string peer_name, peer_ip, reason;
@@ -83,8 +81,8 @@ class FailureTracker {
   void count(const std::string& ip, const std::string& name, Direction direction,
              const std::string& reason, const LocalTime& time);
 
-  // Keyed by 64-bit hashes of "host service pid" and of the peer: this runs
-  // for every event, in the merge, so lookups must not allocate.
+  // Sessions with an open failure or a loose library line, keyed by the
+  // session hash; entries go when nothing is left open.
   struct Tables;
   std::unique_ptr<Tables> tables_;
   std::unordered_map<std::string, Row> rows_;  // "ip NUL dir NUL reason", failures only

@@ -36,7 +36,51 @@ void append_key_part(std::string& key, std::string_view value);
 // Splits an encoded key back into its values.
 std::vector<std::string> split_key(std::string_view key);
 
-// What `legacy` knows of one peer (address and direction).
+// The identity of a peer in `legacy` and `failures` rows: its address (or
+// its name, when no address is logged) and the direction. Never 0 or 1.
+std::uint64_t peer_identity_hash(std::string_view ip, std::string_view name, Direction direction);
+
+// Facts that every completed handshake updates for its peer: whether it
+// completed a handshake at all (`failures`' also_succeeded), whether one was
+// modern (`legacy`'s also_modern), and its latest name other than "unknown".
+// Keyed by peer_identity_hash(): one cache line per event, where a
+// string-keyed map costs two or three misses on a table that the streamed
+// log keeps evicting. Names live in an arena, appended only when they change.
+class PeerFacts {
+ public:
+  struct Fact {
+    std::uint64_t hash = 0;  // 0: empty slot
+    std::uint64_t name_hash = 0;
+    std::int64_t name_s = INT64_MIN;  // time of the latest name (INT64_MIN: none)
+    std::uint32_t name_offset = 0, name_size = 0;
+    bool completed = false;
+    bool modern = false;
+  };
+
+  PeerFacts() { clear(); }
+  // Notes a completed handshake of `peer` (peer_identity_hash) at `time_s`.
+  // A name is kept when it is later than the kept one, or as late and larger
+  // in byte order (so that the result does not depend on the order of
+  // events or of merges).
+  void note(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern);
+  const Fact* find(std::uint64_t peer) const;
+  std::string_view name_of(const Fact& fact) const {
+    return std::string_view(names_).substr(fact.name_offset, fact.name_size);
+  }
+  void merge(const PeerFacts& other);
+  std::size_t size() const { return size_; }
+  void clear();
+
+ private:
+  Fact& slot(std::uint64_t peer);
+  void set_name(Fact& fact, std::string_view name, std::uint64_t name_hash, std::int64_t time_s);
+  std::vector<Fact> slots_;
+  std::size_t mask_ = 0, size_ = 0;
+  std::string names_;
+};
+
+// What `legacy` knows of one peer (address and direction) from its legacy
+// handshakes; its name and whether it was also modern are in PeerFacts.
 struct PeerLegacy {
   std::uint64_t connections = 0;       // handshakes with a legacy protocol or weak cipher
   std::vector<std::string> protocols;  // protocols of those handshakes, sorted
@@ -44,9 +88,6 @@ struct PeerLegacy {
   std::string weakest_cipher;
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;  // of the legacy handshakes
   LocalTime first, last;
-  std::string name;  // the latest name other than "unknown"
-  std::int64_t name_s = INT64_MIN;
-  bool modern = false;  // also a handshake with a modern protocol and no weak cipher
 
   void merge(const PeerLegacy& other);
 };
@@ -135,8 +176,11 @@ struct Tally {
       last = t;
     }
   }
-  // `legacy`: per "peer_ip NUL direction" (peer name when no address).
+  // `legacy`: per "peer_ip NUL direction" (peer name when no address), the
+  // peers with a legacy handshake.
   FlatStringMap<PeerLegacy> legacy;
+  // `legacy` and `failures`: every peer that completed a handshake.
+  PeerFacts peers;
 
   void add(std::string_view key, std::uint64_t n = 1);
   void merge(Tally&& other);

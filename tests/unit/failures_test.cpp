@@ -1,66 +1,148 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <functional>
+
 #include "mailtls/failures.hpp"
+#include "mailtls/tally.hpp"
 
 using namespace mailtls;
 
 namespace {
 
-Event make(EventKind kind, const char* pid, const char* ip, const char* reason, std::int64_t t,
-           const char* service = "postfix/smtpd") {
-  Event e;
-  e.kind = kind;
-  e.direction = Direction::kInbound;
-  e.host = "mx";
-  e.service = service;
-  e.pid = pid;
-  e.peer_name = "unknown";
-  e.peer_ip = ip;
-  e.reason = reason;
-  e.time.epoch_s = t;
-  return e;
-}
+// The scanner's job, done by hand here: a session hash per process, and
+// whether a library line follows a completed handshake in its session.
+struct Feed {
+  FailureTracker tracker;
+  PeerFacts peers;
 
-std::vector<std::string> summary(const std::vector<FailureRow>& rows) {
-  std::vector<std::string> out;
-  for (const auto& r : rows) {
-    out.push_back(r.peer_ip + "|" + r.reason + "|" + std::to_string(r.count) + "|" +
-                  (r.also_succeeded ? "yes" : "no"));
+  void add(EventKind kind, const char* pid, const char* ip, const char* reason, std::int64_t t,
+           const char* service = "postfix/smtpd", bool after_handshake = false) {
+    Event e;
+    e.kind = kind;
+    e.direction = Direction::kInbound;
+    e.host = "mx";
+    e.service = service;
+    e.pid = pid;
+    e.peer_name = "unknown";
+    e.peer_ip = ip;
+    e.reason = reason;
+    e.time.epoch_s = t;
+    e.session = std::hash<std::string>{}(std::string(service) + "[" + pid);
+    e.after_handshake = after_handshake;
+    if (kind == EventKind::kEstablished || kind == EventKind::kReused) {
+      peers.note(peer_identity_hash(e.peer_ip, e.peer_name, e.direction), e.peer_name, t, true);
+    }
+    tracker.add(e);
   }
-  return out;
-}
+
+  std::vector<std::string> summary() {
+    std::vector<std::string> out;
+    for (const auto& r : tracker.finish(peers)) {
+      out.push_back(r.peer_ip + "|" + r.reason + "|" + std::to_string(r.count) + "|" +
+                    (r.also_succeeded ? "yes" : "no"));
+    }
+    return out;
+  }
+};
 
 }  // namespace
 
 TEST_CASE("an error line and its library lines are one failure", "[failures]") {
-  FailureTracker t;
-  t.add(make(EventKind::kAcceptError, "1", "192.0.2.1", "handshake_failed", 10));
-  t.add(make(EventKind::kNoSharedCipher, "1", "192.0.2.1", "no_shared_cipher", 10));
-  t.add(make(EventKind::kTlsError, "1", "192.0.2.1", "unknown_protocol", 10));
+  Feed f;
+  f.add(EventKind::kAcceptError, "1", "192.0.2.1", "handshake_failed", 10);
+  f.add(EventKind::kNoSharedCipher, "1", "192.0.2.1", "no_shared_cipher", 10);
+  f.add(EventKind::kTlsError, "1", "192.0.2.1", "unknown_protocol", 10);
   // Another session of the same process, error text only.
-  t.add(make(EventKind::kAcceptError, "1", "192.0.2.2", "lost_connection", 20));
-  CHECK(summary(t.finish()) == std::vector<std::string>{"192.0.2.1|no_shared_cipher|1|no",
-                                                        "192.0.2.2|lost_connection|1|no"});
+  f.add(EventKind::kAcceptError, "1", "192.0.2.2", "lost_connection", 20);
+  CHECK(f.summary() == std::vector<std::string>{"192.0.2.1|no_shared_cipher|1|no",
+                                                "192.0.2.2|lost_connection|1|no"});
 }
 
 TEST_CASE("tlsproxy writes the library line first", "[failures]") {
-  FailureTracker t;
-  t.add(
-      make(EventKind::kTlsError, "7", "192.0.2.9", "wrong_version_number", 5, "postfix/tlsproxy"));
-  t.add(make(EventKind::kAcceptError, "7", "192.0.2.9", "handshake_failed", 5, "postfix/tlsproxy"));
-  CHECK(summary(t.finish()) == std::vector<std::string>{"192.0.2.9|wrong_version_number|1|no"});
+  Feed f;
+  f.add(EventKind::kTlsError, "7", "192.0.2.9", "wrong_version_number", 5, "postfix/tlsproxy");
+  f.add(EventKind::kAcceptError, "7", "192.0.2.9", "handshake_failed", 5, "postfix/tlsproxy");
+  CHECK(f.summary() == std::vector<std::string>{"192.0.2.9|wrong_version_number|1|no"});
 }
 
 TEST_CASE("a library line after a completed handshake is no handshake failure", "[failures]") {
-  FailureTracker t;
-  t.add(make(EventKind::kEstablished, "3", "192.0.2.3", "", 1));
-  t.add(make(EventKind::kTlsError, "3", "192.0.2.3", "unexpected_eof_while_reading", 2));
-  t.add(make(EventKind::kEstablished, "3", "192.0.2.3", "", 3));
-  t.add(make(EventKind::kTlsError, "3", "192.0.2.3", "unexpected_eof_while_reading", 3));
+  Feed f;
+  f.add(EventKind::kEstablished, "3", "192.0.2.3", "", 1);
+  f.add(EventKind::kTlsError, "3", "192.0.2.3", "unexpected_eof_while_reading", 2, "postfix/smtpd",
+        true);
+  f.add(EventKind::kEstablished, "3", "192.0.2.3", "", 3);
+  f.add(EventKind::kTlsError, "3", "192.0.2.3", "unexpected_eof_while_reading", 3, "postfix/smtpd",
+        true);
   // A lone library line in a session that never completed one is counted.
-  t.add(make(EventKind::kNoSharedCipher, "4", "192.0.2.4", "no_shared_cipher", 4));
+  f.add(EventKind::kNoSharedCipher, "4", "192.0.2.4", "no_shared_cipher", 4);
   // The same peer failing and succeeding.
-  t.add(make(EventKind::kAcceptError, "5", "192.0.2.3", "handshake_failed", 5));
-  CHECK(summary(t.finish()) == std::vector<std::string>{"192.0.2.3|handshake_failed|1|yes",
-                                                        "192.0.2.4|no_shared_cipher|1|no"});
+  f.add(EventKind::kAcceptError, "5", "192.0.2.3", "handshake_failed", 5);
+  CHECK(f.summary() == std::vector<std::string>{"192.0.2.3|handshake_failed|1|yes",
+                                                "192.0.2.4|no_shared_cipher|1|no"});
+}
+
+TEST_CASE("a completed handshake ends its process's open failure and drops a loose line",
+          "[failures]") {
+  Feed f;
+  f.add(EventKind::kAcceptError, "8", "192.0.2.8", "handshake_failed", 1);
+  f.add(EventKind::kEstablished, "8", "192.0.2.8", "", 2);
+  // Closed: this library line no longer joins it, and is inside TLS.
+  f.add(EventKind::kTlsError, "8", "192.0.2.8", "unexpected_eof_while_reading", 3, "postfix/smtpd",
+        true);
+  // tlsproxy: a library line, then a completed handshake: no failure.
+  f.add(EventKind::kTlsError, "9", "192.0.2.9", "wrong_version_number", 4, "postfix/tlsproxy");
+  f.add(EventKind::kEstablished, "9", "192.0.2.9", "", 4, "postfix/tlsproxy");
+  CHECK(f.summary() == std::vector<std::string>{"192.0.2.8|handshake_failed|1|yes"});
+}
+
+TEST_CASE("peer facts keep the latest name, whatever the order", "[failures][tally]") {
+  const std::uint64_t a = peer_identity_hash("192.0.2.1", "x", Direction::kInbound);
+  CHECK(a == peer_identity_hash("192.0.2.1", "y", Direction::kInbound));
+  CHECK(a != peer_identity_hash("192.0.2.1", "x", Direction::kOutbound));
+  CHECK(peer_identity_hash("", "host.example", Direction::kInbound) !=
+        peer_identity_hash("host.example", "", Direction::kInbound));
+  struct Note {
+    const char* name;
+    std::int64_t t;
+    bool modern;
+  };
+  std::vector<Note> notes = {{"old.example", 10, false}, {"unknown", 30, false},
+                             {"new.example", 20, true},  {"b.example", 25, false},
+                             {"a.example", 25, false},   {"", 40, false}};
+  std::sort(notes.begin(), notes.end(),
+            [](const Note& x, const Note& y) { return std::string(x.name) < y.name; });
+  do {
+    // One table per order, and the same notes split across two tables.
+    PeerFacts one, left, right;
+    for (std::size_t i = 0; i < notes.size(); ++i) {
+      one.note(a, notes[i].name, notes[i].t, notes[i].modern);
+      (i % 2 ? left : right).note(a, notes[i].name, notes[i].t, notes[i].modern);
+    }
+    left.merge(right);
+    for (const PeerFacts* t : {&one, &left}) {
+      const PeerFacts::Fact* fact = t->find(a);
+      REQUIRE(fact != nullptr);
+      CHECK(t->name_of(*fact) == "b.example");
+      CHECK(fact->completed);
+      CHECK(fact->modern);
+    }
+  } while (std::next_permutation(notes.begin(), notes.end(), [](const Note& x, const Note& y) {
+    return std::string(x.name) < y.name;
+  }));
+  PeerFacts empty;
+  CHECK(empty.find(a) == nullptr);
+}
+
+TEST_CASE("peer facts grow past their first table", "[failures][tally]") {
+  PeerFacts t;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string ip = "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    t.note(peer_identity_hash(ip, "", Direction::kInbound), "h" + std::to_string(i), i, i % 2);
+  }
+  CHECK(t.size() == 5000);
+  const PeerFacts::Fact* f = t.find(peer_identity_hash("10.0.19.135", "", Direction::kInbound));
+  REQUIRE(f != nullptr);
+  CHECK(t.name_of(*f) == "h4999");
+  CHECK(f->modern);
 }

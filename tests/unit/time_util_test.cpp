@@ -89,3 +89,24 @@ TEST_CASE("yesterday is a calendar day across DST", "[time]") {
   REQUIRE(t);
   CHECK(*t - *y == 25 * 3600);
 }
+
+TEST_CASE("day and hour keys are zero-padded, in and out of the usual years", "[time]") {
+  auto day = [](int y, int m, int d, int h) {
+    LocalTime t;
+    t.year = y;
+    t.month = m;
+    t.day = d;
+    t.hour = h;
+    std::string out = "x";
+    append_day(t, out);
+    out += '|';
+    append_hour(t, out);
+    return out;
+  };
+  CHECK(day(2026, 3, 7, 5) == "x2026-03-07|2026-03-07T05");
+  CHECK(day(1999, 12, 31, 23) == "x1999-12-31|1999-12-31T23");
+  CHECK(day(5, 1, 1, 0) == "x0005-01-01|0005-01-01T00");
+  CHECK(day(9999, 1, 2, 3) == "x9999-01-02|9999-01-02T03");
+  CHECK(day(10000, 1, 2, 3) == "x10000-01-02|10000-01-02T03");
+  CHECK(day(-1, 1, 2, 3) == "x-001-01-02|-001-01-02T03");
+}
