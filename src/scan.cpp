@@ -120,12 +120,7 @@ bool newest_classic_date(const char* data, std::size_t size, bool whole_file, in
 }
 
 // ---------------------------------------------------------------------------
-// Cross-line state: the peer of a process's current session (see
-// session_table.hpp and docs/architecture.md).
-struct PeerState {
-  std::string name, ip;
-  bool tls_done = false;  // see SessionSlot::tls_done
-};
+// Cross-line state (flat_tables.hpp, docs/architecture.md).
 
 // A library-problem event whose peer lies before its chunk.
 struct PendingEvent {
@@ -398,7 +393,7 @@ class EventSink {
     bool is_legacy = false;
     CipherWeakness weakness = CipherWeakness::kNone;
     if (f_.legacy) {
-      weakness = classify_cipher(e.cipher);
+      weakness = cipher_weakness(e.cipher);
       const bool legacy_protocol =
           f_.legacy_protocols.empty()
               ? is_default_legacy_protocol(e.protocol)
@@ -433,6 +428,18 @@ class EventSink {
     }
   }
 
+  // classify_cipher() tokenises the name; a log holds a few dozen ciphers,
+  // so the answer is memoised in a small direct-mapped cache.
+  CipherWeakness cipher_weakness(std::string_view cipher) {
+    CipherMemo& m = cipher_memo_[fast_string_hash(cipher) % std::size(cipher_memo_)];
+    if (!m.valid || m.cipher != cipher) {
+      m.cipher.assign(cipher);
+      m.weakness = classify_cipher(cipher);
+      m.valid = true;
+    }
+    return m.weakness;
+  }
+
   // Scanner verdicts are cached per peer: a peer recurs far more often than
   // it is new, and a cache hit costs one hash lookup.
   int scanner_of(const Event& e) {
@@ -450,6 +457,12 @@ class EventSink {
   const std::function<void(const Event&)>* emit_ = nullptr;
   std::string key_, peer_;
   VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
+  struct CipherMemo {
+    bool valid = false;
+    std::string cipher;
+    CipherWeakness weakness = CipherWeakness::kNone;
+  };
+  CipherMemo cipher_memo_[64];
 };
 
 // ---------------------------------------------------------------------------
@@ -542,7 +555,7 @@ class Scanner {
   std::map<std::pair<std::size_t, std::uint64_t>, ChunkResult> waiting_;
   std::size_t merge_file_ = 0;
   std::uint64_t merge_chunk_ = 0;
-  FlatSessionMap<PeerState> peers_;  // session hash -> open session's peer
+  OpenPeerMap peers_;  // session hash -> open session's peer
   Tally merge_tally_;
   std::unique_ptr<EventSink> merge_sink_;
   std::vector<std::uint64_t> file_lines_, file_bytes_;
@@ -1153,21 +1166,19 @@ void Scanner::merge_ready() {
       event.reason_text = pe.reason_text;
       event.file = f.input.display;
       event.session = pe.session;
-      if (const PeerState* peer = peers_.find(pe.session)) {
-        event.peer_name = peer->name;
-        event.peer_ip = peer->ip;
-        event.after_handshake = peer->tls_done;
+      if (OpenPeerMap::Peer peer; peers_.find(pe.session, peer)) {
+        event.peer_name = peer.name;
+        event.peer_ip = peer.ip;
+        event.after_handshake = peer.tls_done;
       }
       merge_sink_->accept(event, merge_tally_);
     }
     if (collect_events_) emit_stored_until(r.events.size());
     for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
     for (const auto& open : r.open_sessions) {
-      PeerState& kept = peers_[open.session];
       const std::string_view text(r.peer_text);
-      kept.name.assign(text.substr(open.text_offset, open.name_size));
-      kept.ip.assign(text.substr(open.text_offset + open.name_size, open.ip_size));
-      kept.tls_done = open.tls_done;
+      peers_.set(open.session, text.substr(open.text_offset, open.name_size),
+                 text.substr(open.text_offset + open.name_size, open.ip_size), open.tls_done);
     }
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;

@@ -7,6 +7,10 @@
 
 namespace mailtls {
 
+std::uint64_t fast_string_hash(std::string_view s) {
+  return detail::hash_append(0x3c6ef372fe94f82bULL, s);
+}
+
 void append_key_part(std::string& key, std::string_view value) {
   const auto n = static_cast<std::uint32_t>(value.size());
   char len[4];
@@ -30,12 +34,7 @@ std::vector<std::string> split_key(std::string_view key) {
 
 void Tally::add(std::string_view key, std::uint64_t n) {
   events += n;
-  auto it = counts.find(key);
-  if (it != counts.end()) {
-    it->second += n;
-  } else {
-    counts.emplace(std::string(key), n);
-  }
+  counts[key] += n;
 }
 
 void Tally::merge(Tally&& other) {

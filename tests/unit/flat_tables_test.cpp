@@ -1,0 +1,48 @@
+// The merge's open-session map against a std::unordered_map, through
+// enough sets and erases to rehash, reuse tombstones and compact its arena.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <string>
+#include <unordered_map>
+
+#include "flat_tables.hpp"
+
+using mailtls::detail::OpenPeerMap;
+
+TEST_CASE("the open-session map agrees with a reference map", "[flat]") {
+  struct Want {
+    std::string name, ip;
+    bool tls_done;
+  };
+  OpenPeerMap map;
+  std::unordered_map<std::uint64_t, Want> want;
+  std::mt19937_64 rng(7);
+  for (int step = 0; step < 400000; ++step) {
+    // 3000 sessions: hashes 2..3001 collide in the low bits on purpose.
+    const std::uint64_t key = 2 + (rng() % 3000) * 4096;
+    if (rng() % 4 == 0) {
+      map.erase(key);
+      want.erase(key);
+    } else {
+      const std::string name =
+          rng() % 5 == 0 ? std::string() : "host" + std::to_string(rng() % 100000) + ".example";
+      const std::string ip = "192.0.2." + std::to_string(rng() % 256);
+      const bool tls = rng() % 2 == 0;
+      map.set(key, name, ip, tls);
+      want[key] = {name, ip, tls};
+    }
+    if (step % 997 == 0) {
+      REQUIRE(map.size() == want.size());
+      for (const auto& [k, w] : want) {
+        OpenPeerMap::Peer p;
+        REQUIRE(map.find(k, p));
+        REQUIRE(p.name == w.name);
+        REQUIRE(p.ip == w.ip);
+        REQUIRE(p.tls_done == w.tls_done);
+      }
+    }
+  }
+  OpenPeerMap::Peer p;
+  CHECK_FALSE(map.find(5, p));
+}
