@@ -38,7 +38,15 @@ inline bool after_tlsproxy_tag(const char* line_start, const char* p) {
   return q - line_start >= 8 && std::memcmp(q - 8, "tlsproxy", 8) == 0;
 }
 
-inline bool anchor_at(const char* p, bool sessions) {
+// "disconnect from ": the SIMD filter finds "onnect from "; the four bytes
+// before it must be "disc" (smtpd's "connect from" is no anchor: the peer of
+// a library line comes from the error line that Postfix writes before it).
+inline bool after_disc(const char* p, std::size_t before) {
+  return before >= 4 && std::memcmp(p - 4, "disc", 4) == 0;
+}
+
+// `before`: how many bytes of the buffer precede p.
+inline bool anchor_at(const char* p, bool sessions, std::size_t before) {
   static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ',
                                        'f', 'r', 'o', 'm', ' ', 0};
   static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T',
@@ -46,7 +54,7 @@ inline bool anchor_at(const char* p, bool sessions) {
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S';
     case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_';
-    case 'o': return sessions && bytes_equal(p, kOnnect, 12);
+    case 'o': return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before);
     case 'C': return sessions && bytes_equal(p, kConnect, 13);
     default: return false;
   }
@@ -65,7 +73,10 @@ std::size_t find_anchor(std::string_view line, bool sessions) {
         if (i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
         break;
       case 'o':
-        if (sessions && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0) return i;
+        if (sessions && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0 &&
+            after_disc(p + i, i)) {
+          return i;
+        }
         break;
       case 'C':
         if (sessions && i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0 &&
@@ -160,7 +171,7 @@ template <class V, bool kSessions>
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
       cand &= cand - 1;
       const std::size_t pos = i + bit;
-      if (!anchor_at(data + pos, kSessions)) continue;
+      if (!anchor_at(data + pos, kSessions, pos)) continue;
       std::size_t start = line_start;
       if (bit > first_nl) {
         // The last newline before this position in the block starts its line.
@@ -212,7 +223,8 @@ template <class V, bool kSessions>
     const bool hit =
         (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
         (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
-        (kSessions && p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0) ||
+        (kSessions && p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0 &&
+         after_disc(p, i)) ||
         (kSessions && p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
          after_tlsproxy_tag(data + line_start, p));
     if (hit) {

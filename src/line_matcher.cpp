@@ -264,7 +264,6 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
   if (m.empty()) return LineClass::kOther;
   // A first-byte switch rejects nearly every non-TLS line at once.
   switch (m.front()) {
-    case 'c':
     case 'd':
     case 'C':
     case 'S':
@@ -281,13 +280,6 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
   const bool tlsproxy = leaf == "tlsproxy"sv;
 
   switch (m.front()) {
-    case 'c':
-      if (consume(m, "connect from ")) {
-        peer = {};
-        peer.raw = m.substr(0, m.find(' '));
-        return LineClass::kPeer;
-      }
-      return LineClass::kOther;
     case 'C':
       // postscreen writes CONNECT lines too, but never a TLS line.
       if (tlsproxy && consume(m, "CONNECT from ")) {

@@ -4,7 +4,9 @@
 //   "TLS"           TLS connection established/reused, setting up TLS
 //                   connection, TLS library problem, TLS handshake failed
 //   "SSL_"          SSL_accept error, SSL_connect error
-//   "onnect from "  connect from, disconnect from
+//   "onnect from "  disconnect from (the filter finds "onnect from ", then
+//                   checks the "disc" before it; smtpd's "connect from" is
+//                   not needed: see docs/architecture.md)
 //   "CONNECT from " tlsproxy's CONNECT from (only after a "tlsproxy[pid]: "
 //                   tag: postscreen writes one for every client)
 // A vectorised pass (AVX2 where the CPU has it, else SSE2; a portable loop
@@ -37,8 +39,8 @@ using LongLineFn = std::function<void(std::size_t offset)>;
 
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };
 
-// `sessions` false leaves out the session anchors (connect, disconnect,
-// CONNECT): a scan that counts no TLS library line needs no session peers.
+// `sessions` false leaves out the session anchors (disconnect, CONNECT): a
+// scan that counts no TLS library line needs no session peers.
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
                                    ScanKernel kernel = ScanKernel::kAuto, bool sessions = true);

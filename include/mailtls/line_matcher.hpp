@@ -26,7 +26,7 @@ namespace mailtls {
 
 enum class LineClass : std::uint8_t {
   kOther,         // not a Postfix line, or nothing TLS-related
-  kPeer,          // names the session's peer (connect from, setting up TLS ...)
+  kPeer,          // names the session's peer (tlsproxy CONNECT from, setting up TLS ...)
   kSessionEnd,    // `disconnect from`: the pid's session is over
   kEvent,         // an event with its peer (established, SSL_accept error ...)
   kLibraryEvent,  // `TLS library problem`: an event whose peer comes from the pid

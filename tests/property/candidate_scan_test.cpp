@@ -36,6 +36,9 @@ std::string random_buffer(std::mt19937& rng, std::size_t size) {
   static const std::vector<std::string> kPieces = {"TLS",
                                                    "SSL_",
                                                    "onnect from ",
+                                                   "disconnect from ",
+                                                   "disc",
+                                                   "dis\nconnect from ",
                                                    "CONNECT from ",
                                                    "tlsproxy[12]: CONNECT from ",
                                                    "tlsproxy: CONNECT from ",
@@ -86,19 +89,20 @@ TEST_CASE("candidate kernels agree with the scalar reference", "[property][candi
 
 TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
   const std::string buf =
-      "Nov 20 01:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\n"
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: disconnect from a[192.0.2.1]\n"
       "Nov 20 01:00:00 mx postfix/qmgr[2]: 4BQ: removed\n"
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: connect from a[192.0.2.1]\n"
       "Nov 20 01:00:00 mx postfix/smtpd[1]: TLS TLS SSL_ twice\n"
       "Nov 20 01:00:00 mx postfix/tlsproxy[3]: CONNECT from [192.0.2.1]:1\n"
       "Nov 20 01:00:00 mx postfix/postscreen[4]: CONNECT from [192.0.2.1]:1 to [192.0.2.9]:25\n"
       "no newline at the end, but TLS";
   for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
     const Trace t = run(buf, 1000, k);
-    CHECK(t.lines == 6);
+    CHECK(t.lines == 7);
     REQUIRE(t.events.size() == 4);
-    CHECK(t.events[0].rfind("C0@38#0:", 0) == 0);
-    CHECK(t.events[1].find("#2:") != std::string::npos);
-    CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27#5" +
+    CHECK(t.events[0].rfind("C0@41#0:", 0) == 0);  // the 'o' of "disconnect"
+    CHECK(t.events[1].find("#3:") != std::string::npos);
+    CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27#6" +
                              ":no newline at the end, but TLS");
   }
 }

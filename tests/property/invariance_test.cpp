@@ -16,8 +16,8 @@ using namespace mailtls::test;
 
 namespace {
 
-// A log with interleaved sessions whose failure lines sit far from their
-// connect lines, so small chunks cut every join.
+// A log with interleaved sessions whose library lines sit far from their
+// peer-bearing lines, so small chunks cut every join.
 std::string random_log(std::uint32_t seed, int sessions) {
   std::mt19937 rng(seed);
   const char* protocols[] = {"TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3"};
@@ -40,7 +40,15 @@ std::string random_log(std::uint32_t seed, int sessions) {
                         : std::string("host") + std::to_string(ip) + ".example.net") +
         "[192.0.2." + std::to_string(ip) + "]";
     switch (rng() % 6) {
-      case 0: out << prefix << "connect from " << peer << "\n"; break;
+      case 0:
+        // Peer-bearing lines for the library lines that follow (smtpd's
+        // "connect from" is not one).
+        switch (rng() % 3) {
+          case 0: out << prefix << "connect from " << peer << "\n"; break;
+          case 1: out << prefix << "setting up TLS connection from " << peer << "\n"; break;
+          default: out << prefix << "SSL_accept error from " << peer << ": -1\n"; break;
+        }
+        break;
       case 1: out << prefix << "disconnect from " << peer << " ehlo=1 commands=1\n"; break;
       case 2:
       case 3:

@@ -251,12 +251,10 @@ TEST_CASE("library problems take their direction from the service", "[line_match
 TEST_CASE("peer-bearing and session lines", "[line_matcher]") {
   // kPeer lines hand over the raw token; parse_peer reads it when needed.
   PeerRef parsed;
+  // smtpd's "connect from" is not needed: Postfix logs the SSL_accept error
+  // (with the peer) before the library lines of a failed handshake.
   auto p = classify("Nov  5 01:44:08 mx postfix/smtpd[1]: connect from unknown[192.0.2.1]");
-  CHECK(p.cls == LineClass::kPeer);
-  CHECK(p.peer.raw == "unknown[192.0.2.1]");
-  REQUIRE(parse_peer(p.peer.raw, parsed) == p.peer.raw.size());
-  CHECK(parsed.name == "unknown");
-  CHECK(parsed.ip == "192.0.2.1");
+  CHECK(p.cls == LineClass::kOther);
   p = classify("Nov  5 01:44:08 mx postfix/tlsproxy[1]: CONNECT from [192.0.2.1]:4444");
   CHECK(p.cls == LineClass::kPeer);
   REQUIRE(parse_peer(p.peer.raw, parsed) == p.peer.raw.size());

@@ -82,12 +82,15 @@ TEST_CASE("sessions are told apart by host and service", "[scan]") {
   TempDir dir;
   write_file(
       dir.file("mail.log"),
-      "Nov 20 01:00:00 mx1 postfix/smtpd[5]: connect from a.example.org[192.0.2.1]\n"
-      "Nov 20 01:00:00 mx2 postfix/smtpd[5]: connect from b.example.org[192.0.2.2]\n"
-      "Nov 20 01:00:00 mx1 postfix/submission/smtpd[5]: connect from c.example.org[192.0.2.3]\n"
+      "Nov 20 01:00:00 mx1 postfix/smtpd[5]: SSL_accept error from a.example.org[192.0.2.1]: -1\n"
+      "Nov 20 01:00:00 mx2 postfix/smtpd[5]: SSL_accept error from b.example.org[192.0.2.2]: -1\n"
+      "Nov 20 01:00:00 mx1 postfix/submission/smtpd[5]: SSL_accept error from "
+      "c.example.org[192.0.2.3]: -1\n"
       "Nov 20 01:00:02 mx1 postfix/smtpd[5]: warning: TLS library problem: "
       "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
-  const auto r = scan_files({dir.file("mail.log")}, base_options({Field::kPeer}));
+  auto o = base_options({Field::kPeer});
+  o.event_mask = 1u << static_cast<unsigned>(EventKind::kTlsError);
+  const auto r = scan_files({dir.file("mail.log")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"a.example.org[192.0.2.1]=1"});
 }
 
@@ -95,6 +98,8 @@ TEST_CASE("scanners are dropped after the join, and counted", "[scan]") {
   TempDir dir;
   write_file(dir.file("mail.log"),
              "Nov 20 01:00:00 mx postfix/smtpd[5]: connect from scan-1.shodan.io[192.0.2.200]\n"
+             "Nov 20 01:00:00 mx postfix/smtpd[5]: setting up TLS connection from "
+             "scan-1.shodan.io[192.0.2.200]\n"
              "Nov 20 01:00:00 mx postfix/smtpd[5]: warning: TLS library problem: "
              "error:0A0000C1:SSL routines::no shared cipher:x.c:1:\n"
              "Nov 20 01:00:01 mx postfix/smtpd[6]: Anonymous TLS connection established from "
