@@ -7,140 +7,55 @@
 
 namespace mailtls {
 
-struct FailureTracker::Tables {
-  detail::FlatSessionMap<Open> sessions;
-};
+// ---------------------------------------------------------------------------
+// FailureRows
 
-FailureTracker::FailureTracker() : tables_(std::make_unique<Tables>()) {}
-FailureTracker::~FailureTracker() = default;
-FailureTracker::FailureTracker(FailureTracker&&) noexcept = default;
-FailureTracker& FailureTracker::operator=(FailureTracker&&) noexcept = default;
-
-namespace {
-
-// 'i' + address, or 'n' + name when no address is logged (Postfix 2.2-2.4
-// client lines; an unresolved library line has neither), then direction.
-std::string peer_key(std::string_view ip, std::string_view name, Direction direction) {
-  std::string key(ip.empty() ? "n" : "i");
-  key.append(ip.empty() ? name : ip);
-  key.push_back('\0');
-  key.append(to_string(direction));
-  return key;
-}
-
-// FlatSessionMap reserves 0 and 1.
-std::uint64_t flat_key(std::uint64_t h) {
-  return h < 2 ? h + 2 : h;
-}
-
-}  // namespace
-
-void FailureTracker::count(const std::string& ip, const std::string& name, Direction direction,
-                           const std::string& reason, const LocalTime& time) {
-  std::string key = peer_key(ip, name, direction);
-  key.push_back('\0');
-  key.append(reason);
-  Row& row = rows_[key];
-  ++row.count;
-  if (time.epoch_s < row.first_s) {
-    row.first_s = time.epoch_s;
-    row.first = time;
+void FailureRows::count(std::string_view ip, std::string_view name, Direction direction,
+                        std::string_view reason, const LocalTime& time) {
+  // 'i' + address, or 'n' + name when no address is logged (Postfix 2.2-2.4
+  // client lines; an unresolved library line has neither).
+  key_.assign(ip.empty() ? "n" : "i");
+  key_.append(ip.empty() ? name : ip);
+  key_.push_back('\0');
+  key_.append(to_string(direction));
+  key_.push_back('\0');
+  key_.append(reason);
+  Row one;
+  one.count = 1;
+  one.first = one.last = time;
+  one.first_s = one.last_s = time.epoch_s;
+  if (!name.empty() && name != "unknown") {
+    one.name.assign(name);
+    one.name_s = time.epoch_s;
   }
-  if (time.epoch_s > row.last_s) {
-    row.last_s = time.epoch_s;
-    row.last = time;
+  add(key_, one);
+}
+
+void FailureRows::add(std::string_view key, const Row& o) {
+  Row& row = rows_[key];
+  row.count += o.count;
+  if (o.first_s < row.first_s) {
+    row.first_s = o.first_s;
+    row.first = o.first;
+  }
+  if (o.last_s > row.last_s) {
+    row.last_s = o.last_s;
+    row.last = o.last;
   }
   // The latest name; equal times: the byte-order larger (independent of the
-  // order failures are closed in).
-  if (!name.empty() && name != "unknown" &&
-      (time.epoch_s > row.name_s || (time.epoch_s == row.name_s && name > row.name))) {
-    row.name_s = time.epoch_s;
-    row.name = name;
+  // order failures are closed and merged in).
+  if (o.name_s != INT64_MIN &&
+      (o.name_s > row.name_s || (o.name_s == row.name_s && o.name > row.name))) {
+    row.name_s = o.name_s;
+    row.name = o.name;
   }
 }
 
-void FailureTracker::close(Open& open) {
-  if (open.active) {
-    count(open.peer_ip, open.peer_name, open.direction, open.reason, open.time);
-    open.active = false;
-  }
+void FailureRows::merge(const FailureRows& other) {
+  for (const auto& [key, row] : other.rows_) add(key, row);
 }
 
-void FailureTracker::close_loose(Open& open) {
-  if (open.loose) {
-    count(open.loose_ip, open.loose_name, open.loose_direction, open.loose_reason, open.loose_time);
-    open.loose = false;
-  }
-}
-
-void FailureTracker::add_completed(std::uint64_t session) {
-  session = flat_key(session);
-  Open* open = tables_->sessions.find(session);
-  if (open == nullptr) return;
-  close(*open);
-  open->loose = false;
-  tables_->sessions.erase(session);
-}
-
-void FailureTracker::add(const Event& e) {
-  if (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused) {
-    add_completed(e.session);
-    return;
-  }
-  const std::uint64_t session = flat_key(e.session);
-  Open* found = tables_->sessions.find(session);
-  switch (e.kind) {
-    case EventKind::kEstablished:
-    case EventKind::kReused: return;
-    case EventKind::kAcceptError:
-    case EventKind::kConnectError: {
-      Open& open = found != nullptr ? *found : tables_->sessions[session];
-      close(open);
-      open.active = true;
-      open.peer_name.assign(e.peer_name);
-      open.peer_ip.assign(e.peer_ip);
-      open.direction = e.direction;
-      open.time = e.time;
-      open.has_library = false;
-      open.reason = e.reason;
-      // tlsproxy writes the library line first.
-      if (open.loose && open.loose_ip == open.peer_ip) {
-        open.reason = open.loose_reason;
-        open.has_library = true;
-        open.loose = false;
-      }
-      close_loose(open);
-      return;
-    }
-    case EventKind::kNoSharedCipher:
-    case EventKind::kTlsError: break;
-  }
-  if (found != nullptr && found->active && found->peer_ip == e.peer_ip) {
-    if (!found->has_library) {
-      found->reason = e.reason;
-      found->has_library = true;
-    }
-    return;  // the same failure
-  }
-  if ((found == nullptr || !found->active) && e.after_handshake) {
-    return;  // inside a TLS session that completed its handshake
-  }
-  // Unclaimed so far: an error line may still follow (tlsproxy).
-  Open& open = found != nullptr ? *found : tables_->sessions[session];
-  close_loose(open);
-  open.loose = true;
-  open.loose_reason = e.reason;
-  open.loose_name.assign(e.peer_name);
-  open.loose_ip.assign(e.peer_ip);
-  open.loose_direction = e.direction;
-  open.loose_time = e.time;
-}
-
-std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers) {
-  tables_->sessions.for_each([this](Open& open) {
-    close(open);
-    close_loose(open);
-  });
+std::vector<FailureRow> FailureRows::rows(const PeerFacts& peers) const {
   std::vector<FailureRow> out;
   out.reserve(rows_.size());
   for (const auto& [key, row] : rows_) {
@@ -170,6 +85,149 @@ std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers) {
     return a.reason < b.reason;
   });
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// FailureState
+
+void FailureState::close(FailureRows& rows) {
+  if (active) {
+    rows.count(peer_ip, peer_name, direction, reason, time);
+    active = false;
+  }
+}
+
+void FailureState::close_loose(FailureRows& rows) {
+  if (loose) {
+    rows.count(loose_ip, loose_name, loose_direction, loose_reason, loose_time);
+    loose = false;
+  }
+}
+
+void FailureState::on_completed(FailureRows& rows) {
+  close(rows);
+  loose = false;
+}
+
+void FailureState::on_disconnect(FailureRows& rows) {
+  close(rows);
+  close_loose(rows);
+}
+
+void FailureState::on_event(const Event& e, FailureRows& rows) {
+  switch (e.kind) {
+    case EventKind::kEstablished:
+    case EventKind::kReused: on_completed(rows); return;
+    case EventKind::kAcceptError:
+    case EventKind::kConnectError:
+      close(rows);
+      active = true;
+      peer_name.assign(e.peer_name);
+      peer_ip.assign(e.peer_ip);
+      direction = e.direction;
+      time = e.time;
+      has_library = false;
+      reason = e.reason;
+      // tlsproxy writes the library line first.
+      if (loose && loose_ip == peer_ip) {
+        reason = loose_reason;
+        has_library = true;
+        loose = false;
+      }
+      close_loose(rows);
+      return;
+    case EventKind::kNoSharedCipher:
+    case EventKind::kTlsError: break;
+  }
+  if (active && peer_ip == e.peer_ip) {
+    if (!has_library) {
+      reason = e.reason;
+      has_library = true;
+    }
+    return;  // the same failure
+  }
+  if (!active && e.after_handshake) return;  // inside a TLS session that completed its handshake
+  // Unclaimed so far: an error line may still follow (tlsproxy).
+  close_loose(rows);
+  loose = true;
+  loose_reason = e.reason;
+  loose_name.assign(e.peer_name);
+  loose_ip.assign(e.peer_ip);
+  loose_direction = e.direction;
+  loose_time = e.time;
+}
+
+// ---------------------------------------------------------------------------
+// FailureTracker
+
+struct FailureTracker::Tables {
+  detail::FlatSessionMap<FailureState> sessions;
+};
+
+FailureTracker::FailureTracker() : tables_(std::make_unique<Tables>()) {}
+FailureTracker::~FailureTracker() = default;
+FailureTracker::FailureTracker(FailureTracker&&) noexcept = default;
+FailureTracker& FailureTracker::operator=(FailureTracker&&) noexcept = default;
+
+namespace {
+
+// FlatSessionMap reserves 0 and 1.
+std::uint64_t flat_key(std::uint64_t h) {
+  return h < 2 ? h + 2 : h;
+}
+
+}  // namespace
+
+void FailureTracker::add_completed(std::uint64_t session) {
+  session = flat_key(session);
+  FailureState* state = tables_->sessions.find(session);
+  if (state == nullptr) return;
+  state->on_completed(rows_);
+  if (state->empty()) tables_->sessions.erase(session);
+}
+
+void FailureTracker::add_disconnect(std::uint64_t session) {
+  session = flat_key(session);
+  FailureState* state = tables_->sessions.find(session);
+  if (state == nullptr) return;
+  state->on_disconnect(rows_);
+  tables_->sessions.erase(session);
+}
+
+void FailureTracker::add(const Event& e) {
+  if (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused) {
+    add_completed(e.session);
+    return;
+  }
+  const std::uint64_t session = flat_key(e.session);
+  FailureState* state = tables_->sessions.find(session);
+  if (state == nullptr) {
+    // An erased slot's value may be reused: start from an empty state.
+    state = &tables_->sessions[session];
+    state->active = state->loose = false;
+  }
+  state->on_event(e, rows_);
+  if (state->empty()) tables_->sessions.erase(session);
+}
+
+void FailureTracker::install(std::uint64_t session, FailureState&& state) {
+  session = flat_key(session);
+  if (FailureState* old = tables_->sessions.find(session)) old->close_all(rows_);
+  if (state.empty()) {
+    tables_->sessions.erase(session);
+    return;
+  }
+  tables_->sessions[session] = std::move(state);
+}
+
+std::size_t FailureTracker::open_sessions() const {
+  return tables_->sessions.size();
+}
+
+std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers, const FailureRows* extra) {
+  tables_->sessions.for_each([this](FailureState& state) { state.close_all(rows_); });
+  if (extra != nullptr) rows_.merge(*extra);
+  return rows_.rows(peers);
 }
 
 }  // namespace mailtls

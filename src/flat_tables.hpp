@@ -11,6 +11,7 @@
 // keyed by a 64-bit hash; one probe, no allocation on a hit.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
@@ -334,6 +335,21 @@ class FlatSessionMap {
     }
     ++size_;
     return slab_[index_[i]];
+  }
+  std::size_t size() const { return size_; }
+  void clear() {
+    if (size_ == 0 && deleted_ == 0) return;
+    std::fill(keys_.begin(), keys_.end(), kEmpty);
+    slab_.clear();
+    free_.clear();
+    size_ = deleted_ = 0;
+  }
+  // Calls fn(key, value) for every entry, in slot order.
+  template <class Fn>
+  void for_each_key(Fn&& fn) {
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != kEmpty && keys_[i] != kDeleted) fn(keys_[i], slab_[index_[i]]);
+    }
   }
   // Calls fn(value) for every entry, in slot order.
   template <class Fn>

@@ -132,28 +132,19 @@ struct PendingEvent {
   std::string host, service, pid, reason, reason_text;
 };
 
-// Accepted events of a chunk, in order, owned: for `events` (written in
-// input order by the merge, after the chunk's bytes may be gone) and for the
-// failure join.
+// Events of a chunk, in order, owned: for `events` (written in input order
+// by the merge, after the chunk's bytes may be gone) and for the failure
+// lines that need the merge's state.
 class EventStore {
  public:
-  // Compact (`failures`/`report` without `events`): a completed handshake,
-  // most events, keeps only its session hash; FailureTracker needs no more.
-  explicit EventStore(bool compact = false) : compact_(compact) {}
-  void set_compact(bool compact) { compact_ = compact; }
-
   void add(const Event& e) {
-    if (compact_ && (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused)) {
-      items_.push_back({e.session, kCompleted});
-      return;
-    }
-    items_.push_back({e.session, static_cast<std::uint32_t>(events_.size())});
     Stored& st = events_.emplace_back();
     st.kind = e.kind;
     st.direction = e.direction;
     st.time = e.time;
     st.line = e.line;
     st.reason = e.reason;
+    st.session = e.session;
     st.after_handshake = e.after_handshake;
     for (std::size_t i = 0; i < std::size(kViews); ++i) {
       const std::string_view v = e.*kViews[i];
@@ -162,21 +153,16 @@ class EventStore {
       arena_.append(v);
     }
   }
-  std::size_t size() const { return items_.size(); }
-  // A compact completed handshake: true, and its session hash.
-  bool completed(std::size_t i, std::uint64_t& session) const {
-    session = items_[i].session;
-    return items_[i].event == kCompleted;
-  }
+  std::size_t size() const { return events_.size(); }
   // The i-th event, with views into this store.
   void get(std::size_t i, std::string_view file, Event& e) const {
-    const Stored& st = events_[items_[i].event];
+    const Stored& st = events_[i];
     e.kind = st.kind;
     e.direction = st.direction;
     e.time = st.time;
     e.line = st.line;
     e.reason = st.reason;
-    e.session = items_[i].session;
+    e.session = st.session;
     e.after_handshake = st.after_handshake;
     e.file = file;
     for (std::size_t k = 0; k < std::size(kViews); ++k) {
@@ -192,24 +178,18 @@ class EventStore {
       &Event::server_digest, &Event::client_signature, &Event::client_digest,
       &Event::sni,           &Event::peer_name,        &Event::peer_ip,
       &Event::port,          &Event::reason_text};
-  static constexpr std::uint32_t kCompleted = UINT32_MAX;
-  struct Item {
-    std::uint64_t session;
-    std::uint32_t event;  // into events_, or kCompleted
-  };
   struct Stored {
     EventKind kind;
     Direction direction = Direction::kInbound;
     bool after_handshake = false;
     LocalTime time;
     std::uint64_t line = 0;
+    std::uint64_t session = 0;
     std::string reason;
     std::uint32_t offset[std::size(kViews)] = {};
     std::uint32_t size[std::size(kViews)] = {};
   };
-  bool compact_ = false;
   std::string arena_;
-  std::vector<Item> items_;
   std::vector<Stored> events_;
 };
 
@@ -236,6 +216,75 @@ struct ChunkResult {
   // stored event pending_at[j].
   EventStore events;
   std::vector<std::size_t> pending_at;
+  // `failures` (FailureJoin): in order, the failure lines of sessions that
+  // had no completed handshake or disconnect yet in this chunk; then each
+  // session's first such line (true: a disconnect); then the states left
+  // open by the rest of the chunk.
+  EventStore failure_prefix;
+  std::vector<std::pair<std::uint64_t, bool>> failure_resets;
+  std::vector<std::pair<std::uint64_t, FailureState>> failure_open;
+};
+
+// The failure join inside one chunk (failures.hpp). A completed handshake or
+// a disconnect leaves a session's state empty whatever came before, so from
+// a session's first such line in the chunk on, the state machine runs here
+// and counts into the worker's rows. What comes before that line depends on
+// the chunks before: those failure lines, and the line itself (it closes
+// what the merge holds open), go to the merge, which also takes over the
+// states left open at the chunk's end.
+class FailureJoin {
+ public:
+  void begin(ChunkResult* result) {
+    result_ = result;
+    known_.clear();
+    states_.clear();
+  }
+  // An accepted event.
+  void on_event(const Event& e) {
+    const bool completed = e.kind == EventKind::kEstablished || e.kind == EventKind::kReused;
+    std::int32_t* known = known_.find(e.session);
+    if (known == nullptr) {
+      if (completed) {
+        known_[e.session] = -1;
+        result_->failure_resets.emplace_back(e.session, false);
+      } else {
+        result_->failure_prefix.add(e);
+      }
+      return;
+    }
+    if (*known < 0) {
+      if (completed) return;
+      *known = static_cast<std::int32_t>(states_.size());
+      states_.emplace_back();
+    }
+    states_[static_cast<std::size_t>(*known)].on_event(e, rows);
+  }
+  // A `disconnect from` line (whether or not the filters keep it).
+  void on_disconnect(std::uint64_t session) {
+    std::int32_t* known = known_.find(session);
+    if (known == nullptr) {
+      known_[session] = -1;
+      result_->failure_resets.emplace_back(session, true);
+      return;
+    }
+    if (*known >= 0) states_[static_cast<std::size_t>(*known)].on_disconnect(rows);
+  }
+  void end() {
+    known_.for_each_key([this](std::uint64_t key, std::int32_t& index) {
+      if (index < 0 || states_[static_cast<std::size_t>(index)].empty()) return;
+      result_->failure_open.emplace_back(key, std::move(states_[static_cast<std::size_t>(index)]));
+    });
+    result_ = nullptr;
+  }
+
+  FailureRows rows;  // failures closed in this worker's chunks
+
+ private:
+  ChunkResult* result_ = nullptr;
+  // Keyed by session_hash() (never 0 or 1, FlatSessionMap's reserved keys):
+  // session -> index into states_, -1 while its state is empty.
+  FlatSessionMap<std::int32_t> known_;
+  std::vector<FailureState> states_;
 };
 
 // "host service[pid": one contiguous span of the line, the session's key.
@@ -300,6 +349,9 @@ class EventSink {
   // the caller's callback in the merge). Both null: counting only.
   void set_store(EventStore* store) { store_ = store; }
   void set_emit(const std::function<void(const Event&)>* emit) { emit_ = emit; }
+  // `failures`: the worker's join (null in the merge).
+  void set_join(FailureJoin* join) { join_ = join; }
+  FailureJoin* join() const { return join_; }
 
   // A `disconnect from` line, for TLS coverage: the same time, host and
   // service filters as events.
@@ -363,6 +415,7 @@ class EventSink {
     tally.note_time(e.time);
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
+    if (join_ != nullptr) join_->on_event(e);
     if (f_.peer_facts) note_peer(e, tally);
     if (f_.keys.empty()) {
       ++tally.events;
@@ -455,6 +508,7 @@ class EventSink {
   const CompiledFilters& f_;
   EventStore* store_ = nullptr;
   const std::function<void(const Event&)>* emit_ = nullptr;
+  FailureJoin* join_ = nullptr;
   std::string key_, peer_;
   VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
   struct CipherMemo {
@@ -536,9 +590,12 @@ class Scanner {
   // Sessions are followed only when library lines are counted: they are the
   // only events whose peer comes from another line.
   bool track_sessions_ = true;
-  bool collect_events_ = false;                     // events are written or joined in input order
-  std::function<void(const Event&)> ordered_emit_;  // called by the merge, in order
-  FailureTracker failure_tracker_;
+  bool collect_events_ = false;  // `events`: accepted events are written in input order
+  // The merge's own events (pending library lines): to the failure join and
+  // to `events`.
+  std::function<void(const Event&)> merge_emit_;
+  FailureTracker failure_tracker_;  // under merge_mutex_
+  FailureRows failure_rows_;        // the workers' closed failures, under tally_mutex_
 
   // Chunk supply.
   std::mutex mutex_;
@@ -602,13 +659,13 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   track_sessions_ = (options.event_mask & kLibraryKinds) != 0;
   chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
-  collect_events_ = static_cast<bool>(options.on_event) || options.failures;
-  if (collect_events_) {
-    ordered_emit_ = [this](const Event& e) {
+  collect_events_ = static_cast<bool>(options.on_event);
+  if (collect_events_ || options.failures) {
+    merge_emit_ = [this](const Event& e) {
       if (options_.failures) failure_tracker_.add(e);
       if (options_.on_event) options_.on_event(e);
     };
-    merge_sink_->set_emit(&ordered_emit_);
+    merge_sink_->set_emit(&merge_emit_);
   }
 }
 
@@ -1025,8 +1082,10 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       case LineClass::kSessionEnd: {
         if (!track_sessions_) return;
         const std::string_view key = session_key(env);
-        SessionSlot& slot = sessions.at(session_hash(key), key);
+        const std::uint64_t session = session_hash(key);
+        SessionSlot& slot = sessions.at(session, key);
         slot.ended = cls == LineClass::kSessionEnd;
+        if (slot.ended && sink.join() != nullptr) sink.join()->on_disconnect(session);
         slot.tls_done = false;
         slot.peer_name = {};
         slot.peer_ip = {};
@@ -1142,13 +1201,9 @@ void Scanner::merge_ready() {
     std::size_t stored = 0;
     auto emit_stored_until = [&](std::size_t end) {
       for (; stored < end; ++stored) {
-        if (std::uint64_t session; r.events.completed(stored, session)) {
-          failure_tracker_.add_completed(session);
-          continue;
-        }
         r.events.get(stored, f.input.display, event);
         event.line += first_line;
-        ordered_emit_(event);
+        options_.on_event(event);
       }
     };
     for (std::size_t j = 0; j < r.pending.size(); ++j) {
@@ -1174,6 +1229,23 @@ void Scanner::merge_ready() {
       merge_sink_->accept(event, merge_tally_);
     }
     if (collect_events_) emit_stored_until(r.events.size());
+    // The failure join across the chunk's start (FailureJoin): the pending
+    // library lines went in above; now the failure lines before each
+    // session's first completed handshake or disconnect, that line itself,
+    // and the states the chunk leaves open.
+    for (std::size_t i = 0; i < r.failure_prefix.size(); ++i) {
+      r.failure_prefix.get(i, f.input.display, event);
+      failure_tracker_.add(event);
+    }
+    for (const auto& [session, disconnect] : r.failure_resets) {
+      if (disconnect) {
+        failure_tracker_.add_disconnect(session);
+      } else {
+        failure_tracker_.add_completed(session);
+      }
+    }
+    for (auto& [session, state] : r.failure_open)
+      failure_tracker_.install(session, std::move(state));
     for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
     for (const auto& open : r.open_sessions) {
       const std::string_view text(r.peer_text);
@@ -1202,18 +1274,19 @@ void Scanner::worker() {
   ZoneCache zone;
   Event event;
   Chunk chunk;
+  FailureJoin join;
+  if (options_.failures) sink.set_join(&join);
   while (next_chunk(chunk)) {
     ChunkResult result;
-    if (collect_events_) {
-      result.events.set_compact(!options_.on_event);
-      sink.set_store(&result.events);
-    }
+    if (collect_events_) sink.set_store(&result.events);
+    if (options_.failures) join.begin(&result);
     try {
       scan_chunk(chunk, tally, sink, zone, event, result);
     } catch (const std::exception& e) {
       result.diagnostics.push_back(
           {files_[chunk.file]->input.display, chunk.offset_bytes, e.what()});
     }
+    if (options_.failures) join.end();
     if (chunk.owner) {
       std::lock_guard lock(mutex_);
       --in_flight_[chunk.file];
@@ -1224,6 +1297,7 @@ void Scanner::worker() {
   }
   std::lock_guard lock(tally_mutex_);
   total_.merge(std::move(tally));
+  failure_rows_.merge(join.rows);
 }
 
 ScanResult Scanner::run() {
@@ -1273,7 +1347,7 @@ ScanResult Scanner::run() {
       out.scanners.begin(), out.scanners.end(),
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
-  if (options_.failures) out.failures = failure_tracker_.finish(total_.peers);
+  if (options_.failures) out.failures = failure_tracker_.finish(total_.peers, &failure_rows_);
   for (const auto& [service, c] : total_.coverage) out.coverage.push_back({service, c});
   if (total_.first_s <= total_.last_s) {
     out.first_seen = total_.first;

@@ -8,19 +8,27 @@
 // error line claims, and that does not come from inside a TLS session whose
 // handshake completed, is a failure of its own.
 //
-// FailureTracker consumes the failure events (error and library lines) in
-// input order, with the completed handshakes of the sessions it has open
-// failures for, and is not thread-safe. Sessions are the scanner's hashes of
-// "host service[pid" (Event::session); whether a library line came from
-// inside a completed TLS session is the scanner's Event::after_handshake.
-// Which peers also completed a handshake is PeerFacts' business (counted by
-// the workers, in any order).
+// The join runs per process (syslog host, service, pid: Event::session) as
+// a small state machine, FailureState, whose transitions close failures
+// into FailureRows:
+//   error line      closes the open failure, opens its own (claiming an
+//                   unclaimed library line of the same peer: tlsproxy);
+//   library line    joins the open failure of the same peer, or is ignored
+//                   inside a completed TLS session (Event::after_handshake),
+//                   or waits unclaimed (closing the previous unclaimed one);
+//   completed       closes the open failure; an unclaimed library line
+//                   before it was no handshake failure and is dropped;
+//   disconnect      closes both: the connection is over.
+// Completed handshakes and disconnects leave the state empty whatever it
+// was, so the scanner runs the machine inside each chunk from a session's
+// first such line on and hands the merge only what comes before it (see
+// docs/architecture.md). FailureTracker is the machine for in-order input:
+// the merge's, and the tests'.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "mailtls/event.hpp"
@@ -42,33 +50,18 @@ struct FailureRow {
   }
 };
 
-class FailureTracker {
+// Closed failures per peer and reason. Counting commutes (ties of the
+// latest name are broken by byte order): workers count apart and merge.
+class FailureRows {
  public:
-  // Any event; completed handshakes go to add_completed().
-  void add(const Event& event);
-  // A completed handshake (established or reused) in `session`: earlier
-  // failures of that process are over, and a library line before it was no
-  // handshake failure. Costs one probe of a small table when the session
-  // has nothing open.
-  void add_completed(std::uint64_t session);
-
-  // Closes every open failure; rows by count descending, then peer_ip,
-  // direction, reason in byte order. `peers` says which peers also
-  // completed a handshake.
-  std::vector<FailureRow> finish(const PeerFacts& peers);
+  void count(std::string_view ip, std::string_view name, Direction direction,
+             std::string_view reason, const LocalTime& time);
+  void merge(const FailureRows& other);
+  // Rows by count descending, then peer_ip, peer_name, direction, reason in
+  // byte order. `peers` says which peers also completed a handshake.
+  std::vector<FailureRow> rows(const PeerFacts& peers) const;
 
  private:
-  struct Open {
-    bool active = false;       // an error line opened a failure
-    bool has_library = false;  // its reason came from a library line
-    bool loose = false;        // a library line that no error line has claimed yet
-    Direction direction = Direction::kInbound;
-    Direction loose_direction = Direction::kInbound;
-    std::string peer_name, peer_ip, reason;
-    LocalTime time;
-    std::string loose_reason, loose_name, loose_ip;
-    LocalTime loose_time;
-  };
   struct Row {
     std::uint64_t count = 0;
     LocalTime first, last;
@@ -76,22 +69,60 @@ class FailureTracker {
     std::string name;
     std::int64_t name_s = INT64_MIN;
   };
-  void close(Open& open);
-  void close_loose(Open& open);
-  void count(const std::string& ip, const std::string& name, Direction direction,
-             const std::string& reason, const LocalTime& time);
+  void add(std::string_view key, const Row& row);
+  std::string key_;
+  FlatStringMap<Row> rows_;  // "i|n" + address or name, NUL, direction, NUL, reason
+};
 
-  // Sessions with an open failure or a loose library line, keyed by the
-  // session hash; entries go when nothing is left open.
-  struct Tables;
-  std::unique_ptr<Tables> tables_;
-  std::unordered_map<std::string, Row> rows_;  // "ip NUL dir NUL reason", failures only
+// One process's open failure and unclaimed library line.
+struct FailureState {
+  bool active = false;       // an error line opened a failure
+  bool has_library = false;  // its reason came from a library line
+  bool loose = false;        // a library line that no error line has claimed yet
+  Direction direction = Direction::kInbound;
+  Direction loose_direction = Direction::kInbound;
+  std::string peer_name, peer_ip, reason;
+  LocalTime time;
+  std::string loose_reason, loose_name, loose_ip;
+  LocalTime loose_time;
 
+  bool empty() const { return !active && !loose; }
+  // Transitions (see above); what they close is counted in `rows`.
+  void on_event(const Event& e, FailureRows& rows);  // an error or library line
+  void on_completed(FailureRows& rows);
+  void on_disconnect(FailureRows& rows);
+  void close_all(FailureRows& rows) { on_disconnect(rows); }
+
+ private:
+  void close(FailureRows& rows);
+  void close_loose(FailureRows& rows);
+};
+
+// The state machine over in-order input, keyed by session hash; holds only
+// sessions with something open.
+class FailureTracker {
  public:
   FailureTracker();
   ~FailureTracker();
   FailureTracker(FailureTracker&&) noexcept;
   FailureTracker& operator=(FailureTracker&&) noexcept;
+
+  // Any event (completed handshakes too).
+  void add(const Event& event);
+  void add_completed(std::uint64_t session);
+  void add_disconnect(std::uint64_t session);
+  // Replaces a session's state (the scanner's hand-over from a chunk).
+  void install(std::uint64_t session, FailureState&& state);
+  std::size_t open_sessions() const;
+
+  // Closes every open failure into the rows and returns them (see
+  // FailureRows::rows), with `extra` rows counted elsewhere.
+  std::vector<FailureRow> finish(const PeerFacts& peers, const FailureRows* extra = nullptr);
+
+ private:
+  struct Tables;
+  std::unique_ptr<Tables> tables_;
+  FailureRows rows_;
 };
 
 }  // namespace mailtls

@@ -131,8 +131,8 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   const std::string reference_json = rows_json(reference);
 
   {
-    // Without `events`, completed handshakes reach the failure join in
-    // compact form: the failures must be the same.
+    // Without `events` (nothing is kept for the merge but the failure
+    // join's hand-over): the failures must be the same.
     auto o = base;
     o.on_event = nullptr;
     o.chunk_bytes = 7;
@@ -178,9 +178,14 @@ TEST_CASE("the sample logs give the same result for every thread count and chunk
   base.year = 2026;
   base.event_mask = (1u << kEventKindCount) - 1;
   base.keys = {Field::kEvent, Field::kPeer, Field::kReason, Field::kDay};
+  base.legacy = true;
+  base.failures = true;
+  base.coverage = true;
   base.threads = 1;
   const auto reference = scan_files(files, base);
   REQUIRE(reference.total_events > 10);
+  REQUIRE(!reference.failures.empty());
+  REQUIRE(!reference.legacy.empty());
   for (unsigned threads : {2u, 8u}) {
     for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{100}}) {
       for (bool mmap : {true, false}) {
@@ -191,6 +196,9 @@ TEST_CASE("the sample logs give the same result for every thread count and chunk
         const auto r = scan_files(files, o);
         INFO("threads " << threads << " chunk " << chunk << " mmap " << mmap);
         CHECK(r.rows == reference.rows);
+        CHECK(r.failures == reference.failures);
+        CHECK(r.legacy == reference.legacy);
+        CHECK(r.coverage == reference.coverage);
       }
     }
   }

@@ -96,6 +96,41 @@ TEST_CASE("a completed handshake ends its process's open failure and drops a loo
   CHECK(f.summary() == std::vector<std::string>{"192.0.2.8|handshake_failed|1|yes"});
 }
 
+TEST_CASE("a disconnect ends the connection's failure and unclaimed library line", "[failures]") {
+  Feed f;
+  f.add(EventKind::kAcceptError, "6", "192.0.2.6", "handshake_failed", 1);
+  f.tracker.add_disconnect(std::hash<std::string>{}("postfix/smtpd[6"));
+  // The next connection of the same process, from the same address: its
+  // library line is a failure of its own, not part of the closed one.
+  f.add(EventKind::kNoSharedCipher, "6", "192.0.2.6", "no_shared_cipher", 2);
+  f.tracker.add_disconnect(std::hash<std::string>{}("postfix/smtpd[6"));
+  CHECK(f.tracker.open_sessions() == 0);
+  CHECK(f.summary() == std::vector<std::string>{"192.0.2.6|handshake_failed|1|no",
+                                                "192.0.2.6|no_shared_cipher|1|no"});
+}
+
+TEST_CASE("failure rows merge in any order to the same rows", "[failures]") {
+  LocalTime t1, t2;
+  t1.epoch_s = 10;
+  t2.epoch_s = 20;
+  FailureRows a, b, all;
+  a.count("192.0.2.1", "x.example", Direction::kInbound, "no_shared_cipher", t2);
+  b.count("192.0.2.1", "w.example", Direction::kInbound, "no_shared_cipher", t2);
+  b.count("192.0.2.1", "unknown", Direction::kInbound, "no_shared_cipher", t1);
+  all.merge(b);
+  all.merge(a);
+  a.merge(b);
+  const PeerFacts none;
+  for (const FailureRows* r : {&a, &all}) {
+    const auto rows = r->rows(none);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].count == 3);
+    CHECK(rows[0].peer_name == "x.example");  // latest; ties: byte-order larger
+    CHECK(rows[0].first_seen.epoch_s == 10);
+    CHECK(rows[0].last_seen.epoch_s == 20);
+  }
+}
+
 TEST_CASE("peer facts keep the latest name, whatever the order", "[failures][tally]") {
   const std::uint64_t a = peer_identity_hash("192.0.2.1", "x", Direction::kInbound);
   CHECK(a == peer_identity_hash("192.0.2.1", "y", Direction::kInbound));
