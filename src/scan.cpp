@@ -363,10 +363,17 @@ class EventSink {
     if (f_.direction && *f_.direction != direction_of_service(env.program)) return;
     tally.note_time(time);
     const SessionCounters c = parse_session_counters(env.message);
-    auto it = tally.coverage.find(env.program);
-    if (it == tally.coverage.end())
-      it = tally.coverage.emplace(std::string(env.program), SessionCoverage{}).first;
-    SessionCoverage& cov = it->second;
+    // Services are few and repeat: the last one's counters (map nodes stay
+    // put) before a map search.
+    if (last_coverage_ == nullptr || last_tally_ != &tally || last_service_ != env.program) {
+      auto it = tally.coverage.find(env.program);
+      if (it == tally.coverage.end())
+        it = tally.coverage.emplace(std::string(env.program), SessionCoverage{}).first;
+      last_coverage_ = &it->second;
+      last_tally_ = &tally;
+      last_service_.assign(env.program);
+    }
+    SessionCoverage& cov = *last_coverage_;
     ++cov.sessions;
     if (!c.present) return;
     ++cov.with_counters;
@@ -440,7 +447,7 @@ class EventSink {
     if (e.kind != EventKind::kEstablished && e.kind != EventKind::kReused) return;
     const std::uint64_t peer = peer_identity_hash(e.peer_ip, e.peer_name, e.direction);
     if (e.kind == EventKind::kReused) {
-      tally.peers.note(peer, {}, e.time.epoch_s, false);
+      queue_peer(peer, {}, e.time.epoch_s, false, tally);
       return;
     }
     bool is_legacy = false;
@@ -454,7 +461,7 @@ class EventSink {
                     f_.legacy_protocols.end();
       is_legacy = legacy_protocol || weakness != CipherWeakness::kNone;
     }
-    tally.peers.note(peer, e.peer_name, e.time.epoch_s, f_.legacy && !is_legacy);
+    queue_peer(peer, e.peer_name, e.time.epoch_s, f_.legacy && !is_legacy, tally);
     if (!is_legacy) return;
     // 'i' + address, or 'n' + name for Postfix 2.2-2.4 lines without one.
     key_.assign(e.peer_ip.empty() ? "n" : "i");
@@ -481,6 +488,36 @@ class EventSink {
     }
   }
 
+  // Peer facts are noted in batches: the slots of the next few peers are
+  // prefetched while one is updated (PeerFacts is order-independent).
+  void queue_peer(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern,
+                  Tally& tally) {
+    PeerNote& n = peer_notes_.emplace_back();
+    n.peer = peer;
+    n.time_s = time_s;
+    n.modern = modern;
+    n.name_offset = static_cast<std::uint32_t>(peer_names_.size());
+    n.name_size = static_cast<std::uint32_t>(name.size());
+    peer_names_.append(name);
+    if (peer_notes_.size() >= 256) flush_peers(tally);
+  }
+
+ public:
+  void flush_peers(Tally& tally) {
+    constexpr std::size_t kAhead = 8;
+    const std::size_t n = peer_notes_.size();
+    for (std::size_t i = 0; i < n && i < kAhead; ++i) tally.peers.prefetch(peer_notes_[i].peer);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) tally.peers.prefetch(peer_notes_[i + kAhead].peer);
+      const PeerNote& p = peer_notes_[i];
+      tally.peers.note(p.peer, std::string_view(peer_names_).substr(p.name_offset, p.name_size),
+                       p.time_s, p.modern);
+    }
+    peer_notes_.clear();
+    peer_names_.clear();
+  }
+
+ private:
   // classify_cipher() tokenises the name; a log holds a few dozen ciphers,
   // so the answer is memoised in a small direct-mapped cache.
   CipherWeakness cipher_weakness(std::string_view cipher) {
@@ -517,6 +554,17 @@ class EventSink {
     CipherWeakness weakness = CipherWeakness::kNone;
   };
   CipherMemo cipher_memo_[64];
+  struct PeerNote {
+    std::uint64_t peer;
+    std::int64_t time_s;
+    std::uint32_t name_offset, name_size;
+    bool modern;
+  };
+  std::vector<PeerNote> peer_notes_;
+  std::string peer_names_;
+  const Tally* last_tally_ = nullptr;
+  SessionCoverage* last_coverage_ = nullptr;
+  std::string last_service_;
 };
 
 // ---------------------------------------------------------------------------
@@ -1287,6 +1335,7 @@ void Scanner::worker() {
           {files_[chunk.file]->input.display, chunk.offset_bytes, e.what()});
     }
     if (options_.failures) join.end();
+    sink.flush_peers(tally);
     if (chunk.owner) {
       std::lock_guard lock(mutex_);
       --in_flight_[chunk.file];
