@@ -45,18 +45,21 @@ inline bool after_disc(const char* p, std::size_t before) {
   return before >= 4 && std::memcmp(p - 4, "disc", 4) == 0;
 }
 
-// `before`: how many bytes of the buffer precede p.
-inline bool anchor_at(const char* p, bool sessions, std::size_t before) {
+// The vector kernels find both session anchors with one test, (b | 0x20) ==
+// 'o' with 'm' ten bytes on: "onnect from " at its 'o', and "CONNECT from "
+// at its first 'O'. Returns where the anchor starts relative to p (0, or -1
+// for CONNECT), or 1 when there is none.
+inline int vector_anchor_at(const char* p, bool sessions, std::size_t before) {
   static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ',
                                        'f', 'r', 'o', 'm', ' ', 0};
   static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T',
                                         ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
-    case 'T': return p[1] == 'L' && p[2] == 'S';
-    case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_';
-    case 'o': return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before);
-    case 'C': return sessions && bytes_equal(p, kConnect, 13);
-    default: return false;
+    case 'T': return p[1] == 'L' && p[2] == 'S' ? 0 : 1;
+    case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : 1;
+    case 'o': return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before) ? 0 : 1;
+    case 'O': return sessions && before >= 1 && bytes_equal(p - 1, kConnect, 13) ? -1 : 1;
+    default: return 1;
   }
 }
 
@@ -152,14 +155,15 @@ template <class V, bool kSessions>
   // Loads reach 13 bytes past the block start (anchor_at reads up to 13):
   // stop early enough to stay inside.
   while (i + kW + 13 <= size) {
+    // Compares are combined as vectors: two byte masks per block.
     const auto b0 = V::load(data + i);
-    const std::uint32_t nl = V::eq(b0, '\n');
-    std::uint32_t cand = (V::eq(b0, 'T') & V::eq(V::load(data + i + 2), 'S')) |
-                         (V::eq(b0, 'S') & V::eq(V::load(data + i + 3), '_'));
+    const std::uint32_t nl = V::mask(V::cmp(b0, '\n'));
+    auto c = V::or_(V::and_(V::cmp(b0, 'T'), V::cmp(V::load(data + i + 2), 'S')),
+                    V::and_(V::cmp(b0, 'S'), V::cmp(V::load(data + i + 3), '_')));
     if constexpr (kSessions) {
-      cand |= (V::eq(b0, 'o') & V::eq(V::load(data + i + 10), 'm')) |
-              (V::eq(b0, 'C') & V::eq(V::load(data + i + 11), 'm'));
+      c = V::or_(c, V::and_(V::cmp(V::or20(b0), 'o'), V::cmp(V::load(data + i + 10), 'm')));
     }
+    std::uint32_t cand = V::mask(c);
     if (cand == 0 && nl == 0) {
       i += kW;
       continue;
@@ -170,8 +174,9 @@ template <class V, bool kSessions>
     while (cand != 0) {
       const unsigned bit = static_cast<unsigned>(__builtin_ctz(cand));
       cand &= cand - 1;
-      const std::size_t pos = i + bit;
-      if (!anchor_at(data + pos, kSessions, pos)) continue;
+      const int shift = vector_anchor_at(data + i + bit, kSessions, i + bit);
+      if (shift > 0) continue;
+      const std::size_t pos = i + bit + static_cast<std::size_t>(shift);  // the anchor's start
       std::size_t start = line_start;
       if (bit > first_nl) {
         // The last newline before this position in the block starts its line.
@@ -220,6 +225,16 @@ template <class V, bool kSessions>
     if (line_start == taken_start) continue;
     const std::size_t left = size - i;
     const char* p = data + i;
+    // A CONNECT whose 'C' ended the vector part: the vectors test its 'O'.
+    if (kSessions && p[0] == 'O' && i >= 1 && data[i - 1] == 'C' && left >= 12 &&
+        std::memcmp(p - 1, "CONNECT from ", 13) == 0 &&
+        after_tlsproxy_tag(data + line_start, p - 1)) {
+      taken_start = line_start;
+      pending_start = line_start;
+      pending_pos = i - 1;
+      pending_line = stats.lines;
+      continue;
+    }
     const bool hit =
         (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
         (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
@@ -247,9 +262,11 @@ struct Sse2 {
   static __m128i load(const char* p) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   }
-  static std::uint32_t eq(__m128i v, char c) {
-    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c))));
-  }
+  static __m128i cmp(__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
+  static __m128i and_(__m128i a, __m128i b) { return _mm_and_si128(a, b); }
+  static __m128i or_(__m128i a, __m128i b) { return _mm_or_si128(a, b); }
+  static __m128i or20(__m128i v) { return _mm_or_si128(v, _mm_set1_epi8(0x20)); }
+  static std::uint32_t mask(__m128i v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); }
 };
 
 struct Avx2 {
@@ -257,9 +274,18 @@ struct Avx2 {
   [[gnu::target("avx2")]] static __m256i load(const char* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
-  [[gnu::target("avx2")]] static std::uint32_t eq(__m256i v, char c) {
-    return static_cast<std::uint32_t>(
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c))));
+  [[gnu::target("avx2")]] static __m256i cmp(__m256i v, char c) {
+    return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
+  }
+  [[gnu::target("avx2")]] static __m256i and_(__m256i a, __m256i b) {
+    return _mm256_and_si256(a, b);
+  }
+  [[gnu::target("avx2")]] static __m256i or_(__m256i a, __m256i b) { return _mm256_or_si256(a, b); }
+  [[gnu::target("avx2")]] static __m256i or20(__m256i v) {
+    return _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+  }
+  [[gnu::target("avx2")]] static std::uint32_t mask(__m256i v) {
+    return static_cast<std::uint32_t>(_mm256_movemask_epi8(v));
   }
 };
 
