@@ -30,14 +30,24 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+
+// Bytes [8k, 8k+8) as a big-endian number: a prefix is its high bits.
+std::uint64_t half(const IpAddress& ip, std::size_t k) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | ip.bytes[8 * k + i];
+  return v;
+}
+
+}  // namespace
+
 bool Cidr::contains(const IpAddress& ip) const {
-  int bits = prefix_bits;
-  for (std::size_t i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
-    const std::uint8_t mask =
-        bits >= 8 ? std::uint8_t{0xff} : static_cast<std::uint8_t>(0xff << (8 - bits));
-    if ((ip.bytes[i] & mask) != (base.bytes[i] & mask)) return false;
-  }
-  return true;
+  // Two 64-bit compares (every scanner verdict tries each range in turn).
+  const int bits = prefix_bits;
+  const std::uint64_t all = ~std::uint64_t{0};
+  const std::uint64_t high = bits <= 0 ? 0 : bits >= 64 ? all : all << (64 - bits);
+  const std::uint64_t low = bits <= 64 ? 0 : bits >= 128 ? all : all << (128 - bits);
+  return ((half(ip, 0) ^ half(base, 0)) & high) == 0 && ((half(ip, 1) ^ half(base, 1)) & low) == 0;
 }
 
 std::optional<Cidr> parse_cidr(std::string_view text) {

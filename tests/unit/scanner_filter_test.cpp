@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+
 #include "mailtls/cidr.hpp"
 #include "mailtls/scanner_filter.hpp"
 #include "test_util.hpp"
@@ -23,6 +25,36 @@ TEST_CASE("CIDR ranges, IPv4 and IPv6", "[scanner]") {
   CHECK_FALSE(parse_cidr("192.0.2.0/33"));
   CHECK_FALSE(parse_cidr("not-an-ip"));
   CHECK_FALSE(parse_cidr("192.0.2.0/x"));
+}
+
+TEST_CASE("CIDR containment agrees with a bit-by-bit reference at every prefix length",
+          "[scanner]") {
+  std::mt19937_64 rng(11);
+  auto random_ip = [&] {
+    IpAddress ip;
+    for (auto& b : ip.bytes) b = static_cast<std::uint8_t>(rng());
+    return ip;
+  };
+  auto bit = [](const IpAddress& ip, int i) { return (ip.bytes[i / 8] >> (7 - i % 8)) & 1; };
+  for (int prefix = 0; prefix <= 128; ++prefix) {
+    for (int round = 0; round < 200; ++round) {
+      Cidr c;
+      c.base = random_ip();
+      c.prefix_bits = prefix;
+      IpAddress ip = random_ip();
+      // Half the time, share the prefix and differ only after it.
+      if (round % 2 == 0) {
+        for (int i = 0; i < prefix; ++i) {
+          ip.bytes[i / 8] = static_cast<std::uint8_t>((ip.bytes[i / 8] & ~(0x80 >> (i % 8))) |
+                                                      (c.base.bytes[i / 8] & (0x80 >> (i % 8))));
+        }
+      }
+      bool want = true;
+      for (int i = 0; i < prefix; ++i) want = want && bit(ip, i) == bit(c.base, i);
+      INFO("prefix " << prefix << " round " << round);
+      REQUIRE(c.contains(ip) == want);
+    }
+  }
 }
 
 TEST_CASE("built-in scanners match names, not look-alikes", "[scanner]") {
