@@ -77,13 +77,27 @@ struct YearRef {
   int year = 1970;
   int month = 12;
   int day = 31;
+  // The day after the reference, in the reference's year (13/1 when that is
+  // in the next year): one day of slack for a syslog daemon in another zone,
+  // or mtime rounding. Kept so that a line costs two compares, not two
+  // calendar conversions.
+  int last_month = 13, last_day = 1;
 };
 
+YearRef make_year_ref(int year, int month, int day) {
+  YearRef ref{year, month, day};
+  int y = 0, m = 0, d = 0;
+  civil_from_days(days_from_civil(year, month, day) + 1, y, m, d);
+  if (y == year) {
+    ref.last_month = m;
+    ref.last_day = d;
+  }
+  return ref;
+}
+
 int year_for(const YearRef& ref, int month, int day) {
-  const std::int64_t line_days = days_from_civil(ref.year, month, day);
-  const std::int64_t ref_days = days_from_civil(ref.year, ref.month, ref.day);
-  // One day of slack: a syslog daemon in another zone, or mtime rounding.
-  return line_days <= ref_days + 1 ? ref.year : ref.year - 1;
+  const bool not_after = month < ref.last_month || (month == ref.last_month && day <= ref.last_day);
+  return not_after ? ref.year : ref.year - 1;
 }
 
 LocalTime local_date_of(std::int64_t epoch_s) {
@@ -769,12 +783,12 @@ void Scanner::open_file(std::size_t file_index) {
   }
   const std::int64_t ref_time = regular ? static_cast<std::int64_t>(st.st_mtime) : options_.now_s;
   const LocalTime ref = local_date_of(ref_time);
-  f.year = {ref.year, ref.month, ref.day};
+  f.year = make_year_ref(ref.year, ref.month, ref.day);
   if (options_.year) {
     // --year names the newest line's year; without the newest line's date
     // (a compressed file) the modification date stands in for it if it falls
     // in that year, else the year's end.
-    if (ref.year != *options_.year) f.year = {*options_.year, 12, 31};
+    if (ref.year != *options_.year) f.year = make_year_ref(*options_.year, 12, 31);
   }
 
   unsigned char magic[6] = {};
@@ -796,13 +810,13 @@ void Scanner::open_file(std::size_t file_index) {
     if (n == static_cast<ssize_t>(window) &&
         newest_classic_date(tail.data(), tail.size(), window == size, month, day)) {
       if (options_.year) {
-        f.year = {*options_.year, month, day};
+        f.year = make_year_ref(*options_.year, month, day);
       } else {
         // The newest line can be dated after the mtime's date only across
         // New Year (written Dec 31, touched Jan 1): then it is last year's.
         int y = ref.year;
         if (days_from_civil(y, month, day) > days_from_civil(y, ref.month, ref.day) + 1) --y;
-        f.year = {y, month, day};
+        f.year = make_year_ref(y, month, day);
       }
     }
     if (options_.use_mmap) {

@@ -144,6 +144,32 @@ TEST_CASE("classic years: the newest line's year, one less before a wrap", "[sca
   }
 }
 
+TEST_CASE("classic years from a compressed file's date allow one day of slack", "[scan]") {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  TempDir dir;
+  auto line = [](const char* stamp) {
+    return std::string(stamp) +
+           " mx postfix/smtpd[1]: Anonymous TLS connection established from "
+           "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  };
+  // Written on 2026-02-28 (no leap year): up to the next day is this year,
+  // later dates are last year's.
+  write_file(dir.file("mail.log.1.gz"),
+             gzip(line("Feb 27 10:00:00") + line("Feb 28 10:00:00") + line("Mar  1 10:00:00") +
+                  line("Mar  2 10:00:00") + line("Dec 31 10:00:00")));
+  const std::int64_t feb28 = days_from_civil(2026, 2, 28) * 86400 + 12 * 3600;
+  const struct timeval times[2] = {{feb28, 0}, {feb28, 0}};
+  REQUIRE(::utimes(dir.file("mail.log.1.gz").c_str(), times) == 0);
+  auto o = base_options({Field::kDay});
+  o.year.reset();
+  const auto r = scan_files({dir.file("mail.log.1.gz")}, o);
+  CHECK(row_strings(r) == std::vector<std::string>{"2025-03-02=1", "2025-12-31=1", "2026-02-27=1",
+                                                   "2026-02-28=1", "2026-03-01=1"});
+  unsetenv("TZ");
+  tzset();
+}
+
 TEST_CASE("journal lines with either offset style give the same instants", "[scan]") {
   setenv("TZ", "Europe/Berlin", 1);
   tzset();
