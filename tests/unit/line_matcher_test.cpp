@@ -358,4 +358,15 @@ TEST_CASE("session counters of disconnect lines", "[line_matcher]") {
   CHECK(c.starttls_tried == 0);
   c = parse_session_counters("disconnect from a[192.0.2.1]");
   CHECK_FALSE(c.present);
+  // Counters only count as whole tokens; the last starttls= wins.
+  c = parse_session_counters("disconnect from a[192.0.2.1] xcommands=1 xstarttls=1");
+  CHECK_FALSE(c.present);
+  CHECK(c.starttls_tried == 0);
+  c = parse_session_counters("disconnect from a[192.0.2.1] starttls=1 starttls=0/3 commands=4");
+  CHECK(c.present);
+  CHECK(c.starttls_ok == 0);
+  CHECK(c.starttls_tried == 3);
+  c = parse_session_counters("disconnect from a[192.0.2.1] starttls=");
+  CHECK(c.starttls_ok == 0);
+  CHECK(c.starttls_tried == 0);
 }
