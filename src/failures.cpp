@@ -14,7 +14,8 @@ void FailureRows::count(std::string_view ip, std::string_view name, Direction di
                         std::string_view reason, const LocalTime& time) {
   // 'i' + address, or 'n' + name when no address is logged (Postfix 2.2-2.4
   // client lines; an unresolved library line has neither).
-  key_.assign(ip.empty() ? "n" : "i");
+  key_.clear();
+  key_.push_back(ip.empty() ? 'n' : 'i');
   key_.append(ip.empty() ? name : ip);
   key_.push_back('\0');
   key_.append(to_string(direction));
@@ -119,15 +120,18 @@ void FailureState::on_event(const Event& e, FailureRows& rows) {
     case EventKind::kEstablished:
     case EventKind::kReused: on_completed(rows); return;
     case EventKind::kAcceptError:
-    case EventKind::kConnectError:
+    case EventKind::kConnectError: {
+      // Copies first: the views may point into a mapped file that faults
+      // if truncated under us; the state changes only once they are made.
+      std::string name(e.peer_name), ip(e.peer_ip), why(e.reason);
       close(rows);
       active = true;
-      peer_name.assign(e.peer_name);
-      peer_ip.assign(e.peer_ip);
+      peer_name = std::move(name);
+      peer_ip = std::move(ip);
       direction = e.direction;
       time = e.time;
       has_library = false;
-      reason = e.reason;
+      reason = std::move(why);
       // tlsproxy writes the library line first.
       if (loose && loose_ip == peer_ip) {
         reason = loose_reason;
@@ -136,6 +140,7 @@ void FailureState::on_event(const Event& e, FailureRows& rows) {
       }
       close_loose(rows);
       return;
+    }
     case EventKind::kNoSharedCipher:
     case EventKind::kTlsError: break;
   }
@@ -148,11 +153,12 @@ void FailureState::on_event(const Event& e, FailureRows& rows) {
   }
   if (!active && e.after_handshake) return;  // inside a TLS session that completed its handshake
   // Unclaimed so far: an error line may still follow (tlsproxy).
+  std::string name(e.peer_name), ip(e.peer_ip), why(e.reason);
   close_loose(rows);
   loose = true;
-  loose_reason = e.reason;
-  loose_name.assign(e.peer_name);
-  loose_ip.assign(e.peer_ip);
+  loose_reason = std::move(why);
+  loose_name = std::move(name);
+  loose_ip = std::move(ip);
   loose_direction = e.direction;
   loose_time = e.time;
 }

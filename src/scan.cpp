@@ -152,7 +152,15 @@ struct PendingEvent {
 class EventStore {
  public:
   void add(const Event& e) {
-    Stored& st = events_.emplace_back();
+    // The text is copied before the entry exists: a fault mid-copy (a mapped
+    // file truncated under us) leaves no half entry.
+    Stored st;
+    for (std::size_t i = 0; i < std::size(kViews); ++i) {
+      const std::string_view v = e.*kViews[i];
+      st.offset[i] = static_cast<std::uint32_t>(arena_.size());
+      st.size[i] = static_cast<std::uint32_t>(v.size());
+      arena_.append(v);
+    }
     st.kind = e.kind;
     st.direction = e.direction;
     st.time = e.time;
@@ -160,12 +168,7 @@ class EventStore {
     st.reason = e.reason;
     st.session = e.session;
     st.after_handshake = e.after_handshake;
-    for (std::size_t i = 0; i < std::size(kViews); ++i) {
-      const std::string_view v = e.*kViews[i];
-      st.offset[i] = static_cast<std::uint32_t>(arena_.size());
-      st.size[i] = static_cast<std::uint32_t>(v.size());
-      arena_.append(v);
-    }
+    events_.push_back(std::move(st));
   }
   std::size_t size() const { return events_.size(); }
   // The i-th event, with views into this store.
@@ -268,8 +271,8 @@ class FailureJoin {
     }
     if (*known < 0) {
       if (completed) return;
-      *known = static_cast<std::int32_t>(states_.size());
       states_.emplace_back();
+      *known = static_cast<std::int32_t>(states_.size() - 1);
     }
     states_[static_cast<std::size_t>(*known)].on_event(e, rows);
   }
@@ -380,12 +383,15 @@ class EventSink {
     // Services are few and repeat: the last one's counters (map nodes stay
     // put) before a map search.
     if (last_coverage_ == nullptr || last_tally_ != &tally || last_service_ != env.program) {
-      auto it = tally.coverage.find(env.program);
+      // Copy first (the line may fault if its file was truncated), then
+      // look up by the copy.
+      last_coverage_ = nullptr;
+      last_service_.assign(env.program);
+      auto it = tally.coverage.find(last_service_);
       if (it == tally.coverage.end())
-        it = tally.coverage.emplace(std::string(env.program), SessionCoverage{}).first;
+        it = tally.coverage.emplace(last_service_, SessionCoverage{}).first;
       last_coverage_ = &it->second;
       last_tally_ = &tally;
-      last_service_.assign(env.program);
     }
     SessionCoverage& cov = *last_coverage_;
     ++cov.sessions;
@@ -506,13 +512,16 @@ class EventSink {
   // prefetched while one is updated (PeerFacts is order-independent).
   void queue_peer(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern,
                   Tally& tally) {
+    // The name is copied before the note exists: a fault mid-copy (a mapped
+    // file truncated under us) leaves no half note.
+    const auto name_offset = static_cast<std::uint32_t>(peer_names_.size());
+    peer_names_.append(name);
     PeerNote& n = peer_notes_.emplace_back();
     n.peer = peer;
     n.time_s = time_s;
     n.modern = modern;
-    n.name_offset = static_cast<std::uint32_t>(peer_names_.size());
+    n.name_offset = name_offset;
     n.name_size = static_cast<std::uint32_t>(name.size());
-    peer_names_.append(name);
     if (peer_notes_.size() >= 256) flush_peers(tally);
   }
 
@@ -537,8 +546,11 @@ class EventSink {
   CipherWeakness cipher_weakness(std::string_view cipher) {
     CipherMemo& m = cipher_memo_[fast_string_hash(cipher) % std::size(cipher_memo_)];
     if (!m.valid || m.cipher != cipher) {
+      // Invalid until complete, and classified from the copy: a mapped file
+      // truncated under us (SIGBUS mid-copy) cannot leave a wrong entry.
+      m.valid = false;
       m.cipher.assign(cipher);
-      m.weakness = classify_cipher(cipher);
+      m.weakness = classify_cipher(m.cipher);
       m.valid = true;
     }
     return m.weakness;

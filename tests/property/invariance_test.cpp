@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -227,4 +228,131 @@ TEST_CASE("counting only handshakes skips sessions without changing the counts",
   REQUIRE_FALSE(expected.empty());
   CHECK(without.rows == expected);
   CHECK(without.lines_read == with_sessions.lines_read);
+}
+
+namespace {
+
+// smtpd, smtp client and tlsproxy lines of a few processes, peers and
+// hosts, with every line the failure join and the session join look at.
+std::string mixed_log(std::mt19937& rng, int lines) {
+  std::ostringstream out;
+  const char* reasons[] = {"no shared cipher", "unsupported protocol", "wrong version number",
+                           "sslv3 alert handshake failure"};
+  const char* protocols[] = {"TLSv1.3", "TLSv1.2", "TLSv1", "SSLv3"};
+  int sec = 0;
+  for (int i = 0; i < lines; ++i) {
+    sec += static_cast<int>(rng() % 3);
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "Nov 20 %02d:%02d:%02d", 10 + sec / 3600, sec / 60 % 60,
+                  sec % 60);
+    const std::string host = rng() % 4 == 0 ? "mx2" : "mx";
+    const auto service = static_cast<unsigned>(rng() % 3);
+    const std::string pid = std::to_string(100 + rng() % 4);
+    const auto n = static_cast<unsigned>(rng() % 6);
+    const std::string ip = "192.0.2." + std::to_string(n);
+    const std::string name = rng() % 5 == 0   ? std::string("unknown")
+                             : rng() % 7 == 0 ? "scan-" + std::to_string(n) + ".shodan.io"
+                                              : "h" + std::to_string(n) + ".example";
+    const std::string prefix = std::string(stamp) + " " + host + " ";
+    const std::string library = std::string(
+                                    "warning: TLS library problem: error:0A0000C1:SSL "
+                                    "routines::") +
+                                reasons[rng() % 4] + ":x.c:1:";
+    const std::string summary =
+        std::string(protocols[rng() % 4]) + " with cipher AES128-SHA (128/128 bits)";
+    if (service == 0) {
+      const std::string p = prefix + "postfix/smtpd[" + pid + "]: ";
+      const std::string peer = name + "[" + ip + "]";
+      switch (rng() % 7) {
+        case 0: out << p << "SSL_accept error from " << peer << ": -1\n"; break;
+        case 1:
+        case 2: out << p << library << "\n"; break;
+        case 3:
+          out << p << "Anonymous TLS connection established from " << peer << ": " << summary
+              << "\n";
+          break;
+        case 4: out << p << "disconnect from " << peer << " ehlo=1 starttls=1 commands=2\n"; break;
+        case 5: out << p << "setting up TLS connection from " << peer << "\n"; break;
+        default: out << p << "connect from " << peer << "\n"; break;
+      }
+    } else if (service == 1) {
+      const std::string p = prefix + "postfix/smtp[" + pid + "]: ";
+      const std::string peer = name + "[" + ip + "]:25";
+      switch (rng() % 5) {
+        case 0: out << p << "SSL_connect error to " << peer << ": -1\n"; break;
+        case 1:
+        case 2: out << p << library << "\n"; break;
+        case 3:
+          out << p << "Trusted TLS connection established to " << peer << ": " << summary << "\n";
+          break;
+        default: out << p << "setting up TLS connection to " << peer << "\n"; break;
+      }
+    } else {
+      const std::string p = prefix + "postfix/tlsproxy[" + pid + "]: ";
+      const std::string peer = "[" + ip + "]:" + std::to_string(40000 + n);
+      switch (rng() % 6) {
+        case 0: out << p << "CONNECT from " << peer << "\n"; break;
+        case 1:
+        case 2: out << p << library << "\n"; break;
+        case 3:
+          out << p << "TLS handshake failed for service=smtpd/0.0.0.0:25 peer=" << peer << "\n";
+          break;
+        case 4:
+          out << p << "Anonymous TLS connection established from " << peer << ": " << summary
+              << "\n";
+          break;
+        default: out << p << "DISCONNECT " << peer << "\n"; break;
+      }
+    }
+  }
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("the failure join is invariant for smtpd smtp and tlsproxy lines under filters",
+          "[property]") {
+  std::random_device rd;
+  const std::uint32_t seed = rd();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  TempDir dir;
+  for (int round = 0; round < 6; ++round) {
+    std::vector<std::string> files;
+    for (int f = 0; f < 2; ++f) {
+      files.push_back(dir.file("mail.log." + std::to_string(round) + "." + std::to_string(f)));
+      write_file(files.back(), mixed_log(rng, 300));
+    }
+    for (int variant = 0; variant < 6; ++variant) {
+      ScanOptions base;
+      base.year = 2026;
+      base.event_mask = (1u << kEventKindCount) - 1;
+      base.keys = {Field::kEvent, Field::kPeer, Field::kReason};
+      base.legacy = true;
+      base.failures = true;
+      base.coverage = true;
+      if (variant == 1) base.peer_regex = "192\\.0\\.2\\.[0-3]";
+      if (variant == 2) base.include_scanners = true;
+      if (variant == 3) base.exclude_unknown = true;
+      if (variant == 4) base.direction = Direction::kOutbound;
+      if (variant == 5) base.use_mmap = false;
+      base.threads = 1;
+      base.chunk_bytes = 1u << 30;
+      const auto reference = scan_files(files, base);
+      for (unsigned threads : {1u, 3u}) {
+        for (std::size_t chunk : {std::size_t{1}, std::size_t{50}, std::size_t{1000}}) {
+          auto o = base;
+          o.threads = threads;
+          o.chunk_bytes = chunk;
+          const auto r = scan_files(files, o);
+          INFO("round " << round << " variant " << variant << " threads " << threads << " chunk "
+                        << chunk);
+          CHECK(r.failures == reference.failures);
+          CHECK(r.legacy == reference.legacy);
+          CHECK(r.coverage == reference.coverage);
+          CHECK(r.rows == reference.rows);
+        }
+      }
+    }
+  }
 }
