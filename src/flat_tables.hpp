@@ -11,7 +11,6 @@
 // keyed by a 64-bit hash; one probe, no allocation on a hit.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -66,6 +65,12 @@ struct SessionSlot {
   std::string_view peer_raw;  // unparsed peer token, when set by a kPeer line
   bool ended = false;
   bool tls_done = false;  // the latest peer-bearing line was a completed handshake
+  // The failure join (scan.cpp, FailureJoin): kFailureUnknown until the
+  // session's first completed handshake or disconnect in this chunk, then
+  // kFailureEmpty or the index of its state.
+  static constexpr std::int32_t kFailureUnknown = -2;
+  static constexpr std::int32_t kFailureEmpty = -1;
+  std::int32_t failure = kFailureUnknown;
 };
 
 class SessionTable {
@@ -89,10 +94,10 @@ class SessionTable {
     }
   }
 
-  const SessionSlot* find(std::uint64_t hash, std::string_view key) const {
+  SessionSlot* find(std::uint64_t hash, std::string_view key) {
     std::size_t i = hash & (slots_.size() - 1);
     for (;;) {
-      const SessionSlot& s = slots_[i];
+      SessionSlot& s = slots_[i];
       if (s.hash == 0) return nullptr;
       if (s.hash == hash && s.key == key) return &s;
       i = (i + 1) & (slots_.size() - 1);
@@ -338,20 +343,6 @@ class FlatSessionMap {
     return slab_[index_[i]];
   }
   std::size_t size() const { return size_; }
-  void clear() {
-    if (size_ == 0 && deleted_ == 0) return;
-    std::fill(keys_.begin(), keys_.end(), kEmpty);
-    slab_.clear();
-    free_.clear();
-    size_ = deleted_ = 0;
-  }
-  // Calls fn(key, value) for every entry, in slot order.
-  template <class Fn>
-  void for_each_key(Fn&& fn) {
-    for (std::size_t i = 0; i < keys_.size(); ++i) {
-      if (keys_[i] != kEmpty && keys_[i] != kDeleted) fn(keys_[i], slab_[index_[i]]);
-    }
-  }
   // Calls fn(value) for every entry, in slot order.
   template <class Fn>
   void for_each(Fn&& fn) {

@@ -253,44 +253,43 @@ class FailureJoin {
  public:
   void begin(ChunkResult* result) {
     result_ = result;
-    known_.clear();
     states_.clear();
   }
-  // An accepted event.
-  void on_event(const Event& e) {
+  // An accepted event, with its session's slot in this chunk's table (the
+  // scanner follows sessions whenever failures are joined).
+  void on_event(const Event& e, SessionSlot& slot) {
     const bool completed = e.kind == EventKind::kEstablished || e.kind == EventKind::kReused;
-    std::int32_t* known = known_.find(e.session);
-    if (known == nullptr) {
+    if (slot.failure == SessionSlot::kFailureUnknown) {
       if (completed) {
-        known_[e.session] = -1;
+        slot.failure = SessionSlot::kFailureEmpty;
         result_->failure_resets.emplace_back(e.session, false);
       } else {
         result_->failure_prefix.add(e);
       }
       return;
     }
-    if (*known < 0) {
+    if (slot.failure == SessionSlot::kFailureEmpty) {
       if (completed) return;
-      states_.emplace_back();
-      *known = static_cast<std::int32_t>(states_.size() - 1);
+      states_.emplace_back(e.session, FailureState{});
+      slot.failure = static_cast<std::int32_t>(states_.size() - 1);
     }
-    states_[static_cast<std::size_t>(*known)].on_event(e, rows);
+    states_[static_cast<std::size_t>(slot.failure)].second.on_event(e, rows);
   }
   // A `disconnect from` line (whether or not the filters keep it).
-  void on_disconnect(std::uint64_t session) {
-    std::int32_t* known = known_.find(session);
-    if (known == nullptr) {
-      known_[session] = -1;
+  void on_disconnect(std::uint64_t session, SessionSlot& slot) {
+    if (slot.failure == SessionSlot::kFailureUnknown) {
+      slot.failure = SessionSlot::kFailureEmpty;
       result_->failure_resets.emplace_back(session, true);
       return;
     }
-    if (*known >= 0) states_[static_cast<std::size_t>(*known)].on_disconnect(rows);
+    if (slot.failure >= 0)
+      states_[static_cast<std::size_t>(slot.failure)].second.on_disconnect(rows);
   }
   void end() {
-    known_.for_each_key([this](std::uint64_t key, std::int32_t& index) {
-      if (index < 0 || states_[static_cast<std::size_t>(index)].empty()) return;
-      result_->failure_open.emplace_back(key, std::move(states_[static_cast<std::size_t>(index)]));
-    });
+    for (auto& [session, state] : states_) {
+      if (!state.empty()) result_->failure_open.emplace_back(session, std::move(state));
+    }
+    states_.clear();
     result_ = nullptr;
   }
 
@@ -298,10 +297,7 @@ class FailureJoin {
 
  private:
   ChunkResult* result_ = nullptr;
-  // Keyed by session_hash() (never 0 or 1, FlatSessionMap's reserved keys):
-  // session -> index into states_, -1 while its state is empty.
-  FlatSessionMap<std::int32_t> known_;
-  std::vector<FailureState> states_;
+  std::vector<std::pair<std::uint64_t, FailureState>> states_;  // by session, this chunk
 };
 
 // "host service[pid": one contiguous span of the line, the session's key.
@@ -369,6 +365,8 @@ class EventSink {
   // `failures`: the worker's join (null in the merge).
   void set_join(FailureJoin* join) { join_ = join; }
   FailureJoin* join() const { return join_; }
+  // The session slot of the event about to be accepted (for the join).
+  void set_slot(SessionSlot* slot) { slot_ = slot; }
 
   // A `disconnect from` line, for TLS coverage: the same time, host and
   // service filters as events.
@@ -442,7 +440,7 @@ class EventSink {
     tally.note_time(e.time);
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
-    if (join_ != nullptr) join_->on_event(e);
+    if (join_ != nullptr && slot_ != nullptr) join_->on_event(e, *slot_);
     if (f_.peer_facts) note_peer(e, tally);
     if (f_.keys.empty()) {
       ++tally.events;
@@ -572,6 +570,7 @@ class EventSink {
   EventStore* store_ = nullptr;
   const std::function<void(const Event&)>* emit_ = nullptr;
   FailureJoin* join_ = nullptr;
+  SessionSlot* slot_ = nullptr;
   std::string key_, peer_;
   VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
   struct CipherMemo {
@@ -730,7 +729,8 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   max_line_ = std::max<std::size_t>(options.max_line_bytes, 1);
   constexpr std::uint32_t kLibraryKinds = 1u << static_cast<unsigned>(EventKind::kNoSharedCipher) |
                                           1u << static_cast<unsigned>(EventKind::kTlsError);
-  track_sessions_ = (options.event_mask & kLibraryKinds) != 0;
+  // The failure join needs every session's slot, whatever is counted.
+  track_sessions_ = (options.event_mask & kLibraryKinds) != 0 || options.failures;
   chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
   collect_events_ = static_cast<bool>(options.on_event);
@@ -1159,7 +1159,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         const std::uint64_t session = session_hash(key);
         SessionSlot& slot = sessions.at(session, key);
         slot.ended = cls == LineClass::kSessionEnd;
-        if (slot.ended && sink.join() != nullptr) sink.join()->on_disconnect(session);
+        if (slot.ended && sink.join() != nullptr) sink.join()->on_disconnect(session, slot);
         slot.tls_done = false;
         slot.peer_name = {};
         slot.peer_ip = {};
@@ -1192,18 +1192,22 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       slot.peer_name = peer.name;
       slot.peer_ip = peer.ip;
       slot.peer_raw = {};
+      sink.set_slot(&slot);
       sink.accept(event, tally);
+      sink.set_slot(nullptr);
       return;
     }
     // Library line: the peer is the session's, from this chunk or before it.
-    if (const SessionSlot* slot = sessions.find(session, key)) {
+    if (SessionSlot* slot = sessions.find(session, key)) {
       if (!slot->ended) {
         const PeerRef p = session_peer(*slot);
         event.peer_name = p.name;
         event.peer_ip = p.ip;
         event.after_handshake = slot->tls_done;
       }
+      sink.set_slot(slot);
       sink.accept(event, tally);
+      sink.set_slot(nullptr);
       return;
     }
     PendingEvent pe;
