@@ -304,6 +304,11 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     case 'S': {
       const bool accept = consume(m, "SSL_accept error from ");
       if (!accept && !consume(m, "SSL_connect error to ")) {
+        // An error line that does not read "from PEER" / "to PEER" (a
+        // redacted or damaged one) is counted as unparsed, not skipped.
+        if (m.substr(0, 16) == "SSL_accept error"sv || m.substr(0, 17) == "SSL_connect error"sv) {
+          return LineClass::kUnparsed;
+        }
         // Loglevel 2+ state lines ("SSL_accept:SSLv3 read client hello").
         if (m.substr(0, 4) == "SSL_"sv) return LineClass::kTlsDetail;
         return LineClass::kOther;

@@ -311,6 +311,9 @@ TEST_CASE("broken TLS outcome lines are counted as unparsed", "[line_matcher]") 
       "Nov  5 01:44:08 mx postfix/smtpd[1]: TLS connection exploded from a[192.0.2.1]: TLSv1.3 "
       "with cipher X (1/1 bits)",
       "Nov  5 01:44:08 mx postfix/smtpd[1]: SSL_accept error from : -1",
+      // A redacted peer, as people paste logs.
+      "Nov  5 01:44:08 mx postfix/smtpd[7]: SSL_accept error from[]: -1",
+      "Nov  5 01:44:08 mx postfix/smtp[1]: SSL_connect error t0 x[192.0.2.1]:25: -1",
       "Nov  5 01:44:08 mx postfix/smtpd[1]: warning: TLS library problem: something else entirely");
   CHECK(classify(line).cls == LineClass::kUnparsed);
 }
