@@ -328,7 +328,8 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       return LineClass::kEvent;
     }
     case 'w': {
-      if (!consume(m, "warning: TLS library problem: ")) return LineClass::kOther;
+      if (!consume(m, "warning: TLS library problem:")) return LineClass::kOther;
+      if (!m.empty() && m.front() == ' ') m.remove_prefix(1);
       std::string_view reason;
       if (!library_reason(m, reason)) return LineClass::kUnparsed;
       e.clear_fields();
