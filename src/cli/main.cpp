@@ -367,10 +367,14 @@ int run(int argc, char** argv) {
       top = legacy_top;
     } else {
       options.keys.clear();
-      for (const auto& name : split_list(by)) {
-        const auto field = mailtls::parse_field(name);
-        if (!field) throw UsageError("--by: unknown key '" + name + "'");
-        options.keys.push_back(*field);
+      // Only `count` tabulates by --by (`events` and `failures` build no
+      // count table; `report` has its own keys).
+      if (!is_events && !is_failures && !is_report) {
+        for (const auto& name : split_list(by)) {
+          const auto field = mailtls::parse_field(name);
+          if (!field) throw UsageError("--by: unknown key '" + name + "'");
+          options.keys.push_back(*field);
+        }
       }
       if (is_report) options.keys = mailtls::report_keys();
       if (options.keys.empty() && !is_events && !is_failures) {
