@@ -1,6 +1,6 @@
 #include "mailtls/event.hpp"
 
-#include <fmt/format.h>
+#include <charconv>
 
 #include <array>
 
@@ -101,7 +101,12 @@ void append_field(const Event& e, Field field, std::string& out) {
     case Field::kReason: out.append(e.reason); break;
     case Field::kReasonText: out.append(e.reason_text); break;
     case Field::kFile: out.append(e.file); break;
-    case Field::kLine: fmt::format_to(std::back_inserter(out), "{}", e.line); break;
+    case Field::kLine: {
+      char buf[24];
+      const auto r = std::to_chars(buf, buf + sizeof buf, e.line);
+      out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+      break;
+    }
   }
 }
 

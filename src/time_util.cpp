@@ -182,10 +182,37 @@ LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
   return fields_from_epoch(epoch_s, offset);
 }
 
+namespace {
+
+bool append_date_fast(const LocalTime& t, std::string& out);
+
+bool two_digits(int v) {
+  return v >= 0 && v <= 99;
+}
+
+void put2(char* p, int v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+}  // namespace
+
 void append_iso8601(const LocalTime& t, std::string& out) {
   const int off = t.utc_offset_s;
   const char sign = off < 0 ? '-' : '+';
   const int abs_off = off < 0 ? -off : off;
+  // `events` writes one per record: no format string on the common path.
+  if (two_digits(t.hour) && two_digits(t.minute) && two_digits(t.second) && abs_off / 3600 <= 99 &&
+      append_date_fast(t, out)) {
+    char buf[15] = {'T', 0, 0, ':', 0, 0, ':', 0, 0, sign, 0, 0, ':', 0, 0};
+    put2(buf + 1, t.hour);
+    put2(buf + 4, t.minute);
+    put2(buf + 7, t.second);
+    put2(buf + 10, abs_off / 3600);
+    put2(buf + 13, abs_off % 3600 / 60);
+    out.append(buf, sizeof buf);
+    return;
+  }
   fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}",
                  t.year, t.month, t.day, t.hour, t.minute, t.second, sign, abs_off / 3600,
                  abs_off % 3600 / 60);

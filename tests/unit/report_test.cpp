@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <sstream>
 
 #include "mailtls/report.hpp"
+
+#include <fmt/format.h>
 
 using namespace mailtls;
 
@@ -77,4 +80,102 @@ TEST_CASE("Prometheus label values are escaped", "[report]") {
   CHECK(escape_prometheus("a\"b") == "a\\\"b");
   CHECK(escape_prometheus("back\\slash") == "back\\\\slash");
   CHECK(escape_prometheus("new\nline") == "new\\nline");
+}
+
+namespace {
+
+// The escapers as they were written first, a byte at a time: the run-based
+// ones must give the same output for any input.
+std::string reference_tsv(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\\': out += "\\\\"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string reference_json(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"') {
+      out += "\\\"";
+      ++i;
+    } else if (c == '\\') {
+      out += "\\\\";
+      ++i;
+    } else if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+      ++i;
+    } else if (c == '<' || c == '>' || c == '&') {
+      // Safe to embed in HTML <script> blocks as well.
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+      ++i;
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+    } else {
+      // Copy a well-formed UTF-8 sequence; replace an ill-formed byte with
+      // U+FFFD so the document stays valid JSON.
+      std::size_t len = 0;
+      std::uint32_t cp = 0;
+      if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1fu;
+      } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0fu;
+      } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07u;
+      }
+      bool ok = len > 0 && i + len <= s.size();
+      for (std::size_t k = 1; ok && k < len; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xc0) != 0x80) ok = false;
+        cp = (cp << 6) | (cc & 0x3fu);
+      }
+      if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+                 (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
+        ok = false;
+      }
+      if (ok && cp >= 0x80 && cp <= 0x9f) {
+        fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
+        i += len;
+      } else if (ok) {
+        out.append(s.substr(i, len));
+        i += len;
+      } else {
+        out += "\\ufffd";
+        ++i;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("run-based escaping equals byte-at-a-time escaping", "[report]") {
+  std::mt19937 rng(5);
+  const std::string alphabet = std::string(
+                                   "ab <>&\"\\\t\n\r\x7f\x01\xc2\x85\xc3\xa9\xed\xa0"
+                                   "\x80\xf0\x9f\x98\x80\xff\xe2\x82") +
+                               std::string(1, '\0');
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const std::size_t n = rng() % 24;
+    for (std::size_t i = 0; i < n; ++i) s.push_back(alphabet[rng() % alphabet.size()]);
+    INFO("round " << round);
+    REQUIRE(escape_json(s) == reference_json(s));
+    REQUIRE(escape_tsv(s) == reference_tsv(s));
+  }
 }

@@ -110,3 +110,24 @@ TEST_CASE("day and hour keys are zero-padded, in and out of the usual years", "[
   CHECK(day(10000, 1, 2, 3) == "x10000-01-02|10000-01-02T03");
   CHECK(day(-1, 1, 2, 3) == "x-001-01-02|-001-01-02T03");
 }
+
+TEST_CASE("ISO 8601 times with their offsets, fast and general paths agree", "[time]") {
+  auto iso = [](int y, int mo, int d, int h, int mi, int s, int off) {
+    LocalTime t;
+    t.year = y;
+    t.month = mo;
+    t.day = d;
+    t.hour = h;
+    t.minute = mi;
+    t.second = s;
+    t.utc_offset_s = off;
+    std::string out;
+    append_iso8601(t, out);
+    return out;
+  };
+  CHECK(iso(2026, 11, 20, 1, 44, 8, 3600) == "2026-11-20T01:44:08+01:00");
+  CHECK(iso(2026, 1, 2, 23, 59, 60, -(9 * 3600 + 30 * 60)) == "2026-01-02T23:59:60-09:30");
+  CHECK(iso(2026, 3, 4, 5, 6, 7, 0) == "2026-03-04T05:06:07+00:00");
+  CHECK(iso(2026, 3, 4, 5, 6, 7, 5 * 3600 + 45 * 60) == "2026-03-04T05:06:07+05:45");
+  CHECK(iso(12026, 3, 4, 5, 6, 7, 0) == "12026-03-04T05:06:07+00:00");
+}
