@@ -21,24 +21,14 @@ std::optional<Format> parse_format(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+void append_terminal_escaped(std::string& out, std::string_view s);
+}
+
 std::string escape_terminal(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    // C0 controls, DEL, and the C1 controls (UTF-8 C2 80..C2 9F), which some
-    // terminals obey like ESC sequences. A lone backslash stays: the escape
-    // form is only for bytes that cannot be shown.
-    if (c < 0x20 || c == 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
-    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
-      ++i;
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
+  append_terminal_escaped(out, s);
   return out;
 }
 
@@ -93,6 +83,36 @@ void append_tsv_escaped(std::string& out, std::string_view s) {
       case '\r': out += "\\r"; break;
       case '\\': out += "\\\\"; break;
       default: out.push_back(c);
+    }
+  }
+}
+
+// Terminal: printable ASCII and UTF-8 bytes pass; C0 controls, DEL and
+// the C1 controls (UTF-8 C2 80..C2 9F), which some terminals obey like ESC
+// sequences, are shown escaped. A lone backslash stays: the escape form is
+// only for bytes that cannot be shown.
+constexpr auto kTerminalPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 0x80; c < 0x100; ++c) t[static_cast<std::size_t>(c)] = c != 0xc2;
+  return t;
+}();
+
+void append_terminal_escaped(std::string& out, std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    i = append_plain(out, s, i, kTerminalPlain);
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
+      i += 2;
+    } else if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));  // 0xc2 starting anything else
+      ++i;
     }
   }
 }

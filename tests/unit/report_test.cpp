@@ -162,6 +162,27 @@ std::string reference_json(std::string_view s) {
   return out;
 }
 
+std::string reference_terminal(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    // C0 controls, DEL, and the C1 controls (UTF-8 C2 80..C2 9F), which some
+    // terminals obey like ESC sequences. A lone backslash stays: the escape
+    // form is only for bytes that cannot be shown.
+    if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("run-based escaping equals byte-at-a-time escaping", "[report]") {
@@ -177,5 +198,6 @@ TEST_CASE("run-based escaping equals byte-at-a-time escaping", "[report]") {
     INFO("round " << round);
     REQUIRE(escape_json(s) == reference_json(s));
     REQUIRE(escape_tsv(s) == reference_tsv(s));
+    REQUIRE(escape_terminal(s) == reference_terminal(s));
   }
 }
