@@ -1150,10 +1150,13 @@ void write_report_html(const ScanResult& r, const ReportOptions& o, std::ostream
   s += "<h2>Handshake failures</h2>" +
        html_table({"peer", "direction", "reason", "count", "also succeeded"}, r.failures,
                   [](const FailureRow& f) {
+                    // A library line whose session was over names no peer.
+                    std::string who =
+                        f.peer_ip.empty() ? f.peer_name : f.peer_name + "[" + f.peer_ip + "]";
+                    if (who.empty()) who = "(unknown)";
                     return std::vector<std::string>{
-                        f.peer_ip.empty() ? f.peer_name : f.peer_name + "[" + f.peer_ip + "]",
-                        std::string(to_string(f.direction)), f.reason, std::to_string(f.count),
-                        f.also_succeeded ? "yes" : "no"};
+                        std::move(who), std::string(to_string(f.direction)), f.reason,
+                        std::to_string(f.count), f.also_succeeded ? "yes" : "no"};
                   });
   s +=
       "<h2>Legacy peers</h2>" +
