@@ -217,8 +217,11 @@ SessionCounters parse_session_counters(std::string_view m) {
   };
   std::size_t pos = 0;
   while ((pos = m.find(' ', pos)) != std::string_view::npos) {
-    std::string_view t = m.substr(pos + 1);
     ++pos;
+    // Every disconnect line comes here: look closer only at tokens that
+    // can be one of the two counters.
+    if (pos >= m.size() || (m[pos] != 'c' && m[pos] != 's')) continue;
+    std::string_view t = m.substr(pos);
     if (consume(t, "commands=")) {
       c.present = true;
     } else if (consume(t, "starttls=")) {
