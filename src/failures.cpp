@@ -12,13 +12,8 @@ namespace mailtls {
 
 void FailureRows::count(std::string_view ip, std::string_view name, Direction direction,
                         std::string_view reason, const LocalTime& time) {
-  // 'i' + address, or 'n' + name when no address is logged (Postfix 2.2-2.4
-  // client lines; an unresolved library line has neither).
   key_.clear();
-  key_.push_back(ip.empty() ? 'n' : 'i');
-  key_.append(ip.empty() ? name : ip);
-  key_.push_back('\0');
-  key_.append(to_string(direction));
+  append_peer_key(key_, ip, name, direction);
   key_.push_back('\0');
   key_.append(reason);
   Row one;
@@ -61,20 +56,15 @@ std::vector<FailureRow> FailureRows::rows(const PeerFacts& peers) const {
   out.reserve(rows_.size());
   for (const auto& [key, row] : rows_) {
     FailureRow r;
-    const std::size_t a = key.find('\0');
-    const std::size_t b = key.find('\0', a + 1);
-    const bool is_ip = key.front() == 'i';
-    const std::string who = key.substr(1, a - 1);
-    const std::string dir = key.substr(a + 1, b - a - 1);
-    r.direction = dir == "out" ? Direction::kOutbound : Direction::kInbound;
-    r.reason = key.substr(b + 1);
+    const PeerKey k = split_peer_key(key);  // then NUL, reason
+    r.direction = k.direction;
+    r.reason = k.rest;
     r.count = row.count;
     r.first_seen = row.first;
     r.last_seen = row.last;
-    r.peer_ip = is_ip ? who : std::string();
-    r.peer_name = !row.name.empty() ? row.name : (is_ip ? std::string("unknown") : who);
-    const PeerFacts::Fact* fact = peers.find(peer_identity_hash(
-        is_ip ? who : std::string_view(), is_ip ? std::string_view() : who, r.direction));
+    r.peer_ip = k.ip;
+    r.peer_name = !row.name.empty() ? row.name : k.ip.empty() ? std::string(k.name) : "unknown";
+    const PeerFacts::Fact* fact = peers.find(peer_identity_hash(k.ip, k.name, k.direction));
     r.also_succeeded = fact != nullptr && fact->completed;
     out.push_back(std::move(r));
   }

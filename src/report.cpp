@@ -21,17 +21,6 @@ std::optional<Format> parse_format(std::string_view name) {
   return std::nullopt;
 }
 
-namespace {
-void append_terminal_escaped(std::string& out, std::string_view s);
-}
-
-std::string escape_terminal(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  append_terminal_escaped(out, s);
-  return out;
-}
-
 std::string escape_csv(std::string_view s) {
   std::string value;
   // Spreadsheets run cells that start with these as formulas (CWE-1236).
@@ -174,20 +163,26 @@ void append_json_escaped(std::string& out, std::string_view s) {
   }
 }
 
-}  // namespace
-
-std::string escape_tsv(std::string_view s) {
+// One of the appenders above, into a fresh string.
+std::string escaped(std::string_view s, void (*append)(std::string&, std::string_view)) {
   std::string out;
-  out.reserve(s.size());
-  append_tsv_escaped(out, s);
+  out.reserve(s.size() + 2);
+  append(out, s);
   return out;
 }
 
+}  // namespace
+
+std::string escape_terminal(std::string_view s) {
+  return escaped(s, append_terminal_escaped);
+}
+
+std::string escape_tsv(std::string_view s) {
+  return escaped(s, append_tsv_escaped);
+}
+
 std::string escape_json(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  append_json_escaped(out, s);
-  return out;
+  return escaped(s, append_json_escaped);
 }
 
 namespace {

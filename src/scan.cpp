@@ -261,8 +261,7 @@ class FailureJoin {
     const bool completed = e.kind == EventKind::kEstablished || e.kind == EventKind::kReused;
     if (slot.failure == SessionSlot::kFailureUnknown) {
       if (completed) {
-        slot.failure = SessionSlot::kFailureEmpty;
-        result_->failure_resets.emplace_back(e.session, false);
+        first_reset(e.session, false, slot);
       } else {
         result_->failure_prefix.add(e);
       }
@@ -278,12 +277,10 @@ class FailureJoin {
   // A `disconnect from` line (whether or not the filters keep it).
   void on_disconnect(std::uint64_t session, SessionSlot& slot) {
     if (slot.failure == SessionSlot::kFailureUnknown) {
-      slot.failure = SessionSlot::kFailureEmpty;
-      result_->failure_resets.emplace_back(session, true);
-      return;
-    }
-    if (slot.failure >= 0)
+      first_reset(session, true, slot);
+    } else if (slot.failure >= 0) {
       states_[static_cast<std::size_t>(slot.failure)].second.on_disconnect(rows);
+    }
   }
   void end() {
     for (auto& [session, state] : states_) {
@@ -296,6 +293,14 @@ class FailureJoin {
   FailureRows rows;  // failures closed in this worker's chunks
 
  private:
+  // The session's first completed handshake or disconnect in this chunk:
+  // the merge closes what it holds for the session; from here on the state
+  // is known (empty) and kept in this chunk.
+  void first_reset(std::uint64_t session, bool disconnect, SessionSlot& slot) {
+    slot.failure = SessionSlot::kFailureEmpty;
+    result_->failure_resets.emplace_back(session, disconnect);
+  }
+
   ChunkResult* result_ = nullptr;
   std::vector<std::pair<std::uint64_t, FailureState>> states_;  // by session, this chunk
 };
@@ -367,6 +372,22 @@ class EventSink {
   FailureJoin* join() const { return join_; }
   // The session slot of the event about to be accepted (for the join).
   void set_slot(SessionSlot* slot) { slot_ = slot; }
+
+  // Applies the queued peer facts (queue_peer); the worker calls it after
+  // every chunk.
+  void flush_peers(Tally& tally) {
+    constexpr std::size_t kAhead = 8;
+    const std::size_t n = peer_notes_.size();
+    for (std::size_t i = 0; i < n && i < kAhead; ++i) tally.peers.prefetch(peer_notes_[i].peer);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) tally.peers.prefetch(peer_notes_[i + kAhead].peer);
+      const PeerNote& p = peer_notes_[i];
+      tally.peers.note(p.peer, std::string_view(peer_names_).substr(p.name_offset, p.name_size),
+                       p.time_s, p.modern);
+    }
+    peer_notes_.clear();
+    peer_names_.clear();
+  }
 
   // A `disconnect from` line, for TLS coverage: the same time, host and
   // service filters as events.
@@ -481,11 +502,8 @@ class EventSink {
     }
     queue_peer(peer, e.peer_name, e.time.epoch_s, f_.legacy && !is_legacy, tally);
     if (!is_legacy) return;
-    // 'i' + address, or 'n' + name for Postfix 2.2-2.4 lines without one.
-    key_.assign(e.peer_ip.empty() ? "n" : "i");
-    key_.append(e.peer_ip.empty() ? e.peer_name : e.peer_ip);
-    key_.push_back('\0');
-    key_.append(to_string(e.direction));
+    key_.clear();
+    append_peer_key(key_, e.peer_ip, e.peer_name, e.direction);
     PeerLegacy& p = tally.legacy[key_];
     ++p.connections;
     const std::string_view proto = e.protocol;
@@ -523,22 +541,6 @@ class EventSink {
     if (peer_notes_.size() >= 256) flush_peers(tally);
   }
 
- public:
-  void flush_peers(Tally& tally) {
-    constexpr std::size_t kAhead = 8;
-    const std::size_t n = peer_notes_.size();
-    for (std::size_t i = 0; i < n && i < kAhead; ++i) tally.peers.prefetch(peer_notes_[i].peer);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (i + kAhead < n) tally.peers.prefetch(peer_notes_[i + kAhead].peer);
-      const PeerNote& p = peer_notes_[i];
-      tally.peers.note(p.peer, std::string_view(peer_names_).substr(p.name_offset, p.name_size),
-                       p.time_s, p.modern);
-    }
-    peer_notes_.clear();
-    peer_names_.clear();
-  }
-
- private:
   // classify_cipher() tokenises the name; a log holds a few dozen ciphers,
   // so the answer is memoised in a small direct-mapped cache.
   CipherWeakness cipher_weakness(std::string_view cipher) {
@@ -1433,20 +1435,15 @@ ScanResult Scanner::run() {
     out.last_seen = total_.last;
   }
   for (auto& [key, p] : total_.legacy) {
-    if (p.connections == 0) continue;
     LegacyRow row;
-    const std::size_t nul = key.find('\0');
-    const bool has_ip = key.front() == 'i';
-    const std::string_view who = std::string_view(key).substr(1, nul - 1);
-    const std::string_view dir = std::string_view(key).substr(nul + 1);
-    row.peer_ip = has_ip ? std::string(who) : std::string();
-    row.direction = dir == "out" ? Direction::kOutbound : Direction::kInbound;
-    const PeerFacts::Fact* fact = total_.peers.find(peer_identity_hash(
-        has_ip ? who : std::string_view(), has_ip ? std::string_view() : who, row.direction));
+    const PeerKey k = split_peer_key(key);
+    row.peer_ip = k.ip;
+    row.direction = k.direction;
+    const PeerFacts::Fact* fact = total_.peers.find(peer_identity_hash(k.ip, k.name, k.direction));
     if (fact != nullptr && fact->name_s != INT64_MIN) {
       row.peer_name = total_.peers.name_of(*fact);
     } else {
-      row.peer_name = has_ip ? std::string("unknown") : std::string(who);
+      row.peer_name = k.ip.empty() ? std::string(k.name) : "unknown";
     }
     row.connections = p.connections;
     for (const auto& proto : p.protocols) {

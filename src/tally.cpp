@@ -100,6 +100,29 @@ std::uint64_t peer_identity_hash(std::string_view ip, std::string_view name, Dir
   return h < 2 ? h + 2 : h;
 }
 
+void append_peer_key(std::string& out, std::string_view ip, std::string_view name,
+                     Direction direction) {
+  out.push_back(ip.empty() ? 'n' : 'i');
+  out.append(ip.empty() ? name : ip);
+  out.push_back('\0');
+  out.append(to_string(direction));
+}
+
+PeerKey split_peer_key(std::string_view key) {
+  PeerKey k;
+  if (key.empty()) return k;
+  const std::size_t a = key.find('\0');
+  const std::string_view who = key.substr(1, a == std::string_view::npos ? a : a - 1);
+  (key.front() == 'i' ? k.ip : k.name) = who;
+  if (a == std::string_view::npos) return k;
+  const std::size_t b = key.find('\0', a + 1);
+  k.direction = key.substr(a + 1, b == std::string_view::npos ? b : b - a - 1) == "out"
+                    ? Direction::kOutbound
+                    : Direction::kInbound;
+  if (b != std::string_view::npos) k.rest = key.substr(b + 1);
+  return k;
+}
+
 void PeerFacts::clear() {
   slots_.assign(1024, Fact{});
   mask_ = slots_.size() - 1;

@@ -184,8 +184,6 @@ LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
 
 namespace {
 
-bool append_date_fast(const LocalTime& t, std::string& out);
-
 bool two_digits(int v) {
   return v >= 0 && v <= 99;
 }
@@ -195,15 +193,28 @@ void put2(char* p, int v) {
   p[1] = static_cast<char>('0' + v % 10);
 }
 
+// "YYYY-MM-DD" without a format string: `events`, `report` and
+// `count --by day` write one per event. Years outside 0..9999 take the
+// general path.
+bool append_date_fast(const LocalTime& t, std::string& out) {
+  if (t.year < 0 || t.year > 9999 || !two_digits(t.month) || !two_digits(t.day)) return false;
+  char buf[10] = {0, 0, 0, 0, '-', 0, 0, '-', 0, 0};
+  put2(buf, t.year / 100);
+  put2(buf + 2, t.year % 100);
+  put2(buf + 5, t.month);
+  put2(buf + 8, t.day);
+  out.append(buf, sizeof buf);
+  return true;
+}
+
 }  // namespace
 
 void append_iso8601(const LocalTime& t, std::string& out) {
   const int off = t.utc_offset_s;
   const char sign = off < 0 ? '-' : '+';
   const int abs_off = off < 0 ? -off : off;
-  // `events` writes one per record: no format string on the common path.
-  if (two_digits(t.hour) && two_digits(t.minute) && two_digits(t.second) && abs_off / 3600 <= 99 &&
-      append_date_fast(t, out)) {
+  if (two_digits(t.hour) && two_digits(t.minute) && two_digits(t.second) &&
+      two_digits(abs_off / 3600) && append_date_fast(t, out)) {
     char buf[15] = {'T', 0, 0, ':', 0, 0, ':', 0, 0, sign, 0, 0, ':', 0, 0};
     put2(buf + 1, t.hour);
     put2(buf + 4, t.minute);
@@ -218,39 +229,15 @@ void append_iso8601(const LocalTime& t, std::string& out) {
                  abs_off % 3600 / 60);
 }
 
-namespace {
-
-// "YYYY-MM-DD" without a format string: `report` and `count --by day` call
-// this for every event. Years outside 0..9999 take the general path.
-bool append_date_fast(const LocalTime& t, std::string& out) {
-  if (t.year < 0 || t.year > 9999 || t.month < 0 || t.month > 99 || t.day < 0 || t.day > 99) {
-    return false;
-  }
-  char buf[10] = {static_cast<char>('0' + t.year / 1000),
-                  static_cast<char>('0' + t.year / 100 % 10),
-                  static_cast<char>('0' + t.year / 10 % 10),
-                  static_cast<char>('0' + t.year % 10),
-                  '-',
-                  static_cast<char>('0' + t.month / 10),
-                  static_cast<char>('0' + t.month % 10),
-                  '-',
-                  static_cast<char>('0' + t.day / 10),
-                  static_cast<char>('0' + t.day % 10)};
-  out.append(buf, sizeof buf);
-  return true;
-}
-
-}  // namespace
-
 void append_day(const LocalTime& t, std::string& out) {
   if (append_date_fast(t, out)) return;
   fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}", t.year, t.month, t.day);
 }
 
 void append_hour(const LocalTime& t, std::string& out) {
-  if (t.hour >= 0 && t.hour <= 99 && append_date_fast(t, out)) {
-    const char buf[3] = {'T', static_cast<char>('0' + t.hour / 10),
-                         static_cast<char>('0' + t.hour % 10)};
+  if (two_digits(t.hour) && append_date_fast(t, out)) {
+    char buf[3] = {'T', 0, 0};
+    put2(buf + 1, t.hour);
     out.append(buf, sizeof buf);
     return;
   }

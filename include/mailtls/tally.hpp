@@ -44,6 +44,18 @@ std::vector<std::string> split_key(std::string_view key);
 // its name, when no address is logged) and the direction. Never 0 or 1.
 std::uint64_t peer_identity_hash(std::string_view ip, std::string_view name, Direction direction);
 
+// The same identity as a map key: 'i' + address, or 'n' + name when no
+// address is logged (Postfix 2.2-2.4 client lines; an unresolved library
+// line has neither), NUL, direction. More may follow after another NUL.
+void append_peer_key(std::string& out, std::string_view ip, std::string_view name,
+                     Direction direction);
+struct PeerKey {
+  std::string_view ip, name;  // one of the two is empty
+  Direction direction = Direction::kInbound;
+  std::string_view rest;  // what follows the direction's NUL, if anything
+};
+PeerKey split_peer_key(std::string_view key);
+
 // Facts that every completed handshake updates for its peer: whether it
 // completed a handshake at all (`failures`' also_succeeded), whether one was
 // modern (`legacy`'s also_modern), and its latest name other than "unknown".

@@ -16,6 +16,14 @@ struct Feed {
   FailureTracker tracker;
   PeerFacts peers;
 
+  static std::uint64_t session(const char* service, const char* pid) {
+    return std::hash<std::string>{}(std::string(service) + "[" + pid);
+  }
+
+  void disconnect(const char* pid, const char* service = "postfix/smtpd") {
+    tracker.add_disconnect(session(service, pid));
+  }
+
   void add(EventKind kind, const char* pid, const char* ip, const char* reason, std::int64_t t,
            const char* service = "postfix/smtpd", bool after_handshake = false) {
     Event e;
@@ -28,7 +36,7 @@ struct Feed {
     e.peer_ip = ip;
     e.reason = reason;
     e.time.epoch_s = t;
-    e.session = std::hash<std::string>{}(std::string(service) + "[" + pid);
+    e.session = session(service, pid);
     e.after_handshake = after_handshake;
     if (kind == EventKind::kEstablished || kind == EventKind::kReused) {
       peers.note(peer_identity_hash(e.peer_ip, e.peer_name, e.direction), e.peer_name, t, true);
@@ -99,11 +107,11 @@ TEST_CASE("a completed handshake ends its process's open failure and drops a loo
 TEST_CASE("a disconnect ends the connection's failure and unclaimed library line", "[failures]") {
   Feed f;
   f.add(EventKind::kAcceptError, "6", "192.0.2.6", "handshake_failed", 1);
-  f.tracker.add_disconnect(std::hash<std::string>{}("postfix/smtpd[6"));
+  f.disconnect("6");
   // The next connection of the same process, from the same address: its
   // library line is a failure of its own, not part of the closed one.
   f.add(EventKind::kNoSharedCipher, "6", "192.0.2.6", "no_shared_cipher", 2);
-  f.tracker.add_disconnect(std::hash<std::string>{}("postfix/smtpd[6"));
+  f.disconnect("6");
   CHECK(f.tracker.open_sessions() == 0);
   CHECK(f.summary() == std::vector<std::string>{"192.0.2.6|handshake_failed|1|no",
                                                 "192.0.2.6|no_shared_cipher|1|no"});

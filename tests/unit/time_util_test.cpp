@@ -90,13 +90,26 @@ TEST_CASE("yesterday is a calendar day across DST", "[time]") {
   CHECK(*t - *y == 25 * 3600);
 }
 
+namespace {
+
+LocalTime local(int year, int month, int day, int hour, int minute = 0, int second = 0,
+                int utc_offset_s = 0) {
+  LocalTime t;
+  t.year = year;
+  t.month = month;
+  t.day = day;
+  t.hour = hour;
+  t.minute = minute;
+  t.second = second;
+  t.utc_offset_s = utc_offset_s;
+  return t;
+}
+
+}  // namespace
+
 TEST_CASE("day and hour keys are zero-padded, in and out of the usual years", "[time]") {
   auto day = [](int y, int m, int d, int h) {
-    LocalTime t;
-    t.year = y;
-    t.month = m;
-    t.day = d;
-    t.hour = h;
+    const LocalTime t = local(y, m, d, h);
     std::string out = "x";
     append_day(t, out);
     out += '|';
@@ -113,16 +126,8 @@ TEST_CASE("day and hour keys are zero-padded, in and out of the usual years", "[
 
 TEST_CASE("ISO 8601 times with their offsets, fast and general paths agree", "[time]") {
   auto iso = [](int y, int mo, int d, int h, int mi, int s, int off) {
-    LocalTime t;
-    t.year = y;
-    t.month = mo;
-    t.day = d;
-    t.hour = h;
-    t.minute = mi;
-    t.second = s;
-    t.utc_offset_s = off;
     std::string out;
-    append_iso8601(t, out);
+    append_iso8601(local(y, mo, d, h, mi, s, off), out);
     return out;
   };
   CHECK(iso(2026, 11, 20, 1, 44, 8, 3600) == "2026-11-20T01:44:08+01:00");
