@@ -78,9 +78,10 @@ ScannerFilter::ScannerFilter(bool use_builtin, const std::vector<ScannerEntry>& 
   options.set_case_sensitive(false);
   options.set_log_errors(false);
   hostnames_ = std::make_unique<RE2::Set>(options, RE2::UNANCHORED);
+  std::vector<std::pair<Cidr, std::size_t>> ranges;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     if (auto cidr = parse_cidr(entries_[i].pattern)) {
-      ranges_.emplace_back(*cidr, i);
+      ranges.emplace_back(*cidr, i);
       continue;
     }
     std::string error;
@@ -93,6 +94,7 @@ ScannerFilter::ScannerFilter(bool use_builtin, const std::vector<ScannerEntry>& 
   if (!regex_entry_.empty() && !hostnames_->Compile()) {
     throw std::invalid_argument("scanner patterns too large to compile");
   }
+  ranges_ = CidrTable(ranges);
 }
 
 ScannerFilter::~ScannerFilter() = default;
@@ -101,8 +103,10 @@ std::optional<std::size_t> ScannerFilter::match(std::string_view peer_name,
                                                 std::string_view peer_ip) const {
   std::optional<std::size_t> best;
   if (!regex_entry_.empty() && !peer_name.empty() && peer_name != "unknown") {
+    // Asking which patterns matched costs an allocation inside RE2; most
+    // names match none, so ask whether any did first.
     std::vector<int> hits;
-    if (hostnames_->Match(peer_name, &hits)) {
+    if (hostnames_->Match(peer_name, nullptr) && hostnames_->Match(peer_name, &hits)) {
       for (int h : hits) {
         const std::size_t index = regex_entry_[static_cast<std::size_t>(h)];
         if (!best || index < *best) best = index;
@@ -111,12 +115,7 @@ std::optional<std::size_t> ScannerFilter::match(std::string_view peer_name,
   }
   if (!ranges_.empty() && !peer_ip.empty()) {
     if (auto ip = parse_ip(peer_ip)) {
-      for (const auto& [cidr, index] : ranges_) {
-        if (cidr.contains(*ip) && (!best || index < *best)) {
-          best = index;
-          break;
-        }
-      }
+      if (auto index = ranges_.find(*ip); index && (!best || *index < *best)) best = index;
     }
   }
   return best;

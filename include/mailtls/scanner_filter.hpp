@@ -53,7 +53,7 @@ class ScannerFilter {
 
  private:
   std::vector<ScannerEntry> entries_;
-  std::vector<std::pair<Cidr, std::size_t>> ranges_;
+  CidrTable ranges_;                          // every range, one search
   std::vector<std::size_t> regex_entry_;      // set index -> entry index
   std::unique_ptr<re2::RE2::Set> hostnames_;  // every hostname regex, one DFA
 };

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
 #include <random>
 
 #include "mailtls/cidr.hpp"
@@ -84,4 +88,86 @@ TEST_CASE("user scanners: regex, CIDR, file", "[scanner]") {
   CHECK_FALSE(filter.match("scan-7.shodan.io", "192.0.2.1"));  // built-ins off
   CHECK_THROWS_AS(ScannerFilter(false, {{"(", "("}}), std::invalid_argument);
   CHECK_THROWS_AS(read_scanners_file(dir.file("missing")), std::runtime_error);
+}
+
+TEST_CASE("CIDR table answers as a linear search over overlapping ranges", "[scanner]") {
+  std::mt19937_64 rng(23);
+  auto random_ip = [&](bool v4) {
+    IpAddress ip;
+    for (auto& b : ip.bytes) b = static_cast<std::uint8_t>(rng());
+    if (v4) {
+      std::fill(ip.bytes.begin(), ip.bytes.begin() + 10, 0);
+      ip.bytes[10] = ip.bytes[11] = 0xff;
+      ip.is_v4 = true;
+    }
+    // Few distinct values in the high bytes, so ranges overlap and nest.
+    ip.bytes[v4 ? 12 : 0] = static_cast<std::uint8_t>(rng() % 3 * 0x7f);
+    return ip;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::vector<std::pair<Cidr, std::size_t>> ranges;
+    const std::size_t n = rng() % 12;
+    for (std::size_t i = 0; i < n; ++i) {
+      Cidr c;
+      const bool v4 = rng() % 2 == 0;
+      c.base = random_ip(v4);
+      c.prefix_bits = v4 ? 96 + static_cast<int>(rng() % 33) : static_cast<int>(rng() % 129);
+      // Tags out of order and repeated, as a user's list may give them.
+      ranges.emplace_back(c, rng() % 6);
+    }
+    if (round % 50 == 0) ranges.emplace_back(*parse_cidr("::/0"), 5);
+    if (round % 50 == 1) ranges.emplace_back(*parse_cidr("255.255.255.255"), 0);
+    const CidrTable table(ranges);
+    std::vector<IpAddress> probes;
+    for (int i = 0; i < 200; ++i) probes.push_back(random_ip(i % 2 == 0));
+    // Every range's first and last address, and one either side.
+    for (const auto& [c, tag] : ranges) {
+      IpAddress lo = c.base;
+      IpAddress hi = c.base;
+      for (int b = 0; b < 128; ++b) {
+        const auto bit = static_cast<std::uint8_t>(0x80 >> (b % 8));
+        if (b < c.prefix_bits) continue;
+        lo.bytes[b / 8] = static_cast<std::uint8_t>(lo.bytes[b / 8] & ~bit);
+        hi.bytes[b / 8] = static_cast<std::uint8_t>(hi.bytes[b / 8] | bit);
+      }
+      IpAddress below = lo;
+      for (int k = 15; k >= 0 && below.bytes[k]-- == 0; --k) {
+      }
+      IpAddress above = hi;
+      for (int k = 15; k >= 0 && ++above.bytes[k] == 0; --k) {
+      }
+      probes.insert(probes.end(), {lo, hi, below, above});
+    }
+    for (const IpAddress& ip : probes) {
+      std::optional<std::size_t> want;
+      for (const auto& [c, tag] : ranges) {
+        if (c.contains(ip) && (!want || tag < *want)) want = tag;
+      }
+      INFO("round " << round);
+      REQUIRE(table.find(ip) == want);
+    }
+  }
+}
+
+TEST_CASE("IPv4 fast path parses as inet_pton does", "[scanner]") {
+  const char* cases[] = {
+      "192.0.2.1", "0.0.0.0",    "255.255.255.255", "256.1.1.1",        "01.2.3.4",
+      "1.2.3",     "1.2.3.4.5",  " 1.2.3.4",        "1.2.3.4 ",         "1..3.4",
+      "1.2.3.04",  "1.2.3.1000", "2001:db8::1",     "::ffff:192.0.2.1", "",
+      "a.b.c.d",   "1.2.3.4x",   "10.0.0.255"};
+  for (const char* text : cases) {
+    INFO(text);
+    const auto got = parse_ip(text);
+    // The reference is inet_pton(AF_INET); texts it refuses may still be
+    // IPv6 (then not is_v4), never a wrongly read IPv4 address.
+    in_addr v4{};
+    const bool want_v4 = inet_pton(AF_INET, text, &v4) == 1;
+    if (want_v4) {
+      REQUIRE(got);
+      CHECK(got->is_v4);
+      CHECK(std::memcmp(got->bytes.data() + 12, &v4, 4) == 0);
+    } else {
+      CHECK((!got || !got->is_v4));
+    }
+  }
 }
