@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "flat_tables.hpp"
+#include "key_memo.hpp"
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/cipher_class.hpp"
 #include "mailtls/envelope.hpp"
@@ -361,7 +362,9 @@ std::unique_ptr<RE2> compile_filter(const std::string& pattern, const char* opti
 // Per-thread event sink: filters one event and counts it into a Tally.
 class EventSink {
  public:
-  explicit EventSink(const CompiledFilters& filters) : f_(filters) {}
+  explicit EventSink(const CompiledFilters& filters) : f_(filters) {
+    if (KeyMemo::suits(f_.keys)) memo_.emplace(f_.keys);
+  }
 
   // `events` mode: where accepted events go (a chunk's store in a worker,
   // the caller's callback in the merge). Both null: counting only.
@@ -373,8 +376,14 @@ class EventSink {
   // The session slot of the event about to be accepted (for the join).
   void set_slot(SessionSlot* slot) { slot_ = slot; }
 
-  // Applies the queued peer facts (queue_peer); the worker calls it after
-  // every chunk.
+  // Moves what waits in the sink into `tally`: the key memo's counts and the
+  // queued peer facts. The worker calls it after every chunk.
+  void flush(Tally& tally) {
+    if (memo_) memo_->flush(tally);
+    flush_peers(tally);
+  }
+
+  // Applies the queued peer facts (queue_peer).
   void flush_peers(Tally& tally) {
     constexpr std::size_t kAhead = 8;
     const std::size_t n = peer_notes_.size();
@@ -467,15 +476,11 @@ class EventSink {
       ++tally.events;
       return;
     }
-    key_.clear();
-    for (Field field : f_.keys) {
-      // Length prefix first, filled in once the value is appended.
-      const std::size_t at = key_.size();
-      key_.append(4, '\0');
-      append_field(e, field, key_);
-      const auto n = static_cast<std::uint32_t>(key_.size() - at - 4);
-      std::memcpy(key_.data() + at, &n, 4);
+    if (memo_) {
+      memo_->add(e, tally);
+      return;
     }
+    build_tally_key(e, f_.keys, key_);
     tally.add(key_);
   }
 
@@ -569,6 +574,7 @@ class EventSink {
   }
 
   const CompiledFilters& f_;
+  std::optional<KeyMemo> memo_;
   EventStore* store_ = nullptr;
   const std::function<void(const Event&)>* emit_ = nullptr;
   FailureJoin* join_ = nullptr;
@@ -1367,7 +1373,7 @@ void Scanner::worker() {
           {files_[chunk.file]->input.display, chunk.offset_bytes, e.what()});
     }
     if (options_.failures) join.end();
-    sink.flush_peers(tally);
+    sink.flush(tally);
     if (chunk.owner) {
       std::lock_guard lock(mutex_);
       --in_flight_[chunk.file];
@@ -1408,6 +1414,7 @@ ScanResult Scanner::run() {
     std::lock_guard lock(merge_mutex_);
     merge_ready();
   }
+  merge_sink_->flush(merge_tally_);
   total_.merge(std::move(merge_tally_));
 
   ScanResult out;
