@@ -151,17 +151,29 @@ template <class V, bool kSessions>
     line_start = pos + 1;
   };
 
+  // The compare constants, made opaque to the compiler: it would otherwise
+  // rebuild each one in every iteration (the loop calls out on candidates,
+  // and calls clobber every vector register) instead of keeping it in a
+  // register or reading it from the stack as a memory operand.
+  const auto k_nl = V::opaque(V::splat('\n'));
+  const auto k_t = V::opaque(V::splat('T'));
+  const auto k_s = V::opaque(V::splat('S'));
+  const auto k_under = V::opaque(V::splat('_'));
+  const auto k_o = V::opaque(V::splat('o'));
+  const auto k_m = V::opaque(V::splat('m'));
+  const auto k_case = V::opaque(V::splat(0x20));
+
   std::size_t i = 0;
   // Loads reach 13 bytes past the block start (anchor_at reads up to 13):
   // stop early enough to stay inside.
   while (i + kW + 13 <= size) {
     // Compares are combined as vectors: two byte masks per block.
     const auto b0 = V::load(data + i);
-    const std::uint32_t nl = V::mask(V::cmp(b0, '\n'));
-    auto c = V::or_(V::and_(V::cmp(b0, 'T'), V::cmp(V::load(data + i + 2), 'S')),
-                    V::and_(V::cmp(b0, 'S'), V::cmp(V::load(data + i + 3), '_')));
+    const std::uint32_t nl = V::mask(V::eq(b0, k_nl));
+    auto c = V::or_(V::and_(V::eq(b0, k_t), V::eq(V::load(data + i + 2), k_s)),
+                    V::and_(V::eq(b0, k_s), V::eq(V::load(data + i + 3), k_under)));
     if constexpr (kSessions) {
-      c = V::or_(c, V::and_(V::cmp(V::or20(b0), 'o'), V::cmp(V::load(data + i + 10), 'm')));
+      c = V::or_(c, V::and_(V::eq(V::or_(b0, k_case), k_o), V::eq(V::load(data + i + 10), k_m)));
     }
     std::uint32_t cand = V::mask(c);
     if (cand == 0 && nl == 0) {
@@ -262,10 +274,14 @@ struct Sse2 {
   static __m128i load(const char* p) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   }
-  static __m128i cmp(__m128i v, char c) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(c)); }
+  static __m128i splat(char c) { return _mm_set1_epi8(c); }
+  static __m128i opaque(__m128i v) {
+    __asm__("" : "+x"(v));
+    return v;
+  }
+  static __m128i eq(__m128i a, __m128i b) { return _mm_cmpeq_epi8(a, b); }
   static __m128i and_(__m128i a, __m128i b) { return _mm_and_si128(a, b); }
   static __m128i or_(__m128i a, __m128i b) { return _mm_or_si128(a, b); }
-  static __m128i or20(__m128i v) { return _mm_or_si128(v, _mm_set1_epi8(0x20)); }
   static std::uint32_t mask(__m128i v) { return static_cast<std::uint32_t>(_mm_movemask_epi8(v)); }
 };
 
@@ -274,16 +290,18 @@ struct Avx2 {
   [[gnu::target("avx2")]] static __m256i load(const char* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
-  [[gnu::target("avx2")]] static __m256i cmp(__m256i v, char c) {
-    return _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c));
+  [[gnu::target("avx2")]] static __m256i splat(char c) { return _mm256_set1_epi8(c); }
+  [[gnu::target("avx2")]] static __m256i opaque(__m256i v) {
+    __asm__("" : "+x"(v));
+    return v;
+  }
+  [[gnu::target("avx2")]] static __m256i eq(__m256i a, __m256i b) {
+    return _mm256_cmpeq_epi8(a, b);
   }
   [[gnu::target("avx2")]] static __m256i and_(__m256i a, __m256i b) {
     return _mm256_and_si256(a, b);
   }
   [[gnu::target("avx2")]] static __m256i or_(__m256i a, __m256i b) { return _mm256_or_si256(a, b); }
-  [[gnu::target("avx2")]] static __m256i or20(__m256i v) {
-    return _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-  }
   [[gnu::target("avx2")]] static std::uint32_t mask(__m256i v) {
     return static_cast<std::uint32_t>(_mm256_movemask_epi8(v));
   }

@@ -32,7 +32,9 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool 
   return t;
 }
 
-std::string random_buffer(std::mt19937& rng, std::size_t size) {
+// `keep_newline`: the share (in 1/1000) of newline pieces kept; fewer give
+// longer lines.
+std::string random_buffer(std::mt19937& rng, std::size_t size, unsigned keep_newline = 1000) {
   static const std::vector<std::string> kPieces = {"TLS",
                                                    "SSL_",
                                                    "onnect from ",
@@ -63,7 +65,11 @@ std::string random_buffer(std::mt19937& rng, std::size_t size) {
                                                    "TL",
                                                    "SS"};
   std::string s;
-  while (s.size() < size) s += kPieces[rng() % kPieces.size()];
+  while (s.size() < size) {
+    const std::string& piece = kPieces[rng() % kPieces.size()];
+    if (piece.find('\n') != std::string::npos && rng() % 1000 >= keep_newline) continue;
+    s += piece;
+  }
   s.resize(size);
   return s;
 }
@@ -82,6 +88,31 @@ TEST_CASE("candidate kernels agree with the scalar reference", "[property][candi
     for (bool sessions : {true, false}) {
       const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions);
       for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2, ScanKernel::kAuto}) {
+        INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line
+                      << " sessions " << sessions);
+        CHECK(run(buf, max_line, k, sessions) == reference);
+      }
+    }
+  }
+}
+
+TEST_CASE("candidate kernels agree with the scalar reference over whole windows",
+          "[property][candidate_scan]") {
+  // Buffers of several 64-block windows, lines from a few bytes to several
+  // windows long, and max_line around the window size.
+  std::random_device rd;
+  const std::uint32_t seed = rd();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t size = 2000 + rng() % 20000;
+    const unsigned keep = round % 3 == 0 ? 1000 : round % 3 == 1 ? 30 : 2;
+    const std::string buf = random_buffer(rng, size, keep);
+    const std::size_t max_line =
+        std::vector<std::size_t>{64, 100, 1024, 2047, 2048, 2049, 4096, 65536}[rng() % 8];
+    for (bool sessions : {true, false}) {
+      const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions);
+      for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2}) {
         INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line
                       << " sessions " << sessions);
         CHECK(run(buf, max_line, k, sessions) == reference);
