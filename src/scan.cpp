@@ -1016,7 +1016,7 @@ void Scanner::decode_file(std::size_t file_index) {
     }
     const int fd = f.fd;
     f.fd = -1;  // the stream owns it now
-    auto stream = open_stream(fd, f.compression, std::move(prefix));
+    auto stream = open_stream(fd, f.compression, std::move(prefix), options_.inflater);
     const std::size_t block =
         std::max<std::size_t>(std::min<std::size_t>(chunk_bytes_, 1u << 20), 4096);
     for (;;) {

@@ -4,6 +4,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#ifdef MAILTLS_HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
+#include <algorithm>
 #include <boost/iostreams/device/file_descriptor.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/lzma.hpp>
@@ -12,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -203,6 +209,124 @@ class GzipStream final : public ByteStream {
   std::optional<DataError> error_;
 };
 
+#ifdef MAILTLS_HAVE_ISAL
+// gzip through ISA-L's inflate (Intel's igzip: about twice zlib's output
+// rate on one core), with the same contract as GzipStream: members back to
+// back, garbage after the last member and truncation reported with the
+// compressed offset, and what was decoded before an error returned first.
+class IsalGzipStream final : public ByteStream {
+ public:
+  IsalGzipStream(int fd, std::string prefix)
+      : in_(fd, std::move(prefix)), input_(kInputBlock), st_(std::make_unique<inflate_state>()) {
+    isal_inflate_init(st_.get());
+    st_->crc_flag = ISAL_GZIP;
+  }
+
+  std::size_t read(char* buffer, std::size_t size) override {
+    if (error_) {
+      DataError e = *error_;
+      error_.reset();
+      done_ = true;
+      throw e;
+    }
+    if (done_) return 0;
+    // avail_out is 32 bits wide.
+    size = std::min<std::size_t>(size, std::size_t{1} << 30);
+    st_->next_out = reinterpret_cast<std::uint8_t*>(buffer);
+    st_->avail_out = static_cast<std::uint32_t>(size);
+    try {
+      inflate_some();
+    } catch (const DataError& e) {
+      const std::size_t produced = size - st_->avail_out;
+      if (produced == 0) {
+        done_ = true;
+        throw;
+      }
+      error_ = e;
+      return produced;
+    }
+    return size - st_->avail_out;
+  }
+
+ private:
+  void inflate_some() {
+    inflate_state& st = *st_;
+    while (st.avail_out > 0) {
+      if (st.avail_in == 0 && !refill()) {
+        if (member_started_) {
+          throw DataError("gzip stream ends early (truncated file)",
+                          static_cast<std::int64_t>(in_.offset()));
+        }
+        done_ = true;
+        return;
+      }
+      member_started_ = true;
+      const int rc = isal_inflate(&st);
+      if (rc < 0) throw DataError("gzip data is corrupt: " + error_text(rc), consumed_offset());
+      if (st.block_state == ISAL_BLOCK_FINISH) {
+        member_started_ = false;
+        // Another member may follow (RFC 1952 2.2); anything else is garbage.
+        if (st.avail_in == 0 && !refill()) {
+          done_ = true;
+          return;
+        }
+        if ((st.avail_in < 2 && !top_up()) || st.next_in[0] != 0x1f || st.next_in[1] != 0x8b) {
+          throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
+        }
+        std::uint8_t* next_in = st.next_in;
+        const std::uint32_t avail_in = st.avail_in;
+        std::uint8_t* next_out = st.next_out;
+        const std::uint32_t avail_out = st.avail_out;
+        isal_inflate_reset(&st);
+        st.crc_flag = ISAL_GZIP;
+        st.next_in = next_in;
+        st.avail_in = avail_in;
+        st.next_out = next_out;
+        st.avail_out = avail_out;
+      }
+    }
+  }
+
+  static std::string error_text(int rc) {
+    switch (rc) {
+      case ISAL_INVALID_BLOCK: return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+      case ISAL_INVALID_LOOKBACK: return "invalid distance";
+      case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+      case ISAL_UNSUPPORTED_METHOD: return "unknown compression method";
+      case ISAL_INCORRECT_CHECKSUM: return "incorrect data check";
+      default: return "error " + std::to_string(rc);
+    }
+  }
+  std::int64_t consumed_offset() const {
+    return static_cast<std::int64_t>(in_.offset() - st_->avail_in);
+  }
+  bool refill() {
+    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()), input_.size());
+    st_->next_in = input_.data();
+    st_->avail_in = static_cast<std::uint32_t>(n);
+    return n > 0;
+  }
+  // Makes at least two bytes available without dropping the pending ones.
+  bool top_up() {
+    const std::size_t pending = st_->avail_in;
+    std::memmove(input_.data(), st_->next_in, pending);
+    const std::size_t n =
+        in_.read(reinterpret_cast<char*>(input_.data()) + pending, input_.size() - pending);
+    st_->next_in = input_.data();
+    st_->avail_in = static_cast<std::uint32_t>(pending + n);
+    return st_->avail_in >= 2;
+  }
+
+  FdReader in_;
+  std::vector<std::uint8_t> input_;
+  std::unique_ptr<inflate_state> st_;  // large (about 40 KiB): on the heap
+  bool member_started_ = false;
+  bool done_ = false;
+  std::optional<DataError> error_;
+};
+#endif  // MAILTLS_HAVE_ISAL
+
 // bzip2, xz and zstd through Boost.Iostreams' filters: they are rarer for
 // mail logs and the filters already handle concatenated streams.
 class BoostStream final : public ByteStream {
@@ -248,10 +372,43 @@ class BoostStream final : public ByteStream {
 
 }  // namespace
 
-std::unique_ptr<ByteStream> open_stream(int fd, Compression compression, std::string prefix) {
+std::string_view to_string(Inflater inflater) {
+  switch (inflater) {
+    case Inflater::kAuto: return "auto";
+    case Inflater::kIsal: return "isal";
+    case Inflater::kZlib: return "zlib";
+  }
+  return "auto";
+}
+
+bool isal_available() {
+#ifdef MAILTLS_HAVE_ISAL
+  return true;
+#else
+  return false;
+#endif
+}
+
+Inflater default_inflater() {
+  return isal_available() ? Inflater::kIsal : Inflater::kZlib;
+}
+
+std::unique_ptr<ByteStream> open_stream(int fd, Compression compression, std::string prefix,
+                                        Inflater inflater) {
+  if (inflater == Inflater::kAuto) inflater = default_inflater();
+  if (inflater == Inflater::kIsal && !isal_available()) {
+    ::close(fd);
+    throw std::invalid_argument("this build of mailtls has no ISA-L (use --inflate zlib)");
+  }
   switch (compression) {
     case Compression::kNone: return std::make_unique<PlainStream>(fd, std::move(prefix));
-    case Compression::kGzip: return std::make_unique<GzipStream>(fd, std::move(prefix));
+    case Compression::kGzip:
+#ifdef MAILTLS_HAVE_ISAL
+      if (inflater == Inflater::kIsal) {
+        return std::make_unique<IsalGzipStream>(fd, std::move(prefix));
+      }
+#endif
+      return std::make_unique<GzipStream>(fd, std::move(prefix));
     default: return std::make_unique<BoostStream>(fd, std::move(prefix), compression);
   }
 }

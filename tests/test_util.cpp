@@ -40,9 +40,9 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string gzip(const std::string& bytes) {
+std::string gzip(const std::string& bytes, int level) {
   z_stream zs{};
-  if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2");
   }
   std::string out(deflateBound(&zs, static_cast<uLong>(bytes.size())) + 64, '\0');

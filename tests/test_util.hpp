@@ -25,8 +25,9 @@ class TempDir {
 
 void write_file(const std::string& path, const std::string& bytes);
 std::string read_file(const std::string& path);
-// gzip-compresses `bytes` as one member (RFC 1952).
-std::string gzip(const std::string& bytes);
+// gzip-compresses `bytes` as one member (RFC 1952), at zlib level `level`
+// (0: stored blocks only).
+std::string gzip(const std::string& bytes, int level = 6);
 
 // Scans the given files with the given keys and the rest of `base`.
 ScanResult scan_files(const std::vector<std::string>& files, ScanOptions base = {});

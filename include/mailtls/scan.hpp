@@ -19,6 +19,7 @@
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
 #include "mailtls/scanner_filter.hpp"
+#include "mailtls/source.hpp"
 #include "mailtls/tally.hpp"
 
 namespace mailtls {
@@ -34,6 +35,7 @@ struct ScanOptions {
   std::size_t chunk_bytes = kDefaultChunkBytes;  // chunk target; tests use 1
   std::size_t max_line_bytes = kDefaultMaxLineBytes;
   bool use_mmap = true;
+  Inflater inflater = Inflater::kAuto;  // gzip: ISA-L where built with it, else zlib
 
   // Time (CONTRACT.md, "Time").
   std::optional<int> year;              // year of each file's newest line

@@ -92,6 +92,7 @@ struct CommonArgs {
   std::vector<std::string> paths;
   std::string since, until, now, tz, direction = "all", protocols, cipher, peer, host, service;
   std::string syslog_name, scanners_file, max_line = "64K", chunk_size, color = "auto";
+  std::string inflate = "auto";
   std::vector<std::string> scanners;
   int year = 0;
   unsigned threads = 0;
@@ -128,6 +129,9 @@ void add_common(CLI::App& app, CommonArgs& a) {
   app.add_option("--threads", a.threads, "Worker threads (default: every core)");
   app.add_option("--max-line", a.max_line, "Skip (and report) lines longer than this (64K)");
   app.add_flag("--no-mmap", a.no_mmap, "Read files with read() instead of mapping them");
+  app.add_option("--inflate", a.inflate,
+                 "gzip decoder: isal (default where built with ISA-L), zlib, or auto")
+      ->check(CLI::IsMember({"auto", "isal", "zlib"}));
   app.add_option("--chunk-size", a.chunk_size, "Chunk target size (default 1M)")->group("");
   app.add_flag("--quiet", a.quiet, "No progress output");
   app.add_option("--color", a.color, "never, auto or always")
@@ -186,6 +190,14 @@ mailtls::ScanOptions build_options(const CommonArgs& a) {
   o.max_line_bytes = parse_size(a.max_line, "--max-line");
   if (!a.chunk_size.empty()) o.chunk_bytes = parse_size(a.chunk_size, "--chunk-size");
   o.use_mmap = !a.no_mmap;
+  if (a.inflate == "isal") {
+    if (!mailtls::isal_available()) {
+      throw UsageError("--inflate isal: this build of mailtls has no ISA-L (use zlib)");
+    }
+    o.inflater = mailtls::Inflater::kIsal;
+  } else if (a.inflate == "zlib") {
+    o.inflater = mailtls::Inflater::kZlib;
+  }
   return o;
 }
 

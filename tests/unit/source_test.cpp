@@ -1,10 +1,13 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
 #include <boost/iostreams/copy.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/lzma.hpp>
 #include <boost/iostreams/filter/zstd.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
+
+#include <random>
 #include <sstream>
 
 #include "mailtls/source.hpp"
@@ -21,11 +24,17 @@ const std::string kTwoEvents =
     "Nov 20 01:00:01 mx postfix/smtpd[2]: Anonymous TLS connection established from "
     "b.example.org[192.0.2.2]: TLSv1.2 with cipher ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)\n";
 
-ScanOptions options_by_protocol() {
+ScanOptions options_by_protocol(Inflater inflater = Inflater::kAuto) {
   ScanOptions o;
   o.keys = {Field::kProtocol};
   o.year = 2026;
+  o.inflater = inflater;
   return o;
+}
+
+// Every gzip test runs with each inflater this build has.
+Inflater some_inflater() {
+  return isal_available() ? GENERATE(Inflater::kZlib, Inflater::kIsal) : Inflater::kZlib;
 }
 
 }  // namespace
@@ -43,6 +52,8 @@ TEST_CASE("compression is recognised by content", "[source]") {
 }
 
 TEST_CASE("gzip: names do not matter, members concatenate", "[source]") {
+  const Inflater inflater = some_inflater();
+  INFO("inflater " << to_string(inflater));
   TempDir dir;
   // Plain text under a .gz name, gzip under a plain name.
   write_file(dir.file("mail.log.2.gz"), kTwoEvents);
@@ -55,7 +66,7 @@ TEST_CASE("gzip: names do not matter, members concatenate", "[source]") {
   write_file(dir.file("maillog"), gzip(""));
   const auto r = scan_files({dir.file("mail.log.2.gz"), dir.file("mail.log.1"),
                              dir.file("mail.log"), dir.file("maillog")},
-                            options_by_protocol());
+                            options_by_protocol(inflater));
   CHECK(r.diagnostics.empty());
   CHECK(row_strings(r) == std::vector<std::string>{"TLSv1.2=3", "TLSv1.3=3"});
   // Rotation order: mail.log.2.gz, mail.log.1, mail.log, maillog.
@@ -66,11 +77,13 @@ TEST_CASE("gzip: names do not matter, members concatenate", "[source]") {
 }
 
 TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept", "[source]") {
+  const Inflater inflater = some_inflater();
+  INFO("inflater " << to_string(inflater));
   TempDir dir;
   const std::string good = gzip(kTwoEvents);
   SECTION("truncated") {
     write_file(dir.file("mail.log.1.gz"), good.substr(0, good.size() - 12));
-    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol());
+    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].message == "gzip stream ends early (truncated file)");
     CHECK(r.diagnostics[0].byte_offset == good.size() - 12);
@@ -79,7 +92,7 @@ TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept
     std::string bad = good;
     bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 0x55);
     write_file(dir.file("mail.log.1.gz"), bad);
-    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol());
+    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].message == "gzip data is corrupt: incorrect data check");
     // The data before the checksum was whole: both events are counted.
@@ -87,7 +100,7 @@ TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept
   }
   SECTION("garbage after the stream") {
     write_file(dir.file("mail.log.1.gz"), good + "garbage!");
-    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol());
+    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].message == "unexpected data after the end of the gzip stream");
     CHECK(r.diagnostics[0].byte_offset == good.size());
@@ -139,4 +152,91 @@ TEST_CASE("a corrupt bzip2 file is reported, not fatal", "[source]") {
   REQUIRE(r.diagnostics.size() == 1);
   CHECK(r.diagnostics[0].file == dir.file("mail.log.1.bz2"));
   CHECK(r.total_events >= 2);
+}
+
+namespace {
+
+// Everything a stream yields, read in pieces of random size, and the error
+// that ended it (empty if none).
+std::string decode(const std::string& path, Inflater inflater, std::mt19937& rng,
+                   std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  auto stream = open_stream(fd, Compression::kGzip, "", inflater);
+  std::string out;
+  std::string piece;
+  error.clear();
+  try {
+    for (;;) {
+      piece.resize(1 + rng() % (rng() % 2 == 0 ? 64 : 300000));
+      const std::size_t n = stream->read(piece.data(), piece.size());
+      if (n == 0) break;
+      out.append(piece, 0, n);
+    }
+  } catch (const DataError& e) {
+    error = e.what();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ISA-L and zlib inflate the same bytes and fail the same way", "[source][inflate]") {
+  if (!isal_available()) {
+    WARN("this build has no ISA-L: nothing to compare");
+    return;
+  }
+  std::mt19937 rng(17);
+  TempDir dir;
+  const std::string path = dir.file("mail.log.gz");
+  for (int round = 0; round < 40; ++round) {
+    // Log-like text with a random part, so blocks of every kind appear.
+    std::string text;
+    const std::size_t size = round % 5 == 0 ? 3'000'000 : rng() % 200'000;
+    while (text.size() < size) {
+      text += kTwoEvents.substr(0, 20 + rng() % 150);
+      for (auto i = rng() % 40; i > 0; --i) text += static_cast<char>(rng());
+      text += '\n';
+    }
+    // One to four members, each at its own level (0: stored blocks).
+    std::string gz;
+    std::size_t at = 0;
+    const auto members = static_cast<int>(1 + rng() % 4);
+    for (int m = 0; m < members; ++m) {
+      const std::size_t end = m + 1 == members ? text.size() : at + rng() % (text.size() - at + 1);
+      gz += gzip(text.substr(at, end - at), static_cast<int>(rng() % 10));
+      at = end;
+    }
+    std::string want_error;
+    switch (round % 4) {
+      case 1: gz.resize(gz.size() - 1 - rng() % std::min<std::size_t>(gz.size() - 1, 5000)); break;
+      case 2: gz[gz.size() - 1 - rng() % 8] ^= 0x21; break;  // the trailer: CRC or length
+      case 3: gz += "garbage"; break;
+      default: break;
+    }
+    write_file(path, gz);
+    INFO("round " << round << " size " << text.size() << " members " << members);
+    std::string zlib_error;
+    std::string isal_error;
+    const std::string by_zlib = decode(path, Inflater::kZlib, rng, zlib_error);
+    const std::string by_isal = decode(path, Inflater::kIsal, rng, isal_error);
+    if (round % 4 == 0) {
+      CHECK(zlib_error.empty());
+      CHECK(isal_error.empty());
+      CHECK(by_zlib == text);
+      CHECK(by_isal == text);
+    } else {
+      // Both fail; what each yields before failing is the text's beginning,
+      // and the whole text when only the end of the data is bad.
+      CHECK_FALSE(zlib_error.empty());
+      CHECK_FALSE(isal_error.empty());
+      CHECK(text.compare(0, by_zlib.size(), by_zlib) == 0);
+      CHECK(text.compare(0, by_isal.size(), by_isal) == 0);
+      if (round % 4 == 3) {
+        CHECK(by_zlib == text);
+        CHECK(by_isal == text);
+        CHECK(zlib_error == isal_error);
+      }
+    }
+  }
 }
