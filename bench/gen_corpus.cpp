@@ -5,7 +5,11 @@
 // smtp deliveries, dovecot), a configurable share of TLS events, tens of
 // thousands of peers with a long tail, scanners, failure sequences whose
 // library line names no peer, and optional decoy lines that only look like
-// TLS events.
+// TLS events. With --rotate N it writes a rotated set into a directory, as
+// logrotate with compress and delaycompress leaves it: mail.log.N-1.gz ...
+// mail.log.2.gz, mail.log.1, mail.log, oldest first, about equal in size.
+#include <zlib.h>
+
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -42,13 +46,16 @@ struct Options {
   int month = 11;
   int day = 1;
   const char* out = nullptr;
+  int rotate = 0;      // files in a rotated set; 0: one file
+  int gzip_level = 6;  // for the set's .gz files (gzip's default)
 };
 
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: mailtls_gen [--seed N] [--size BYTES[K|M|G]] [--tls-share F] [--peers N]\n"
                "                   [--style classic|rfc3339] [--decoys] [--no-tlsproxy-dup]\n"
-               "                   [--start YYYY-MM-DD] [--out FILE]\n");
+               "                   [--start YYYY-MM-DD] [--out FILE]\n"
+               "                   [--rotate N --out DIR [--gzip-level L]]\n");
   std::exit(2);
 }
 
@@ -77,23 +84,50 @@ const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 const int kMonthDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
+// The name of file `index` (0: the oldest) of a rotated set of `count`.
+std::string rotated_name(const std::string& dir, int index, int count) {
+  const int age = count - 1 - index;  // 0: mail.log
+  if (age == 0) return dir + "/mail.log";
+  return dir + "/mail.log." + std::to_string(age) + (age >= 2 ? ".gz" : "");
+}
+
+// Compresses `from` into `to` (one gzip member) and removes `from`.
+void gzip_file(const std::string& from, const std::string& to, int level) {
+  FILE* in = std::fopen(from.c_str(), "rb");
+  const std::string mode = "wb" + std::to_string(level);
+  gzFile out = gzopen(to.c_str(), mode.c_str());
+  if (in == nullptr || out == nullptr) {
+    std::perror(to.c_str());
+    std::exit(1);
+  }
+  gzbuffer(out, 1 << 20);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), in);
+    if (n == 0) break;
+    if (gzwrite(out, buf.data(), static_cast<unsigned>(n)) != static_cast<int>(n)) {
+      std::fprintf(stderr, "%s: write failed\n", to.c_str());
+      std::exit(1);
+    }
+  }
+  std::fclose(in);
+  if (gzclose(out) != Z_OK) {
+    std::fprintf(stderr, "%s: write failed\n", to.c_str());
+    std::exit(1);
+  }
+  std::remove(from.c_str());
+}
+
 class Writer {
  public:
   Writer(const Options& o) : o_(o), rng_{o.seed} {
-    out_ = o.out != nullptr ? std::fopen(o.out, "wb") : stdout;
-    if (out_ == nullptr) {
-      std::perror(o.out);
-      std::exit(1);
-    }
-    std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
+    open_next();
     make_peers();
     year_ = o.year;
     month_ = o.month - 1;
     day_ = o.day;
   }
-  ~Writer() {
-    if (out_ != stdout) std::fclose(out_);
-  }
+  ~Writer() { close_current(); }
 
   void run() {
     // About 12 lines per inbound session; aim the TLS share by choosing how
@@ -113,11 +147,50 @@ class Writer {
       }
       if (o_.decoys && rng_.below(50) == 0) decoy();
       advance();
+      // A rotated set: the next file once this one has its share.
+      if (o_.rotate > 1 && file_ + 1 < o_.rotate &&
+          written_ >= o_.size_bytes / static_cast<std::uint64_t>(o_.rotate) *
+                          static_cast<std::uint64_t>(file_ + 1)) {
+        close_current();
+        ++file_;
+        open_next();
+      }
     }
     std::fflush(out_);
   }
 
  private:
+  // Opens file `file_` of the set (or the one output).
+  void open_next() {
+    if (o_.rotate > 1) {
+      path_ = rotated_name(o_.out, file_, o_.rotate);
+      // .gz files are written plain first, then compressed.
+      if (path_.size() > 3 && path_.compare(path_.size() - 3, 3, ".gz") == 0) {
+        plain_path_ = path_.substr(0, path_.size() - 3);
+      } else {
+        plain_path_ = path_;
+      }
+      out_ = std::fopen(plain_path_.c_str(), "wb");
+    } else {
+      out_ = o_.out != nullptr ? std::fopen(o_.out, "wb") : stdout;
+    }
+    if (out_ == nullptr) {
+      std::perror(o_.rotate > 1 ? plain_path_.c_str() : o_.out);
+      std::exit(1);
+    }
+    std::setvbuf(out_, nullptr, _IOFBF, 1 << 20);
+  }
+  void close_current() {
+    if (out_ == nullptr) return;
+    if (out_ == stdout) {
+      std::fflush(out_);
+    } else {
+      std::fclose(out_);
+    }
+    out_ = nullptr;
+    if (o_.rotate > 1 && plain_path_ != path_) gzip_file(plain_path_, path_, o_.gzip_level);
+  }
+
   void make_peers() {
     static const char* const kDomains[] = {"example.com", "example.net", "example.org"};
     static const char* const kScanners[] = {"shodan.io",           "censys-scanner.com",
@@ -365,6 +438,8 @@ class Writer {
   const Options& o_;
   Rng rng_;
   FILE* out_ = nullptr;
+  int file_ = 0;  // index in the rotated set, oldest first
+  std::string path_, plain_path_;
   std::vector<Peer> peers_;
   std::uint64_t written_ = 0;
   int year_ = 2026, month_ = 10, day_ = 1, second_ = 0;
@@ -398,10 +473,15 @@ int main(int argc, char** argv) {
       if (std::sscanf(value(), "%d-%d-%d", &o.year, &o.month, &o.day) != 3) usage();
     } else if (a == "--out")
       o.out = value();
+    else if (a == "--rotate")
+      o.rotate = std::atoi(value());
+    else if (a == "--gzip-level")
+      o.gzip_level = std::atoi(value());
     else
       usage();
   }
-  if (o.peers == 0) usage();
+  if (o.peers == 0 || o.rotate < 0 || o.gzip_level < 1 || o.gzip_level > 9) usage();
+  if (o.rotate > 1 && o.out == nullptr) usage();
   Writer w(o);
   w.run();
   return 0;
