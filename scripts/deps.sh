@@ -11,11 +11,14 @@ MAILTLS_PACKAGES=(
 # What the tests use beyond the build: the seed one-liner's tools, the JSON
 # schema check, and Chromium to render the HTML report.
 MAILTLS_TEST_PACKAGES=(gzip gawk sed grep coreutils python3 python3-jsonschema chromium)
+# What bench/compare.sh runs beside mailtls, and measures with.
+MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3)
 
-# mailtls_install_deps [test]
+# mailtls_install_deps [test|bench]
 mailtls_install_deps() {
   local wanted=("${MAILTLS_PACKAGES[@]}")
   [ "${1:-}" = test ] && wanted+=("${MAILTLS_TEST_PACKAGES[@]}")
+  [ "${1:-}" = bench ] && wanted+=("${MAILTLS_BENCH_PACKAGES[@]}")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
