@@ -18,6 +18,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #include "flat_tables.hpp"
 #include "key_memo.hpp"
@@ -635,13 +636,69 @@ LocalTime line_time(const Envelope& env, const FileState& f, ZoneCache& zone) {
   return zone.from_epoch(epoch);
 }
 
+// A growable byte buffer for decoded data. Unlike std::string it does not
+// zero what it grows into: the decoder overwrites those bytes at once, and
+// zeroing a megabyte per read would cost as much as copying it.
+class ByteBuffer {
+ public:
+  ByteBuffer() = default;
+  ByteBuffer(const char* p, std::size_t n) {
+    grow(n);
+    if (n != 0) std::memcpy(data_.get(), p, n);
+  }
+  ByteBuffer(ByteBuffer&& other) noexcept
+      : data_(std::move(other.data_)),
+        size_(std::exchange(other.size_, 0)),
+        capacity_(std::exchange(other.capacity_, 0)) {}
+  ByteBuffer& operator=(ByteBuffer&& other) noexcept {
+    data_ = std::move(other.data_);
+    size_ = std::exchange(other.size_, 0);
+    capacity_ = std::exchange(other.capacity_, 0);
+    return *this;
+  }
+  ByteBuffer(const ByteBuffer&) = delete;
+  ByteBuffer& operator=(const ByteBuffer&) = delete;
+  char* data() { return data_.get(); }
+  const char* data() const { return data_.get(); }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // Sets the size; new bytes are left as they are (uninitialised).
+  void grow(std::size_t n) {
+    if (n > capacity_) {
+      const std::size_t cap = std::max(n, capacity_ + capacity_ / 2);
+      std::unique_ptr<char[]> bigger(new char[cap]);
+      if (size_ != 0) std::memcpy(bigger.get(), data_.get(), size_);
+      data_ = std::move(bigger);
+      capacity_ = cap;
+    }
+    size_ = n;
+  }
+  void shrink(std::size_t n) { size_ = std::min(n, size_); }
+  void assign(const char* p, std::size_t n) {
+    size_ = 0;
+    grow(n);
+    if (n != 0) std::memcpy(data_.get(), p, n);
+  }
+  void clear() { size_ = 0; }
+  void erase_front(std::size_t n) {
+    n = std::min(n, size_);
+    if (n != size_) std::memmove(data_.get(), data_.get() + n, size_ - n);
+    size_ -= n;
+  }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 struct Chunk {
   std::size_t file = 0;
   std::uint64_t index = 0;
   std::uint64_t offset_bytes = 0;
   const char* data = nullptr;
   std::size_t size = 0;
-  std::shared_ptr<std::string> owner;  // stream chunks own their bytes
+  std::shared_ptr<ByteBuffer> owner;  // stream chunks own their bytes
 };
 
 class Scanner {
@@ -661,6 +718,10 @@ class Scanner {
   void deliver(std::size_t file, std::uint64_t index, ChunkResult&& result);
   void merge_ready();  // under merge_mutex_
   void decode_file(std::size_t file_index);
+  // Decoded chunks' buffers are reused: a fresh megabyte per chunk would
+  // cost page faults and returns to the system for every chunk.
+  ByteBuffer take_buffer();
+  std::shared_ptr<ByteBuffer> share_buffer(ByteBuffer&& buffer);
 
   const ScanOptions& options_;
   CompiledFilters filters_;
@@ -681,6 +742,8 @@ class Scanner {
   // Chunk supply.
   std::mutex mutex_;
   std::condition_variable cv_;
+  std::mutex pool_mutex_;
+  std::vector<ByteBuffer> buffer_pool_;
   std::size_t mapped_cursor_file_ = 0;
   std::deque<Chunk> stream_queue_;
   std::vector<std::size_t> in_flight_;  // stream chunks queued or being scanned, per file
@@ -952,17 +1015,41 @@ void Scanner::decoder() {
   }
 }
 
+ByteBuffer Scanner::take_buffer() {
+  std::lock_guard lock(pool_mutex_);
+  if (buffer_pool_.empty()) return ByteBuffer();
+  ByteBuffer b = std::move(buffer_pool_.back());
+  buffer_pool_.pop_back();
+  b.clear();
+  return b;
+}
+
+std::shared_ptr<ByteBuffer> Scanner::share_buffer(ByteBuffer&& buffer) {
+  // Back to the pool when the last worker lets go; the pool holds about as
+  // many buffers as can be in flight, so memory stays bounded.
+  const std::size_t keep = 4 * (stream_files_.size() + 1) + 2 * threads_;
+  return std::shared_ptr<ByteBuffer>(new ByteBuffer(std::move(buffer)),
+                                     [this, keep](ByteBuffer* b) {
+                                       {
+                                         std::lock_guard lock(pool_mutex_);
+                                         if (buffer_pool_.size() < keep)
+                                           buffer_pool_.push_back(std::move(*b));
+                                       }
+                                       delete b;
+                                     });
+}
+
 void Scanner::decode_file(std::size_t file_index) {
   FileState& f = *files_[file_index];
   const std::size_t max_in_flight = 4;
   std::uint64_t index = 0;
   std::uint64_t offset = 0;  // decompressed offset of `pending`'s first byte
-  std::string pending;       // bytes after the last newline so far
+  ByteBuffer pending;        // bytes after the last newline so far
   bool skipping = false;     // inside an over-long line
   std::uint64_t skipped_bytes = 0;
   std::vector<Diagnostic> diagnostics;
 
-  auto emit_one = [&](std::string&& bytes, std::uint64_t at) {
+  auto emit_one = [&](ByteBuffer&& bytes, std::uint64_t at) {
     std::unique_lock lock(mutex_);
     cv_.wait(lock, [&] { return in_flight_[file_index] < max_in_flight; });
     ++in_flight_[file_index];
@@ -970,16 +1057,19 @@ void Scanner::decode_file(std::size_t file_index) {
     c.file = file_index;
     c.index = index++;
     c.offset_bytes = at;
-    c.owner = std::make_shared<std::string>(std::move(bytes));
+    c.owner = share_buffer(std::move(bytes));
     c.data = c.owner->data();
     c.size = c.owner->size();
     stream_queue_.push_back(std::move(c));
     cv_.notify_all();
   };
   // Splits whole lines into chunks of about chunk_bytes_, each ending at a
-  // newline (or at the end of the data), as the mapped path does.
-  auto emit = [&](std::string&& bytes, std::uint64_t at) {
-    if (bytes.size() <= chunk_bytes_) {
+  // newline (or at the end of the data), as the mapped path does. Up to
+  // twice the target goes as it is: a decoded block plus the line carried
+  // over from the one before is a little over the target, and splitting it
+  // would copy every chunk once more.
+  auto emit = [&](ByteBuffer&& bytes, std::uint64_t at) {
+    if (bytes.size() <= 2 * chunk_bytes_) {
       emit_one(std::move(bytes), at);
       return;
     }
@@ -992,7 +1082,9 @@ void Scanner::decode_file(std::size_t file_index) {
                   ? bytes.size()
                   : static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
       }
-      emit_one(bytes.substr(start, end - start), at + start);
+      ByteBuffer piece = take_buffer();
+      piece.assign(bytes.data() + start, end - start);
+      emit_one(std::move(piece), at + start);
       start = end;
     }
   };
@@ -1021,15 +1113,15 @@ void Scanner::decode_file(std::size_t file_index) {
         std::max<std::size_t>(std::min<std::size_t>(chunk_bytes_, 1u << 20), 4096);
     for (;;) {
       const std::size_t old = pending.size();
-      pending.resize(old + block);
+      pending.grow(old + block);
       std::size_t n = 0;
       try {
         n = stream->read(pending.data() + old, block);
       } catch (...) {
-        pending.resize(old);
+        pending.shrink(old);
         throw;
       }
-      pending.resize(old + n);
+      pending.shrink(old + n);
       if (n == 0) break;
       // Cut after the last newline once the target is reached; a line that
       // grows past max_line is dropped as it streams, never buffered whole.
@@ -1046,7 +1138,7 @@ void Scanner::decode_file(std::size_t file_index) {
               static_cast<std::size_t>(static_cast<const char*>(nl) - pending.data()) + 1;
           skipped_bytes += cut - 1;  // the stand-in chunk carried the newline
           offset += cut;
-          pending.erase(0, cut);
+          pending.erase_front(cut);
           skipping = false;
           continue;
         }
@@ -1058,14 +1150,14 @@ void Scanner::decode_file(std::size_t file_index) {
         if (pending.size() - tail_start > max_line_) {
           if (tail_start > 0) {
             const std::uint64_t at = offset;
-            emit(pending.substr(0, tail_start), at);
+            emit(ByteBuffer(pending.data(), tail_start), at);
           }
           diagnostics.push_back(
               {f.input.display, offset + tail_start,
                "line longer than " + std::to_string(max_line_) + " bytes skipped"});
           // The skipped line still counts as a line (as it does in a mapped
           // file): an empty stand-in keeps later line numbers right.
-          emit(std::string("\n"), offset + tail_start);
+          emit(ByteBuffer("\n", 1), offset + tail_start);
           skipped_bytes += pending.size() - tail_start;
           offset += pending.size();
           pending.clear();
@@ -1073,8 +1165,9 @@ void Scanner::decode_file(std::size_t file_index) {
           break;
         }
         if (tail_start > 0 && tail_start >= chunk_bytes_) {
-          std::string rest = pending.substr(tail_start);
-          pending.resize(tail_start);
+          ByteBuffer rest = take_buffer();
+          rest.assign(pending.data() + tail_start, pending.size() - tail_start);
+          pending.shrink(tail_start);
           const std::uint64_t at = offset;
           offset += tail_start;
           emit(std::move(pending), at);
