@@ -30,6 +30,22 @@ inline std::uint64_t mix64(std::uint64_t x) {
   return x;
 }
 
+// The last 1 to 7 bytes of a string as one word, without a variable-length
+// copy (which compiles to a call): overlapping loads that together cover
+// every byte, so for a given length different bytes give different words.
+inline std::uint64_t load_tail(const char* p, std::size_t n) {
+  if (n >= 4) {
+    std::uint32_t a;
+    std::uint32_t b;
+    std::memcpy(&a, p, 4);
+    std::memcpy(&b, p + n - 4, 4);
+    return a | (static_cast<std::uint64_t>(b) << 32);
+  }
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  return u[0] | (static_cast<std::uint64_t>(u[n / 2]) << 8) |
+         (static_cast<std::uint64_t>(u[n - 1]) << 16);
+}
+
 inline std::uint64_t hash_append(std::uint64_t h, std::string_view s) {
   const char* p = s.data();
   std::size_t n = s.size();
@@ -43,11 +59,7 @@ inline std::uint64_t hash_append(std::uint64_t h, std::string_view s) {
     p += 8;
     n -= 8;
   }
-  if (n > 0) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ w ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
-  }
+  if (n > 0) h = (h ^ load_tail(p, n) ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
   return mix64(h);
 }
 
