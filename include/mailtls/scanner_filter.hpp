@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "mailtls/cidr.hpp"
@@ -52,10 +53,28 @@ class ScannerFilter {
   std::size_t size() const { return entries_.size(); }
 
  private:
+  struct SuffixHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept;  // fast_string_hash
+  };
+
   std::vector<ScannerEntry> entries_;
   CidrTable ranges_;                          // every range, one search
   std::vector<std::size_t> regex_entry_;      // set index -> entry index
   std::unique_ptr<re2::RE2::Set> hostnames_;  // every hostname regex, one DFA
+  // Patterns of the form (^|\.)DOMAIN$ (the built-in list is all of them)
+  // as a table of domains, lower case, -> smallest entry index: an ASCII
+  // name is looked up one label suffix at a time instead of running the
+  // DFA. Other patterns, and names with other bytes (whose case folding
+  // RE2 knows and this table does not), go through RE2.
+  std::unordered_map<std::string, std::size_t, SuffixHash, std::equal_to<>> suffixes_;
+  std::vector<std::size_t> other_entry_;   // other_ set index -> entry index
+  std::unique_ptr<re2::RE2::Set> others_;  // the hostname regexes not in suffixes_
 };
+
+// The domains a hostname pattern of the form (^|\.)BODY$ stands for, where
+// BODY holds only letters, digits, '-', "\." and groups of such
+// alternatives, optionally followed by '?'; nullopt for any other pattern.
+std::optional<std::vector<std::string>> literal_domain_suffixes(std::string_view pattern);
 
 }  // namespace mailtls

@@ -8,6 +8,8 @@
 
 #include "mailtls/cidr.hpp"
 #include "mailtls/scanner_filter.hpp"
+
+#include <re2/re2.h>
 #include "test_util.hpp"
 
 using namespace mailtls;
@@ -169,5 +171,74 @@ TEST_CASE("IPv4 fast path parses as inet_pton does", "[scanner]") {
     } else {
       CHECK((!got || !got->is_v4));
     }
+  }
+}
+
+TEST_CASE("domain patterns become suffix tables; others stay regexes", "[scanner]") {
+  using V = std::vector<std::string>;
+  CHECK(literal_domain_suffixes(R"((^|\.)shodan\.io$)") == V{"shodan.io"});
+  CHECK(literal_domain_suffixes(R"((^|\.)binaryedge\.(ninja|io)$)") ==
+        V{"binaryedge.ninja", "binaryedge.io"});
+  CHECK(literal_domain_suffixes(R"((^|\.)(sonar\.)?Rapid7\.com$)") ==
+        V{"sonar.rapid7.com", "rapid7.com"});
+  for (const char* other :
+       {R"(shodan\.io$)", R"((^|\.)shodan\.io)", R"((^|\.)shodan.io$)", R"((^|\.)sho+dan\.io$)",
+        R"((^|\.)(a|b)+\.io$)", R"((^|\.)\d\.io$)", R"((^|\.)((a))\.io$)", R"((^|\.)x\.$)",
+        R"((^|\.)$)", R"((^|\.)a\$)", R"(^probe[0-9]+\.example\.net$)"}) {
+    INFO(other);
+    CHECK_FALSE(literal_domain_suffixes(other));
+  }
+  for (const auto& e : builtin_scanners()) {
+    INFO(e.pattern);
+    if (!parse_cidr(e.pattern)) CHECK(literal_domain_suffixes(e.pattern));
+  }
+}
+
+TEST_CASE("scanner names: the suffix table answers as RE2 does", "[scanner]") {
+  // The reference: every hostname pattern on its own, case-insensitive
+  // partial match, the first matching entry wins.
+  std::vector<ScannerEntry> extra = {
+      {"probe", R"(^probe[0-9]+\.example\.net$)"},
+      {"mixed", R"((^|\.)(scan|Probe)\.(org|NET)$)"},
+      {"anywhere", "census"},
+      {"kelvin", R"((^|\.)kk\.test$)"},
+  };
+  const ScannerFilter filter(true, extra);
+  std::vector<std::pair<std::unique_ptr<RE2>, std::size_t>> reference;
+  RE2::Options options;
+  options.set_case_sensitive(false);
+  for (std::size_t i = 0; i < filter.size(); ++i) {
+    if (parse_cidr(filter.entry(i).pattern)) continue;
+    reference.emplace_back(std::make_unique<RE2>(filter.entry(i).pattern, options), i);
+  }
+  std::mt19937_64 rng(31);
+  const std::vector<std::string> labels = {
+      "shodan",  "io",
+      "SHODAN",  "Io",
+      "census3", "internet-census",
+      "org",     "rapid7",
+      "sonar",   "com",
+      "scan",    "probe",
+      "Probe12", "example",
+      "net",     "binaryedge",
+      "ninja",   "kk",
+      "test",    "\xe2\x84\xaak",  // U+212A KELVIN SIGN + k: RE2 folds it to k
+      "",        "x",
+      "mail",    "censys-scanner",
+      "ſhodan"};
+  for (int round = 0; round < 20000; ++round) {
+    std::string name;
+    const auto n = 1 + rng() % 4;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i > 0) name += '.';
+      name += labels[rng() % labels.size()];
+    }
+    if (rng() % 10 == 0) name += '.';
+    std::optional<std::size_t> want;
+    for (const auto& [re, index] : reference) {
+      if (RE2::PartialMatch(name, *re) && (!want || index < *want)) want = index;
+    }
+    INFO(name);
+    REQUIRE(filter.match(name, "") == want);
   }
 }
