@@ -1025,9 +1025,11 @@ ByteBuffer Scanner::take_buffer() {
 }
 
 std::shared_ptr<ByteBuffer> Scanner::share_buffer(ByteBuffer&& buffer) {
-  // Back to the pool when the last worker lets go; the pool holds about as
-  // many buffers as can be in flight, so memory stays bounded.
-  const std::size_t keep = 4 * (stream_files_.size() + 1) + 2 * threads_;
+  // Back to the pool when the last worker lets go. A decoder takes one
+  // buffer per chunk and at most four of a file are in flight, so two spare
+  // buffers per decoder thread are enough; more would only hold memory.
+  const std::size_t decoders = std::min<std::size_t>(stream_files_.size(), threads_);
+  const std::size_t keep = 2 * decoders + 2;
   return std::shared_ptr<ByteBuffer>(new ByteBuffer(std::move(buffer)),
                                      [this, keep](ByteBuffer* b) {
                                        {
