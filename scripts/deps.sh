@@ -5,7 +5,8 @@ set -euo pipefail
 
 MAILTLS_PACKAGES=(
   g++ cmake ninja-build pkg-config
-  libre2-dev libboost-iostreams-dev zlib1g-dev libisal-dev libfmt-dev libcli11-dev
+  libre2-dev libboost-iostreams-dev zlib1g-dev libisal-dev libbz2-dev liblzma-dev libzstd-dev
+  libfmt-dev libcli11-dev
   catch2 libbenchmark-dev
 )
 # What the tests use beyond the build: the seed one-liner's tools, the JSON

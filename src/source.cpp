@@ -8,12 +8,11 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
+#include <bzlib.h>
+#include <lzma.h>
+#include <zstd.h>
 #include <algorithm>
-#include <boost/iostreams/device/file_descriptor.hpp>
-#include <boost/iostreams/filter/bzip2.hpp>
-#include <boost/iostreams/filter/lzma.hpp>
-#include <boost/iostreams/filter/zstd.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
+
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -106,12 +105,108 @@ class PlainStream final : public ByteStream {
   FdReader in_;
 };
 
+// The part every decoder shares: compressed input read from the descriptor
+// in blocks, and the error contract. Bytes decoded before an error are
+// returned first and the error is thrown by the next call, so nothing that
+// was readable is lost. Errors carry the compressed offset of the input the
+// library had consumed (libraries read a few bytes ahead, so it is exact to
+// within those).
+class Decoder : public ByteStream {
+ public:
+  Decoder(int fd, std::string prefix, std::string_view format)
+      : in_(fd, std::move(prefix)), input_(kInputBlock), format_(format) {}
+
+  std::size_t read(char* buffer, std::size_t size) final {
+    if (error_) {
+      DataError e = *error_;
+      error_.reset();
+      done_ = true;
+      throw e;
+    }
+    if (done_) return 0;
+    // Library counters are 32 bits wide in places.
+    size = std::min<std::size_t>(size, std::size_t{1} << 30);
+    std::size_t produced = 0;
+    try {
+      produced = decode(buffer, size);
+    } catch (const DataError& e) {
+      produced = produced_;
+      if (produced == 0) {
+        done_ = true;
+        throw;
+      }
+      error_ = e;
+    }
+    return produced;
+  }
+
+ protected:
+  // Fills buffer[0, size) as far as the data goes; keeps produced_ up to
+  // date as it goes (so an error knows what came before it); sets done_ at
+  // the end of the data. Throws DataError.
+  virtual std::size_t decode(char* buffer, std::size_t size) = 0;
+
+  // Reads the next block when all input is used. False at the end of the file.
+  bool refill() {
+    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()), input_.size());
+    next_ = input_.data();
+    avail_ = n;
+    return n > 0;
+  }
+  // Makes at least `want` bytes available without dropping pending ones;
+  // false if the file ends first.
+  bool top_up(std::size_t want) {
+    while (avail_ < want) {
+      std::memmove(input_.data(), next_, avail_);
+      const std::size_t n =
+          in_.read(reinterpret_cast<char*>(input_.data()) + avail_, input_.size() - avail_);
+      next_ = input_.data();
+      if (n == 0) return false;
+      avail_ += n;
+    }
+    return true;
+  }
+  std::int64_t consumed_offset() const { return static_cast<std::int64_t>(in_.offset() - avail_); }
+  [[noreturn]] void truncated() const {
+    throw DataError(std::string(format_) + " stream ends early (truncated file)",
+                    static_cast<std::int64_t>(in_.offset()));
+  }
+  [[noreturn]] void corrupt(const std::string& detail) const {
+    throw DataError(std::string(format_) + " data is corrupt: " + detail, consumed_offset());
+  }
+  [[noreturn]] void trailing_garbage() const {
+    throw DataError("unexpected data after the end of the " + std::string(format_) + " stream",
+                    consumed_offset());
+  }
+  // After a stream (member, frame) ended: true if another one follows (its
+  // first bytes are `magic`), false at the end of the file; throws on
+  // anything else.
+  bool another_follows(std::string_view magic) {
+    if (avail_ == 0 && !refill()) return false;
+    if (!top_up(magic.size()) || std::memcmp(next_, magic.data(), magic.size()) != 0) {
+      trailing_garbage();
+    }
+    return true;
+  }
+
+  FdReader in_;
+  std::vector<std::uint8_t> input_;
+  std::uint8_t* next_ = nullptr;  // unread input
+  std::size_t avail_ = 0;
+  std::size_t produced_ = 0;  // bytes of the current call's output so far
+  bool done_ = false;
+
+ private:
+  std::string_view format_;
+  std::optional<DataError> error_;
+};
+
 // gzip through zlib directly: multi-member files (RFC 1952 allows several
 // members back to back; `cat a.gz b.gz` and pigz make them), and exact byte
 // offsets for corrupt data.
-class GzipStream final : public ByteStream {
+class GzipStream final : public Decoder {
  public:
-  GzipStream(int fd, std::string prefix) : in_(fd, std::move(prefix)), input_(kInputBlock) {
+  GzipStream(int fd, std::string prefix) : Decoder(fd, std::move(prefix), "gzip") {
     std::memset(&zs_, 0, sizeof zs_);
     if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) throw std::bad_alloc();
   }
@@ -119,172 +214,89 @@ class GzipStream final : public ByteStream {
   GzipStream(const GzipStream&) = delete;
   GzipStream& operator=(const GzipStream&) = delete;
 
-  // Bytes decoded before an error are returned first; the error is thrown
-  // by the next call, so nothing that was readable is lost.
-  std::size_t read(char* buffer, std::size_t size) override {
-    if (error_) {
-      DataError e = *error_;
-      error_.reset();
-      done_ = true;
-      throw e;
-    }
-    if (done_) return 0;
+ private:
+  std::size_t decode(char* buffer, std::size_t size) override {
     zs_.next_out = reinterpret_cast<Bytef*>(buffer);
     zs_.avail_out = static_cast<uInt>(size);
-    try {
-      inflate_some();
-    } catch (const DataError& e) {
-      const std::size_t produced = size - zs_.avail_out;
-      if (produced == 0) {
-        done_ = true;
-        throw;
-      }
-      error_ = e;
-      return produced;
-    }
-    return size - zs_.avail_out;
-  }
-
- private:
-  void inflate_some() {
+    produced_ = 0;
     while (zs_.avail_out > 0) {
-      if (zs_.avail_in == 0) {
-        if (!refill()) {
-          if (member_started_) {
-            throw DataError("gzip stream ends early (truncated file)",
-                            static_cast<std::int64_t>(in_.offset()));
-          }
-          done_ = true;
-          return;
-        }
+      if (avail_ == 0 && !refill()) {
+        if (member_started_) truncated();
+        done_ = true;
+        break;
       }
       member_started_ = true;
+      zs_.next_in = next_;
+      zs_.avail_in = static_cast<uInt>(avail_);
       const int rc = inflate(&zs_, Z_NO_FLUSH);
+      next_ = zs_.next_in;
+      avail_ = zs_.avail_in;
+      produced_ = size - zs_.avail_out;
       if (rc == Z_STREAM_END) {
         member_started_ = false;
-        // Another member may follow (RFC 1952 2.2); anything else is garbage.
-        if (zs_.avail_in == 0 && !refill()) {
+        if (!another_follows("\x1f\x8b")) {
           done_ = true;
-          return;
-        }
-        if ((zs_.avail_in < 2 && !top_up()) || zs_.next_in[0] != 0x1f || zs_.next_in[1] != 0x8b) {
-          throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
+          break;
         }
         inflateReset(&zs_);
         continue;
       }
-      if (rc == Z_BUF_ERROR && zs_.avail_in == 0) continue;  // needs more input
-      if (rc != Z_OK) {
-        const std::string msg = zs_.msg != nullptr ? zs_.msg : "corrupt data";
-        throw DataError("gzip data is corrupt: " + msg, consumed_offset());
-      }
+      if (rc == Z_BUF_ERROR && avail_ == 0) continue;  // needs more input
+      if (rc != Z_OK) corrupt(zs_.msg != nullptr ? zs_.msg : "corrupt data");
     }
+    return size - zs_.avail_out;
   }
 
-  std::int64_t consumed_offset() const {
-    return static_cast<std::int64_t>(in_.offset() - zs_.avail_in);
-  }
-  bool refill() {
-    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()), input_.size());
-    zs_.next_in = input_.data();
-    zs_.avail_in = static_cast<uInt>(n);
-    return n > 0;
-  }
-  // Makes at least two bytes available without dropping the pending ones.
-  bool top_up() {
-    const std::size_t pending = zs_.avail_in;
-    std::memmove(input_.data(), zs_.next_in, pending);
-    const std::size_t n =
-        in_.read(reinterpret_cast<char*>(input_.data()) + pending, input_.size() - pending);
-    zs_.next_in = input_.data();
-    zs_.avail_in = static_cast<uInt>(pending + n);
-    return zs_.avail_in >= 2;
-  }
-
-  FdReader in_;
-  std::vector<Bytef> input_;
   z_stream zs_{};
   bool member_started_ = false;
-  bool done_ = false;
-  std::optional<DataError> error_;
 };
 
 #ifdef MAILTLS_HAVE_ISAL
 // gzip through ISA-L's inflate (Intel's igzip: about twice zlib's output
-// rate on one core), with the same contract as GzipStream: members back to
-// back, garbage after the last member and truncation reported with the
-// compressed offset, and what was decoded before an error returned first.
-class IsalGzipStream final : public ByteStream {
+// rate on one core), with GzipStream's behaviour.
+class IsalGzipStream final : public Decoder {
  public:
   IsalGzipStream(int fd, std::string prefix)
-      : in_(fd, std::move(prefix)), input_(kInputBlock), st_(std::make_unique<inflate_state>()) {
+      : Decoder(fd, std::move(prefix), "gzip"), st_(std::make_unique<inflate_state>()) {
     isal_inflate_init(st_.get());
     st_->crc_flag = ISAL_GZIP;
   }
 
-  std::size_t read(char* buffer, std::size_t size) override {
-    if (error_) {
-      DataError e = *error_;
-      error_.reset();
-      done_ = true;
-      throw e;
-    }
-    if (done_) return 0;
-    // avail_out is 32 bits wide.
-    size = std::min<std::size_t>(size, std::size_t{1} << 30);
-    st_->next_out = reinterpret_cast<std::uint8_t*>(buffer);
-    st_->avail_out = static_cast<std::uint32_t>(size);
-    try {
-      inflate_some();
-    } catch (const DataError& e) {
-      const std::size_t produced = size - st_->avail_out;
-      if (produced == 0) {
-        done_ = true;
-        throw;
-      }
-      error_ = e;
-      return produced;
-    }
-    return size - st_->avail_out;
-  }
-
  private:
-  void inflate_some() {
+  std::size_t decode(char* buffer, std::size_t size) override {
     inflate_state& st = *st_;
+    st.next_out = reinterpret_cast<std::uint8_t*>(buffer);
+    st.avail_out = static_cast<std::uint32_t>(size);
+    produced_ = 0;
     while (st.avail_out > 0) {
-      if (st.avail_in == 0 && !refill()) {
-        if (member_started_) {
-          throw DataError("gzip stream ends early (truncated file)",
-                          static_cast<std::int64_t>(in_.offset()));
-        }
+      if (avail_ == 0 && !refill()) {
+        if (member_started_) truncated();
         done_ = true;
-        return;
+        break;
       }
       member_started_ = true;
+      st.next_in = next_;
+      st.avail_in = static_cast<std::uint32_t>(avail_);
       const int rc = isal_inflate(&st);
-      if (rc < 0) throw DataError("gzip data is corrupt: " + error_text(rc), consumed_offset());
+      next_ = st.next_in;
+      avail_ = st.avail_in;
+      produced_ = size - st.avail_out;
+      if (rc < 0) corrupt(error_text(rc));
       if (st.block_state == ISAL_BLOCK_FINISH) {
         member_started_ = false;
-        // Another member may follow (RFC 1952 2.2); anything else is garbage.
-        if (st.avail_in == 0 && !refill()) {
+        if (!another_follows("\x1f\x8b")) {
           done_ = true;
-          return;
+          break;
         }
-        if ((st.avail_in < 2 && !top_up()) || st.next_in[0] != 0x1f || st.next_in[1] != 0x8b) {
-          throw DataError("unexpected data after the end of the gzip stream", consumed_offset());
-        }
-        std::uint8_t* next_in = st.next_in;
-        const std::uint32_t avail_in = st.avail_in;
         std::uint8_t* next_out = st.next_out;
         const std::uint32_t avail_out = st.avail_out;
         isal_inflate_reset(&st);
         st.crc_flag = ISAL_GZIP;
-        st.next_in = next_in;
-        st.avail_in = avail_in;
         st.next_out = next_out;
         st.avail_out = avail_out;
       }
     }
+    return size - st.avail_out;
   }
 
   static std::string error_text(int rc) {
@@ -298,76 +310,200 @@ class IsalGzipStream final : public ByteStream {
       default: return "error " + std::to_string(rc);
     }
   }
-  std::int64_t consumed_offset() const {
-    return static_cast<std::int64_t>(in_.offset() - st_->avail_in);
-  }
-  bool refill() {
-    const std::size_t n = in_.read(reinterpret_cast<char*>(input_.data()), input_.size());
-    st_->next_in = input_.data();
-    st_->avail_in = static_cast<std::uint32_t>(n);
-    return n > 0;
-  }
-  // Makes at least two bytes available without dropping the pending ones.
-  bool top_up() {
-    const std::size_t pending = st_->avail_in;
-    std::memmove(input_.data(), st_->next_in, pending);
-    const std::size_t n =
-        in_.read(reinterpret_cast<char*>(input_.data()) + pending, input_.size() - pending);
-    st_->next_in = input_.data();
-    st_->avail_in = static_cast<std::uint32_t>(pending + n);
-    return st_->avail_in >= 2;
-  }
 
-  FdReader in_;
-  std::vector<std::uint8_t> input_;
   std::unique_ptr<inflate_state> st_;  // large (about 40 KiB): on the heap
   bool member_started_ = false;
-  bool done_ = false;
-  std::optional<DataError> error_;
 };
 #endif  // MAILTLS_HAVE_ISAL
 
-// bzip2, xz and zstd through Boost.Iostreams' filters: they are rarer for
-// mail logs and the filters already handle concatenated streams.
-class BoostStream final : public ByteStream {
+// zstd through libzstd: frames back to back (zstd's own concatenation) and
+// skippable frames; measured faster than Boost.Iostreams' filter
+// (docs/benchmarks.md).
+class ZstdStream final : public Decoder {
  public:
-  BoostStream(int fd, std::string prefix, Compression compression) : in_(fd, std::move(prefix)) {
-    namespace io = boost::iostreams;
-    switch (compression) {
-      case Compression::kBzip2: chain_.push(io::bzip2_decompressor()); break;
-      case Compression::kXz: chain_.push(io::lzma_decompressor()); break;
-      case Compression::kZstd: chain_.push(io::zstd_decompressor()); break;
-      default: break;
-    }
-    chain_.push(Source{&in_});
+  ZstdStream(int fd, std::string prefix)
+      : Decoder(fd, std::move(prefix), "zstd"), ds_(ZSTD_createDStream()) {
+    if (ds_ == nullptr) throw std::bad_alloc();
   }
-  std::size_t read(char* buffer, std::size_t size) override {
-    try {
-      chain_.read(buffer, static_cast<std::streamsize>(size));
-      const std::streamsize n = chain_.gcount();
-      if (chain_.bad()) throw DataError("compressed data is corrupt", -1);
-      return static_cast<std::size_t>(n);
-    } catch (const DataError&) {
-      throw;
-    } catch (const std::system_error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw DataError(std::string("compressed data is corrupt: ") + e.what(), -1);
+  ~ZstdStream() override { ZSTD_freeDStream(ds_); }
+  ZstdStream(const ZstdStream&) = delete;
+  ZstdStream& operator=(const ZstdStream&) = delete;
+
+ private:
+  std::size_t decode(char* buffer, std::size_t size) override {
+    ZSTD_outBuffer out{buffer, size, 0};
+    produced_ = 0;
+    while (out.pos < out.size) {
+      if (avail_ == 0 && !(flushing_ || refill())) {
+        if (in_frame_) truncated();
+        done_ = true;
+        break;
+      }
+      ZSTD_inBuffer in{next_, avail_, 0};
+      const std::size_t rc = ZSTD_decompressStream(ds_, &out, &in);
+      next_ += in.pos;
+      avail_ -= in.pos;
+      produced_ = out.pos;
+      if (ZSTD_isError(rc)) corrupt(ZSTD_getErrorName(rc));
+      in_frame_ = rc != 0;
+      // Output full: the frame may hold more than the library has given.
+      flushing_ = rc != 0 && out.pos == out.size;
+      if (rc == 0 && avail_ == 0 && !refill()) {
+        done_ = true;
+        break;
+      }
+      if (rc == 0 && !starts_frame()) trailing_garbage();
+    }
+    return out.pos;
+  }
+  // The next input starts a frame: zstd's magic, or a skippable frame's.
+  bool starts_frame() {
+    if (!top_up(4)) return false;
+    std::uint32_t magic;
+    std::memcpy(&magic, next_, 4);  // little-endian in the format
+    return magic == 0xFD2FB528u || (magic & 0xFFFFFFF0u) == 0x184D2A50u;
+  }
+
+  ZSTD_DStream* ds_;
+  bool in_frame_ = false;
+  bool flushing_ = false;
+};
+
+// xz through liblzma: streams back to back, with the stream padding (null
+// bytes in fours) the format allows between and after them. Stream ends
+// are handled here rather than by LZMA_CONCATENATED, so that garbage after
+// the last stream is told apart from a damaged stream.
+class XzStream final : public Decoder {
+ public:
+  XzStream(int fd, std::string prefix) : Decoder(fd, std::move(prefix), "xz") { init(); }
+  ~XzStream() override { lzma_end(&ls_); }
+  XzStream(const XzStream&) = delete;
+  XzStream& operator=(const XzStream&) = delete;
+
+ private:
+  void init() {
+    if (lzma_stream_decoder(&ls_, UINT64_MAX, 0) != LZMA_OK) throw std::bad_alloc();
+  }
+  std::size_t decode(char* buffer, std::size_t size) override {
+    ls_.next_out = reinterpret_cast<std::uint8_t*>(buffer);
+    ls_.avail_out = size;
+    produced_ = 0;
+    while (ls_.avail_out > 0) {
+      if (avail_ == 0 && !at_end_) at_end_ = !refill();
+      ls_.next_in = next_;
+      ls_.avail_in = avail_;
+      const lzma_ret rc = lzma_code(&ls_, at_end_ ? LZMA_FINISH : LZMA_RUN);
+      next_ = const_cast<std::uint8_t*>(ls_.next_in);
+      avail_ = ls_.avail_in;
+      produced_ = size - ls_.avail_out;
+      if (rc == LZMA_STREAM_END) {
+        if (!next_stream()) {
+          done_ = true;
+          break;
+        }
+        continue;
+      }
+      if (rc == LZMA_OK) continue;
+      if (rc == LZMA_BUF_ERROR && at_end_) truncated();
+      if (rc == LZMA_BUF_ERROR) continue;
+      corrupt(error_text(rc));
+    }
+    return size - ls_.avail_out;
+  }
+  // After a stream: skips padding; true if another stream follows, false
+  // at the end of the file; throws on anything else.
+  bool next_stream() {
+    std::size_t zeros = 0;
+    for (;;) {
+      if (avail_ == 0 && !refill()) break;
+      if (*next_ != 0) break;
+      ++zeros;
+      ++next_;
+      --avail_;
+    }
+    if (zeros % 4 != 0) trailing_garbage();
+    if (avail_ == 0) return false;
+    if (!another_follows(std::string_view("\xfd"
+                                          "7zXZ\0",
+                                          6)))
+      return false;
+    std::uint8_t* next_out = ls_.next_out;
+    const std::size_t avail_out = ls_.avail_out;
+    lzma_end(&ls_);
+    ls_ = LZMA_STREAM_INIT;
+    init();
+    ls_.next_out = next_out;
+    ls_.avail_out = avail_out;
+    at_end_ = false;
+    return true;
+  }
+
+  static std::string error_text(lzma_ret rc) {
+    switch (rc) {
+      case LZMA_FORMAT_ERROR: return "not xz data";
+      case LZMA_OPTIONS_ERROR: return "unsupported options";
+      case LZMA_DATA_ERROR: return "corrupt block";
+      case LZMA_MEM_ERROR: return "out of memory";
+      case LZMA_MEMLIMIT_ERROR: return "memory limit reached";
+      default: return "error " + std::to_string(static_cast<int>(rc));
     }
   }
 
+  lzma_stream ls_ = LZMA_STREAM_INIT;
+  bool at_end_ = false;
+};
+
+// bzip2 through libbz2: streams back to back (pbzip2 and `cat` make them).
+class Bzip2Stream final : public Decoder {
+ public:
+  Bzip2Stream(int fd, std::string prefix) : Decoder(fd, std::move(prefix), "bzip2") { init(); }
+  ~Bzip2Stream() override { BZ2_bzDecompressEnd(&bz_); }
+  Bzip2Stream(const Bzip2Stream&) = delete;
+  Bzip2Stream& operator=(const Bzip2Stream&) = delete;
+
  private:
-  struct Source {
-    using char_type = char;
-    using category = boost::iostreams::source_tag;
-    FdReader* reader;
-    std::streamsize read(char* s, std::streamsize n) {
-      const std::size_t got = reader->read(s, static_cast<std::size_t>(n));
-      return got == 0 ? -1 : static_cast<std::streamsize>(got);
+  void init() {
+    std::memset(&bz_, 0, sizeof bz_);
+    if (BZ2_bzDecompressInit(&bz_, 0, 0) != BZ_OK) throw std::bad_alloc();
+  }
+  std::size_t decode(char* buffer, std::size_t size) override {
+    bz_.next_out = buffer;
+    bz_.avail_out = static_cast<unsigned>(size);
+    produced_ = 0;
+    while (bz_.avail_out > 0) {
+      if (avail_ == 0 && !refill()) {
+        if (stream_started_) truncated();
+        done_ = true;
+        break;
+      }
+      stream_started_ = true;
+      bz_.next_in = reinterpret_cast<char*>(next_);
+      bz_.avail_in = static_cast<unsigned>(avail_);
+      const int rc = BZ2_bzDecompress(&bz_);
+      next_ = reinterpret_cast<std::uint8_t*>(bz_.next_in);
+      avail_ = bz_.avail_in;
+      produced_ = size - bz_.avail_out;
+      if (rc == BZ_STREAM_END) {
+        stream_started_ = false;
+        if (!another_follows("BZh")) {
+          done_ = true;
+          break;
+        }
+        char* next_out = bz_.next_out;
+        const unsigned avail_out = bz_.avail_out;
+        BZ2_bzDecompressEnd(&bz_);
+        init();
+        bz_.next_out = next_out;
+        bz_.avail_out = avail_out;
+        continue;
+      }
+      if (rc != BZ_OK) corrupt(rc == BZ_DATA_ERROR_MAGIC ? "not bzip2 data" : "corrupt block");
     }
-  };
-  FdReader in_;
-  boost::iostreams::filtering_istream chain_;
+    return size - bz_.avail_out;
+  }
+
+  bz_stream bz_{};
+  bool stream_started_ = false;
 };
 
 }  // namespace
@@ -409,8 +545,11 @@ std::unique_ptr<ByteStream> open_stream(int fd, Compression compression, std::st
       }
 #endif
       return std::make_unique<GzipStream>(fd, std::move(prefix));
-    default: return std::make_unique<BoostStream>(fd, std::move(prefix), compression);
+    case Compression::kBzip2: return std::make_unique<Bzip2Stream>(fd, std::move(prefix));
+    case Compression::kXz: return std::make_unique<XzStream>(fd, std::move(prefix));
+    case Compression::kZstd: return std::make_unique<ZstdStream>(fd, std::move(prefix));
   }
+  return std::make_unique<PlainStream>(fd, std::move(prefix));
 }
 
 MappedFile::MappedFile(int fd, std::size_t size) : size_(size) {
