@@ -617,6 +617,7 @@ struct FileState {
   std::uint64_t skipped_bytes = 0;  // over-long lines dropped by a stream decoder
   bool skipped = false;             // wholly before --since: not read
   std::uint64_t disk_size = 0;      // for progress
+  std::uint64_t released = 0;       // mapped bytes before this are dropped from RSS
   std::vector<Diagnostic> open_diagnostics;
 
   ~FileState() {
@@ -717,6 +718,9 @@ class Scanner {
                   ChunkResult& result);
   void deliver(std::size_t file, std::uint64_t index, ChunkResult&& result);
   void merge_ready();  // under merge_mutex_
+  // Drops the merged part of a mapped file from the resident set, in steps
+  // of kReleaseStep (or all of it, `all`). Under merge_mutex_.
+  void release_merged(FileState& f, bool all);
   void decode_file(std::size_t file_index);
   // Decoded chunks' buffers are reused: a fresh megabyte per chunk would
   // cost page faults and returns to the system for every chunk.
@@ -1225,7 +1229,6 @@ void Scanner::scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     result.diagnostics.push_back({f.input.display, chunk.offset_bytes,
                                   "file shrank while being read; the rest of this part was lost"});
   }
-  f.map.release(chunk.offset_bytes, chunk.size);
 }
 
 void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
@@ -1358,6 +1361,23 @@ void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& resul
 // Stitches chunk results in input order: each chunk's pending library lines
 // take the peer that the chunks before it left for their process, then the
 // chunk's own final peers become the state for the chunks after it.
+// Scanned pages of a mapped file are dropped in batches, in file order, by
+// the merge: one MADV_DONTNEED per chunk cost a TLB shoot-down on the other
+// cores for every megabyte. Dropping is always safe (a private read-only
+// mapping faults the page back in from the page cache), so a chunk a worker
+// still reads costs at most a fault.
+constexpr std::uint64_t kReleaseStep = 8u << 20;
+
+void Scanner::release_merged(FileState& f, bool all) {
+  const std::uint64_t merged = std::min<std::uint64_t>(file_bytes_[merge_file_], f.map.size());
+  if (merged <= f.released || (!all && merged - f.released < kReleaseStep)) return;
+  f.map.release(f.released, merged - f.released);
+  // The page the merged part ends in is left for the next step (release()
+  // drops whole pages only).
+  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  f.released = merged / page * page;
+}
+
 void Scanner::merge_ready() {
   for (;;) {
     if (merge_file_ >= files_.size()) return;
@@ -1368,6 +1388,7 @@ void Scanner::merge_ready() {
       total = f.chunks_total;
     }
     if (!f.readable || merge_chunk_ == total) {
+      if (f.mapped) release_merged(f, true);
       ++merge_file_;
       merge_chunk_ = 0;
       merge_file_pub_.store(merge_file_, std::memory_order_relaxed);
@@ -1435,6 +1456,7 @@ void Scanner::merge_ready() {
     }
     file_lines_[merge_file_] += r.lines;
     file_bytes_[merge_file_] += r.bytes;
+    if (f.mapped) release_merged(f, false);
     tls_unparsed_ += r.tls_unparsed;
     for (auto& u : r.unparsed) {
       if (unparsed_.size() < options_.unparsed_samples) unparsed_.push_back(std::move(u));
