@@ -1229,6 +1229,12 @@ void Scanner::scan_chunk(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     result.diagnostics.push_back({f.input.display, chunk.offset_bytes,
                                   "file shrank while being read; the rest of this part was lost"});
   }
+  // A chunk of a file the merge has not reached (a plain file after
+  // compressed ones still decoding) may wait long for its turn: drop its
+  // pages now rather than in the merge's batches (release_merged).
+  if (chunk.file > merge_file_pub_.load(std::memory_order_relaxed)) {
+    f.map.release(chunk.offset_bytes, chunk.size);
+  }
 }
 
 void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, ZoneCache& zone,
