@@ -1,5 +1,7 @@
 #include "mailtls/line_matcher.hpp"
 
+#include <array>
+
 #include <re2/re2.h>
 
 #include <cstring>
@@ -130,24 +132,41 @@ bool library_reason(std::string_view s, std::string_view& reason) {
 
 }  // namespace
 
+namespace {
+
+// Byte classes for parse_peer, one table look-up per byte.
+enum : std::uint8_t { kNameStop = 1, kIpChar = 2 };
+constexpr auto kPeerBytes = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (unsigned char c : {'[', ':', ' ', ']'}) t[c] |= kNameStop;
+  // IPv4 or IPv6: hex digits, ':' and '.'.
+  for (unsigned c = '0'; c <= '9'; ++c) t[c] |= kIpChar;
+  for (unsigned c = 'a'; c <= 'f'; ++c) t[c] |= kIpChar;
+  for (unsigned c = 'A'; c <= 'F'; ++c) t[c] |= kIpChar;
+  t[static_cast<unsigned char>(':')] |= kIpChar;
+  t[static_cast<unsigned char>('.')] |= kIpChar;
+  return t;
+}();
+
+inline std::uint8_t peer_byte(char c) {
+  return kPeerBytes[static_cast<unsigned char>(c)];
+}
+
+}  // namespace
+
 std::size_t parse_peer(std::string_view text, PeerRef& peer) {
   peer = {};
   std::size_t i = 0;
   const std::size_t n = text.size();
-  while (i < n && text[i] != '[' && text[i] != ':' && text[i] != ' ' && text[i] != ']') ++i;
+  while (i < n && (peer_byte(text[i]) & kNameStop) == 0) ++i;
   if (i < n && text[i] == '[') {
     peer.name = text.substr(0, i);
     const std::size_t ip_start = i + 1;
-    const std::size_t close = text.find(']', ip_start);
-    if (close == std::string_view::npos || close == ip_start) return 0;
+    // The address runs to ']'; any other byte means this is not a peer.
+    std::size_t close = ip_start;
+    while (close < n && (peer_byte(text[close]) & kIpChar) != 0) ++close;
+    if (close == n || text[close] != ']' || close == ip_start) return 0;
     peer.ip = text.substr(ip_start, close - ip_start);
-    for (char c : peer.ip) {
-      // IPv4 or IPv6 (hex digits, ':', '.'); anything else is not a peer.
-      if (!(is_digit(c) || c == '.' || c == ':' || (c >= 'a' && c <= 'f') ||
-            (c >= 'A' && c <= 'F'))) {
-        return 0;
-      }
-    }
     i = close + 1;
     if (i + 1 < n && text[i] == ':' && is_digit(text[i + 1])) {
       const std::size_t port_start = i + 1;
