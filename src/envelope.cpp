@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "byte_search.hpp"
 #include "mailtls/time_util.hpp"
 
 namespace mailtls {
@@ -33,15 +34,8 @@ bool parse_tail(std::string_view rest, Envelope& e) {
   rest.remove_prefix(host_end + 1);
   // The program name runs to '[' (pid follows) or to ": ". Program names do
   // not contain spaces; a space first means this is not a tagged message.
-  // One table look-up per byte instead of three compares.
-  static constexpr auto kStop = [] {
-    std::array<bool, 256> t{};
-    t['['] = t[':'] = t[' '] = true;
-    return t;
-  }();
-  std::size_t i = 0;
   const std::size_t n = rest.size();
-  while (i < n && !kStop[static_cast<unsigned char>(rest[i])]) ++i;
+  std::size_t i = detail::find_first_of4(rest, '[', ':', ' ', ':');
   if (i == 0 || i == n) return false;
   e.program = rest.substr(0, i);
   if (rest[i] == '[') {

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "byte_search.hpp"
+
 #include <re2/re2.h>
 
 #include <cstring>
@@ -134,11 +136,10 @@ bool library_reason(std::string_view s, std::string_view& reason) {
 
 namespace {
 
-// Byte classes for parse_peer, one table look-up per byte.
-enum : std::uint8_t { kNameStop = 1, kIpChar = 2 };
+// The bytes of an address, for parse_peer: one table look-up per byte.
+enum : std::uint8_t { kIpChar = 2 };
 constexpr auto kPeerBytes = [] {
   std::array<std::uint8_t, 256> t{};
-  for (unsigned char c : {'[', ':', ' ', ']'}) t[c] |= kNameStop;
   // IPv4 or IPv6: hex digits, ':' and '.'.
   for (unsigned c = '0'; c <= '9'; ++c) t[c] |= kIpChar;
   for (unsigned c = 'a'; c <= 'f'; ++c) t[c] |= kIpChar;
@@ -158,7 +159,7 @@ std::size_t parse_peer(std::string_view text, PeerRef& peer) {
   peer = {};
   std::size_t i = 0;
   const std::size_t n = text.size();
-  while (i < n && (peer_byte(text[i]) & kNameStop) == 0) ++i;
+  i = detail::find_first_of4(text, '[', ':', ' ', ']');
   if (i < n && text[i] == '[') {
     peer.name = text.substr(0, i);
     const std::size_t ip_start = i + 1;
