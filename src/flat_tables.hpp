@@ -159,6 +159,9 @@ class VerdictCache {
       i = (i + 1) & mask_;
     }
   }
+  // Starts loading the slot `hash` would be found in: the table outgrows
+  // the cache with a log's tens of thousands of peers.
+  void prefetch(std::uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
   void insert(std::uint64_t hash, std::int32_t value) {
     if ((size_ + 1) * 2 > slots_.size()) {
       if (slots_.size() >= (1u << 22)) {

@@ -380,6 +380,7 @@ class EventSink {
   // Moves what waits in the sink into `tally`: the key memo's counts and the
   // queued peer facts. The worker calls it after every chunk.
   void flush(Tally& tally) {
+    early_name_ = early_ip_ = {};
     if (memo_) memo_->flush(tally);
     flush_peers(tally);
   }
@@ -486,6 +487,24 @@ class EventSink {
   }
 
  private:
+  static std::uint64_t verdict_hash(std::string_view name, std::string_view ip) {
+    const std::uint64_t h = hash_append(hash_append(0x452821e638d01377ULL, name), ip);
+    return h == 0 ? 1 : h;
+  }
+
+ public:
+  // Called as soon as an event's peer is parsed: starts loading the
+  // peer's slot of the scanner-verdict cache, which accept() reads a few
+  // hundred instructions later (the table outgrows the caches).
+  void prefetch_verdict(std::string_view name, std::string_view ip) {
+    if (!f_.scanners || f_.scanners->empty() || (name.empty() && ip.empty())) return;
+    early_name_ = name;
+    early_ip_ = ip;
+    early_hash_ = verdict_hash(name, ip);
+    scanner_cache_.prefetch(early_hash_);
+  }
+
+ private:
   // A completed handshake: its peer's facts (PeerFacts), and the legacy
   // details when it used a legacy protocol or a weak cipher.
   void note_peer(const Event& e, Tally& tally) {
@@ -565,8 +584,14 @@ class EventSink {
   // Scanner verdicts are cached per peer: a peer recurs far more often than
   // it is new, and a cache hit costs one hash lookup.
   int scanner_of(const Event& e) {
-    std::uint64_t h = hash_append(hash_append(0x452821e638d01377ULL, e.peer_name), e.peer_ip);
-    if (h == 0) h = 1;
+    const std::uint64_t h =
+        e.peer_name.data() == early_name_.data() && e.peer_name.size() == early_name_.size() &&
+                e.peer_ip.data() == early_ip_.data() && e.peer_ip.size() == early_ip_.size()
+            ? early_hash_
+            : verdict_hash(e.peer_name, e.peer_ip);
+    // Used once: the views may point into a buffer that later holds another
+    // chunk at the same address.
+    early_name_ = early_ip_ = {};
     if (const std::int32_t* hit = scanner_cache_.find(h)) return *hit;
     const auto match = f_.scanners->match(e.peer_name, e.peer_ip);
     const std::int32_t verdict = match ? static_cast<std::int32_t>(*match) : -1;
@@ -581,7 +606,9 @@ class EventSink {
   FailureJoin* join_ = nullptr;
   SessionSlot* slot_ = nullptr;
   std::string key_, peer_;
-  VerdictCache scanner_cache_;  // peer hash -> scanner entry index, or -1
+  VerdictCache scanner_cache_;              // peer hash -> scanner entry index, or -1
+  std::string_view early_name_, early_ip_;  // the peer prefetch_verdict() saw
+  std::uint64_t early_hash_ = 0;
   struct CipherMemo {
     bool valid = false;
     std::string cipher;
@@ -1284,6 +1311,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       case LineClass::kEvent:
       case LineClass::kLibraryEvent: break;
     }
+    if (cls == LineClass::kEvent) sink.prefetch_verdict(event.peer_name, event.peer_ip);
     event.host = env.host;
     event.service = env.program;
     event.pid = env.pid;
