@@ -800,6 +800,9 @@ class Scanner {
   std::atomic<std::size_t> merge_file_pub_{0};
   std::atomic<std::uint64_t> merge_chunk_pub_{0};
   unsigned threads_ = 1;
+  // Written by the chunker, the decoders and the merge, which hold
+  // different locks: guarded by its own, always taken last.
+  std::mutex diagnostics_mutex_;
   std::vector<std::vector<Diagnostic>> file_diagnostics_;
 
   std::mutex tally_mutex_;
@@ -972,6 +975,7 @@ bool Scanner::next_chunk(Chunk& chunk) {
       if (f.usable_size > 0 && ::fstat(f.fd, &st) == 0 &&
           static_cast<std::uint64_t>(st.st_size) < f.usable_size) {
         const auto now_size = static_cast<std::uint64_t>(st.st_size);
+        std::lock_guard diagnostics_lock(diagnostics_mutex_);
         file_diagnostics_[mapped_cursor_file_].push_back(
             {f.input.display, now_size,
              "file shrank from " + std::to_string(f.usable_size) + " to " +
@@ -1225,8 +1229,11 @@ void Scanner::decode_file(std::size_t file_index) {
   if (!skipping && !pending.empty()) emit(std::move(pending), offset);
   {
     std::lock_guard lock(mutex_);
-    auto& diags = file_diagnostics_[file_index];
-    diags.insert(diags.end(), diagnostics.begin(), diagnostics.end());
+    {
+      std::lock_guard diagnostics_lock(diagnostics_mutex_);
+      auto& diags = file_diagnostics_[file_index];
+      diags.insert(diags.end(), diagnostics.begin(), diagnostics.end());
+    }
     f.skipped_bytes = skipped_bytes;
     f.chunks_total = index;
     cv_.notify_all();
@@ -1495,8 +1502,11 @@ void Scanner::merge_ready() {
     for (auto& u : r.unparsed) {
       if (unparsed_.size() < options_.unparsed_samples) unparsed_.push_back(std::move(u));
     }
-    auto& diags = file_diagnostics_[merge_file_];
-    diags.insert(diags.end(), r.diagnostics.begin(), r.diagnostics.end());
+    {
+      std::lock_guard diagnostics_lock(diagnostics_mutex_);
+      auto& diags = file_diagnostics_[merge_file_];
+      diags.insert(diags.end(), r.diagnostics.begin(), r.diagnostics.end());
+    }
     waiting_.erase(it);
     waiting_count_.fetch_sub(1, std::memory_order_relaxed);
     ++merge_chunk_;
