@@ -1410,7 +1410,10 @@ void Scanner::deliver(std::size_t file, std::uint64_t index, ChunkResult&& resul
 constexpr std::uint64_t kReleaseStep = 8u << 20;
 
 void Scanner::release_merged(FileState& f, bool all) {
-  const std::uint64_t merged = std::min<std::uint64_t>(file_bytes_[merge_file_], f.map.size());
+  // At the file's end, all of it: a chunk cut short (SIGBUS) does not add
+  // its bytes to file_bytes_, which would leave the tail resident.
+  const std::uint64_t merged =
+      all ? f.map.size() : std::min<std::uint64_t>(file_bytes_[merge_file_], f.map.size());
   if (merged <= f.released || (!all && merged - f.released < kReleaseStep)) return;
   f.map.release(f.released, merged - f.released);
   // The page the merged part ends in is left for the next step (release()
@@ -1640,8 +1643,12 @@ ScanResult Scanner::run() {
     out.diagnostics.insert(out.diagnostics.end(), f.open_diagnostics.begin(),
                            f.open_diagnostics.end());
     auto diags = file_diagnostics_[i];
+    // By offset, then by text: the chunker, the decoder and the merge add
+    // to this list in an order that depends on timing.
     std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      return a.byte_offset.value_or(0) < b.byte_offset.value_or(0);
+      const auto oa = a.byte_offset.value_or(0);
+      const auto ob = b.byte_offset.value_or(0);
+      return oa != ob ? oa < ob : a.message < b.message;
     });
     out.diagnostics.insert(out.diagnostics.end(), diags.begin(), diags.end());
   }
