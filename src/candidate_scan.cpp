@@ -49,14 +49,14 @@ inline bool after_disc(const char* p, std::size_t before) {
 // 'o' with 'm' ten bytes on: "onnect from " at its 'o', and "CONNECT from "
 // at its first 'O'. Returns where the anchor starts relative to p (0, or -1
 // for CONNECT), or 1 when there is none.
-inline int vector_anchor_at(const char* p, bool sessions, std::size_t before) {
+inline int vector_anchor_at(const char* p, bool sessions, bool ssl, std::size_t before) {
   static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ',
                                        'f', 'r', 'o', 'm', ' ', 0};
   static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T',
                                         ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S' ? 0 : 1;
-    case 'S': return p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : 1;
+    case 'S': return ssl && p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : 1;
     case 'o': return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before) ? 0 : 1;
     case 'O': return sessions && before >= 1 && bytes_equal(p - 1, kConnect, 13) ? -1 : 1;
     default: return 1;
@@ -64,7 +64,7 @@ inline int vector_anchor_at(const char* p, bool sessions, std::size_t before) {
 }
 
 // Position of the first anchor in `line`, or npos.
-std::size_t find_anchor(std::string_view line, bool sessions) {
+std::size_t find_anchor(std::string_view line, bool sessions, bool ssl) {
   const char* p = line.data();
   const std::size_t n = line.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -73,7 +73,7 @@ std::size_t find_anchor(std::string_view line, bool sessions) {
         if (i + 3 <= n && p[i + 1] == 'L' && p[i + 2] == 'S') return i;
         break;
       case 'S':
-        if (i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
+        if (ssl && i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
         break;
       case 'o':
         if (sessions && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0 &&
@@ -95,7 +95,7 @@ std::size_t find_anchor(std::string_view line, bool sessions) {
 
 // The reference kernel: one line at a time.
 CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t max_line,
-                               bool sessions, const CandidateFn& on_candidate,
+                               bool sessions, bool ssl, const CandidateFn& on_candidate,
                                const LongLineFn& on_long) {
   CandidateScanStats stats;
   std::size_t pos = 0;
@@ -109,7 +109,7 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
       on_long(pos);
     } else {
       const std::string_view line(data + pos, len);
-      const std::size_t anchor = find_anchor(line, sessions);
+      const std::size_t anchor = find_anchor(line, sessions, ssl);
       if (anchor != std::string_view::npos) on_candidate(line, pos, anchor, line_index);
     }
     pos = end + 1;
@@ -147,7 +147,7 @@ inline M bits_above(M m, unsigned bit) {
 
 // Shared block logic; V provides the block width, its mask type and the
 // vector primitives.
-template <class V, bool kSessions>
+template <class V, bool kSessions, bool kSsl>
 [[gnu::always_inline]] inline CandidateScanStats scan_blocks(const char* data, std::size_t size,
                                                              std::size_t max_line,
                                                              const CandidateFn& on_candidate,
@@ -199,8 +199,10 @@ template <class V, bool kSessions>
     // Compares are combined as vectors: two byte masks per block.
     const auto b0 = V::load(data + i);
     const Mask nl = V::mask(V::eq(b0, k_nl));
-    auto c = V::or_(V::and_(V::eq(b0, k_t), V::eq(V::load(data + i + 2), k_s)),
-                    V::and_(V::eq(b0, k_s), V::eq(V::load(data + i + 3), k_under)));
+    auto c = V::and_(V::eq(b0, k_t), V::eq(V::load(data + i + 2), k_s));
+    if constexpr (kSsl) {
+      c = V::or_(c, V::and_(V::eq(b0, k_s), V::eq(V::load(data + i + 3), k_under)));
+    }
     if constexpr (kSessions) {
       c = V::or_(c, V::and_(V::eq(V::or_(b0, k_case), k_o), V::eq(V::load(data + i + 10), k_m)));
     }
@@ -215,7 +217,7 @@ template <class V, bool kSessions>
     while (cand != 0) {
       const unsigned bit = lowest_bit(cand);
       cand &= cand - 1;
-      const int shift = vector_anchor_at(data + i + bit, kSessions, i + bit);
+      const int shift = vector_anchor_at(data + i + bit, kSessions, kSsl, i + bit);
       if (shift > 0) continue;
       const std::size_t pos = i + bit + static_cast<std::size_t>(shift);  // the anchor's start
       std::size_t start = line_start;
@@ -275,7 +277,7 @@ template <class V, bool kSessions>
     }
     const bool hit =
         (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
-        (p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
+        (kSsl && p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
         (kSessions && p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0 &&
          after_disc(p, i)) ||
         (kSessions && p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
@@ -365,24 +367,37 @@ struct Avx2x2 {
   }
 };
 
+// One instantiation per anchor set: the tests the block loop makes are
+// fixed at compile time.
+template <class V>
+[[gnu::always_inline]] inline CandidateScanStats scan_with(const char* data, std::size_t size,
+                                                           std::size_t max_line, bool sessions,
+                                                           bool ssl,
+                                                           const CandidateFn& on_candidate,
+                                                           const LongLineFn& on_long) {
+  if (sessions) {
+    return ssl ? scan_blocks<V, true, true>(data, size, max_line, on_candidate, on_long)
+               : scan_blocks<V, true, false>(data, size, max_line, on_candidate, on_long);
+  }
+  return ssl ? scan_blocks<V, false, true>(data, size, max_line, on_candidate, on_long)
+             : scan_blocks<V, false, false>(data, size, max_line, on_candidate, on_long);
+}
+
 CandidateScanStats scan_sse2(const char* data, std::size_t size, std::size_t max_line,
-                             bool sessions, const CandidateFn& on_candidate,
+                             bool sessions, bool ssl, const CandidateFn& on_candidate,
                              const LongLineFn& on_long) {
-  return sessions ? scan_blocks<Sse2, true>(data, size, max_line, on_candidate, on_long)
-                  : scan_blocks<Sse2, false>(data, size, max_line, on_candidate, on_long);
+  return scan_with<Sse2>(data, size, max_line, sessions, ssl, on_candidate, on_long);
 }
 
 [[gnu::target("avx2")]] CandidateScanStats scan_avx2(const char* data, std::size_t size,
-                                                     std::size_t max_line, bool sessions,
+                                                     std::size_t max_line, bool sessions, bool ssl,
                                                      const CandidateFn& on_candidate,
                                                      const LongLineFn& on_long) {
   // The block kernels assume no line under two blocks can exceed max_line.
   if (max_line >= 2 * Avx2x2::kWidth) {
-    return sessions ? scan_blocks<Avx2x2, true>(data, size, max_line, on_candidate, on_long)
-                    : scan_blocks<Avx2x2, false>(data, size, max_line, on_candidate, on_long);
+    return scan_with<Avx2x2>(data, size, max_line, sessions, ssl, on_candidate, on_long);
   }
-  return sessions ? scan_blocks<Avx2, true>(data, size, max_line, on_candidate, on_long)
-                  : scan_blocks<Avx2, false>(data, size, max_line, on_candidate, on_long);
+  return scan_with<Avx2>(data, size, max_line, sessions, ssl, on_candidate, on_long);
 }
 
 #endif  // MAILTLS_X86
@@ -401,20 +416,20 @@ ScanKernel best_kernel() {
 
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
-                                   ScanKernel kernel, bool sessions) {
+                                   ScanKernel kernel, bool sessions, bool ssl) {
   if (kernel == ScanKernel::kAuto) kernel = best_kernel();
 #ifdef MAILTLS_X86
   // The block kernels assume no line under two blocks can exceed max_line.
   if (max_line >= 64) {
     if (kernel == ScanKernel::kAvx2 && __builtin_cpu_supports("avx2")) {
-      return scan_avx2(data, size, max_line, sessions, on_candidate, on_long);
+      return scan_avx2(data, size, max_line, sessions, ssl, on_candidate, on_long);
     }
     if (kernel == ScanKernel::kSse2 || kernel == ScanKernel::kAvx2) {
-      return scan_sse2(data, size, max_line, sessions, on_candidate, on_long);
+      return scan_sse2(data, size, max_line, sessions, ssl, on_candidate, on_long);
     }
   }
 #endif
-  return scan_scalar(data, size, max_line, sessions, on_candidate, on_long);
+  return scan_scalar(data, size, max_line, sessions, ssl, on_candidate, on_long);
 }
 
 }  // namespace mailtls

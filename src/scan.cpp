@@ -763,6 +763,7 @@ class Scanner {
   // Sessions are followed only when library lines are counted: they are the
   // only events whose peer comes from another line.
   bool track_sessions_ = true;
+  bool read_ssl_lines_ = true;   // the "SSL_" anchor (see the constructor)
   bool collect_events_ = false;  // `events`: accepted events are written in input order
   // The merge's own events (pending library lines): to the failure join and
   // to `events`.
@@ -836,6 +837,14 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
                                           1u << static_cast<unsigned>(EventKind::kTlsError);
   // The failure join needs every session's slot, whatever is counted.
   track_sessions_ = (options.event_mask & kLibraryKinds) != 0 || options.failures;
+  // SSL_accept/SSL_connect error lines are events of two kinds and the
+  // peer-bearing lines of sessions; a scan that wants neither (count's
+  // default, established handshakes) does not look at them at all. Their
+  // parse coverage is then not counted either: a scan counts unparsed lines
+  // among the kinds of line it reads.
+  constexpr std::uint32_t kErrorKinds = (1u << static_cast<unsigned>(EventKind::kAcceptError)) |
+                                        (1u << static_cast<unsigned>(EventKind::kConnectError));
+  read_ssl_lines_ = track_sessions_ || (options.event_mask & kErrorKinds) != 0;
   chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
   collect_events_ = static_cast<bool>(options.on_event);
@@ -1372,7 +1381,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     result.pending.push_back(std::move(pe));
   };
   const auto stats = scan_candidates(chunk.data, chunk.size, max_line_, on_candidate, on_long,
-                                     options_.kernel, track_sessions_);
+                                     options_.kernel, track_sessions_, read_ssl_lines_);
   result.lines += stats.lines;
   result.bytes += chunk.size;
   sessions.for_each([&](const SessionSlot& slot) {

@@ -40,10 +40,13 @@ using LongLineFn = std::function<void(std::size_t offset)>;
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };
 
 // `sessions` false leaves out the session anchors (disconnect, CONNECT): a
-// scan that counts no TLS library line needs no session peers.
+// scan that counts no TLS library line needs no session peers. `ssl` false
+// leaves out "SSL_" (the SSL_accept/SSL_connect error lines): a scan that
+// counts neither error kind and follows no sessions never needs them.
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
-                                   ScanKernel kernel = ScanKernel::kAuto, bool sessions = true);
+                                   ScanKernel kernel = ScanKernel::kAuto, bool sessions = true,
+                                   bool ssl = true);
 
 // The kernel kAuto picks on this machine.
 ScanKernel best_kernel();

@@ -18,7 +18,8 @@ struct Trace {
   bool operator==(const Trace&) const = default;
 };
 
-Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool sessions = true) {
+Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool sessions = true,
+          bool ssl = true) {
   Trace t;
   const auto stats = scan_candidates(
       buf.data(), buf.size(), max_line,
@@ -27,7 +28,7 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool 
                            std::to_string(index) + ":" + std::string(line));
       },
       [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel,
-      sessions);
+      sessions, ssl);
   t.lines = stats.lines;
   return t;
 }
@@ -85,12 +86,14 @@ TEST_CASE("candidate kernels agree with the scalar reference", "[property][candi
     const std::size_t size = rng() % 700;
     const std::string buf = random_buffer(rng, size);
     const std::size_t max_line = 64 + rng() % 200;
-    for (bool sessions : {true, false}) {
-      const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions);
+    for (int anchors = 0; anchors < 4; ++anchors) {
+      const bool sessions = (anchors & 1) != 0;
+      const bool ssl = (anchors & 2) != 0;
+      const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions, ssl);
       for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2, ScanKernel::kAuto}) {
         INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line
-                      << " sessions " << sessions);
-        CHECK(run(buf, max_line, k, sessions) == reference);
+                      << " sessions " << sessions << " ssl " << ssl);
+        CHECK(run(buf, max_line, k, sessions, ssl) == reference);
       }
     }
   }
@@ -110,12 +113,14 @@ TEST_CASE("candidate kernels agree with the scalar reference over whole windows"
     const std::string buf = random_buffer(rng, size, keep);
     const std::size_t max_line =
         std::vector<std::size_t>{64, 100, 1024, 2047, 2048, 2049, 4096, 65536}[rng() % 8];
-    for (bool sessions : {true, false}) {
-      const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions);
+    for (int anchors = 0; anchors < 4; ++anchors) {
+      const bool sessions = (anchors & 1) != 0;
+      const bool ssl = (anchors & 2) != 0;
+      const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions, ssl);
       for (ScanKernel k : {ScanKernel::kSse2, ScanKernel::kAvx2}) {
         INFO("round " << round << " kernel " << static_cast<int>(k) << " max_line " << max_line
-                      << " sessions " << sessions);
-        CHECK(run(buf, max_line, k, sessions) == reference);
+                      << " sessions " << sessions << " ssl " << ssl);
+        CHECK(run(buf, max_line, k, sessions, ssl) == reference);
       }
     }
   }
@@ -138,5 +143,12 @@ TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
     CHECK(t.events[1].find("#3:") != std::string::npos);
     CHECK(t.events[3] == "C" + std::to_string(buf.rfind("no newline")) + "@27#6" +
                              ":no newline at the end, but TLS");
+    // Without the SSL_ anchor, the "TLS TLS SSL_" line is still found (by
+    // TLS); a line with only SSL_ is not.
+    const std::string ssl_only = "a SSL_accept error from x[192.0.2.1]: y\nb TLS\n";
+    const Trace no_ssl = run(ssl_only, 1000, k, false, false);
+    REQUIRE(no_ssl.events.size() == 1);
+    CHECK(no_ssl.events[0].find("#1:b TLS") != std::string::npos);
+    CHECK(run(ssl_only, 1000, k, false, true).events.size() == 2);
   }
 }

@@ -325,3 +325,24 @@ TEST_CASE("a file last written before --since is skipped unread", "[scan]") {
   unsetenv("TZ");
   tzset();
 }
+
+TEST_CASE("established-only counts skip SSL_ error lines, and their parse coverage", "[scan]") {
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+             "a.example.org[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 "
+             "bits)\n"
+             "Nov 20 01:00:01 mx postfix/smtpd[2]: SSL_accept error from[]: -1\n"  // damaged
+             "Nov 20 01:00:02 mx postfix/smtpd[3]: SSL_accept error from b[192.0.2.2]: -1\n");
+  ScanOptions established = base_options({Field::kEvent});
+  established.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
+  const auto r = scan_files({dir.file("mail.log")}, established);
+  CHECK(row_strings(r) == std::vector<std::string>{"established=1"});
+  CHECK(r.tls_unparsed_lines == 0);
+  // Asking for error events reads the error lines: the damaged one counts.
+  ScanOptions errors = established;
+  errors.event_mask |= 1u << static_cast<unsigned>(EventKind::kAcceptError);
+  const auto e = scan_files({dir.file("mail.log")}, errors);
+  CHECK(row_strings(e) == std::vector<std::string>{"accept_error=1", "established=1"});
+  CHECK(e.tls_unparsed_lines == 1);
+}
