@@ -2,27 +2,15 @@
 // part of a scan that touches every byte.
 #include <benchmark/benchmark.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 
+#include "corpus.hpp"
 #include "mailtls/candidate_scan.hpp"
 
 namespace {
 
 const std::string& buffer() {
-  static const std::string kBuffer = [] {
-    const std::string path = "/tmp/mailtls-bench-candidates-64M.log";
-    const std::string cmd = "./mailtls_gen --seed 3 --size 64M --out " + path;
-    if (std::system(cmd.c_str()) != 0) std::abort();
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::remove(path.c_str());
-    return ss.str();
-  }();
+  static const std::string kBuffer = mailtls::bench::corpus_bytes(3, "64M");
   return kBuffer;
 }
 

@@ -10,28 +10,17 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "corpus.hpp"
 #include "mailtls/source.hpp"
 
 namespace {
 
 const std::string& text() {
-  static const std::string kText = [] {
-    const std::string path = "/tmp/mailtls-bench-decode-32M.log";
-    const std::string cmd = "./mailtls_gen --seed 4 --size 32M --out " + path;
-    if (std::system(cmd.c_str()) != 0) std::abort();
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::remove(path.c_str());
-    return ss.str();
-  }();
+  static const std::string kText = mailtls::bench::corpus_bytes(4, "32M");
   return kText;
 }
 

@@ -2,24 +2,18 @@
 // The corpus is generated on demand (MAILTLS_BENCH_CORPUS names a file to
 // use instead); nothing large is committed.
 #include <benchmark/benchmark.h>
-#include <sys/stat.h>
 
 #include <cstdlib>
 #include <string>
 
+#include "corpus.hpp"
 #include "mailtls/scan.hpp"
 
 namespace {
 
 std::string corpus() {
   if (const char* env = std::getenv("MAILTLS_BENCH_CORPUS")) return env;
-  const std::string path = "/tmp/mailtls-bench-64M.log";
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const std::string cmd = "./mailtls_gen --seed 1 --size 64M --out " + path;
-    if (std::system(cmd.c_str()) != 0) std::abort();
-  }
-  return path;
+  return mailtls::bench::corpus_file(1, "64M");
 }
 
 void BM_ScanCount(benchmark::State& state) {
