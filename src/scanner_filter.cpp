@@ -1,7 +1,5 @@
 #include "mailtls/scanner_filter.hpp"
 
-#include "mailtls/tally.hpp"
-
 #include <re2/re2.h>
 
 #include <fstream>
@@ -71,10 +69,6 @@ std::vector<ScannerEntry> read_scanners_file(const std::string& path) {
   }
   if (in.bad()) throw std::runtime_error(path + ": error reading scanners file");
   return out;
-}
-
-std::size_t ScannerFilter::SuffixHash::operator()(std::string_view s) const noexcept {
-  return static_cast<std::size_t>(fast_string_hash(s));
 }
 
 std::optional<std::vector<std::string>> literal_domain_suffixes(std::string_view pattern) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mailtls/cidr.hpp"
+#include "mailtls/tally.hpp"
 
 #include <re2/re2.h>
 #include <re2/set.h>
@@ -53,11 +54,6 @@ class ScannerFilter {
   std::size_t size() const { return entries_.size(); }
 
  private:
-  struct SuffixHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept;  // fast_string_hash
-  };
-
   std::vector<ScannerEntry> entries_;
   CidrTable ranges_;                          // every range, one search
   std::vector<std::size_t> regex_entry_;      // set index -> entry index
@@ -67,7 +63,7 @@ class ScannerFilter {
   // name is looked up one label suffix at a time instead of running the
   // DFA. Other patterns, and names with other bytes (whose case folding
   // RE2 knows and this table does not), go through RE2.
-  std::unordered_map<std::string, std::size_t, SuffixHash, std::equal_to<>> suffixes_;
+  std::unordered_map<std::string, std::size_t, TransparentHash, std::equal_to<>> suffixes_;
   std::vector<std::size_t> other_entry_;   // other_ set index -> entry index
   std::unique_ptr<re2::RE2::Set> others_;  // the hostname regexes not in suffixes_
 };
