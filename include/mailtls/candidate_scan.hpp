@@ -10,10 +10,10 @@
 //   "CONNECT from " tlsproxy's CONNECT from (only after a "tlsproxy[pid]: "
 //                   tag: postscreen writes one for every client)
 // A vectorised pass (AVX2 where the CPU has it, else SSE2; a portable loop
-// elsewhere) compares the first and last byte of each anchor at every
-// position of a 32- or 16-byte block, counts newlines in the same pass, and
-// hands only the lines holding an anchor to the parser. Lines without one
-// cost a few instructions per 32 bytes.
+// elsewhere) compares two bytes of each anchor at every position of a 64-,
+// 32- or 16-byte block, counts newlines in the same pass, and hands only
+// the lines holding an anchor to the parser. Lines without one cost a few
+// instructions per block.
 #pragma once
 
 #include <cstddef>
