@@ -11,7 +11,8 @@
 # missing). SIZE is the main corpus size (default 1G). Corpora are generated
 # into $TMPDIR (default /tmp) and removed afterwards; nothing is committed.
 # MAILTLS_BENCH_RUNS sets hyperfine's runs for the fast commands (default
-# 10; slow ones get half). MAILTLS_BENCH_SCALE lists the sizes of the
+# 10; slow ones get half), per round; MAILTLS_BENCH_ROUNDS the interleaved
+# rounds (default 3; see bench() below). MAILTLS_BENCH_SCALE lists the sizes of the
 # growth table (default "100M 1G 4G"); MAILTLS_BENCH_BIG adds one run of
 # count over a corpus of that size streamed through a pipe (e.g. 10G: no
 # file is stored).
@@ -48,12 +49,32 @@ mkdir "$tmp/set"
 "$gen" --seed 2 --size "$size" --rotate 8 --out "$tmp/set"
 cat "$log" "$log.gz" "$tmp"/set/* > /dev/null  # into the page cache
 
-# hyperfine NAME RUNS [hyperfine arguments...]: results in $tmp/NAME.json.
+# bench NAME RUNS -n LABEL COMMAND [-n LABEL COMMAND ...]: results in
+# $tmp/NAME.*.json. The commands run in $rounds interleaved rounds of RUNS
+# runs each, in reverse order every other round: this machine drifts by
+# 10-20% over a minute, and one block of runs per command would put that
+# drift into the ratios between them. The tables pool all rounds.
+rounds=${MAILTLS_BENCH_ROUNDS:-3}
 bench() {
-  local name=$1 n=$2
+  local name=$1 n=$2 r i
   shift 2
-  echo "compare.sh: $name" >&2
-  hyperfine -N --warmup 1 --runs "$n" --export-json "$tmp/$name.json" "$@" >&2
+  local -a labels=() commands=() args
+  while [ $# -gt 0 ]; do
+    [ "$1" = -n ] || { echo "compare.sh: bench $name: expected -n LABEL COMMAND" >&2; exit 2; }
+    labels+=("$2")
+    commands+=("$3")
+    shift 3
+  done
+  for ((r = 1; r <= rounds; r++)); do
+    echo "compare.sh: $name, round $r of $rounds" >&2
+    args=()
+    for ((i = 0; i < ${#labels[@]}; i++)); do
+      local j=$i
+      ((r % 2 == 1)) || j=$((${#labels[@]} - 1 - i))
+      args+=(-n "${labels[j]}" "${commands[j]}")
+    done
+    hyperfine -N --warmup 1 --runs "$n" --export-json "$tmp/$name.$r.json" "${args[@]}" >&2
+  done
 }
 
 # The seed one-liner, word for word (shared/seeds), as a script file so that
@@ -61,7 +82,8 @@ bench() {
 cat > "$tmp/oneliner.sh" <<ONELINER
 grep "TLS connection established" $log | sed 's/.*: //g' | sort | uniq -c | sort -rn > /dev/null
 ONELINER
-bench oneliner "$slow_runs" \
+# One round: it is only there for scale, not for a close ratio.
+rounds=1 bench oneliner "$slow_runs" \
   -n "seed one-liner, C.UTF-8" "env LC_ALL=C.UTF-8 bash $tmp/oneliner.sh" \
   -n "seed one-liner, LC_ALL=C" "env LC_ALL=C bash $tmp/oneliner.sh"
 bench plain "$runs" \
@@ -88,7 +110,7 @@ bench rotated "$slow_runs" \
   -n "igzip -dc of the set's .gz files, one after another" "bash $tmp/igzip-set.sh" \
   -n "mailtls count set --threads 1" "$mailtls count --year 2026 --threads 1 $tmp/set" \
   -n "mailtls count set" "$mailtls count --year 2026 $tmp/set"
-bench startup 30 -n "mailtls count sample_logs/" "$mailtls count --year 2026 sample_logs"
+rounds=1 bench startup 30 -n "mailtls count sample_logs/" "$mailtls count --year 2026 sample_logs"
 
 # Peak resident memory (mapped file pages included).
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
@@ -133,8 +155,15 @@ size = os.path.getsize(log)
 lines = sum(1 for _ in open(log, "rb"))
 
 def load(name):
-    return {r["command"]: [t * 1000 for t in r["times"]]
-            for r in json.load(open(f"{tmp}/{name}.json"))["results"]}
+    """Times in ms per command, pooled over the interleaved rounds, in the
+    order of the first round."""
+    times = {}
+    r = 1
+    while os.path.exists(f"{tmp}/{name}.{r}.json"):
+        for res in json.load(open(f"{tmp}/{name}.{r}.json"))["results"]:
+            times.setdefault(res["command"], []).extend(t * 1000 for t in res["times"])
+        r += 1
+    return times
 
 def table(name, base):
     rows = load(name)
