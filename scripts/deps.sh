@@ -14,12 +14,16 @@ MAILTLS_PACKAGES=(
 MAILTLS_TEST_PACKAGES=(gzip gawk sed grep coreutils python3 python3-jsonschema chromium)
 # What bench/compare.sh runs beside mailtls, and measures with.
 MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3)
+# scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes, and the
+# compressors that make its seeds.
+MAILTLS_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev gzip bzip2 xz-utils zstd)
 
-# mailtls_install_deps [test|bench]
+# mailtls_install_deps [test|bench|fuzz]
 mailtls_install_deps() {
   local wanted=("${MAILTLS_PACKAGES[@]}")
   [ "${1:-}" = test ] && wanted+=("${MAILTLS_TEST_PACKAGES[@]}")
   [ "${1:-}" = bench ] && wanted+=("${MAILTLS_BENCH_PACKAGES[@]}")
+  [ "${1:-}" = fuzz ] && wanted+=("${MAILTLS_FUZZ_PACKAGES[@]}")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -39,6 +39,7 @@ struct LocalTime {
   int second = 0;
   int utc_offset_s = 0;      // offset of this local time from UTC
   std::int64_t epoch_s = 0;  // the same instant as seconds since 1970 UTC
+  friend bool operator==(const LocalTime&, const LocalTime&) = default;
 };
 
 struct Event {

@@ -1,0 +1,27 @@
+// libFuzzer target: the syslog envelope parser (classic and RFC 3339).
+//
+// Besides not crashing, a parsed envelope must hold views into the line
+// itself and fields in their ranges.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz_check.hpp"
+#include "mailtls/envelope.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view line(reinterpret_cast<const char*>(data), size);
+  mailtls::Envelope env;
+  if (!mailtls::parse_envelope(line, env)) return 0;
+  FUZZ_CHECK(mailtls::fuzz::inside(line, env.host));
+  FUZZ_CHECK(mailtls::fuzz::inside(line, env.program));
+  FUZZ_CHECK(mailtls::fuzz::inside(line, env.pid));
+  FUZZ_CHECK(mailtls::fuzz::inside(line, env.message));
+  FUZZ_CHECK(env.month >= 1 && env.month <= 12);
+  FUZZ_CHECK(env.day >= 1 && env.day <= 31);
+  FUZZ_CHECK(env.hour >= 0 && env.hour <= 23);
+  FUZZ_CHECK(env.minute >= 0 && env.minute <= 59);
+  FUZZ_CHECK(env.second >= 0 && env.second <= 60);
+  for (const char c : env.pid) FUZZ_CHECK(c >= '0' && c <= '9');
+  return 0;
+}

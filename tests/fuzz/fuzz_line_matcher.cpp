@@ -1,0 +1,84 @@
+// libFuzzer target: the Postfix message parser behind the envelope: line
+// classification, the peer token, session counters and reason
+// normalisation.
+//
+// Besides not crashing, every field an event takes from the line must be a
+// view into the line (or a fixed text of the parser's) (a forged message cannot make the parser
+// read or point outside it), and a normalised reason holds only the vocabulary's bytes (a-z, 0-9,
+// '_': CONTRACT.md, "Failures and reasons").
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "fuzz_check.hpp"
+#include "mailtls/envelope.hpp"
+#include "mailtls/event.hpp"
+#include "mailtls/line_matcher.hpp"
+
+namespace {
+
+bool vocabulary(std::string_view reason) {
+  for (const char c : reason) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using mailtls::fuzz::inside;
+  static const mailtls::LineMatcher matcher;
+  const std::string_view line(reinterpret_cast<const char*>(data), size);
+
+  mailtls::PeerRef peer;
+  const std::size_t used = mailtls::parse_peer(line, peer);
+  FUZZ_CHECK(used <= line.size());
+  if (used > 0) {
+    FUZZ_CHECK(inside(line, peer.name));
+    FUZZ_CHECK(inside(line, peer.ip));
+    FUZZ_CHECK(inside(line, peer.port));
+  }
+  const mailtls::SessionCounters counters = mailtls::parse_session_counters(line);
+  FUZZ_CHECK(counters.starttls_ok >= 0 && counters.starttls_tried >= 0);
+
+  std::string reason;
+  mailtls::normalize_library_reason(line, reason);
+  FUZZ_CHECK(vocabulary(reason));
+  mailtls::normalize_error_text(line, reason);
+  FUZZ_CHECK(vocabulary(reason));
+
+  mailtls::Envelope env;
+  if (!mailtls::parse_envelope(line, env)) {
+    // The message parser on its own: a line without an envelope.
+    env = mailtls::Envelope{};
+    env.program = "postfix/smtpd";
+    env.message = line;
+  }
+  mailtls::Event event;
+  mailtls::PeerRef ref;
+  const mailtls::LineClass cls = matcher.classify(env, event, ref);
+  if (cls == mailtls::LineClass::kEvent || cls == mailtls::LineClass::kLibraryEvent) {
+    for (const std::string_view field :
+         {event.protocol, event.cipher, event.bits, event.key_exchange, event.server_signature,
+          event.server_digest, event.client_signature, event.client_digest, event.sni,
+          event.peer_name, event.peer_ip, event.port}) {
+      FUZZ_CHECK(inside(line, field));
+    }
+    // Fixed texts of the parser's: the trust word (one of four), and the
+    // reason of tlsproxy's "TLS handshake failed for service=...", which
+    // names none.
+    FUZZ_CHECK(inside(line, event.reason_text) || event.reason_text == "TLS handshake failed");
+    FUZZ_CHECK(event.trust.empty() || event.trust == "Anonymous" || event.trust == "Untrusted" ||
+               event.trust == "Trusted" || event.trust == "Verified");
+    FUZZ_CHECK(vocabulary(event.reason));
+  }
+  if (cls == mailtls::LineClass::kEvent) {
+    FUZZ_CHECK(inside(line, ref.name));
+    FUZZ_CHECK(inside(line, ref.ip));
+  }
+  if (cls == mailtls::LineClass::kPeer) FUZZ_CHECK(inside(line, ref.raw));
+  return 0;
+}
