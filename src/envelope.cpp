@@ -135,7 +135,16 @@ bool parse_rfc3339(std::string_view line, Envelope& e) {
 
 bool parse_envelope(std::string_view line, Envelope& out) {
   if (line.empty()) return false;
-  const char c = line.front();
+  char c = line.front();
+  if (c == '\0') {
+    // A crash can leave a block of NULs in the file (space allocated, data
+    // never written), and syslog goes on writing right after it: the first
+    // line after the hole starts with the NULs.
+    const std::size_t text = line.find_first_not_of('\0');
+    if (text == std::string_view::npos) return false;
+    line.remove_prefix(text);
+    c = line.front();
+  }
   if (is_digit(c)) return parse_rfc3339(line, out);
   return parse_classic(line, out);
 }

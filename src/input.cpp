@@ -143,9 +143,15 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args) {
       for (const auto& name : names) {
         const std::string full = prefix + name;
         struct stat fst {};
-        // Regular files only (lstat: a symlink in a log directory is not
-        // followed, so a link loop or a link to a device cannot hang us).
-        if (lstat(full.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
+        // Regular files only, symlinks followed: a link to a FIFO or a
+        // device is skipped like one, so nothing here can block a read. A
+        // log name that does not resolve (a link loop, a dangling link) is
+        // a log that could not be read, and said so.
+        if (stat(full.c_str(), &fst) != 0) {
+          out.diagnostics.push_back({full, std::nullopt, std::strerror(errno)});
+          continue;
+        }
+        if (!S_ISREG(fst.st_mode)) continue;
         add_file(full, fst);
         any = true;
       }

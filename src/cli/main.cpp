@@ -2,6 +2,7 @@
 //
 // Exit status (CONTRACT.md): 0 clean, 1 report written but some input could
 // not be read, 2 no report (usage error, bad regex, no readable input).
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -469,10 +470,25 @@ int run(int argc, char** argv) {
   }
 }
 
+// Every input is opened before the scan starts (for its size, format and
+// year), so a run over a directory of thousands of rotated files needs a
+// descriptor each. The soft limit is often 1024 (cron, login shells) under
+// a far higher hard limit; mailtls never uses select(), so it may take the
+// hard limit, as systemd advises programs that need many descriptors. Over
+// the hard limit, each file that cannot be opened is a diagnostic.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
   std::ios::sync_with_stdio(false);
   try {
     return run(argc, argv);

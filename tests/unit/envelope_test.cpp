@@ -65,3 +65,18 @@ TEST_CASE("program without pid", "[envelope]") {
   CHECK(e.pid.empty());
   CHECK(e.message == "hello");
 }
+
+TEST_CASE("NULs before a line (a crash's hole in the file) are skipped", "[envelope]") {
+  using namespace std::string_literals;
+  Envelope e;
+  const std::string line = "\0\0\0\0"s + "Nov 20 01:44:08 mx postfix/smtpd[42]: hello";
+  REQUIRE(parse_envelope(line, e));
+  CHECK(e.host == "mx");
+  CHECK(e.pid == "42");
+  CHECK(e.message == "hello");
+  const std::string iso = "\0"s + "2026-11-20T01:44:08+01:00 mx postfix/smtpd[42]: hi";
+  REQUIRE(parse_envelope(iso, e));
+  CHECK(e.message == "hi");
+  CHECK_FALSE(parse_envelope("\0\0\0"s, e));
+  CHECK_FALSE(parse_envelope("\0\0 Nov 20 01:44:08 mx postfix/smtpd[42]: x"s, e));
+}

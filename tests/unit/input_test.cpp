@@ -47,12 +47,30 @@ TEST_CASE("a directory yields only mail.log* and maillog* regular files", "[inpu
     write_file(dir.file(name), "x\n");
   }
   std::filesystem::create_directory(dir.file("mail.log.d"));
-  std::filesystem::create_symlink(dir.file("mail.log.loop"), dir.file("mail.log.loop"));
   REQUIRE(mkfifo(dir.file("mail.log.fifo").c_str(), 0600) == 0);
+  std::filesystem::create_symlink(dir.file("mail.log.fifo"), dir.file("mail.log.linked-fifo"));
   const auto out = expand_inputs({dir.path().string()});
   CHECK(out.diagnostics.empty());
   CHECK(names(out.files) ==
         std::vector<std::string>{"mail.log.1", "mail.log", "mail.logger", "maillog-20261101.gz"});
+}
+
+TEST_CASE("a directory's symlinks to logs are followed and broken ones diagnosed", "[input]") {
+  TempDir dir;
+  write_file(dir.file("current"), "x\n");
+  std::filesystem::create_symlink(dir.file("current"), dir.file("mail.log"));
+  // A loop (two links naming each other) and a dangling link.
+  std::filesystem::create_symlink(dir.file("mail.log.2"), dir.file("mail.log.1"));
+  std::filesystem::create_symlink(dir.file("mail.log.1"), dir.file("mail.log.2"));
+  std::filesystem::create_symlink(dir.file("gone"), dir.file("maillog"));
+  const auto out = expand_inputs({dir.path().string()});
+  CHECK(names(out.files) == std::vector<std::string>{"mail.log"});
+  REQUIRE(out.diagnostics.size() == 3);
+  CHECK(out.diagnostics[0].format() ==
+        dir.file("mail.log.1") + ": Too many levels of symbolic links");
+  CHECK(out.diagnostics[1].format() ==
+        dir.file("mail.log.2") + ": Too many levels of symbolic links");
+  CHECK(out.diagnostics[2].format() == dir.file("maillog") + ": No such file or directory");
 }
 
 TEST_CASE("the same file named twice is read once and missing paths are diagnosed", "[input]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "mailtls/scan.hpp"
 #include "mailtls/time_util.hpp"
@@ -213,13 +214,16 @@ TEST_CASE("odd but valid input: CRLF, NUL, no final newline, empty file", "[scan
       "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
       "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)";
   write_file(dir.file("crlf"), line + "\r\n" + line + "\r\n");
+  // NULs on lines of their own, and a block of them glued to the line
+  // after it (syslog writing on after a crash's hole).
   write_file(dir.file("nul"), std::string(4096, '\0') + "\n" + line + "\n" +
-                                  std::string("\0\0junk\xff\xfe\n", 9) + line);
+                                  std::string("\0\0junk\xff\xfe\n", 9) + line + "\n" +
+                                  std::string(4096, '\0') + line + "\n");
   write_file(dir.file("empty"), "");
   auto o = base_options({Field::kCipher});
   const auto r = scan_files({dir.file("crlf"), dir.file("nul"), dir.file("empty")}, o);
   CHECK(r.diagnostics.empty());
-  CHECK(row_strings(r) == std::vector<std::string>{"X=4"});
+  CHECK(row_strings(r) == std::vector<std::string>{"X=5"});
 }
 
 TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan]") {
@@ -277,6 +281,34 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
   CHECK(r.diagnostics[0].message == "file shrank from " + std::to_string(log.size()) + " to " +
                                         std::to_string(line_len * 45) +
                                         " bytes while being read; the rest was lost");
+}
+
+TEST_CASE("a file appended to while it is read is scanned as it was opened", "[scan]") {
+  TempDir dir;
+  const std::string line =
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+      "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  std::string log;
+  for (int i = 0; i < 100; ++i) log += line;
+  const std::string path = dir.file("mail.log");
+  write_file(path, log);
+  auto o = base_options({Field::kCipher});
+  o.threads = 1;
+  o.chunk_bytes = line.size() * 10;
+  int appends = 0;
+  o.before_chunk = [&](const std::string& file, std::uint64_t offset) {
+    // syslog writing on, after the first 30 lines were scanned.
+    if (appends == 0 && file == path && offset >= line.size() * 30) {
+      std::ofstream(path, std::ios::app) << line << line << line;
+      ++appends;
+    }
+  };
+  const auto r = scan_files({path}, o);
+  CHECK(appends == 1);
+  // The lines appended are left for the next run, and nothing is wrong.
+  CHECK(row_strings(r) == std::vector<std::string>{"X=100"});
+  CHECK(r.diagnostics.empty());
+  CHECK(r.bytes_read == log.size());
 }
 
 TEST_CASE("unreadable inputs are diagnosed, readable ones still counted", "[scan]") {
