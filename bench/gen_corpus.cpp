@@ -10,6 +10,7 @@
 // mail.log.2.gz, mail.log.1, mail.log, oldest first, about equal in size.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
@@ -39,6 +40,7 @@ struct Options {
   std::uint64_t size_bytes = 64ull << 20;
   double tls_share = 0.08;  // approximate share of lines that are TLS events
   std::size_t peers = 30000;
+  bool every_peer = false;  // peers in turn, so that every one appears (scale tests)
   bool rfc3339 = false;
   bool decoys = false;
   bool tlsproxy_duplicates = true;
@@ -53,6 +55,7 @@ struct Options {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: mailtls_gen [--seed N] [--size BYTES[K|M|G]] [--tls-share F] [--peers N]\n"
+               "                   [--every-peer]\n"
                "                   [--style classic|rfc3339] [--decoys] [--no-tlsproxy-dup]\n"
                "                   [--start YYYY-MM-DD] [--out FILE]\n"
                "                   [--rotate N --out DIR [--gzip-level L]]\n");
@@ -206,11 +209,15 @@ class Writer {
         // The documentation blocks (RFC 5737) first, then the benchmarking
         // block 198.18.0.0/15 (RFC 2544) for the long tail.
         static const char* const kNets[] = {"192.0.2", "198.51.100", "203.0.113"};
+        // Past those (a million peers), private addresses: 10.0.0.0/8.
         if (i < 762) {
           std::snprintf(ip, sizeof ip, "%s.%zu", kNets[i % 3], i / 3 % 254 + 1);
-        } else {
-          const std::size_t k = (i - 762) % 131072;
+        } else if (i < 762 + 131072) {
+          const std::size_t k = i - 762;
           std::snprintf(ip, sizeof ip, "198.%zu.%zu.%zu", 18 + k / 65536, k / 256 % 256, k % 256);
+        } else {
+          const std::size_t k = (i - 762 - 131072) % (1u << 24);
+          std::snprintf(ip, sizeof ip, "10.%zu.%zu.%zu", k >> 16, k / 256 % 256, k % 256);
         }
       }
       p.ip = ip;
@@ -234,6 +241,7 @@ class Writer {
   const Peer& pick_peer() {
     // Long tail: a few peers send most of the mail.
     const double u = rng_.uniform();
+    if (o_.every_peer) return peers_[next_peer_++ % peers_.size()];
     return peers_[static_cast<std::size_t>(u * u * u * static_cast<double>(peers_.size()))];
   }
 
@@ -441,6 +449,7 @@ class Writer {
   int file_ = 0;  // index in the rotated set, oldest first
   std::string path_, plain_path_;
   std::vector<Peer> peers_;
+  std::size_t next_peer_ = 0;  // --every-peer
   std::uint64_t written_ = 0;
   int year_ = 2026, month_ = 10, day_ = 1, second_ = 0;
 };
@@ -463,6 +472,8 @@ int main(int argc, char** argv) {
       o.tls_share = std::strtod(value(), nullptr);
     else if (a == "--peers")
       o.peers = std::strtoull(value(), nullptr, 10);
+    else if (a == "--every-peer")
+      o.every_peer = true;
     else if (a == "--style")
       o.rfc3339 = std::string_view(value()) == "rfc3339";
     else if (a == "--decoys")

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""The broken-input matrix (issue 5; docs/reliability.md lists the promises).
+
+Runs the mailtls binary on one prepared input per case and checks, for
+each: that it neither crashes nor hangs; that every event in the readable
+part is counted (against a known answer); and the exit status and the
+diagnostics that ../shared/CONTRACT.md ("Exit status") asks for: 0 for
+valid but unusual input, 1 with one line `mailtls: PATH: [byte N: ]what`
+per problem when some input could not be read, 2 when nothing could.
+
+    broken_input_test.py MAILTLS SAMPLE_LOGS_DIR [CASE...]
+
+The known answer comes from sample_logs/mail.log: the events of
+`count --event all` on the clean file, which must hold its 11 handshakes
+(its `TLS connection established` lines less tlsproxy's repeat of an smtp
+client's line, counted here independently). A broken
+variant must give the same counts, or, where part of the data is gone,
+the counts of exactly the part that a reference decoder (Python's zlib)
+can still read.
+"""
+import bz2
+import gzip
+import lzma
+import os
+import re
+import resource
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import zlib
+
+MAILTLS, SAMPLES = sys.argv[1], sys.argv[2]
+ONLY = set(sys.argv[3:])
+TIMEOUT_S = 120
+BASE = open(os.path.join(SAMPLES, "mail.log"), "rb").read()
+ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
+ENV.pop("MAILTLS_NOW", None)
+
+
+class Failure(Exception):
+    pass
+
+
+def run(args, stdin_bytes=None, as_nobody=False, nofile_soft=None):
+    """Runs `mailtls count --event all --by event` on ARGS. Returns (exit
+    status, {event: count}, [stderr lines]). NOFILE_SOFT: the soft limit
+    on open descriptors to start it with."""
+    cmd = [MAILTLS, "count", "--event", "all", "--by", "event", "--format", "csv",
+           "--year", "2026", "--include-scanners", "--threads", "2"] + args
+    if as_nobody:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+    try:
+        def limit():
+            if nofile_soft is not None:
+                hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile_soft, hard))
+
+        p = subprocess.run(cmd, input=stdin_bytes if stdin_bytes is not None else b"",
+                           capture_output=True, timeout=TIMEOUT_S, env=ENV, preexec_fn=limit)
+    except subprocess.TimeoutExpired:
+        raise Failure(f"hung: no exit within {TIMEOUT_S} s")
+    if p.returncode < 0 or p.returncode > 2:
+        raise Failure(f"exit status {p.returncode} (a crash?); stderr: {p.stderr[-2000:]!r}")
+    counts = {}
+    lines = p.stdout.decode().splitlines()
+    if lines:
+        if lines[0] != "event,count":
+            raise Failure(f"unexpected output header {lines[0]!r}")
+        for row in lines[1:]:
+            event, n = row.split(",")
+            counts[event] = int(n)
+    return p.returncode, counts, p.stderr.decode("utf-8", "replace").splitlines()
+
+
+def expect(got, want, what):
+    if got != want:
+        raise Failure(f"{what}: got {got!r}, want {want!r}")
+
+
+def expect_diagnostics(stderr, patterns):
+    """Each pattern matches its own line, in order; no other line is there
+    except the closing "no readable input" of an exit 2."""
+    lines = [l for l in stderr if l != "mailtls: no readable input"]
+    if len(lines) != len(patterns):
+        raise Failure(f"diagnostics: got {lines!r}, want {len(patterns)} matching {patterns!r}")
+    for line, pattern in zip(lines, patterns):
+        if not re.fullmatch(pattern, line):
+            raise Failure(f"diagnostic {line!r} does not match {pattern!r}")
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def reference_counts(tmp, data):
+    """The counts of DATA as a plain file (exit 0 required)."""
+    rc, counts, err = run([write(os.path.join(tmp, "reference.log"), data)])
+    expect(rc, 0, "reference exit status")
+    expect(err, [], "reference diagnostics")
+    return counts
+
+
+def gzip_readable_part(data):
+    """The bytes Python's zlib decodes from a damaged gzip before it fails."""
+    d = zlib.decompressobj(wbits=31)
+    out = b""
+    try:
+        out += d.decompress(data)
+    except zlib.error:
+        pass
+    return out
+
+
+def q(path):
+    return re.escape(path)
+
+
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+# --- paths -----------------------------------------------------------------
+
+@case
+def missing_path(tmp, want):
+    good = write(os.path.join(tmp, "mail.log"), BASE)
+    missing = os.path.join(tmp, "nope.log")
+    rc, counts, err = run([good, missing])
+    expect(rc, 1, "exit status")
+    expect(counts, want, "counts")
+    expect_diagnostics(err, [f"mailtls: {q(missing)}: No such file or directory"])
+    rc, counts, err = run([missing])
+    expect(rc, 2, "exit status with nothing readable")
+    expect_diagnostics(err, [f"mailtls: {q(missing)}: No such file or directory"])
+
+
+@case
+def permission_denied(tmp, want):
+    os.chmod(tmp, 0o755)
+    good = write(os.path.join(tmp, "mail.log"), BASE)
+    locked = write(os.path.join(tmp, "mail.log.1"), BASE)
+    os.chmod(good, 0o644)
+    os.chmod(locked, 0)
+    # root reads anything: drop to nobody, as cron jobs of other users run.
+    nobody = os.geteuid() == 0
+    if nobody and shutil.which("setpriv") is None:
+        raise Failure("running as root without setpriv(1): cannot test a denied read")
+    rc, counts, err = run([good, locked], as_nobody=nobody)
+    expect(rc, 1, "exit status")
+    expect(counts, want, "counts")
+    expect_diagnostics(err, [f"mailtls: {q(locked)}: Permission denied"])
+
+
+@case
+def directory_without_logs(tmp, want):
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    write(os.path.join(d, "syslog"), BASE)
+    rc, counts, err = run([d])
+    expect(rc, 2, "exit status")
+    expect_diagnostics(err, [f"mailtls: {q(d)}: directory holds no mail.log\\* or maillog\\* files"])
+    good = write(os.path.join(tmp, "mail.log"), BASE)
+    rc, counts, err = run([d, good])
+    expect(rc, 1, "exit status beside a log")
+    expect(counts, want, "counts")
+
+
+@case
+def empty_file(tmp, want):
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), b"")])
+    expect((rc, counts, err), (0, {}, []), "exit status, counts, diagnostics")
+
+
+@case
+def symlink_loop_in_directory(tmp, want):
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    write(os.path.join(d, "mail.log"), BASE)
+    os.symlink(os.path.join(d, "mail.log.2"), os.path.join(d, "mail.log.1"))
+    os.symlink(os.path.join(d, "mail.log.1"), os.path.join(d, "mail.log.2"))
+    rc, counts, err = run([d])
+    expect(rc, 1, "exit status")
+    expect(counts, want, "counts")
+    expect_diagnostics(err, [f"mailtls: {q(d)}/mail.log.1: Too many levels of symbolic links",
+                             f"mailtls: {q(d)}/mail.log.2: Too many levels of symbolic links"])
+
+
+@case
+def fifo_and_standard_input(tmp, want):
+    fifo = os.path.join(tmp, "mail.log.fifo")
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(BASE)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    rc, counts, err = run([fifo])
+    writer.join()
+    expect((rc, counts, err), (0, want, []), "FIFO: exit status, counts, diagnostics")
+    rc, counts, err = run(["-"], stdin_bytes=BASE)
+    expect((rc, counts, err), (0, want, []), "stdin: exit status, counts, diagnostics")
+    # A FIFO inside a directory is never opened (it could block forever).
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    os.mkfifo(os.path.join(d, "mail.log.1"))
+    write(os.path.join(d, "mail.log"), BASE)
+    rc, counts, err = run([d])
+    expect((rc, counts, err), (0, want, []), "FIFO in a directory")
+
+
+@case
+def ten_thousand_files(tmp, want):
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    # Each file one established handshake.
+    line = next(l for l in BASE.splitlines(keepends=True) if b"TLS connection established" in l)
+    for i in range(1, 10001):
+        write(os.path.join(d, f"mail.log.{i}"), line)
+    # As cron starts it: a soft limit of 1024 descriptors, which mailtls
+    # raises to the hard limit (every input is opened before the scan).
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 10100:
+        raise Failure(f"the hard limit on open files here is {hard}: 10,000 inputs cannot "
+                      "all be open (raise it with ulimit -Hn to run this case)")
+    rc, counts, err = run([d], nofile_soft=1024)
+    expect((rc, err), (0, []), "exit status, diagnostics")
+    expect(counts, {"established": 10000}, "counts")
+
+
+# --- plain text ------------------------------------------------------------
+
+@case
+def no_trailing_newline(tmp, want):
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), BASE.rstrip(b"\n"))])
+    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+
+
+@case
+def crlf_endings(tmp, want):
+    data = BASE.replace(b"\n", b"\r\n")
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), data)])
+    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+
+
+@case
+def nul_bytes_and_blocks(tmp, want):
+    lines = BASE.splitlines(keepends=True)
+    out = []
+    for i, l in enumerate(lines):
+        if i % 3 == 0:
+            # A block of NULs where a crash left a hole; syslog went on
+            # writing right after it, so the next line follows the NULs.
+            out.append(b"\0" * 4096)
+        elif i % 3 == 1:
+            out.append(b"\0\0\0\n")  # a line of NULs
+        out.append(l)
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), b"".join(out))])
+    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+
+
+@case
+def invalid_utf8(tmp, want):
+    junk = [b"\xff\xfe\xfd\n", b"Nov 20 01:00:00 mx postfix/smtpd[1]: \xc0\xaf\xed\xa0\x80 TLS \x80\n",
+            b"\xf8\x88\x80\x80\x80 SSL_accept error from \xe2\x82\n"]
+    lines = BASE.splitlines(keepends=True)
+    out = []
+    for i, l in enumerate(lines):
+        out.append(junk[i % 3])
+        out.append(l)
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), b"".join(out))])
+    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+
+
+@case
+def one_64_mib_line(tmp, want):
+    lines = BASE.splitlines(keepends=True)
+    head = b"".join(lines[: len(lines) // 2])
+    long_line = b"Nov 20 01:00:00 mx postfix/smtpd[1]: " + b"TLS " * (16 << 20) + b"\n"
+    data = head + long_line + b"".join(lines[len(lines) // 2:])
+    path = write(os.path.join(tmp, "mail.log"), data)
+    rc, counts, err = run([path])
+    expect(rc, 1, "exit status")
+    expect(counts, want, "counts")
+    expect_diagnostics(err, [f"mailtls: {q(path)}: byte {len(head)}: line longer than 65536 "
+                             "bytes skipped"])
+
+
+# --- compressed data -------------------------------------------------------
+
+@case
+def gzip_truncated(tmp, want):
+    gz = gzip.compress(BASE)
+    cut = gz[: len(gz) * 6 // 10]
+    path = write(os.path.join(tmp, "mail.log.2.gz"), cut)
+    readable = gzip_readable_part(cut)
+    if not 0 < len(readable) < len(BASE):
+        raise Failure(f"test setup: the cut left {len(readable)} readable bytes")
+    part = reference_counts(tmp, readable)
+    rc, counts, err = run([path])
+    expect(rc, 1, "exit status")
+    expect(counts, part, "counts (the readable part)")
+    expect_diagnostics(err, [f"mailtls: {q(path)}: byte [0-9]+: .+"])
+
+
+@case
+def gzip_bad_crc(tmp, want):
+    gz = bytearray(gzip.compress(BASE))
+    gz[-8] ^= 0xFF  # the CRC-32 in the trailer
+    path = write(os.path.join(tmp, "mail.log.2.gz"), bytes(gz))
+    rc, counts, err = run([path])
+    expect(rc, 1, "exit status")
+    expect(counts, want, "counts (every line decodes; only the check fails)")
+    expect_diagnostics(err, [f"mailtls: {q(path)}: byte [0-9]+: .*(crc|CRC|data check).*"])
+
+
+@case
+def gzip_then_garbage(tmp, want):
+    path = write(os.path.join(tmp, "mail.log.2.gz"), gzip.compress(BASE) + b"\x00garbage" * 100)
+    rc, counts, err = run([path])
+    expect(rc, 1, "exit status")
+    expect(counts, want, "counts")
+    expect_diagnostics(err, [f"mailtls: {q(path)}: byte {len(gzip.compress(BASE))}: .+"])
+
+
+@case
+def gz_name_over_plain_text(tmp, want):
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log.2.gz"), BASE)])
+    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+
+
+@case
+def plain_name_over_compressed(tmp, want):
+    for name, packed in (("gzip", gzip.compress(BASE)), ("bzip2", bz2.compress(BASE)),
+                         ("xz", lzma.compress(BASE))):
+        rc, counts, err = run([write(os.path.join(tmp, "mail.log"), packed)])
+        expect((rc, counts, err), (0, want, []), f"{name} named mail.log")
+
+
+@case
+def empty_gzip(tmp, want):
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log.2.gz"), gzip.compress(b""))])
+    expect((rc, counts, err), (0, {}, []), "gzip of nothing")
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log.3.gz"), b"")])
+    expect((rc, counts, err), (0, {}, []), "an empty file named .gz")
+
+
+@case
+def multi_member_gzip(tmp, want):
+    # Split mid-line on purpose: members are one stream of bytes.
+    half = len(BASE) // 2 + 7
+    data = gzip.compress(BASE[:half]) + gzip.compress(BASE[half:])
+    rc, counts, err = run([write(os.path.join(tmp, "mail.log.2.gz"), data)])
+    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+
+
+def main():
+    # tlsproxy's client side repeats the smtp client's summary line ("...
+    # established to ..."): one handshake, counted once.
+    established = sum(1 for l in BASE.splitlines() if b" TLS connection established " in l
+                      and not (b"postfix/tlsproxy[" in l and b" established to " in l))
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        want = reference_counts(tmp, BASE)
+    if want.get("established") != established or established == 0:
+        print(f"FAIL reference: mailtls counts {want!r}, the file holds {established} "
+              "established handshakes")
+        return 1
+    for fn in CASES:
+        if ONLY and fn.__name__ not in ONLY:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                fn(tmp, want)
+                print(f"ok   {fn.__name__}")
+            except Failure as e:
+                failures += 1
+                print(f"FAIL {fn.__name__}: {e}")
+            finally:
+                for root, dirs, _ in os.walk(tmp):
+                    for d in dirs:
+                        os.chmod(os.path.join(root, d), stat.S_IRWXU)
+    print(f"{len(CASES) if not ONLY else len(ONLY)} cases, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
