@@ -44,11 +44,11 @@ class Failure(Exception):
     pass
 
 
-def run(args, stdin_bytes=None, as_nobody=False, nofile_soft=None):
+def run(args, stdin_bytes=None, as_nobody=False, nofile_soft=None, binary=None):
     """Runs `mailtls count --event all --by event` on ARGS. Returns (exit
     status, {event: count}, [stderr lines]). NOFILE_SOFT: the soft limit
     on open descriptors to start it with."""
-    cmd = [MAILTLS, "count", "--event", "all", "--by", "event", "--format", "csv",
+    cmd = [binary or MAILTLS, "count", "--event", "all", "--by", "event", "--format", "csv",
            "--year", "2026", "--include-scanners", "--threads", "2"] + args
     if as_nobody:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
@@ -154,7 +154,12 @@ def permission_denied(tmp, want):
     nobody = os.geteuid() == 0
     if nobody and shutil.which("setpriv") is None:
         raise Failure("running as root without setpriv(1): cannot test a denied read")
-    rc, counts, err = run([good, locked], as_nobody=nobody)
+    # A copy of the binary that nobody can run, wherever the build is
+    # (a checkout under /root is closed to other users).
+    binary = os.path.join(tmp, "mailtls")
+    shutil.copy(MAILTLS, binary)
+    os.chmod(binary, 0o755)
+    rc, counts, err = run([good, locked], as_nobody=nobody, binary=binary)
     expect(rc, 1, "exit status")
     expect(counts, want, "counts")
     expect_diagnostics(err, [f"mailtls: {q(locked)}: Permission denied"])
