@@ -1133,9 +1133,9 @@ void Scanner::decode_file(std::size_t file_index) {
   FileState& f = *files_[file_index];
   const std::size_t max_in_flight = 4;
   std::uint64_t index = 0;
-  std::uint64_t offset = 0;  // decompressed offset of `pending`'s first byte
+  std::uint64_t offset = 0;            // decompressed offset of `pending`'s first byte
   ByteBuffer pending = take_buffer();  // bytes after the last newline so far
-  bool skipping = false;     // inside an over-long line
+  bool skipping = false;               // inside an over-long line
   std::uint64_t skipped_bytes = 0;
   std::vector<Diagnostic> diagnostics;
 
