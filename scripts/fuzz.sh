@@ -54,8 +54,8 @@ status=0
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t
   mkdir -p "$corpus" "$build/crashes"
-  dict=()
-  [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
+  dict=(-dict=tests/fuzz/postfix.dict)
+  [ "$t" != source ] || dict=()
   echo "=== fuzz_$t: ${seconds} s"
   log=$build/fuzz_$t.log
   if "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \

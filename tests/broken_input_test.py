@@ -91,6 +91,25 @@ def expect_diagnostics(stderr, patterns):
             raise Failure(f"diagnostic {line!r} does not match {pattern!r}")
 
 
+def check(args, status, counts, diagnostics=(), what="", **run_args):
+    """Runs ARGS (see run()) and checks its exit status; its counts unless
+    COUNTS is None; and its diagnostics: DIAGNOSTICS holds one pattern per
+    line, in order (empty: standard error must be empty; None: not
+    checked). Returns the counts."""
+    rc, got, err = run(args, **run_args)
+    where = f"{what}: " if what else ""
+    expect(rc, status, where + "exit status")
+    if counts is not None:
+        expect(got, counts, where + "counts")
+    if diagnostics is None:
+        pass
+    elif diagnostics:
+        expect_diagnostics(err, list(diagnostics))
+    else:
+        expect(err, [], where + "diagnostics")
+    return got
+
+
 def write(path, data):
     with open(path, "wb") as f:
         f.write(data)
@@ -99,10 +118,7 @@ def write(path, data):
 
 def reference_counts(tmp, data):
     """The counts of DATA as a plain file (exit 0 required)."""
-    rc, counts, err = run([write(os.path.join(tmp, "reference.log"), data)])
-    expect(rc, 0, "reference exit status")
-    expect(err, [], "reference diagnostics")
-    return counts
+    return check([write(os.path.join(tmp, "reference.log"), data)], 0, None, what="reference")
 
 
 def gzip_readable_part(data):
@@ -134,13 +150,9 @@ def case(fn):
 def missing_path(tmp, want):
     good = write(os.path.join(tmp, "mail.log"), BASE)
     missing = os.path.join(tmp, "nope.log")
-    rc, counts, err = run([good, missing])
-    expect(rc, 1, "exit status")
-    expect(counts, want, "counts")
-    expect_diagnostics(err, [f"mailtls: {q(missing)}: No such file or directory"])
-    rc, counts, err = run([missing])
-    expect(rc, 2, "exit status with nothing readable")
-    expect_diagnostics(err, [f"mailtls: {q(missing)}: No such file or directory"])
+    diagnostics = [f"mailtls: {q(missing)}: No such file or directory"]
+    check([good, missing], 1, want, diagnostics)
+    check([missing], 2, None, diagnostics, "with nothing readable")
 
 
 @case
@@ -159,10 +171,8 @@ def permission_denied(tmp, want):
     binary = os.path.join(tmp, "mailtls")
     shutil.copy(MAILTLS, binary)
     os.chmod(binary, 0o755)
-    rc, counts, err = run([good, locked], as_nobody=nobody, binary=binary)
-    expect(rc, 1, "exit status")
-    expect(counts, want, "counts")
-    expect_diagnostics(err, [f"mailtls: {q(locked)}: Permission denied"])
+    check([good, locked], 1, want, [f"mailtls: {q(locked)}: Permission denied"],
+          as_nobody=nobody, binary=binary)
 
 
 @case
@@ -170,19 +180,14 @@ def directory_without_logs(tmp, want):
     d = os.path.join(tmp, "logs")
     os.mkdir(d)
     write(os.path.join(d, "syslog"), BASE)
-    rc, counts, err = run([d])
-    expect(rc, 2, "exit status")
-    expect_diagnostics(err, [f"mailtls: {q(d)}: directory holds no mail.log\\* or maillog\\* files"])
+    check([d], 2, None, [f"mailtls: {q(d)}: directory holds no mail.log\\* or maillog\\* files"])
     good = write(os.path.join(tmp, "mail.log"), BASE)
-    rc, counts, err = run([d, good])
-    expect(rc, 1, "exit status beside a log")
-    expect(counts, want, "counts")
+    check([d, good], 1, want, None, "beside a log")
 
 
 @case
 def empty_file(tmp, want):
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), b"")])
-    expect((rc, counts, err), (0, {}, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log"), b"")], 0, {})
 
 
 @case
@@ -192,11 +197,8 @@ def symlink_loop_in_directory(tmp, want):
     write(os.path.join(d, "mail.log"), BASE)
     os.symlink(os.path.join(d, "mail.log.2"), os.path.join(d, "mail.log.1"))
     os.symlink(os.path.join(d, "mail.log.1"), os.path.join(d, "mail.log.2"))
-    rc, counts, err = run([d])
-    expect(rc, 1, "exit status")
-    expect(counts, want, "counts")
-    expect_diagnostics(err, [f"mailtls: {q(d)}/mail.log.1: Too many levels of symbolic links",
-                             f"mailtls: {q(d)}/mail.log.2: Too many levels of symbolic links"])
+    check([d], 1, want, [f"mailtls: {q(d)}/mail.log.1: Too many levels of symbolic links",
+                         f"mailtls: {q(d)}/mail.log.2: Too many levels of symbolic links"])
 
 
 @case
@@ -208,20 +210,19 @@ def fifo_and_standard_input(tmp, want):
         with open(fifo, "wb") as f:
             f.write(BASE)
 
-    writer = threading.Thread(target=feed)
+    # A daemon: if mailtls never opens the FIFO, the writer must not keep
+    # the test from ending.
+    writer = threading.Thread(target=feed, daemon=True)
     writer.start()
-    rc, counts, err = run([fifo])
-    writer.join()
-    expect((rc, counts, err), (0, want, []), "FIFO: exit status, counts, diagnostics")
-    rc, counts, err = run(["-"], stdin_bytes=BASE)
-    expect((rc, counts, err), (0, want, []), "stdin: exit status, counts, diagnostics")
+    check([fifo], 0, want, what="FIFO")
+    writer.join(TIMEOUT_S)
+    check(["-"], 0, want, what="stdin", stdin_bytes=BASE)
     # A FIFO inside a directory is never opened (it could block forever).
     d = os.path.join(tmp, "logs")
     os.mkdir(d)
     os.mkfifo(os.path.join(d, "mail.log.1"))
     write(os.path.join(d, "mail.log"), BASE)
-    rc, counts, err = run([d])
-    expect((rc, counts, err), (0, want, []), "FIFO in a directory")
+    check([d], 0, want, what="FIFO in a directory")
 
 
 @case
@@ -238,24 +239,20 @@ def ten_thousand_files(tmp, want):
     if hard != resource.RLIM_INFINITY and hard < 10100:
         raise Failure(f"the hard limit on open files here is {hard}: 10,000 inputs cannot "
                       "all be open (raise it with ulimit -Hn to run this case)")
-    rc, counts, err = run([d], nofile_soft=1024)
-    expect((rc, err), (0, []), "exit status, diagnostics")
-    expect(counts, {"established": 10000}, "counts")
+    check([d], 0, {"established": 10000}, nofile_soft=1024)
 
 
 # --- plain text ------------------------------------------------------------
 
 @case
 def no_trailing_newline(tmp, want):
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), BASE.rstrip(b"\n"))])
-    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log"), BASE.rstrip(b"\n"))], 0, want)
 
 
 @case
 def crlf_endings(tmp, want):
     data = BASE.replace(b"\n", b"\r\n")
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), data)])
-    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log"), data)], 0, want)
 
 
 @case
@@ -270,8 +267,7 @@ def nul_bytes_and_blocks(tmp, want):
         elif i % 3 == 1:
             out.append(b"\0\0\0\n")  # a line of NULs
         out.append(l)
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), b"".join(out))])
-    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log"), b"".join(out))], 0, want)
 
 
 @case
@@ -283,8 +279,7 @@ def invalid_utf8(tmp, want):
     for i, l in enumerate(lines):
         out.append(junk[i % 3])
         out.append(l)
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log"), b"".join(out))])
-    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log"), b"".join(out))], 0, want)
 
 
 @case
@@ -294,11 +289,8 @@ def one_64_mib_line(tmp, want):
     long_line = b"Nov 20 01:00:00 mx postfix/smtpd[1]: " + b"TLS " * (16 << 20) + b"\n"
     data = head + long_line + b"".join(lines[len(lines) // 2:])
     path = write(os.path.join(tmp, "mail.log"), data)
-    rc, counts, err = run([path])
-    expect(rc, 1, "exit status")
-    expect(counts, want, "counts")
-    expect_diagnostics(err, [f"mailtls: {q(path)}: byte {len(head)}: line longer than 65536 "
-                             "bytes skipped"])
+    check([path], 1, want,
+          [f"mailtls: {q(path)}: byte {len(head)}: line longer than 65536 bytes skipped"])
 
 
 # --- compressed data -------------------------------------------------------
@@ -312,10 +304,7 @@ def gzip_truncated(tmp, want):
     if not 0 < len(readable) < len(BASE):
         raise Failure(f"test setup: the cut left {len(readable)} readable bytes")
     part = reference_counts(tmp, readable)
-    rc, counts, err = run([path])
-    expect(rc, 1, "exit status")
-    expect(counts, part, "counts (the readable part)")
-    expect_diagnostics(err, [f"mailtls: {q(path)}: byte [0-9]+: .+"])
+    check([path], 1, part, [f"mailtls: {q(path)}: byte [0-9]+: .+"], "the readable part")
 
 
 @case
@@ -323,41 +312,34 @@ def gzip_bad_crc(tmp, want):
     gz = bytearray(gzip.compress(BASE))
     gz[-8] ^= 0xFF  # the CRC-32 in the trailer
     path = write(os.path.join(tmp, "mail.log.2.gz"), bytes(gz))
-    rc, counts, err = run([path])
-    expect(rc, 1, "exit status")
-    expect(counts, want, "counts (every line decodes; only the check fails)")
-    expect_diagnostics(err, [f"mailtls: {q(path)}: byte [0-9]+: .*(crc|CRC|data check).*"])
+    # Every line decodes; only the check at the end fails.
+    check([path], 1, want, [f"mailtls: {q(path)}: byte [0-9]+: .*(crc|CRC|data check).*"])
 
 
 @case
 def gzip_then_garbage(tmp, want):
-    path = write(os.path.join(tmp, "mail.log.2.gz"), gzip.compress(BASE) + b"\x00garbage" * 100)
-    rc, counts, err = run([path])
-    expect(rc, 1, "exit status")
-    expect(counts, want, "counts")
-    expect_diagnostics(err, [f"mailtls: {q(path)}: byte {len(gzip.compress(BASE))}: .+"])
+    gz = gzip.compress(BASE)
+    path = write(os.path.join(tmp, "mail.log.2.gz"), gz + b"\x00garbage" * 100)
+    check([path], 1, want, [f"mailtls: {q(path)}: byte {len(gz)}: .+"])
 
 
 @case
 def gz_name_over_plain_text(tmp, want):
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log.2.gz"), BASE)])
-    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log.2.gz"), BASE)], 0, want)
 
 
 @case
 def plain_name_over_compressed(tmp, want):
     for name, packed in (("gzip", gzip.compress(BASE)), ("bzip2", bz2.compress(BASE)),
                          ("xz", lzma.compress(BASE))):
-        rc, counts, err = run([write(os.path.join(tmp, "mail.log"), packed)])
-        expect((rc, counts, err), (0, want, []), f"{name} named mail.log")
+        check([write(os.path.join(tmp, "mail.log"), packed)], 0, want, what=f"{name} named mail.log")
 
 
 @case
 def empty_gzip(tmp, want):
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log.2.gz"), gzip.compress(b""))])
-    expect((rc, counts, err), (0, {}, []), "gzip of nothing")
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log.3.gz"), b"")])
-    expect((rc, counts, err), (0, {}, []), "an empty file named .gz")
+    check([write(os.path.join(tmp, "mail.log.2.gz"), gzip.compress(b""))], 0, {},
+          what="gzip of nothing")
+    check([write(os.path.join(tmp, "mail.log.3.gz"), b"")], 0, {}, what="an empty file named .gz")
 
 
 @case
@@ -365,8 +347,7 @@ def multi_member_gzip(tmp, want):
     # Split mid-line on purpose: members are one stream of bytes.
     half = len(BASE) // 2 + 7
     data = gzip.compress(BASE[:half]) + gzip.compress(BASE[half:])
-    rc, counts, err = run([write(os.path.join(tmp, "mail.log.2.gz"), data)])
-    expect((rc, counts, err), (0, want, []), "exit status, counts, diagnostics")
+    check([write(os.path.join(tmp, "mail.log.2.gz"), data)], 0, want)
 
 
 def main():

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "fuzz_check.hpp"
+#include "fuzz_support.hpp"
 #include "mailtls/envelope.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_check.hpp"
+#include "fuzz_support.hpp"
 #include "mailtls/envelope.hpp"
 #include "mailtls/event.hpp"
 #include "mailtls/line_matcher.hpp"

@@ -7,7 +7,6 @@
 // (byte 0 of the input picks it). Besides not crashing or hanging, the two
 // results must be equal: a chunk boundary, which falls anywhere in a line,
 // must not change what is counted, joined or reported.
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstddef>
@@ -16,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fuzz_check.hpp"
+#include "fuzz_support.hpp"
 #include "mailtls/scan.hpp"
 
 namespace {
@@ -55,14 +54,8 @@ Run scan_once(const std::string& path, unsigned threads, std::size_t chunk_bytes
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   const std::size_t chunk_bytes = 1 + data[0] % 64;
-  const int fd = ::memfd_create("fuzz-log", 0);
-  FUZZ_CHECK(fd >= 0);
-  std::size_t done = 1;
-  while (done < size) {
-    const ssize_t n = ::write(fd, data + done, size - done);
-    FUZZ_CHECK(n > 0);
-    done += static_cast<std::size_t>(n);
-  }
+  const int fd =
+      mailtls::fuzz::memory_fd(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
   const std::string path = "/proc/self/fd/" + std::to_string(fd);
   const Run whole = scan_once(path, 1, mailtls::kDefaultChunkBytes);
   const Run pieces = scan_once(path, 2, chunk_bytes);

@@ -10,18 +10,13 @@
 //   bytes in all when neither failed;
 // - for gzip, ISA-L and zlib agree: both fail or neither does, and when
 //   neither fails they give the same bytes.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 
-#include "fuzz_check.hpp"
+#include "fuzz_support.hpp"
 #include "mailtls/source.hpp"
 
 namespace {
@@ -31,24 +26,10 @@ struct Decoded {
   bool failed = false;
 };
 
-// A memory-backed descriptor holding `data`, positioned at its start.
-int memory_fd(std::string_view data) {
-  const int fd = ::memfd_create("fuzz", 0);
-  FUZZ_CHECK(fd >= 0);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    FUZZ_CHECK(n > 0);
-    done += static_cast<std::size_t>(n);
-  }
-  FUZZ_CHECK(::lseek(fd, 0, SEEK_SET) == 0);
-  return fd;
-}
-
 Decoded decode(std::string_view file, std::size_t prefix_len, mailtls::Compression compression,
                mailtls::Inflater inflater, std::size_t read_size) {
   Decoded out;
-  const int fd = memory_fd(file.substr(prefix_len));
+  const int fd = mailtls::fuzz::memory_fd(file.substr(prefix_len));
   auto stream =
       mailtls::open_stream(fd, compression, std::string(file.substr(0, prefix_len)), inflater);
   std::string buffer(read_size, '\0');
@@ -93,7 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto compression :
        {mailtls::Compression::kNone, mailtls::Compression::kGzip, mailtls::Compression::kBzip2,
         mailtls::Compression::kXz, mailtls::Compression::kZstd}) {
-    const mailtls::Inflater inflater = mailtls::Inflater::kZlib;
+    const mailtls::Inflater inflater = mailtls::Inflater::kZlib;  // ISA-L below, for gzip
     const Decoded first = decode(file, prefix_len, compression, inflater, read_size);
     if (compression == mailtls::Compression::kNone) {
       FUZZ_CHECK(!first.failed && first.bytes == file);
