@@ -22,8 +22,8 @@
 #include <thread>
 #include <utility>
 
-#include "flat_tables.hpp"
-#include "key_memo.hpp"
+#include "tally/flat_tables.hpp"
+#include "tally/key_memo.hpp"
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/cipher_class.hpp"
 #include "mailtls/envelope.hpp"

@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "byte_search.hpp"
+#include "match/byte_search.hpp"
 #include "mailtls/time_util.hpp"
 
 namespace mailtls {

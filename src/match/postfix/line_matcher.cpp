@@ -2,7 +2,7 @@
 
 #include <array>
 
-#include "byte_search.hpp"
+#include "match/byte_search.hpp"
 
 #include <re2/re2.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "flat_tables.hpp"
+#include "tally/flat_tables.hpp"
 
 using mailtls::detail::OpenPeerMap;
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "flat_tables.hpp"
+#include "tally/flat_tables.hpp"
 
 namespace mailtls {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "flat_tables.hpp"
+#include "tally/flat_tables.hpp"
 
 namespace mailtls {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "key_memo.hpp"
+#include "tally/key_memo.hpp"
 
 using mailtls::Event;
 using mailtls::EventKind;

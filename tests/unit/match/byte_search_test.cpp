@@ -5,7 +5,7 @@
 #include <random>
 #include <string>
 
-#include "byte_search.hpp"
+#include "match/byte_search.hpp"
 
 using mailtls::detail::find_first_of4;
 
