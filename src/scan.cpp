@@ -27,23 +27,12 @@
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/cipher_class.hpp"
 #include "mailtls/envelope.hpp"
+#include "mailtls/failures.hpp"
 #include "mailtls/source.hpp"
 #include "mailtls/tally.hpp"
 #include "mailtls/time_util.hpp"
 
 namespace mailtls {
-
-bool ScanResult::any_readable() const {
-  return std::any_of(inputs.begin(), inputs.end(),
-                     [](const InputSummary& s) { return s.readable; });
-}
-
-void sort_rows(std::vector<Row>& rows) {
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    if (a.count != b.count) return a.count > b.count;
-    return a.keys < b.keys;
-  });
-}
 
 namespace detail {
 namespace {
@@ -1700,8 +1689,8 @@ ScanResult Scanner::run() {
     // By offset, then by text: the chunker, the decoder and the merge add
     // to this list in an order that depends on timing.
     std::stable_sort(diags.begin(), diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      const auto oa = a.byte_offset.value_or(0);
-      const auto ob = b.byte_offset.value_or(0);
+      const auto oa = a.offset_bytes.value_or(0);
+      const auto ob = b.offset_bytes.value_or(0);
       return oa != ob ? oa < ob : a.message < b.message;
     });
     out.diagnostics.insert(out.diagnostics.end(), diags.begin(), diags.end());

@@ -32,23 +32,10 @@
 #include <vector>
 
 #include "mailtls/event.hpp"
+#include "mailtls/scan_result.hpp"
 #include "mailtls/tally.hpp"
 
 namespace mailtls {
-
-struct FailureRow {
-  std::string peer_ip, peer_name;
-  Direction direction = Direction::kInbound;
-  std::string reason;
-  std::uint64_t count = 0;
-  LocalTime first_seen, last_seen;
-  bool also_succeeded = false;
-  bool operator==(const FailureRow& o) const {
-    return peer_ip == o.peer_ip && peer_name == o.peer_name && direction == o.direction &&
-           reason == o.reason && count == o.count && first_seen.epoch_s == o.first_seen.epoch_s &&
-           last_seen.epoch_s == o.last_seen.epoch_s && also_succeeded == o.also_succeeded;
-  }
-};
 
 // Closed failures per peer and reason. Counting commutes (ties of the
 // latest name are broken by byte order): workers count apart and merge.

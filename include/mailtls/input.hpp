@@ -13,18 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "mailtls/diagnostic.hpp"
+
 namespace mailtls {
-
-// A problem with the input data: the scan goes on, the exit status is 1.
-struct Diagnostic {
-  std::string file;                          // as the user gave it
-  std::optional<std::uint64_t> byte_offset;  // into the file (or its decompressed data)
-  std::string message;
-
-  // "mailtls: PATH: byte N: message" without the "mailtls: " prefix.
-  std::string format() const;
-  friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
-};
 
 struct InputFile {
   std::string display;  // the path as the user gave it (or built from a directory)

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "mailtls/scan.hpp"
+#include "mailtls/scan_result.hpp"
 
 namespace mailtls {
 

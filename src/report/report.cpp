@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <sstream>
 
 namespace mailtls {
@@ -486,7 +487,7 @@ std::string diagnostics_json(const ScanResult& result) {
     s += i == 0 ? "\n" : ",\n";
     s += fmt::format("    {{\"file\": \"{}\", \"byte\": {}, \"message\": \"{}\"}}",
                      escape_json(d.file),
-                     d.byte_offset ? std::to_string(*d.byte_offset) : std::string("null"),
+                     d.offset_bytes ? std::to_string(*d.offset_bytes) : std::string("null"),
                      escape_json(d.message));
   }
   return s + (result.diagnostics.empty() ? "]" : "\n  ]");

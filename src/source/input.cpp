@@ -12,18 +12,6 @@
 
 namespace mailtls {
 
-std::string Diagnostic::format() const {
-  std::string out = file;
-  out += ": ";
-  if (byte_offset) {
-    out += "byte ";
-    out += std::to_string(*byte_offset);
-    out += ": ";
-  }
-  out += message;
-  return out;
-}
-
 std::vector<std::string> default_log_globs() {
   return {"/var/log/mail.log*", "/var/log/maillog*"};
 }

@@ -17,51 +17,9 @@
 #include <string_view>
 #include <vector>
 
+#include "mailtls/hash.hpp"
+
 namespace mailtls::detail {
-
-// A fast 64-bit hash over a few short strings (multiply-xorshift mixing of
-// 8-byte words). Fixed seed: results must not vary from run to run.
-inline std::uint64_t mix64(std::uint64_t x) {
-  x ^= x >> 32;
-  x *= 0xd6e8feb86659fd93ULL;
-  x ^= x >> 32;
-  x *= 0xd6e8feb86659fd93ULL;
-  x ^= x >> 32;
-  return x;
-}
-
-// The last 1 to 7 bytes of a string as one word, without a variable-length
-// copy (which compiles to a call): overlapping loads that together cover
-// every byte, so for a given length different bytes give different words.
-inline std::uint64_t load_tail(const char* p, std::size_t n) {
-  if (n >= 4) {
-    std::uint32_t a;
-    std::uint32_t b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    return a | (static_cast<std::uint64_t>(b) << 32);
-  }
-  const auto* u = reinterpret_cast<const unsigned char*>(p);
-  return u[0] | (static_cast<std::uint64_t>(u[n / 2]) << 8) |
-         (static_cast<std::uint64_t>(u[n - 1]) << 16);
-}
-
-inline std::uint64_t hash_append(std::uint64_t h, std::string_view s) {
-  const char* p = s.data();
-  std::size_t n = s.size();
-  constexpr std::uint64_t kMul = 0x9e3779b97f4a7c15ULL;
-  h ^= n * kMul;
-  while (n >= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ w) * kMul;
-    h ^= h >> 29;
-    p += 8;
-    n -= 8;
-  }
-  if (n > 0) h = (h ^ load_tail(p, n) ^ (static_cast<std::uint64_t>(n) << 56)) * kMul;
-  return mix64(h);
-}
 
 // `key` is the envelope span from the host to the end of the pid.
 // Never 0 (an empty slot) or 1 (a deleted one).

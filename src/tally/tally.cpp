@@ -7,9 +7,6 @@
 
 namespace mailtls {
 
-std::uint64_t fast_string_hash(std::string_view s) {
-  return detail::hash_append(0x3c6ef372fe94f82bULL, s);
-}
 
 void append_key_part(std::string& key, std::string_view value) {
   const auto n = static_cast<std::uint32_t>(value.size());
@@ -95,8 +92,8 @@ void PeerLegacy::merge(const PeerLegacy& o) {
 }
 
 std::uint64_t peer_identity_hash(std::string_view ip, std::string_view name, Direction direction) {
-  std::uint64_t h = detail::hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
-  h = detail::mix64(h ^ (direction == Direction::kInbound ? 0x1234567 : 0x7654321));
+  std::uint64_t h = hash_append(ip.empty() ? 0x6e : 0x69, ip.empty() ? name : ip);
+  h = mix64(h ^ (direction == Direction::kInbound ? 0x1234567 : 0x7654321));
   return h < 2 ? h + 2 : h;
 }
 
@@ -185,7 +182,7 @@ void PeerFacts::note(std::uint64_t peer, std::string_view name, std::int64_t tim
   // The common case, the same name again later: one hash, no arena access.
   // (Equal 64-bit hashes are taken for equal names here: a forged name
   // that collided would only keep the older spelling of a name.)
-  const std::uint64_t nh = detail::hash_append(0, name);
+  const std::uint64_t nh = hash_append(0, name);
   if (f.name_s != INT64_MIN && nh == f.name_hash) {
     if (time_s > f.name_s) f.name_s = time_s;
     return;

@@ -277,7 +277,7 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
   CHECK(truncated);
   CHECK(row_strings(r) == std::vector<std::string>{"X=45"});
   REQUIRE(r.diagnostics.size() == 1);
-  CHECK(r.diagnostics[0].byte_offset == line_len * 45);
+  CHECK(r.diagnostics[0].offset_bytes == line_len * 45);
   CHECK(r.diagnostics[0].message == "file shrank from " + std::to_string(log.size()) + " to " +
                                         std::to_string(line_len * 45) +
                                         " bytes while being read; the rest was lost");

@@ -87,7 +87,7 @@ TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept
     const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].message == "gzip stream ends early (truncated file)");
-    CHECK(r.diagnostics[0].byte_offset == good.size() - 12);
+    CHECK(r.diagnostics[0].offset_bytes == good.size() - 12);
   }
   SECTION("bad CRC") {
     std::string bad = good;
@@ -104,7 +104,7 @@ TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept
     const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].message == "unexpected data after the end of the gzip stream");
-    CHECK(r.diagnostics[0].byte_offset == good.size());
+    CHECK(r.diagnostics[0].offset_bytes == good.size());
     CHECK(r.total_events == 2);
   }
 }

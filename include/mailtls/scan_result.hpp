@@ -1,0 +1,122 @@
+// ScanResult: what a scan hands to the reporters, merged and sorted.
+//
+// Everything here is owned (no views into input bytes) and may be read from
+// any thread once scan() has returned. Every string may come from a forged
+// log line: reporters escape it for their format.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailtls/diagnostic.hpp"
+#include "mailtls/event.hpp"
+
+namespace mailtls {
+
+// Sessions that ended (`disconnect from`) per service, with Postfix 3.0+
+// command counters: how many used TLS.
+struct SessionCoverage {
+  std::uint64_t sessions = 0;       // disconnect lines
+  std::uint64_t with_counters = 0;  // ... that carry command counters
+  std::uint64_t tls = 0;            // ... with a completed STARTTLS
+  std::uint64_t tls_failed = 0;     // ... with STARTTLS tried, none completed
+};
+
+struct FailureRow {
+  std::string peer_ip, peer_name;
+  Direction direction = Direction::kInbound;
+  std::string reason;
+  std::uint64_t count = 0;
+  LocalTime first_seen, last_seen;
+  bool also_succeeded = false;
+  bool operator==(const FailureRow& o) const {
+    return peer_ip == o.peer_ip && peer_name == o.peer_name && direction == o.direction &&
+           reason == o.reason && count == o.count && first_seen.epoch_s == o.first_seen.epoch_s &&
+           last_seen.epoch_s == o.last_seen.epoch_s && also_succeeded == o.also_succeeded;
+  }
+};
+
+struct Row {
+  std::vector<std::string> keys;
+  std::uint64_t count = 0;
+  friend bool operator==(const Row&, const Row&) = default;
+};
+
+struct InputSummary {
+  std::string file;
+  std::string compression;  // "none", "gzip", ...
+  std::uint64_t bytes = 0;  // bytes scanned (decompressed)
+  std::uint64_t lines = 0;
+  bool readable = false;
+  bool skipped = false;  // last modified before --since: not read
+  friend bool operator==(const InputSummary&, const InputSummary&) = default;
+};
+
+struct ScannerCount {
+  std::string label;
+  std::uint64_t events = 0;
+  friend bool operator==(const ScannerCount&, const ScannerCount&) = default;
+};
+
+struct LegacyRow {
+  std::string peer_ip, peer_name;
+  Direction direction = Direction::kInbound;
+  std::uint64_t connections = 0;
+  std::string protocols;  // comma-separated, byte order
+  std::string weakest_cipher;
+  LocalTime first_seen, last_seen;
+  bool also_modern = false;
+  friend bool operator==(const LegacyRow& a, const LegacyRow& b) {
+    return a.peer_ip == b.peer_ip && a.peer_name == b.peer_name && a.direction == b.direction &&
+           a.connections == b.connections && a.protocols == b.protocols &&
+           a.weakest_cipher == b.weakest_cipher && a.first_seen.epoch_s == b.first_seen.epoch_s &&
+           a.last_seen.epoch_s == b.last_seen.epoch_s && a.also_modern == b.also_modern;
+  }
+};
+
+struct CoverageRow {
+  std::string service;
+  SessionCoverage sessions;
+  friend bool operator==(const CoverageRow& a, const CoverageRow& b) {
+    return a.service == b.service && a.sessions.sessions == b.sessions.sessions &&
+           a.sessions.with_counters == b.sessions.with_counters &&
+           a.sessions.tls == b.sessions.tls && a.sessions.tls_failed == b.sessions.tls_failed;
+  }
+};
+
+struct UnparsedLine {
+  std::string file;
+  std::uint64_t offset_bytes = 0;
+  std::string text;  // as logged (untrusted)
+  friend bool operator==(const UnparsedLine&, const UnparsedLine&) = default;
+};
+
+struct ScanResult {
+  std::vector<Field> keys;
+  std::vector<Row> rows;           // count descending, then keys in byte order
+  std::uint64_t total_events = 0;  // sum of rows' counts
+  std::uint64_t lines_read = 0;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t tls_unparsed_lines = 0;  // Postfix TLS outcome lines that did not parse
+  std::vector<UnparsedLine> unparsed;    // the first ScanOptions::unparsed_samples of them
+  std::uint64_t scanner_events = 0;      // events dropped as scanners
+  std::uint64_t scanner_peers = 0;       // distinct peers dropped as scanners
+  std::vector<ScannerCount> scanners;    // per scanner entry with events, by events
+  std::uint64_t unknown_excluded = 0;    // events dropped by --exclude-unknown
+  std::vector<InputSummary> inputs;
+  std::vector<Diagnostic> diagnostics;
+  std::vector<LegacyRow> legacy;      // connections descending, then peer_ip, direction
+  std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
+  std::vector<CoverageRow> coverage;  // by service
+  std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines
+
+  bool any_readable() const;
+  friend bool operator==(const ScanResult&, const ScanResult&) = default;
+};
+
+// Sorting of rows: count descending, then keys in byte order.
+void sort_rows(std::vector<Row>& rows);
+
+}  // namespace mailtls
