@@ -22,8 +22,6 @@
 #include <thread>
 #include <utility>
 
-#include "tally/flat_tables.hpp"
-#include "tally/key_memo.hpp"
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/cipher_class.hpp"
 #include "mailtls/envelope.hpp"
@@ -31,6 +29,8 @@
 #include "mailtls/source.hpp"
 #include "mailtls/tally.hpp"
 #include "mailtls/time_util.hpp"
+#include "tally/flat_tables.hpp"
+#include "tally/key_memo.hpp"
 
 namespace mailtls {
 

@@ -17,9 +17,9 @@
 #include "mailtls/event.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
+#include "mailtls/scan_result.hpp"
 #include "mailtls/scanner_filter.hpp"
 #include "mailtls/source.hpp"
-#include "mailtls/scan_result.hpp"
 
 namespace mailtls {
 

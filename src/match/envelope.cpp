@@ -4,8 +4,8 @@
 
 #include <cstring>
 
-#include "match/byte_search.hpp"
 #include "mailtls/time_util.hpp"
+#include "match/byte_search.hpp"
 
 namespace mailtls {
 namespace {

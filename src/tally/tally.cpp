@@ -7,7 +7,6 @@
 
 namespace mailtls {
 
-
 void append_key_part(std::string& key, std::string_view value) {
   const auto n = static_cast<std::uint32_t>(value.size());
   char len[4];
