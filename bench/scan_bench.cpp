@@ -20,7 +20,7 @@ void BM_ScanCount(benchmark::State& state) {
   mailtls::ScanOptions o;
   o.inputs = {{corpus(), false}};
   o.threads = static_cast<unsigned>(state.range(0));
-  o.year = 2026;
+  o.time.year = 2026;
   std::uint64_t bytes = 0;
   for (auto _ : state) {
     const auto r = mailtls::scan(o);

@@ -833,33 +833,33 @@ class Scanner {
   Tally total_;
 };
 
-Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(options.matcher) {
-  filters_.event_mask = options.event_mask;
-  filters_.direction = options.direction;
-  filters_.since_s = options.since_s;
-  filters_.until_s = options.until_s;
-  filters_.protocols = options.protocols;
-  filters_.cipher = compile_filter(options.cipher_regex, "--cipher");
-  filters_.peer = compile_filter(options.peer_regex, "--peer");
-  filters_.host = compile_filter(options.host_regex, "--host");
-  filters_.service = compile_filter(options.service_regex, "--service");
-  filters_.exclude_unknown = options.exclude_unknown;
-  filters_.scanners =
-      std::make_unique<ScannerFilter>(!options.include_scanners, options.extra_scanners);
-  filters_.keys = options.keys;
-  filters_.legacy = options.legacy;
-  filters_.legacy_protocols = options.legacy_protocols;
-  filters_.peer_facts = options.legacy || options.failures;
-  for (Field f : options.keys) {
+Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(options.match.postfix) {
+  filters_.event_mask = options.filter.event_mask;
+  filters_.direction = options.filter.direction;
+  filters_.since_s = options.filter.since_s;
+  filters_.until_s = options.filter.until_s;
+  filters_.protocols = options.filter.protocols;
+  filters_.cipher = compile_filter(options.filter.cipher_regex, "--cipher");
+  filters_.peer = compile_filter(options.filter.peer_regex, "--peer");
+  filters_.host = compile_filter(options.filter.host_regex, "--host");
+  filters_.service = compile_filter(options.filter.service_regex, "--service");
+  filters_.exclude_unknown = options.filter.exclude_unknown;
+  filters_.scanners = std::make_unique<ScannerFilter>(!options.filter.include_scanners,
+                                                      options.filter.extra_scanners);
+  filters_.keys = options.tally.keys;
+  filters_.legacy = options.tally.legacy;
+  filters_.legacy_protocols = options.tally.legacy_protocols;
+  filters_.peer_facts = options.tally.legacy || options.tally.failures;
+  for (Field f : options.tally.keys) {
     if (f == Field::kLine) {
       throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");
     }
   }
-  max_line_ = std::max<std::size_t>(options.max_line_bytes, 1);
+  max_line_ = std::max<std::size_t>(options.chunk.max_line_bytes, 1);
   constexpr std::uint32_t kLibraryKinds = 1u << static_cast<unsigned>(EventKind::kNoSharedCipher) |
                                           1u << static_cast<unsigned>(EventKind::kTlsError);
   // The failure join needs every session's slot, whatever is counted.
-  track_sessions_ = (options.event_mask & kLibraryKinds) != 0 || options.failures;
+  track_sessions_ = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures;
   // SSL_accept/SSL_connect error lines are events of two kinds and the
   // peer-bearing lines of sessions; a scan that wants neither (count's
   // default, established handshakes) does not look at them at all. Their
@@ -867,13 +867,13 @@ Scanner::Scanner(const ScanOptions& options) : options_(options), matcher_(optio
   // among the kinds of line it reads.
   constexpr std::uint32_t kErrorKinds = (1u << static_cast<unsigned>(EventKind::kAcceptError)) |
                                         (1u << static_cast<unsigned>(EventKind::kConnectError));
-  read_ssl_lines_ = track_sessions_ || (options.event_mask & kErrorKinds) != 0;
-  chunk_bytes_ = std::max<std::size_t>(options.chunk_bytes, 1);
+  read_ssl_lines_ = track_sessions_ || (options.filter.event_mask & kErrorKinds) != 0;
+  chunk_bytes_ = std::max<std::size_t>(options.chunk.chunk_bytes, 1);
   merge_sink_ = std::make_unique<EventSink>(filters_);
   collect_events_ = static_cast<bool>(options.on_event);
-  if (collect_events_ || options.failures) {
+  if (collect_events_ || options.tally.failures) {
     merge_emit_ = [this](const Event& e) {
-      if (options_.failures) failure_tracker_.add(e);
+      if (options_.tally.failures) failure_tracker_.add(e);
       if (options_.on_event) options_.on_event(e);
     };
     merge_sink_->set_emit(&merge_emit_);
@@ -913,8 +913,8 @@ void Scanner::open_file(std::size_t file_index) {
   // skipped unread (a week of rotated .gz files and a --since yesterday
   // cron job). Its sessions are lost to library lines of later files only
   // when a session spans that rotation and the window's start.
-  if (S_ISREG(st.st_mode) && options_.since_s &&
-      static_cast<std::int64_t>(st.st_mtime) < *options_.since_s) {
+  if (S_ISREG(st.st_mode) && options_.filter.since_s &&
+      static_cast<std::int64_t>(st.st_mtime) < *options_.filter.since_s) {
     f.skipped = true;
     ::close(f.fd);
     f.fd = -1;
@@ -930,14 +930,15 @@ void Scanner::open_file(std::size_t file_index) {
     f.disk_size = static_cast<std::uint64_t>(st.st_size);
     progress_total_ += f.disk_size;
   }
-  const std::int64_t ref_time = regular ? static_cast<std::int64_t>(st.st_mtime) : options_.now_s;
+  const std::int64_t ref_time =
+      regular ? static_cast<std::int64_t>(st.st_mtime) : options_.time.now_s;
   const LocalTime ref = local_date_of(ref_time);
   f.year = make_year_ref(ref.year, ref.month, ref.day);
-  if (options_.year) {
+  if (options_.time.year) {
     // --year names the newest line's year; without the newest line's date
     // (a compressed file) the modification date stands in for it if it falls
     // in that year, else the year's end.
-    if (ref.year != *options_.year) f.year = make_year_ref(*options_.year, 12, 31);
+    if (ref.year != *options_.time.year) f.year = make_year_ref(*options_.time.year, 12, 31);
   }
 
   unsigned char magic[6] = {};
@@ -958,8 +959,8 @@ void Scanner::open_file(std::size_t file_index) {
     int day = 0;
     if (n == static_cast<ssize_t>(window) &&
         newest_classic_date(tail.data(), tail.size(), window == size, month, day)) {
-      if (options_.year) {
-        f.year = make_year_ref(*options_.year, month, day);
+      if (options_.time.year) {
+        f.year = make_year_ref(*options_.time.year, month, day);
       } else {
         // The newest line can be dated after the mtime's date only across
         // New Year (written Dec 31, touched Jan 1): then it is last year's.
@@ -968,7 +969,7 @@ void Scanner::open_file(std::size_t file_index) {
         f.year = make_year_ref(y, month, day);
       }
     }
-    if (options_.use_mmap) {
+    if (options_.source.use_mmap) {
       try {
         f.map = MappedFile(f.fd, size);
         f.mapped = true;
@@ -1002,7 +1003,7 @@ bool Scanner::next_chunk(Chunk& chunk) {
         ++mapped_cursor_file_;
         continue;
       }
-      if (options_.before_chunk) options_.before_chunk(f.input.display, f.cursor);
+      if (options_.chunk.before_chunk) options_.chunk.before_chunk(f.input.display, f.cursor);
       struct stat st {};
       if (f.usable_size > 0 && ::fstat(f.fd, &st) == 0 &&
           static_cast<std::uint64_t>(st.st_size) < f.usable_size) {
@@ -1188,7 +1189,7 @@ void Scanner::decode_file(std::size_t file_index) {
     }
     const int fd = f.fd;
     f.fd = -1;  // the stream owns it now
-    auto stream = open_stream(fd, f.compression, std::move(prefix), options_.inflater);
+    auto stream = open_stream(fd, f.compression, std::move(prefix), options_.source.inflater);
     const std::size_t block =
         std::max<std::size_t>(std::min<std::size_t>(chunk_bytes_, 1u << 20), 4096);
     for (;;) {
@@ -1336,7 +1337,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
       case LineClass::kTlsDetail: return;
       case LineClass::kUnparsed:
         ++result.tls_unparsed;
-        if (options_.unparsed_samples > result.unparsed.size()) {
+        if (options_.tally.unparsed_samples > result.unparsed.size()) {
           result.unparsed.push_back(
               {f.input.display, chunk.offset_bytes + offset, std::string(line)});
         }
@@ -1353,7 +1354,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
         slot.peer_name = {};
         slot.peer_ip = {};
         slot.peer_raw = slot.ended ? std::string_view() : peer.raw;
-        if (slot.ended && options_.coverage) {
+        if (slot.ended && options_.tally.coverage) {
           sink.note_session_end(env, line_time(env, f, zone), tally);
         }
         return;
@@ -1415,7 +1416,7 @@ void Scanner::scan_lines(const Chunk& chunk, Tally& tally, EventSink& sink, Zone
     result.pending.push_back(std::move(pe));
   };
   const auto stats = scan_candidates(chunk.data, chunk.size, max_line_, on_candidate, on_long,
-                                     options_.kernel, track_sessions_, read_ssl_lines_);
+                                     options_.match.kernel, track_sessions_, read_ssl_lines_);
   result.lines += stats.lines;
   result.bytes += chunk.size;
   sessions.for_each([&](const SessionSlot& slot) {
@@ -1546,7 +1547,7 @@ void Scanner::merge_ready() {
     if (f.mapped) release_merged(f, false);
     tls_unparsed_ += r.tls_unparsed;
     for (auto& u : r.unparsed) {
-      if (unparsed_.size() < options_.unparsed_samples) unparsed_.push_back(std::move(u));
+      if (unparsed_.size() < options_.tally.unparsed_samples) unparsed_.push_back(std::move(u));
     }
     {
       std::lock_guard diagnostics_lock(diagnostics_mutex_);
@@ -1568,18 +1569,18 @@ void Scanner::worker() {
   Event event;
   Chunk chunk;
   FailureJoin join;
-  if (options_.failures) sink.set_join(&join);
+  if (options_.tally.failures) sink.set_join(&join);
   while (next_chunk(chunk)) {
     ChunkResult result;
     if (collect_events_) sink.set_store(&result.events);
-    if (options_.failures) join.begin(&result);
+    if (options_.tally.failures) join.begin(&result);
     try {
       scan_chunk(chunk, tally, sink, zone, event, result);
     } catch (const std::exception& e) {
       result.diagnostics.push_back(
           {files_[chunk.file]->input.display, chunk.offset_bytes, e.what()});
     }
-    if (options_.failures) join.end();
+    if (options_.tally.failures) join.end();
     sink.flush(tally);
     if (chunk.owner) {
       std::lock_guard lock(mutex_);
@@ -1625,7 +1626,7 @@ ScanResult Scanner::run() {
   total_.merge(std::move(merge_tally_));
 
   ScanResult out;
-  out.keys = options_.keys;
+  out.keys = options_.tally.keys;
   out.rows.reserve(total_.counts.size());
   for (auto& [key, count] : total_.counts) out.rows.push_back({split_key(key), count});
   sort_rows(out.rows);
@@ -1642,7 +1643,7 @@ ScanResult Scanner::run() {
       out.scanners.begin(), out.scanners.end(),
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total_.unknown_excluded;
-  if (options_.failures) out.failures = failure_tracker_.finish(total_.peers, &failure_rows_);
+  if (options_.tally.failures) out.failures = failure_tracker_.finish(total_.peers, &failure_rows_);
   for (const auto& [service, c] : total_.coverage) out.coverage.push_back({service, c});
   if (total_.first_s <= total_.last_s) {
     out.first_seen = total_.first;

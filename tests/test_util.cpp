@@ -61,7 +61,7 @@ ScanResult scan_files(const std::vector<std::string>& files, ScanOptions base) {
   base.inputs.clear();
   for (const auto& f : files) base.inputs.push_back({f, f == "-"});
   order_rotated(base.inputs);
-  if (base.now_s == 0) base.now_s = 1795000000;  // 2026-11-18, fixed
+  if (base.time.now_s == 0) base.time.now_s = 1795000000;  // 2026-11-18, fixed
   return scan(base);
 }
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "mailtls/dialect.hpp"
 #include "mailtls/envelope.hpp"
 #include "mailtls/event.hpp"
 
@@ -23,26 +24,6 @@ class RE2;
 }
 
 namespace mailtls {
-
-enum class LineClass : std::uint8_t {
-  kOther,         // not a Postfix line, or nothing TLS-related
-  kPeer,          // names the session's peer (tlsproxy CONNECT from, setting up TLS ...)
-  kSessionEnd,    // `disconnect from`: the pid's session is over
-  kEvent,         // an event with its peer (established, SSL_accept error ...)
-  kLibraryEvent,  // `TLS library problem`: an event whose peer comes from the pid
-  kTlsDetail,     // TLS-related but carries no event (loglevel 2+ detail, tlsproxy repeats)
-  kUnparsed,      // looks like a Postfix TLS outcome line but did not parse
-};
-
-struct PeerRef {
-  std::string_view name;
-  std::string_view ip;
-  std::string_view port;
-  // For kPeer lines: the unparsed peer token ("name[ip]", "[ip]:port").
-  // Sessions are opened far more often than a library line needs their peer,
-  // so parsing waits for that (parse_peer).
-  std::string_view raw;
-};
 
 // Parses "name[ip]", "name[ip]:port", "[ip]:port" or a bare hostname at the
 // start of `text`. Returns the number of bytes consumed, 0 if nothing parsed.
@@ -54,14 +35,6 @@ void normalize_library_reason(std::string_view text, std::string& out);
 // Reason for an SSL_accept/SSL_connect error line without a library line.
 void normalize_error_text(std::string_view text, std::string& out);
 
-// Postfix 3.0+ ends an smtpd session with command counters:
-// "disconnect from PEER ehlo=2 starttls=1 mail=1 ... commands=7";
-// "starttls=0/1" is one STARTTLS tried, none completed.
-struct SessionCounters {
-  bool present = false;  // the line has "commands=" counters
-  int starttls_ok = 0;   // completed STARTTLS commands
-  int starttls_tried = 0;
-};
 SessionCounters parse_session_counters(std::string_view message);
 
 // The direction a service's failure lines belong to (smtp, lmtp: out).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mailtls/candidate_scan.hpp"
+#include "mailtls/dialect.hpp"
 #include "mailtls/event.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
@@ -28,35 +29,61 @@ namespace mailtls {
 inline constexpr std::size_t kDefaultChunkBytes = 1u << 20;
 inline constexpr std::size_t kDefaultMaxLineBytes = 64u << 10;
 
-struct ScanOptions {
-  std::vector<InputFile> inputs;                 // from expand_inputs(); read in this order
-  unsigned threads = 0;                          // 0: every core
-  std::size_t chunk_bytes = kDefaultChunkBytes;  // chunk target; tests use 1
-  std::size_t max_line_bytes = kDefaultMaxLineBytes;
+// Each stage takes its own config, built once from the command line; a
+// command says what it needs from a scan (configure_for_report() beside
+// write_report(), in report.hpp), so the caller never sets stage flags.
+
+// Source: how files are opened and read.
+struct SourceConfig {
   bool use_mmap = true;
   Inflater inflater = Inflater::kAuto;  // gzip: ISA-L where built with it, else zlib
+};
 
-  // Time (CONTRACT.md, "Time").
-  std::optional<int> year;              // year of each file's newest line
-  std::int64_t now_s = 0;               // "now", for standard input's year
-  std::optional<std::int64_t> since_s;  // inclusive
-  std::optional<std::int64_t> until_s;  // exclusive
+// Chunker: how the bytes are cut into chunks of whole lines.
+struct ChunkConfig {
+  std::size_t chunk_bytes = kDefaultChunkBytes;  // chunk target; tests use 1
+  std::size_t max_line_bytes = kDefaultMaxLineBytes;
+  // Fault injection for tests: called by the chunker before it cuts each
+  // chunk of a mapped file, with the file's display name and the offset the
+  // chunk will start at. May modify the file (truncate it, say).
+  std::function<void(const std::string& file, std::uint64_t offset_bytes)> before_chunk;
+};
 
-  LineMatcherOptions matcher;
+// Matcher: which lines are read, and in which MTA's dialect.
+struct MatchConfig {
+  LineMatcherOptions postfix;
+  // The dialect that reads the lines (dialect.hpp); null: Postfix, with the
+  // options above. Not owned; must outlive the scan.
+  const Dialect* dialect = nullptr;
+  // The candidate-search kernel (tests compare them; kAuto in production).
+  ScanKernel kernel = ScanKernel::kAuto;
+};
 
-  // Filters.
+// Time (docs/user-guide.md, "Time"): the years of classic timestamps.
+struct TimeConfig {
+  std::optional<int> year;  // year of each file's newest line
+  std::int64_t now_s = 0;   // "now", for standard input's year
+};
+
+// Filters: which events count (all of them must pass).
+struct FilterConfig {
   std::uint32_t event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
   std::optional<Direction> direction;
-  std::vector<std::string> protocols;  // exact; empty: all
-  std::string cipher_regex;            // RE2, partial match; empty: all
-  std::string peer_regex;              // against name[ip]
+  std::optional<std::int64_t> since_s;  // inclusive
+  std::optional<std::int64_t> until_s;  // exclusive
+  std::vector<std::string> protocols;   // exact; empty: all
+  std::string cipher_regex;             // RE2, partial match; empty: all
+  std::string peer_regex;               // against name[ip]
   std::string host_regex;
   std::string service_regex;
   bool include_scanners = false;
   std::vector<ScannerEntry> extra_scanners;
   bool exclude_unknown = false;
+};
 
-  // Tabulation: the fields that make a row's key (empty: no count table).
+// Tally: what is counted of the events that pass.
+struct TallyConfig {
+  // The fields that make a row's key (empty: no count table).
   std::vector<Field> keys = {Field::kProtocol, Field::kCipher};
 
   // `legacy`: per-peer summary of handshakes with a legacy protocol or a
@@ -65,14 +92,30 @@ struct ScanOptions {
   std::vector<std::string> legacy_protocols;
 
   // `failures`: failed handshakes per peer and reason (failures.hpp). Needs
-  // every event kind in event_mask to join errors with library lines and to
-  // know which peers also succeeded.
+  // every event kind in the event mask to join errors with library lines
+  // and to know which peers also succeeded.
   bool failures = false;
 
   // TLS coverage: count `disconnect from` lines per service and how many
   // completed STARTTLS (Postfix 3.0+ counters). Needs sessions followed
-  // (a library kind in event_mask).
+  // (a library kind in the event mask).
   bool coverage = false;
+
+  // How many unparsed TLS lines to keep, in input order, for
+  // `report --verbose` (they are always counted).
+  std::size_t unparsed_samples = 0;
+};
+
+struct ScanOptions {
+  std::vector<InputFile> inputs;  // from expand_inputs(); read in this order
+  unsigned threads = 0;           // 0: every core
+
+  SourceConfig source;
+  ChunkConfig chunk;
+  MatchConfig match;
+  TimeConfig time;
+  FilterConfig filter;
+  TallyConfig tally;
 
   // `events`: called for every accepted event, in input order (file by
   // file, line by line), from one thread at a time. The Event's views are
@@ -83,18 +126,6 @@ struct ScanOptions {
   // bytes of the inputs dealt with so far and their total size on disk
   // (compressed files count their compressed size when finished).
   std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
-
-  // How many unparsed Postfix TLS lines to keep, in input order, for
-  // `report --verbose` (they are always counted).
-  std::size_t unparsed_samples = 0;
-
-  // The candidate-search kernel (tests compare them; kAuto in production).
-  ScanKernel kernel = ScanKernel::kAuto;
-
-  // Fault injection for tests: called by the chunker before it cuts each
-  // chunk of a mapped file, with the file's display name and the offset the
-  // chunk will start at. May modify the file (truncate it, say).
-  std::function<void(const std::string& file, std::uint64_t offset_bytes)> before_chunk;
 };
 
 ScanResult scan(const ScanOptions& options);

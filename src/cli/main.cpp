@@ -155,49 +155,49 @@ mailtls::ScanOptions build_options(const CommonArgs& a) {
   if (!a.tz.empty()) set_time_zone(a.tz);
   mailtls::ZoneCache zone;
   mailtls::ScanOptions o;
-  o.now_s = resolve_now(a, zone);
+  o.time.now_s = resolve_now(a, zone);
   if (!a.since.empty()) {
-    o.since_s = mailtls::parse_time_spec(a.since, o.now_s, zone);
-    if (!o.since_s) throw UsageError("--since: cannot read time '" + a.since + "'");
+    o.filter.since_s = mailtls::parse_time_spec(a.since, o.time.now_s, zone);
+    if (!o.filter.since_s) throw UsageError("--since: cannot read time '" + a.since + "'");
   }
   if (!a.until.empty()) {
-    o.until_s = mailtls::parse_time_spec(a.until, o.now_s, zone);
-    if (!o.until_s) throw UsageError("--until: cannot read time '" + a.until + "'");
+    o.filter.until_s = mailtls::parse_time_spec(a.until, o.time.now_s, zone);
+    if (!o.filter.until_s) throw UsageError("--until: cannot read time '" + a.until + "'");
   }
   if (a.year != 0) {
     if (a.year < 1970 || a.year > 9999) throw UsageError("--year: out of range");
-    o.year = a.year;
+    o.time.year = a.year;
   }
-  if (a.direction == "in") o.direction = mailtls::Direction::kInbound;
-  if (a.direction == "out") o.direction = mailtls::Direction::kOutbound;
-  o.protocols = split_list(a.protocols);
-  o.cipher_regex = a.cipher;
-  o.peer_regex = a.peer;
-  o.host_regex = a.host;
-  o.service_regex = a.service;
-  o.include_scanners = a.include_scanners;
-  for (const auto& s : a.scanners) o.extra_scanners.push_back({s, s});
+  if (a.direction == "in") o.filter.direction = mailtls::Direction::kInbound;
+  if (a.direction == "out") o.filter.direction = mailtls::Direction::kOutbound;
+  o.filter.protocols = split_list(a.protocols);
+  o.filter.cipher_regex = a.cipher;
+  o.filter.peer_regex = a.peer;
+  o.filter.host_regex = a.host;
+  o.filter.service_regex = a.service;
+  o.filter.include_scanners = a.include_scanners;
+  for (const auto& s : a.scanners) o.filter.extra_scanners.push_back({s, s});
   if (!a.scanners_file.empty()) {
     try {
       auto more = mailtls::read_scanners_file(a.scanners_file);
-      o.extra_scanners.insert(o.extra_scanners.end(), more.begin(), more.end());
+      o.filter.extra_scanners.insert(o.filter.extra_scanners.end(), more.begin(), more.end());
     } catch (const std::runtime_error& e) {
       throw UsageError(e.what());
     }
   }
-  o.exclude_unknown = a.exclude_unknown;
-  o.matcher.syslog_name_regex = a.syslog_name;
+  o.filter.exclude_unknown = a.exclude_unknown;
+  o.match.postfix.syslog_name_regex = a.syslog_name;
   o.threads = a.threads;
-  o.max_line_bytes = parse_size(a.max_line, "--max-line");
-  if (!a.chunk_size.empty()) o.chunk_bytes = parse_size(a.chunk_size, "--chunk-size");
-  o.use_mmap = !a.no_mmap;
+  o.chunk.max_line_bytes = parse_size(a.max_line, "--max-line");
+  if (!a.chunk_size.empty()) o.chunk.chunk_bytes = parse_size(a.chunk_size, "--chunk-size");
+  o.source.use_mmap = !a.no_mmap;
   if (a.inflate == "isal") {
     if (!mailtls::isal_available()) {
       throw UsageError("--inflate isal: this build of mailtls has no ISA-L (use zlib)");
     }
-    o.inflater = mailtls::Inflater::kIsal;
+    o.source.inflater = mailtls::Inflater::kIsal;
   } else if (a.inflate == "zlib") {
-    o.inflater = mailtls::Inflater::kZlib;
+    o.source.inflater = mailtls::Inflater::kZlib;
   }
   return o;
 }
@@ -348,66 +348,66 @@ int run(int argc, char** argv) {
   try {
     options = build_options(common);
     if (is_events) {
-      options.keys.clear();
+      options.tally.keys.clear();
       events = events_kinds;
       event_writer =
           std::make_unique<mailtls::EventWriter>(*mailtls::parse_format(events_format), std::cout);
       options.on_event = [w = event_writer.get()](const mailtls::Event& e) { w->write(e); };
     }
     if (is_report) {
-      options.legacy = true;
-      options.legacy_protocols = split_list(legacy_protocols);
-      options.failures = true;
-      options.coverage = true;
-      if (report_verbose) options.unparsed_samples = 100;
+      options.tally.legacy = true;
+      options.tally.legacy_protocols = split_list(legacy_protocols);
+      options.tally.failures = true;
+      options.tally.coverage = true;
+      if (report_verbose) options.tally.unparsed_samples = 100;
       report.verbose = report_verbose;
       events = "all";
       format = report_format;
     }
     if (is_failures) {
-      options.keys.clear();
-      options.failures = true;
+      options.tally.keys.clear();
+      options.tally.failures = true;
       events = "all";
       format = failures_format;
       top = failures_top;
     }
     if (is_legacy) {
-      options.keys.clear();
-      options.legacy = true;
-      options.legacy_protocols = split_list(legacy_protocols);
-      options.event_mask = 1u << static_cast<unsigned>(mailtls::EventKind::kEstablished);
+      options.tally.keys.clear();
+      options.tally.legacy = true;
+      options.tally.legacy_protocols = split_list(legacy_protocols);
+      options.filter.event_mask = 1u << static_cast<unsigned>(mailtls::EventKind::kEstablished);
       format = legacy_format;
       top = legacy_top;
     } else {
-      options.keys.clear();
+      options.tally.keys.clear();
       // Only `count` tabulates by --by (`events` and `failures` build no
       // count table; `report` has its own keys).
       if (!is_events && !is_failures && !is_report) {
         for (const auto& name : split_list(by)) {
           const auto field = mailtls::parse_field(name);
           if (!field) throw UsageError("--by: unknown key '" + name + "'");
-          options.keys.push_back(*field);
+          options.tally.keys.push_back(*field);
         }
       }
-      if (is_report) options.keys = mailtls::report_keys();
-      if (options.keys.empty() && !is_events && !is_failures) {
+      if (is_report) options.tally.keys = mailtls::report_keys();
+      if (options.tally.keys.empty() && !is_events && !is_failures) {
         throw UsageError("--by: no keys given");
       }
-      options.event_mask = 0;
+      options.filter.event_mask = 0;
       for (const auto& name : split_list(events)) {
         if (name == "all") {
-          options.event_mask = (1u << mailtls::kEventKindCount) - 1;
+          options.filter.event_mask = (1u << mailtls::kEventKindCount) - 1;
           continue;
         }
         const auto kind = mailtls::parse_event_kind(name);
         if (!kind) throw UsageError("--event: unknown event kind '" + name + "'");
-        options.event_mask |= 1u << static_cast<unsigned>(*kind);
+        options.filter.event_mask |= 1u << static_cast<unsigned>(*kind);
       }
-      if (options.event_mask == 0) throw UsageError("--event: no kinds given");
+      if (options.filter.event_mask == 0) throw UsageError("--event: no kinds given");
     }
     report.format = *mailtls::parse_format(format);
     if (report.format == mailtls::Format::kPrometheus) {
-      for (mailtls::Field f : options.keys) {
+      for (mailtls::Field f : options.tally.keys) {
         if (f == mailtls::Field::kPeer || f == mailtls::Field::kPeerIp ||
             f == mailtls::Field::kPeerName) {
           throw UsageError("--format prometheus: '" + std::string(mailtls::to_string(f)) +

@@ -29,17 +29,17 @@ Run scan_once(const std::string& path, unsigned threads, std::size_t chunk_bytes
   mailtls::ScanOptions o;
   o.inputs = {{path, false}};
   o.threads = threads;
-  o.chunk_bytes = chunk_bytes;
-  o.max_line_bytes = 256;  // long-line handling at every chunk size
-  o.year = 2026;
-  o.now_s = 1795000000;
-  o.event_mask = (1u << mailtls::kEventKindCount) - 1;
-  o.failures = true;
-  o.legacy = true;
-  o.coverage = true;
-  o.unparsed_samples = 4;
-  o.keys = {mailtls::Field::kDirection, mailtls::Field::kProtocol, mailtls::Field::kCipher,
-            mailtls::Field::kPeer,      mailtls::Field::kService,  mailtls::Field::kReason};
+  o.chunk.chunk_bytes = chunk_bytes;
+  o.chunk.max_line_bytes = 256;  // long-line handling at every chunk size
+  o.time.year = 2026;
+  o.time.now_s = 1795000000;
+  o.filter.event_mask = (1u << mailtls::kEventKindCount) - 1;
+  o.tally.failures = true;
+  o.tally.legacy = true;
+  o.tally.coverage = true;
+  o.tally.unparsed_samples = 4;
+  o.tally.keys = {mailtls::Field::kDirection, mailtls::Field::kProtocol, mailtls::Field::kCipher,
+                  mailtls::Field::kPeer,      mailtls::Field::kService,  mailtls::Field::kReason};
   Run run;
   o.on_event = [&run](const mailtls::Event& e) {
     run.events.push_back(std::to_string(e.line) + ' ' + std::string(e.peer_name) + '[' +

@@ -104,13 +104,13 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   };
 
   ScanOptions base;
-  base.year = 2026;
-  base.event_mask = (1u << kEventKindCount) - 1;
-  base.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher, Field::kReason};
-  base.legacy = true;
-  base.failures = true;
+  base.time.year = 2026;
+  base.filter.event_mask = (1u << kEventKindCount) - 1;
+  base.tally.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher, Field::kReason};
+  base.tally.legacy = true;
+  base.tally.failures = true;
   base.threads = 1;
-  base.chunk_bytes = 1u << 30;
+  base.chunk.chunk_bytes = 1u << 30;
   // `events`: the records, in order, must not change either (line numbers
   // and file names differ between the plain and gzip sets only by name).
   std::vector<std::string> records;
@@ -136,7 +136,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
     // join's hand-over): the failures must be the same.
     auto o = base;
     o.on_event = nullptr;
-    o.chunk_bytes = 7;
+    o.chunk.chunk_bytes = 7;
     o.threads = 2;
     const auto r = scan_files(files_in("plain", false), o);
     CHECK(r.failures == reference.failures);
@@ -149,11 +149,11 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
         for (bool reversed : {false, true}) {
           auto o = base;
           o.threads = threads;
-          o.chunk_bytes = chunk;
+          o.chunk.chunk_bytes = chunk;
           // The gzip set through each inflater (ISA-L is the default where
           // the build has it).
           const bool zlib = std::string_view(sub) == "gz-zlib";
-          if (zlib) o.inflater = Inflater::kZlib;
+          if (zlib) o.source.inflater = Inflater::kZlib;
           records.clear();
           const auto r = scan_files(files_in(zlib ? "gz" : sub, reversed), o);
           INFO("threads " << threads << " chunk " << chunk << " " << sub
@@ -180,12 +180,12 @@ TEST_CASE("the sample logs give the same result for every thread count and chunk
   const std::vector<std::string> files = {dir + "/mail.log", dir + "/mail.log.1",
                                           dir + "/mail.log.2.gz"};
   ScanOptions base;
-  base.year = 2026;
-  base.event_mask = (1u << kEventKindCount) - 1;
-  base.keys = {Field::kEvent, Field::kPeer, Field::kReason, Field::kDay};
-  base.legacy = true;
-  base.failures = true;
-  base.coverage = true;
+  base.time.year = 2026;
+  base.filter.event_mask = (1u << kEventKindCount) - 1;
+  base.tally.keys = {Field::kEvent, Field::kPeer, Field::kReason, Field::kDay};
+  base.tally.legacy = true;
+  base.tally.failures = true;
+  base.tally.coverage = true;
   base.threads = 1;
   const auto reference = scan_files(files, base);
   REQUIRE(reference.total_events > 10);
@@ -196,8 +196,8 @@ TEST_CASE("the sample logs give the same result for every thread count and chunk
       for (bool mmap : {true, false}) {
         auto o = base;
         o.threads = threads;
-        o.chunk_bytes = chunk;
-        o.use_mmap = mmap;
+        o.chunk.chunk_bytes = chunk;
+        o.source.use_mmap = mmap;
         const auto r = scan_files(files, o);
         INFO("threads " << threads << " chunk " << chunk << " mmap " << mmap);
         CHECK(r.rows == reference.rows);
@@ -216,13 +216,13 @@ TEST_CASE("counting only handshakes skips sessions without changing the counts",
   TempDir dir;
   write_file(dir.file("mail.log"), random_log(seed, 2000));
   ScanOptions all;
-  all.year = 2026;
-  all.event_mask = (1u << kEventKindCount) - 1;
-  all.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher};
-  all.include_scanners = true;
-  all.chunk_bytes = 7;
+  all.time.year = 2026;
+  all.filter.event_mask = (1u << kEventKindCount) - 1;
+  all.tally.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher};
+  all.filter.include_scanners = true;
+  all.chunk.chunk_bytes = 7;
   ScanOptions established = all;
-  established.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
+  established.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
   const auto with_sessions = scan_files({dir.file("mail.log")}, all);
   const auto without = scan_files({dir.file("mail.log")}, established);
   std::vector<Row> expected;
@@ -329,25 +329,25 @@ TEST_CASE("the failure join is invariant for smtpd smtp and tlsproxy lines under
     }
     for (int variant = 0; variant < 6; ++variant) {
       ScanOptions base;
-      base.year = 2026;
-      base.event_mask = (1u << kEventKindCount) - 1;
-      base.keys = {Field::kEvent, Field::kPeer, Field::kReason};
-      base.legacy = true;
-      base.failures = true;
-      base.coverage = true;
-      if (variant == 1) base.peer_regex = "192\\.0\\.2\\.[0-3]";
-      if (variant == 2) base.include_scanners = true;
-      if (variant == 3) base.exclude_unknown = true;
-      if (variant == 4) base.direction = Direction::kOutbound;
-      if (variant == 5) base.use_mmap = false;
+      base.time.year = 2026;
+      base.filter.event_mask = (1u << kEventKindCount) - 1;
+      base.tally.keys = {Field::kEvent, Field::kPeer, Field::kReason};
+      base.tally.legacy = true;
+      base.tally.failures = true;
+      base.tally.coverage = true;
+      if (variant == 1) base.filter.peer_regex = "192\\.0\\.2\\.[0-3]";
+      if (variant == 2) base.filter.include_scanners = true;
+      if (variant == 3) base.filter.exclude_unknown = true;
+      if (variant == 4) base.filter.direction = Direction::kOutbound;
+      if (variant == 5) base.source.use_mmap = false;
       base.threads = 1;
-      base.chunk_bytes = 1u << 30;
+      base.chunk.chunk_bytes = 1u << 30;
       const auto reference = scan_files(files, base);
       for (unsigned threads : {1u, 3u}) {
         for (std::size_t chunk : {std::size_t{1}, std::size_t{50}, std::size_t{1000}}) {
           auto o = base;
           o.threads = threads;
-          o.chunk_bytes = chunk;
+          o.chunk.chunk_bytes = chunk;
           const auto r = scan_files(files, o);
           INFO("round " << round << " variant " << variant << " threads " << threads << " chunk "
                         << chunk);

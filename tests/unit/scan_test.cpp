@@ -16,9 +16,9 @@ namespace {
 
 ScanOptions base_options(std::vector<Field> keys) {
   ScanOptions o;
-  o.keys = std::move(keys);
-  o.year = 2026;
-  o.event_mask = (1u << kEventKindCount) - 1;
+  o.tally.keys = std::move(keys);
+  o.time.year = 2026;
+  o.filter.event_mask = (1u << kEventKindCount) - 1;
   o.threads = 2;
   return o;
 }
@@ -40,7 +40,7 @@ TEST_CASE("a library line takes the peer of its process, across chunks", "[scan]
   write_file(dir.file("mail.log"), kFailureSession);
   for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
     auto o = base_options({Field::kEvent, Field::kPeer, Field::kReason});
-    o.chunk_bytes = chunk;
+    o.chunk.chunk_bytes = chunk;
     const auto r = scan_files({dir.file("mail.log")}, o);
     CAPTURE(chunk);
     CHECK(row_strings(r) ==
@@ -56,7 +56,7 @@ TEST_CASE("a library line takes its peer from an older file of the set", "[scan]
   write_file(dir.file("mail.log.1.gz"), gzip(s.substr(0, split)));
   write_file(dir.file("mail.log"), s.substr(split));
   auto o = base_options({Field::kPeer});
-  o.event_mask = 1u << static_cast<unsigned>(EventKind::kNoSharedCipher);
+  o.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kNoSharedCipher);
   // Argument order does not matter: the set is read oldest first.
   const auto r = scan_files({dir.file("mail.log"), dir.file("mail.log.1.gz")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"unknown[203.0.113.9]=1"});
@@ -73,7 +73,7 @@ TEST_CASE("disconnect ends the session: a later library line has no peer", "[sca
              "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
   for (std::size_t chunk : {std::size_t{1}, std::size_t{1} << 20}) {
     auto o = base_options({Field::kPeer, Field::kPid});
-    o.chunk_bytes = chunk;
+    o.chunk.chunk_bytes = chunk;
     const auto r = scan_files({dir.file("mail.log")}, o);
     CHECK(row_strings(r) == std::vector<std::string>{"|5=1", "|6=1"});
   }
@@ -90,7 +90,7 @@ TEST_CASE("sessions are told apart by host and service", "[scan]") {
       "Nov 20 01:00:02 mx1 postfix/smtpd[5]: warning: TLS library problem: "
       "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
   auto o = base_options({Field::kPeer});
-  o.event_mask = 1u << static_cast<unsigned>(EventKind::kTlsError);
+  o.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kTlsError);
   const auto r = scan_files({dir.file("mail.log")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"a.example.org[192.0.2.1]=1"});
 }
@@ -114,16 +114,16 @@ TEST_CASE("scanners are dropped after the join, and counted", "[scan]") {
   CHECK(r.scanner_peers == 2);
   REQUIRE(r.scanners.size() == 1);
   CHECK(r.scanners[0].label == "shodan.io");
-  o.include_scanners = true;
+  o.filter.include_scanners = true;
   r = scan_files({dir.file("mail.log")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"established=2", "no_shared_cipher=1"});
-  o.exclude_unknown = true;
+  o.filter.exclude_unknown = true;
   r = scan_files({dir.file("mail.log")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"established=1", "no_shared_cipher=1"});
   CHECK(r.unknown_excluded == 1);
-  o.include_scanners = false;
-  o.exclude_unknown = false;
-  o.extra_scanners = {{"192.0.2.0/28", "192.0.2.0/28"}};
+  o.filter.include_scanners = false;
+  o.filter.exclude_unknown = false;
+  o.filter.extra_scanners = {{"192.0.2.0/28", "192.0.2.0/28"}};
   r = scan_files({dir.file("mail.log")}, o);
   CHECK(r.total_events == 0);
   CHECK(r.scanner_events == 3);
@@ -137,9 +137,9 @@ TEST_CASE("classic years: the newest line's year, one less before a wrap", "[sca
              "Jan  1 00:00:01 mx postfix/smtpd[1]: Anonymous TLS connection established from "
              "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n");
   auto o = base_options({Field::kDay});
-  o.year = 2027;
+  o.time.year = 2027;
   for (bool mmap : {true, false}) {
-    o.use_mmap = mmap;
+    o.source.use_mmap = mmap;
     const auto r = scan_files({dir.file("mail.log")}, o);
     CHECK(row_strings(r) == std::vector<std::string>{"2026-12-31=1", "2027-01-01=1"});
   }
@@ -163,7 +163,7 @@ TEST_CASE("classic years from a compressed file's date allow one day of slack", 
   const struct timeval times[2] = {{feb28, 0}, {feb28, 0}};
   REQUIRE(::utimes(dir.file("mail.log.1.gz").c_str(), times) == 0);
   auto o = base_options({Field::kDay});
-  o.year.reset();
+  o.time.year.reset();
   const auto r = scan_files({dir.file("mail.log.1.gz")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"2025-03-02=1", "2025-12-31=1", "2026-02-27=1",
                                                    "2026-02-28=1", "2026-03-01=1"});
@@ -200,8 +200,8 @@ TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {
   write_file(dir.file("mail.log"), log);
   auto o = base_options({Field::kHour});
   const std::int64_t midnight = days_from_civil(2026, 11, 20) * 86400;  // UTC
-  o.since_s = midnight + 3600;
-  o.until_s = midnight + 3 * 3600;
+  o.filter.since_s = midnight + 3600;
+  o.filter.until_s = midnight + 3 * 3600;
   const auto r = scan_files({dir.file("mail.log")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"2026-11-20T01=1", "2026-11-20T02=1"});
   unsetenv("TZ");
@@ -236,9 +236,9 @@ TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan
   write_file(dir.file("mail.log.1.gz"), gzip(log));
   for (bool mmap : {true, false}) {
     auto o = base_options({Field::kCipher});
-    o.use_mmap = mmap;
-    o.max_line_bytes = 1000;
-    o.chunk_bytes = 4096;
+    o.source.use_mmap = mmap;
+    o.chunk.max_line_bytes = 1000;
+    o.chunk.chunk_bytes = 4096;
     const auto r = scan_files({dir.file("mail.log"), dir.file("mail.log.1.gz")}, o);
     CHECK(row_strings(r) == std::vector<std::string>{"X=4"});
     REQUIRE(r.diagnostics.size() == 2);
@@ -263,10 +263,10 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
   write_file(dir.file("mail.log"), log);
   auto o = base_options({Field::kCipher});
   o.threads = 1;
-  o.chunk_bytes = line_len * 10;
+  o.chunk.chunk_bytes = line_len * 10;
   const std::string path = dir.file("mail.log");
   bool truncated = false;
-  o.before_chunk = [&](const std::string& file, std::uint64_t offset) {
+  o.chunk.before_chunk = [&](const std::string& file, std::uint64_t offset) {
     // logrotate's copytruncate, after the first 30 lines were scanned.
     if (!truncated && file == path && offset >= line_len * 30) {
       REQUIRE(::truncate(path.c_str(), static_cast<off_t>(line_len * 45)) == 0);
@@ -294,9 +294,9 @@ TEST_CASE("a file appended to while it is read is scanned as it was opened", "[s
   write_file(path, log);
   auto o = base_options({Field::kCipher});
   o.threads = 1;
-  o.chunk_bytes = line.size() * 10;
+  o.chunk.chunk_bytes = line.size() * 10;
   int appends = 0;
-  o.before_chunk = [&](const std::string& file, std::uint64_t offset) {
+  o.chunk.before_chunk = [&](const std::string& file, std::uint64_t offset) {
     // syslog writing on, after the first 30 lines were scanned.
     if (appends == 0 && file == path && offset >= line.size() * 30) {
       std::ofstream(path, std::ios::app) << line << line << line;
@@ -326,10 +326,10 @@ TEST_CASE("unreadable inputs are diagnosed, readable ones still counted", "[scan
 
 TEST_CASE("bad regular expressions are setup errors", "[scan]") {
   auto o = base_options({Field::kCipher});
-  o.cipher_regex = "(";
+  o.filter.cipher_regex = "(";
   CHECK_THROWS_AS(scan(o), std::invalid_argument);
-  o.cipher_regex.clear();
-  o.keys = {Field::kLine};
+  o.filter.cipher_regex.clear();
+  o.tally.keys = {Field::kLine};
   CHECK_THROWS_AS(scan(o), std::invalid_argument);
 }
 
@@ -346,7 +346,7 @@ TEST_CASE("a file last written before --since is skipped unread", "[scan]") {
   const struct timeval old_times[2] = {{nov20 - 86400, 0}, {nov20 - 86400, 0}};
   REQUIRE(::utimes(dir.file("mail.log.1.gz").c_str(), old_times) == 0);
   auto o = base_options({Field::kCipher});
-  o.since_s = nov20;
+  o.filter.since_s = nov20;
   const auto r = scan_files({dir.file("mail.log.1.gz"), dir.file("mail.log")}, o);
   CHECK(row_strings(r) == std::vector<std::string>{"X=1"});
   REQUIRE(r.inputs.size() == 2);
@@ -367,13 +367,13 @@ TEST_CASE("established-only counts skip SSL_ error lines, and their parse covera
              "Nov 20 01:00:01 mx postfix/smtpd[2]: SSL_accept error from[]: -1\n"  // damaged
              "Nov 20 01:00:02 mx postfix/smtpd[3]: SSL_accept error from b[192.0.2.2]: -1\n");
   ScanOptions established = base_options({Field::kEvent});
-  established.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
+  established.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
   const auto r = scan_files({dir.file("mail.log")}, established);
   CHECK(row_strings(r) == std::vector<std::string>{"established=1"});
   CHECK(r.tls_unparsed_lines == 0);
   // Asking for error events reads the error lines: the damaged one counts.
   ScanOptions errors = established;
-  errors.event_mask |= 1u << static_cast<unsigned>(EventKind::kAcceptError);
+  errors.filter.event_mask |= 1u << static_cast<unsigned>(EventKind::kAcceptError);
   const auto e = scan_files({dir.file("mail.log")}, errors);
   CHECK(row_strings(e) == std::vector<std::string>{"accept_error=1", "established=1"});
   CHECK(e.tls_unparsed_lines == 1);

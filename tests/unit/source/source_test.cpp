@@ -27,9 +27,9 @@ const std::string kTwoEvents =
 
 ScanOptions options_by_protocol(Inflater inflater = Inflater::kAuto) {
   ScanOptions o;
-  o.keys = {Field::kProtocol};
-  o.year = 2026;
-  o.inflater = inflater;
+  o.tally.keys = {Field::kProtocol};
+  o.time.year = 2026;
+  o.source.inflater = inflater;
   return o;
 }
 
