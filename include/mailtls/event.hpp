@@ -1,4 +1,4 @@
-// Events: one per Postfix log line that reports a TLS outcome.
+// Events: one per log line that reports a TLS outcome.
 //
 // An Event holds string_views into the chunk it was parsed from (or into a
 // caller-owned line); it is only valid while those bytes live. The `reason`
@@ -67,12 +67,16 @@ struct Event {
   std::string_view file;         // the path as the user gave it
   std::uint64_t line = 0;        // 1-based; 0 when unknown
 
-  // Join context, set by the scanner (not contract fields): a hash of the
-  // line's "host service[pid" (0 when sessions are not followed), and, for a
-  // TLS library line, whether its session's latest peer-bearing line was a
-  // completed handshake (the line then comes from inside a TLS session).
+  // Join context, set by the searcher (not contract fields): a hash of the
+  // line's session join key (0 when sessions are not followed); for a TLS
+  // library line, whether its session's latest peer-bearing line was a
+  // completed handshake (the line then comes from inside a TLS session);
+  // and the 0-based line within its chunk, which the ordered merge turns
+  // into `line` once the lines before the chunk are counted (until then
+  // `line` is 0: unknown).
   std::uint64_t session = 0;
   bool after_handshake = false;
+  std::uint64_t chunk_line = 0;
 
   void clear_fields();
 };

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,9 +18,14 @@
 
 namespace mailtls {
 
+class StreamSource;  // source.hpp
+
 struct InputFile {
   std::string display;  // the path as the user gave it (or built from a directory)
   bool is_stdin = false;
+  // Set: the bytes come from this source, not from a path (`display` names
+  // it in diagnostics and in the `file` field).
+  std::shared_ptr<const StreamSource> stream;
 };
 
 struct ExpandedInputs {

@@ -1,5 +1,6 @@
-// Sources of bytes: a memory-mapped regular file, or a decoding stream
-// (gzip, bzip2, xz, zstd, or plain bytes from a pipe).
+// Sources of bytes: a memory-mapped regular file, a decoding stream (gzip,
+// bzip2, xz, zstd, or plain bytes from a pipe), or a StreamSource that is no
+// file at all.
 //
 // Compression is recognised by content (magic bytes), never by name.
 #pragma once
@@ -53,6 +54,20 @@ Inflater default_inflater();
 // decoded first. kIsal in a build without ISA-L throws std::invalid_argument.
 std::unique_ptr<ByteStream> open_stream(int fd, Compression compression, std::string prefix,
                                         Inflater inflater = Inflater::kAuto);
+
+// The seam for inputs that are not files: a source of log lines that the
+// pipeline reads like a pipe (on a decoder thread, chunked at newlines,
+// matched and merged in input order like any file). The systemd journal is
+// to be one, its entries turned into syslog lines; tests plug in others.
+// Implementations must be safe to open from any one thread.
+class StreamSource {
+ public:
+  virtual ~StreamSource() = default;
+  // Opens the bytes: newline-ended log lines, in the order they were
+  // written. Throws DataError or std::system_error; the scan reports that
+  // as a diagnostic of this input and goes on.
+  virtual std::unique_ptr<ByteStream> open() const = 0;
+};
 
 // A read-only mapping of a whole regular file.
 class MappedFile {

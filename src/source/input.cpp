@@ -88,7 +88,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args) {
   bool stdin_seen = false;
   auto add_file = [&](const std::string& path, const struct stat& st) {
     if (!seen.emplace(st.st_dev, st.st_ino).second) return;
-    out.files.push_back({path, false});
+    out.files.push_back({path, false, nullptr});
   };
 
   std::vector<std::string> paths = args;
@@ -104,7 +104,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args) {
 
   for (const auto& path : paths) {
     if (path == "-") {
-      if (!stdin_seen) out.files.push_back({"-", true});
+      if (!stdin_seen) out.files.push_back({"-", true, nullptr});
       stdin_seen = true;
       continue;
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <climits>
 
-#include "tally/flat_tables.hpp"
+#include "tally/flat_session_map.hpp"
 
 namespace mailtls {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "tally/flat_tables.hpp"
+#include "mailtls/hash.hpp"
 
 namespace mailtls {
 

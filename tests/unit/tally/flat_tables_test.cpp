@@ -6,7 +6,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "tally/flat_tables.hpp"
+#include "match/session_table.hpp"
+#include "merge/open_peer_map.hpp"
+#include "tally/flat_session_map.hpp"
+#include "tally/verdict_cache.hpp"
 
 using mailtls::detail::OpenPeerMap;
 

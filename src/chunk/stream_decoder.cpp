@@ -1,0 +1,176 @@
+#include "chunk/stream_decoder.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <optional>
+#include <string>
+
+namespace mailtls::detail {
+
+namespace {
+
+std::size_t max_line_of(const ChunkConfig& config) {
+  return std::max<std::size_t>(config.max_line_bytes, 1);
+}
+std::size_t chunk_bytes_of(const ChunkConfig& config) {
+  return std::max<std::size_t>(config.chunk_bytes, 1);
+}
+
+class StreamCutter {
+ public:
+  StreamCutter(std::size_t file, const ChunkConfig& config, BufferPool& pool, Chunker& chunker)
+      : file_(file), chunk_bytes_(chunk_bytes_of(config)), pool_(pool), chunker_(chunker) {}
+
+  // Splits whole lines into chunks of about chunk_bytes_, each ending at a
+  // newline (or at the end of the data), as the mapped path does. Up to
+  // twice the target goes as it is: a decoded block plus the line carried
+  // over from the one before is a little over the target, and splitting it
+  // would copy every chunk once more.
+  void emit(ByteBuffer&& bytes, std::uint64_t at) {
+    if (bytes.size() <= 2 * chunk_bytes_) {
+      emit_one(std::move(bytes), at);
+      return;
+    }
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+      std::size_t end = std::min(bytes.size(), start + chunk_bytes_);
+      if (end < bytes.size()) {
+        const void* nl = std::memchr(bytes.data() + end - 1, '\n', bytes.size() - (end - 1));
+        end = nl == nullptr
+                  ? bytes.size()
+                  : static_cast<std::size_t>(static_cast<const char*>(nl) - bytes.data()) + 1;
+      }
+      ByteBuffer piece = pool_.take();
+      piece.assign(bytes.data() + start, end - start);
+      emit_one(std::move(piece), at + start);
+      start = end;
+    }
+    pool_.give_back(std::move(bytes));
+  }
+
+  std::uint64_t chunks() const { return index_; }
+
+ private:
+  void emit_one(ByteBuffer&& bytes, std::uint64_t at) {
+    Chunk c;
+    c.file = file_;
+    c.index = index_++;
+    c.offset_bytes = at;
+    c.owner = pool_.share(std::move(bytes));
+    c.data = c.owner->data();
+    c.size = c.owner->size();
+    chunker_.push(std::move(c));
+  }
+
+  std::size_t file_;
+  std::size_t chunk_bytes_;
+  BufferPool& pool_;
+  Chunker& chunker_;
+  std::uint64_t index_ = 0;
+};
+
+}  // namespace
+
+std::size_t stream_buffer_bytes(const ChunkConfig& config) {
+  return 2 * chunk_bytes_of(config) + max_line_of(config) + 4096;
+}
+
+DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig& config,
+                            Inflater inflater, BufferPool& pool, Chunker& chunker) {
+  const std::size_t max_line = max_line_of(config);
+  const std::size_t chunk_bytes = chunk_bytes_of(config);
+  DecodedStream out;
+  StreamCutter cutter(file, config, pool, chunker);
+  std::uint64_t offset = 0;          // decompressed offset of `pending`'s first byte
+  ByteBuffer pending = pool.take();  // bytes after the last newline so far
+  bool skipping = false;             // inside an over-long line
+
+  try {
+    auto stream = open_input_stream(f, inflater);
+    const std::size_t block =
+        std::max<std::size_t>(std::min<std::size_t>(chunk_bytes, 1u << 20), 4096);
+    for (;;) {
+      const std::size_t old = pending.size();
+      pending.grow(old + block);
+      std::size_t n = 0;
+      try {
+        n = stream->read(pending.data() + old, block);
+      } catch (...) {
+        pending.shrink(old);
+        throw;
+      }
+      pending.shrink(old + n);
+      if (n == 0) break;
+      // Cut after the last newline once the target is reached; a line that
+      // grows past max_line is dropped as it streams, never buffered whole.
+      for (;;) {
+        if (skipping) {
+          const void* nl = std::memchr(pending.data(), '\n', pending.size());
+          if (nl == nullptr) {
+            out.skipped_bytes += pending.size();
+            offset += pending.size();
+            pending.clear();
+            break;
+          }
+          const std::size_t cut =
+              static_cast<std::size_t>(static_cast<const char*>(nl) - pending.data()) + 1;
+          out.skipped_bytes += cut - 1;  // the stand-in chunk carried the newline
+          offset += cut;
+          pending.erase_front(cut);
+          skipping = false;
+          continue;
+        }
+        const void* last = ::memrchr(pending.data(), '\n', pending.size());
+        const std::size_t tail_start =
+            last == nullptr
+                ? 0
+                : static_cast<std::size_t>(static_cast<const char*>(last) - pending.data()) + 1;
+        if (pending.size() - tail_start > max_line) {
+          if (tail_start > 0) cutter.emit(ByteBuffer(pending.data(), tail_start), offset);
+          out.diagnostics.push_back(
+              {f.input.display, offset + tail_start,
+               "line longer than " + std::to_string(max_line) + " bytes skipped"});
+          // The skipped line still counts as a line (as it does in a mapped
+          // file): an empty stand-in keeps later line numbers right.
+          cutter.emit(ByteBuffer("\n", 1), offset + tail_start);
+          out.skipped_bytes += pending.size() - tail_start;
+          offset += pending.size();
+          pending.clear();
+          skipping = true;
+          break;
+        }
+        if (tail_start > 0 && tail_start >= chunk_bytes) {
+          ByteBuffer rest = pool.take();
+          rest.assign(pending.data() + tail_start, pending.size() - tail_start);
+          pending.shrink(tail_start);
+          const std::uint64_t at = offset;
+          offset += tail_start;
+          cutter.emit(std::move(pending), at);
+          pending = std::move(rest);
+        }
+        break;
+      }
+    }
+  } catch (const DataError& e) {
+    out.diagnostics.push_back(
+        {f.input.display,
+         e.offset_bytes() >= 0
+             ? std::optional<std::uint64_t>(static_cast<std::uint64_t>(e.offset_bytes()))
+             : std::nullopt,
+         e.what()});
+  } catch (const std::exception& e) {
+    out.diagnostics.push_back({f.input.display, std::nullopt, e.what()});
+  }
+  if (f.fd >= 0) {
+    ::close(f.fd);
+    f.fd = -1;
+  }
+  if (!skipping && !pending.empty()) cutter.emit(std::move(pending), offset);
+  out.chunks = cutter.chunks();
+  return out;
+}
+
+}  // namespace mailtls::detail

@@ -1,0 +1,175 @@
+// The chunk searcher: the line loop of a worker. It drives, the sink
+// decides (the searcher/sink split of ripgrep's crates/searcher): the
+// dialect hands over candidate lines, the searcher splits and classifies
+// them, keeps the chunk's sessions (SessionTable) so a line without a peer
+// takes its session's, stamps times, and pushes what it found into the
+// sink. It keeps no state of its own between chunks.
+//
+// A template over the dialect and the sink, instantiated where the worker
+// loop lives: with the built-in PostfixDialect (final) and the concrete
+// sink, every call on the per-line path is direct and may be inlined.
+//
+// The Sink concept (tally/chunk_sink.hpp is the pipeline's):
+//   void on_long_line(std::size_t offset);                  // a line over max_line
+//   void on_unparsed(std::string_view line, std::size_t offset);
+//   void prefetch_peer(std::string_view name, std::string_view ip);
+//   template <class Facts> void on_session_end(std::uint64_t session,
+//       SessionSlot& slot, Facts&& facts);  // facts() -> SessionEndFacts, on demand
+//   void on_event(Event& event, SessionSlot* slot);         // peer known (or none)
+//   void on_pending(const Event& event);  // peer lies before the chunk
+//   void on_open_session(std::uint64_t session, std::string_view name,
+//       std::string_view ip, bool tls_done);  // at the chunk's end
+//   void on_ended_session(std::uint64_t session);           // at the chunk's end
+// Offsets are within the chunk. Views are valid only during the call.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "mailtls/dialect.hpp"
+#include "mailtls/event.hpp"
+#include "match/session_table.hpp"
+#include "time/year_inference.hpp"
+
+namespace mailtls::detail {
+
+// What the sink may ask of a `disconnect from` line (TLS coverage).
+struct SessionEndFacts {
+  LocalTime time;
+  SessionCounters counters;
+  std::string_view host, service;
+  Direction direction = Direction::kInbound;
+};
+
+struct SearchConfig {
+  std::size_t max_line = 0;
+  // Whether sessions are followed: only library lines take their peer
+  // from another line, so a scan that counts none of them (nor failures)
+  // skips the session lines altogether.
+  bool follow_sessions = true;
+  CandidateNeeds needs;
+};
+
+template <class D, class Sink>
+class ChunkSearcher {
+ public:
+  ChunkSearcher(const D& dialect, const SearchConfig& config)
+      : dialect_(dialect), config_(config) {}
+
+  // Searches [data, data+size), whole lines of input `file`, with `clock`
+  // for times. `sessions` is the worker's table (cleared here); `event` its
+  // scratch event. Returns the line count.
+  std::uint64_t search(const char* data, std::size_t size, std::string_view file,
+                       const LineClock& clock, SessionTable& sessions, Event& event,
+                       Sink& sink) const {
+    sessions.clear();
+    Envelope env;
+    PeerRef peer;
+    auto on_long = [&](std::size_t offset) { sink.on_long_line(offset); };
+    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
+                            std::uint64_t line_index) {
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!dialect_.parse_envelope(line, env)) return;
+      const LineClass cls = dialect_.classify(env, event, peer);
+      switch (cls) {
+        case LineClass::kOther:
+        case LineClass::kTlsDetail: return;
+        case LineClass::kUnparsed: sink.on_unparsed(line, offset); return;
+        case LineClass::kPeer:
+        case LineClass::kSessionEnd:
+          note_session_line(cls, env, peer, clock, sessions, sink);
+          return;
+        case LineClass::kEvent:
+        case LineClass::kLibraryEvent: break;
+      }
+      if (cls == LineClass::kEvent) sink.prefetch_peer(event.peer_name, event.peer_ip);
+      event.host = env.host;
+      event.service = env.program;
+      event.pid = env.pid;
+      event.file = file;
+      event.line = 0;  // unknown until the merge counts the lines before the chunk
+      event.chunk_line = line_index;
+      event.time = clock.time_of(env);
+      if (cls == LineClass::kEvent && !config_.follow_sessions) {
+        sink.on_event(event, nullptr);
+        return;
+      }
+      const std::string_view key = dialect_.session_key(env);
+      const std::uint64_t session = session_hash(key);
+      event.session = session;
+      if (cls == LineClass::kEvent) {
+        SessionSlot& slot = sessions.at(session, key);
+        slot.ended = false;
+        slot.tls_done = event.kind == EventKind::kEstablished || event.kind == EventKind::kReused;
+        slot.peer_name = peer.name;
+        slot.peer_ip = peer.ip;
+        slot.peer_raw = {};
+        sink.on_event(event, &slot);
+        return;
+      }
+      // A library line: the peer is the session's, from this chunk or
+      // before it.
+      if (SessionSlot* slot = sessions.find(session, key)) {
+        if (!slot->ended) {
+          const PeerRef p = session_peer(*slot);
+          event.peer_name = p.name;
+          event.peer_ip = p.ip;
+          event.after_handshake = slot->tls_done;
+        }
+        sink.on_event(event, slot);
+        return;
+      }
+      sink.on_pending(event);
+    };
+    const auto stats = dialect_.find_candidates(data, size, config_.max_line, on_candidate, on_long,
+                                                config_.needs);
+    sessions.for_each([&](const SessionSlot& slot) {
+      if (slot.ended) {
+        sink.on_ended_session(slot.hash);
+      } else {
+        const PeerRef p = session_peer(slot);
+        sink.on_open_session(slot.hash, p.name, p.ip, slot.tls_done);
+      }
+    });
+    return stats.lines;
+  }
+
+ private:
+  // A peer-bearing line or a session end: the session's latest word.
+  void note_session_line(LineClass cls, const Envelope& env, const PeerRef& peer,
+                         const LineClock& clock, SessionTable& sessions, Sink& sink) const {
+    if (!config_.follow_sessions) return;
+    const std::string_view key = dialect_.session_key(env);
+    const std::uint64_t session = session_hash(key);
+    SessionSlot& slot = sessions.at(session, key);
+    slot.ended = cls == LineClass::kSessionEnd;
+    if (slot.ended) {
+      sink.on_session_end(session, slot, [&] {
+        return SessionEndFacts{clock.time_of(env), dialect_.session_counters(env), env.host,
+                               env.program, dialect_.service_direction(env.program)};
+      });
+    }
+    slot.tls_done = false;
+    slot.peer_name = {};
+    slot.peer_ip = {};
+    slot.peer_raw = slot.ended ? std::string_view() : peer.raw;
+  }
+
+  // The peer a session slot holds, parsing a kPeer line's token on demand.
+  PeerRef session_peer(const SessionSlot& slot) const {
+    PeerRef p;
+    if (!slot.peer_raw.empty()) {
+      dialect_.parse_peer_token(slot.peer_raw, p);
+    } else {
+      p.name = slot.peer_name;
+      p.ip = slot.peer_ip;
+    }
+    return p;
+  }
+
+  const D& dialect_;
+  const SearchConfig& config_;
+};
+
+}  // namespace mailtls::detail

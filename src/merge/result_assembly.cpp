@@ -1,0 +1,89 @@
+#include "merge/result_assembly.hpp"
+
+#include <algorithm>
+#include <string>
+
+namespace mailtls::detail {
+
+namespace {
+
+std::vector<LegacyRow> legacy_rows(const Tally& total) {
+  std::vector<LegacyRow> rows;
+  for (const auto& [key, p] : total.legacy) {
+    LegacyRow row;
+    const PeerKey k = split_peer_key(key);
+    row.peer_ip = k.ip;
+    row.direction = k.direction;
+    const PeerFacts::Fact* fact = total.peers.find(peer_identity_hash(k.ip, k.name, k.direction));
+    if (fact != nullptr && fact->name_s != INT64_MIN) {
+      row.peer_name = total.peers.name_of(*fact);
+    } else {
+      row.peer_name = k.ip.empty() ? std::string(k.name) : "unknown";
+    }
+    row.connections = p.connections;
+    for (const auto& proto : p.protocols) {
+      if (!row.protocols.empty()) row.protocols += ',';
+      row.protocols += proto;
+    }
+    row.weakest_cipher = p.weakest_cipher;
+    row.first_seen = p.first;
+    row.last_seen = p.last;
+    row.also_modern = fact != nullptr && fact->modern;
+    rows.push_back(std::move(row));
+  }
+  std::sort(rows.begin(), rows.end(), [](const LegacyRow& a, const LegacyRow& b) {
+    if (a.connections != b.connections) return a.connections > b.connections;
+    if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
+    if (a.peer_name != b.peer_name) return a.peer_name < b.peer_name;
+    return a.direction < b.direction;
+  });
+  return rows;
+}
+
+}  // namespace
+
+ScanResult assemble_result(AssemblyInput in) {
+  Tally& total = in.total;
+  ScanResult out;
+  out.keys = in.options.tally.keys;
+  out.rows.reserve(total.counts.size());
+  for (auto& [key, count] : total.counts) out.rows.push_back({split_key(key), count});
+  sort_rows(out.rows);
+  out.total_events = total.events;
+  out.tls_unparsed_lines = in.merged.tls_unparsed;
+  out.unparsed = std::move(in.merged.unparsed);
+  out.scanner_peers = total.scanner_peers.size();
+  for (std::size_t i = 0; i < total.scanner_events.size(); ++i) {
+    if (total.scanner_events[i] == 0) continue;
+    out.scanner_events += total.scanner_events[i];
+    out.scanners.push_back({in.scanners.entry(i).label, total.scanner_events[i]});
+  }
+  std::stable_sort(
+      out.scanners.begin(), out.scanners.end(),
+      [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
+  out.unknown_excluded = total.unknown_excluded;
+  if (in.options.tally.failures) {
+    out.failures = in.merged.failures.finish(total.peers, &in.failure_rows);
+  }
+  for (const auto& [service, c] : total.coverage) out.coverage.push_back({service, c});
+  if (total.first_s <= total.last_s) {
+    out.first_seen = total.first;
+    out.last_seen = total.last;
+  }
+  out.legacy = legacy_rows(total);
+  for (std::size_t i = 0; i < in.files.size(); ++i) {
+    const OpenedInput& f = *in.files[i];
+    const std::uint64_t bytes = in.merged.bytes[i] + in.skipped_bytes[i];
+    const std::uint64_t lines = in.merged.lines[i];
+    out.inputs.push_back({f.input.display, std::string(to_string(f.compression)), bytes, lines,
+                          f.readable, f.skipped});
+    out.lines_read += lines;
+    out.bytes_read += bytes;
+    out.diagnostics.insert(out.diagnostics.end(), f.diagnostics.begin(), f.diagnostics.end());
+    const auto sorted = in.diagnostics.sorted(i);
+    out.diagnostics.insert(out.diagnostics.end(), sorted.begin(), sorted.end());
+  }
+  return out;
+}
+
+}  // namespace mailtls::detail

@@ -1,0 +1,92 @@
+// ChunkSink: the sink the chunk searcher pushes into (the Sink concept of
+// match/chunk_searcher.hpp), for one chunk. Events with their peer go to
+// the worker's EventSink and Tally; everything the merge needs (unparsed
+// lines, library lines whose peer lies before the chunk, the chunk's last
+// word on each session, diagnostics) goes to the chunk's ChunkResult.
+// Lives for one chunk on one worker.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "mailtls/event.hpp"
+#include "mailtls/tally.hpp"
+#include "match/chunk_searcher.hpp"
+#include "merge/chunk_result.hpp"
+#include "tally/event_sink.hpp"
+
+namespace mailtls::detail {
+
+class ChunkSink {
+ public:
+  struct Context {
+    std::string_view file;           // the input's display name
+    std::uint64_t offset_bytes = 0;  // of the chunk in its input
+    std::size_t max_line = 0;
+    std::size_t unparsed_samples = 0;  // unparsed lines to keep (report --verbose)
+    bool coverage = false;             // count session ends (TLS coverage)
+    bool collect_events = false;       // `events`: order pending lines among stored ones
+  };
+
+  ChunkSink(const Context& context, EventSink& sink, Tally& tally, ChunkResult& result)
+      : context_(context), sink_(sink), tally_(tally), result_(result) {}
+
+  void on_long_line(std::size_t offset) {
+    result_.diagnostics.push_back(
+        {std::string(context_.file), context_.offset_bytes + offset,
+         "line longer than " + std::to_string(context_.max_line) + " bytes skipped"});
+  }
+
+  void on_unparsed(std::string_view line, std::size_t offset) {
+    ++result_.tls_unparsed;
+    if (context_.unparsed_samples > result_.unparsed.size()) {
+      result_.unparsed.push_back(
+          {std::string(context_.file), context_.offset_bytes + offset, std::string(line)});
+    }
+  }
+
+  void prefetch_peer(std::string_view name, std::string_view ip) { sink_.prefetch_peer(name, ip); }
+
+  template <class Facts>
+  void on_session_end(std::uint64_t session, SessionSlot& slot, Facts&& facts) {
+    if (FailureJoin* join = sink_.join()) join->on_disconnect(session, slot);
+    if (context_.coverage) sink_.coverage().note(facts(), tally_);
+  }
+
+  void on_event(const Event& event, SessionSlot* slot) { sink_.accept(event, slot, tally_); }
+
+  void on_pending(const Event& event) {
+    PendingEvent pe;
+    pe.session = event.session;
+    pe.chunk_line = event.chunk_line;
+    if (context_.collect_events) result_.pending_at.push_back(result_.events.size());
+    pe.kind = event.kind;
+    pe.direction = event.direction;
+    pe.time = event.time;
+    pe.host = event.host;
+    pe.service = event.service;
+    pe.pid = event.pid;
+    pe.reason = event.reason;
+    pe.reason_text = event.reason_text;
+    result_.pending.push_back(std::move(pe));
+  }
+
+  void on_open_session(std::uint64_t session, std::string_view name, std::string_view ip,
+                       bool tls_done) {
+    result_.open_sessions.push_back(
+        {session, result_.peer_text.size(), name.size(), ip.size(), tls_done});
+    result_.peer_text.append(name);
+    result_.peer_text.append(ip);
+  }
+
+  void on_ended_session(std::uint64_t session) { result_.ended_sessions.push_back(session); }
+
+ private:
+  const Context& context_;
+  EventSink& sink_;
+  Tally& tally_;
+  ChunkResult& result_;
+};
+
+}  // namespace mailtls::detail

@@ -1,0 +1,118 @@
+// EventSink: where an event with its peer known goes. It filters the event
+// (EventFilter, then --exclude-unknown, then the scanner list), notes the
+// peer's facts (PeerNotes), routes it (to a chunk's EventStore or the
+// merge's callback for `events`, to the failure join) and counts it into a
+// Tally by its key (KeyMemo, or the built key).
+//
+// One per worker, and one in the merge for the library lines whose peer
+// lies before their chunk. Header-only on purpose: accept() runs for every
+// event and is inlined into the worker's line loop. Not thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mailtls/event.hpp"
+#include "mailtls/scan.hpp"
+#include "mailtls/tally.hpp"
+#include "match/session_table.hpp"
+#include "merge/chunk_result.hpp"
+#include "tally/coverage_counter.hpp"
+#include "tally/event_filter.hpp"
+#include "tally/failure_join.hpp"
+#include "tally/key_memo.hpp"
+#include "tally/peer_notes.hpp"
+#include "tally/scanner_verdicts.hpp"
+
+namespace mailtls::detail {
+
+class EventSink {
+ public:
+  EventSink(const EventFilter& filter, const TallyConfig& config)
+      : filter_(filter),
+        keys_(config.keys),
+        peer_facts_(config.legacy || config.failures),
+        verdicts_(filter.scanners()),
+        peers_(config.legacy, config.legacy_protocols),
+        coverage_(filter) {
+    if (KeyMemo::suits(keys_)) memo_.emplace(keys_);
+  }
+
+  // `events`: where accepted events go (a chunk's store in a worker, the
+  // caller's callback in the merge). Both null: counting only.
+  void set_store(EventStore* store) { store_ = store; }
+  void set_emit(const std::function<void(const Event&)>* emit) { emit_ = emit; }
+  // `failures`: the worker's join (null in the merge).
+  void set_join(FailureJoin* join) { join_ = join; }
+  FailureJoin* join() const { return join_; }
+
+  void prefetch_peer(std::string_view name, std::string_view ip) { verdicts_.prefetch(name, ip); }
+
+  CoverageCounter& coverage() { return coverage_; }
+
+  // Moves what waits in the sink into `tally`: the key memo's counts and
+  // the queued peer facts. The worker calls it after every chunk.
+  void flush(Tally& tally) {
+    verdicts_.forget_prefetch();
+    if (memo_) memo_->flush(tally);
+    peers_.flush(tally);
+  }
+
+  // An event whose peer is known (or will never be). `slot`: its session's
+  // in this chunk, for the failure join (null in the merge, or when
+  // sessions are not followed).
+  void accept(const Event& e, SessionSlot* slot, Tally& tally) {
+    if (!filter_.admits(e, peer_)) return;
+    if (filter_.exclude_unknown() && e.peer_name == "unknown") {
+      ++tally.unknown_excluded;
+      return;
+    }
+    if (verdicts_.active() && (!e.peer_name.empty() || !e.peer_ip.empty())) {
+      if (const int hit = verdicts_.scanner_of(e); hit >= 0) {
+        count_scanner(e, static_cast<std::size_t>(hit), tally);
+        return;
+      }
+    }
+    tally.note_time(e.time);
+    if (store_ != nullptr) store_->add(e);
+    if (emit_ != nullptr) (*emit_)(e);
+    if (join_ != nullptr && slot != nullptr) join_->on_event(e, *slot);
+    if (peer_facts_) peers_.note(e, tally);
+    if (keys_.empty()) {
+      ++tally.events;
+      return;
+    }
+    if (memo_) {
+      memo_->add(e, tally);
+      return;
+    }
+    build_tally_key(e, keys_, key_);
+    tally.add(key_);
+  }
+
+ private:
+  void count_scanner(const Event& e, std::size_t entry, Tally& tally) {
+    const std::size_t entries = filter_.scanners().size();
+    if (tally.scanner_events.size() < entries) tally.scanner_events.resize(entries);
+    ++tally.scanner_events[entry];
+    peer_.clear();
+    append_peer(e.peer_name, e.peer_ip, peer_);
+    if (!tally.scanner_peers.contains(std::string_view(peer_))) tally.scanner_peers.emplace(peer_);
+  }
+
+  const EventFilter& filter_;
+  const std::vector<Field>& keys_;
+  bool peer_facts_;  // note completed handshakes in Tally::peers
+  std::optional<KeyMemo> memo_;
+  ScannerVerdicts verdicts_;
+  PeerNotes peers_;
+  CoverageCounter coverage_;
+  EventStore* store_ = nullptr;
+  const std::function<void(const Event&)>* emit_ = nullptr;
+  FailureJoin* join_ = nullptr;
+  std::string key_, peer_;
+};
+
+}  // namespace mailtls::detail
