@@ -31,7 +31,7 @@ class FailuresCommand final : public Subcommand {
     configure_for_failures(options);
     ReportOptions report = build_report_options(format_, common);
     if (top_ > 0) report.top = top_;
-    return scan_and_write(common, std::move(options), "count", [&report](const ScanResult& result) {
+    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
       write_failures(result, report, std::cout);
     });
   }

@@ -34,7 +34,7 @@ class ReportCommand final : public Subcommand {
     configure_for_report(options, split_list(legacy_protocols_), verbose_);
     ReportOptions report = build_report_options(format_, common);
     report.verbose = verbose_;
-    return scan_and_write(common, std::move(options), "count", [&report](const ScanResult& result) {
+    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
       write_report(result, report, std::cout);
     });
   }
