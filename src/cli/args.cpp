@@ -1,0 +1,206 @@
+// Common options and option values: from strings to ScanOptions.
+#include "args.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <sstream>
+
+#include "mailtls/command.hpp"
+#include "mailtls/input.hpp"
+#include "mailtls/time_util.hpp"
+
+namespace mailtls::cli {
+
+namespace {
+
+std::int64_t resolve_now(const CommonArgs& args, ZoneCache& zone) {
+  std::string spec = args.now;
+  if (spec.empty()) {
+    if (const char* env = std::getenv("MAILTLS_NOW"); env != nullptr && *env != '\0') spec = env;
+  }
+  const auto real_now = static_cast<std::int64_t>(std::time(nullptr));
+  if (spec.empty()) return real_now;
+  const auto t = parse_time_spec(spec, real_now, zone);
+  if (!t) throw UsageError("--now: cannot read time '" + spec + "'");
+  return *t;
+}
+
+bool want_color(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  return ::isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+}  // namespace
+
+void add_common(CLI::App& app, CommonArgs& args) {
+  app.add_option("PATH", args.paths,
+                 "Log files or directories; '-' is standard input (default: "
+                 "/var/log/mail.log*, /var/log/maillog*)");
+  app.add_option("--since", args.since,
+                 "Only events at or after T: YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]', today, "
+                 "yesterday, or a duration back from now (90m, 24h, 7d)");
+  app.add_option("--until", args.until, "Only events before T (same forms as --since)");
+  app.add_option("--now", args.now, "Fix 'now' for reproducible runs (also MAILTLS_NOW)");
+  app.add_option("--year", args.year, "Year of the newest line of each file (classic syslog)");
+  app.add_option("--tz", args.tz, "Time zone to show and filter times in (default: TZ)");
+  app.add_option("--direction", args.direction, "in, out or all")
+      ->check(CLI::IsMember({"in", "out", "all"}));
+  app.add_option("--protocol", args.protocols, "Only these protocols (exact, comma-separated)");
+  app.add_option("--cipher", args.cipher, "Only ciphers matching this RE2 regex");
+  app.add_option("--peer", args.peer, "Only peers (name[ip]) matching this RE2 regex");
+  app.add_option("--host", args.host, "Only syslog hosts matching this RE2 regex");
+  app.add_option("--service", args.service, "Only services matching this RE2 regex");
+  app.add_flag("--include-scanners", args.include_scanners,
+               "Keep internet scanners (shodan, censys, ...) in the results");
+  app.add_option("--scanner", args.scanners,
+                 "Another scanner: hostname regex or IP/CIDR (repeatable)");
+  app.add_option("--scanners-file", args.scanners_file,
+                 "File of scanners: one hostname regex or IP/CIDR per line");
+  app.add_flag("--exclude-unknown", args.exclude_unknown, "Drop peers logged as unknown[ip]");
+  app.add_option("--syslog-name", args.syslog_name,
+                 "Also count programs matching this RE2 regex as Postfix");
+  app.add_option("--threads", args.threads, "Worker threads (default: every core)");
+  app.add_option("--max-line", args.max_line, "Skip (and report) lines longer than this (64K)");
+  app.add_flag("--no-mmap", args.no_mmap, "Read files with read() instead of mapping them");
+  app.add_option("--inflate", args.inflate,
+                 "gzip decoder: isal (default where built with ISA-L), zlib, or auto")
+      ->check(CLI::IsMember({"auto", "isal", "zlib"}));
+  app.add_option("--chunk-size", args.chunk_size, "Chunk target size (default 1M)")->group("");
+  app.add_flag("--quiet", args.quiet, "No progress output");
+  app.add_option("--color", args.color, "never, auto or always")
+      ->check(CLI::IsMember({"never", "auto", "always"}));
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(' ');
+    const auto e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+std::size_t parse_size(const std::string& text, const char* option) {
+  std::size_t pos = 0;
+  unsigned long long v = 0;
+  try {
+    v = std::stoull(text, &pos);
+  } catch (const std::exception&) {
+    throw UsageError(std::string(option) + ": not a size: '" + text + "'");
+  }
+  std::string unit = text.substr(pos);
+  unsigned long long mult = 1;
+  if (unit == "K" || unit == "k" || unit == "KiB")
+    mult = 1024;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1024 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1024ull * 1024 * 1024;
+  else if (!unit.empty())
+    throw UsageError(std::string(option) + ": not a size: '" + text + "'");
+  if (v == 0) throw UsageError(std::string(option) + ": must be at least 1");
+  return static_cast<std::size_t>(v * mult);
+}
+
+void set_time_zone(const std::string& zone) {
+  // glibc treats an unknown zone name as UTC without a word; refuse it.
+  const bool posix_rule =
+      zone.find_first_of("0123456789") != std::string::npos && zone.find('/') == std::string::npos;
+  if (!posix_rule && zone != "UTC") {
+    const char* dir = std::getenv("TZDIR");
+    std::string path = std::string(dir != nullptr ? dir : "/usr/share/zoneinfo") + "/" +
+                       (zone.front() == ':' ? zone.substr(1) : zone);
+    struct stat st {};
+    if (zone.find("..") != std::string::npos || ::stat(path.c_str(), &st) != 0 ||
+        !S_ISREG(st.st_mode)) {
+      throw UsageError("--tz: unknown time zone '" + zone + "'");
+    }
+  }
+  ::setenv("TZ", zone.c_str(), 1);
+  ::tzset();
+}
+
+std::uint32_t parse_event_mask(const std::string& list) {
+  std::uint32_t mask = 0;
+  for (const auto& name : split_list(list)) {
+    if (name == "all") {
+      mask = kAllEventKinds;
+      continue;
+    }
+    const auto kind = parse_event_kind(name);
+    if (!kind) throw UsageError("--event: unknown event kind '" + name + "'");
+    mask |= 1u << static_cast<unsigned>(*kind);
+  }
+  if (mask == 0) throw UsageError("--event: no kinds given");
+  return mask;
+}
+
+ScanOptions build_options(const CommonArgs& args) {
+  if (!args.tz.empty()) set_time_zone(args.tz);
+  ZoneCache zone;
+  ScanOptions o;
+  o.time.now_s = resolve_now(args, zone);
+  if (!args.since.empty()) {
+    o.filter.since_s = parse_time_spec(args.since, o.time.now_s, zone);
+    if (!o.filter.since_s) throw UsageError("--since: cannot read time '" + args.since + "'");
+  }
+  if (!args.until.empty()) {
+    o.filter.until_s = parse_time_spec(args.until, o.time.now_s, zone);
+    if (!o.filter.until_s) throw UsageError("--until: cannot read time '" + args.until + "'");
+  }
+  if (args.year != 0) {
+    if (args.year < 1970 || args.year > 9999) throw UsageError("--year: out of range");
+    o.time.year = args.year;
+  }
+  if (args.direction == "in") o.filter.direction = Direction::kInbound;
+  if (args.direction == "out") o.filter.direction = Direction::kOutbound;
+  o.filter.protocols = split_list(args.protocols);
+  o.filter.cipher_regex = args.cipher;
+  o.filter.peer_regex = args.peer;
+  o.filter.host_regex = args.host;
+  o.filter.service_regex = args.service;
+  o.filter.include_scanners = args.include_scanners;
+  for (const auto& s : args.scanners) o.filter.extra_scanners.push_back({s, s});
+  if (!args.scanners_file.empty()) {
+    try {
+      auto more = read_scanners_file(args.scanners_file);
+      o.filter.extra_scanners.insert(o.filter.extra_scanners.end(), more.begin(), more.end());
+    } catch (const std::runtime_error& e) {
+      throw UsageError(e.what());
+    }
+  }
+  o.filter.exclude_unknown = args.exclude_unknown;
+  o.match.postfix.syslog_name_regex = args.syslog_name;
+  o.threads = args.threads;
+  o.chunk.max_line_bytes = parse_size(args.max_line, "--max-line");
+  if (!args.chunk_size.empty()) o.chunk.chunk_bytes = parse_size(args.chunk_size, "--chunk-size");
+  o.source.use_mmap = !args.no_mmap;
+  if (args.inflate == "isal") {
+    if (!isal_available()) {
+      throw UsageError("--inflate isal: this build of mailtls has no ISA-L (use zlib)");
+    }
+    o.source.inflater = Inflater::kIsal;
+  } else if (args.inflate == "zlib") {
+    o.source.inflater = Inflater::kZlib;
+  }
+  return o;
+}
+
+ReportOptions build_report_options(std::string_view format, const CommonArgs& args) {
+  ReportOptions report;
+  report.format = *parse_format(format);
+  report.color = report.format == Format::kText && want_color(args.color);
+  report.version = MAILTLS_VERSION;
+  return report;
+}
+
+}  // namespace mailtls::cli

@@ -1,0 +1,85 @@
+// `mailtls count`: events tabulated by the --by keys.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "mailtls/command.hpp"
+#include "mailtls/report.hpp"
+#include "subcommand.hpp"
+
+namespace mailtls::cli {
+
+namespace {
+
+constexpr const char* kName = "count";
+
+std::vector<Field> parse_keys(const std::string& list) {
+  std::vector<Field> keys;
+  for (const auto& name : split_list(list)) {
+    const auto field = parse_field(name);
+    if (!field) throw UsageError("--by: unknown key '" + name + "'");
+    keys.push_back(*field);
+  }
+  if (keys.empty()) throw UsageError("--by: no keys given");
+  return keys;
+}
+
+// A Prometheus series per peer would grow without bound on a busy server.
+void check_prometheus_labels(const std::vector<Field>& keys) {
+  for (const Field f : keys) {
+    if (f == Field::kPeer || f == Field::kPeerIp || f == Field::kPeerName) {
+      throw UsageError("--format prometheus: '" + std::string(to_string(f)) +
+                       "' is not a metric label (one series per peer would not scale)");
+    }
+  }
+}
+
+class CountCommand final : public Subcommand {
+ public:
+  CLI::App* add_to(CLI::App& app, CommonArgs& common) override {
+    CLI::App* cmd = app.add_subcommand(
+        kName, "Tabulate events like `sort | uniq -c | sort -rn`, exactly and fast");
+    cmd->add_option("--by", by_,
+                    "Comma-separated keys (default protocol,cipher): direction, event, trust, "
+                    "protocol, cipher, bits, key_exchange, peer, peer_name, peer_ip, host, "
+                    "service, reason, day, hour, ...");
+    cmd->add_option("--event", events_,
+                    "Event kinds (default established): established, reused, accept_error, "
+                    "connect_error, no_shared_cipher, tls_error, or all");
+    cmd->add_option("--format", format_, "text, csv, tsv, json, ndjson or prometheus")
+        ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson", "prometheus"}));
+    cmd->add_option("--top", top_, "Only the first N rows (shares use the full total)");
+    cmd->add_option("--sort", sort_, "count (default) or key")
+        ->check(CLI::IsMember({"count", "key"}));
+    add_common(*cmd, common);
+    return cmd;
+  }
+
+  int run(const CommonArgs& common) override {
+    ScanOptions options = build_options(common);
+    auto keys = parse_keys(by_);
+    const std::uint32_t event_mask = parse_event_mask(events_);
+    ReportOptions report = build_report_options(format_, common);
+    if (report.format == Format::kPrometheus) check_prometheus_labels(keys);
+    if (top_ > 0) report.top = top_;
+    report.sort_by_key = sort_ == "key";
+    configure_for_count(options, std::move(keys), event_mask);
+    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
+      write_count(result, report, std::cout);
+    });
+  }
+
+ private:
+  std::string by_ = "protocol,cipher";
+  std::string events_ = "established";
+  std::string format_ = "text";
+  std::size_t top_ = 0;
+  std::string sort_ = "count";
+};
+
+}  // namespace
+
+std::unique_ptr<Subcommand> make_count_command() {
+  return std::make_unique<CountCommand>();
+}
+
+}  // namespace mailtls::cli

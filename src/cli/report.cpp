@@ -1,0 +1,54 @@
+// `mailtls report`: the cron report.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "mailtls/command.hpp"
+#include "mailtls/report.hpp"
+#include "subcommand.hpp"
+
+namespace mailtls::cli {
+
+namespace {
+
+constexpr const char* kName = "report";
+
+class ReportCommand final : public Subcommand {
+ public:
+  CLI::App* add_to(CLI::App& app, CommonArgs& common) override {
+    CLI::App* cmd = app.add_subcommand(
+        kName,
+        "The cron report: inbound and outbound TLS by service (protocols, ciphers, trust, key "
+        "exchange), TLS coverage, handshake failures, legacy peers, scanners excluded");
+    cmd->add_option("--format", format_, "text (default), json, prometheus or html")
+        ->check(CLI::IsMember({"text", "json", "prometheus", "html"}));
+    cmd->add_flag("--verbose", verbose_,
+                  "List the Postfix TLS lines that did not parse (up to 100)");
+    cmd->add_option("--protocols", legacy_protocols_,
+                    "Protocols that count as legacy (default SSLv2,SSLv3,TLSv1,TLSv1.1)");
+    add_common(*cmd, common);
+    return cmd;
+  }
+
+  int run(const CommonArgs& common) override {
+    ScanOptions options = build_options(common);
+    configure_for_report(options, split_list(legacy_protocols_), verbose_);
+    ReportOptions report = build_report_options(format_, common);
+    report.verbose = verbose_;
+    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
+      write_report(result, report, std::cout);
+    });
+  }
+
+ private:
+  std::string format_ = "text";
+  bool verbose_ = false;
+  std::string legacy_protocols_;
+};
+
+}  // namespace
+
+std::unique_ptr<Subcommand> make_report_command() {
+  return std::make_unique<ReportCommand>();
+}
+
+}  // namespace mailtls::cli

@@ -1,0 +1,71 @@
+#include "subcommand.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <utility>
+
+#include "mailtls/input.hpp"
+#include "mailtls/report.hpp"
+#include "progress.hpp"
+
+namespace mailtls::cli {
+
+namespace {
+
+void print_diagnostics(const ScanResult& result) {
+  for (const auto& d : result.diagnostics) {
+    std::cerr << "mailtls: " << escape_terminal(d.format()) << '\n';
+  }
+}
+
+// Standard output is checked once, after the whole report: every writer
+// writes through std::cout, whose failure sticks.
+int finish_output() {
+  std::cout.flush();
+  if (!std::cout) {
+    if (errno == EPIPE) return -1;  // reader went away: end quietly
+    std::cerr << "mailtls: cannot write output: " << std::strerror(errno) << '\n';
+    return kExitNoReport;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
+                   const std::function<void(const ScanResult&)>& write) {
+  auto inputs = expand_inputs(common.paths);
+  if (common.paths.empty() && inputs.files.empty()) {
+    std::cerr << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
+                 "Without rsyslog, Postfix logs to the journal: "
+                 "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls "
+              << command << " -\n";
+    return kExitNoReport;
+  }
+  options.inputs = std::move(inputs.files);
+  Progress progress(!common.quiet && ::isatty(STDERR_FILENO) == 1);
+  options.on_progress = [&progress](std::uint64_t done, std::uint64_t total) {
+    progress.update(done, total);
+  };
+  auto result = scan(options);
+  progress.clear();
+  // Inputs that could not be opened come first, as they were found first.
+  result.diagnostics.insert(result.diagnostics.begin(), inputs.diagnostics.begin(),
+                            inputs.diagnostics.end());
+  if (!result.any_readable()) {
+    print_diagnostics(result);
+    std::cerr << "mailtls: no readable input\n";
+    return kExitNoReport;
+  }
+  write(result);
+  const int out_rc = finish_output();
+  if (out_rc < 0) return kExitClean;
+  if (out_rc != 0) return out_rc;
+  print_diagnostics(result);
+  return result.diagnostics.empty() ? kExitClean : kExitProblems;
+}
+
+}  // namespace mailtls::cli

@@ -1,0 +1,50 @@
+// A mailtls command (count, legacy, report, failures, events): each file
+// registers its CLI11 subcommand with its own options and runs itself:
+// common options to ScanOptions, configure_for_X() (mailtls/command.hpp),
+// scan_and_write() with its writer.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "args.hpp"
+#include "mailtls/scan.hpp"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace mailtls::cli {
+
+class Subcommand {
+ public:
+  virtual ~Subcommand() = default;
+
+  // Adds the subcommand to `app` with its own options, then the common
+  // ones bound to `common` (so its help lists its own first). Returns it,
+  // for the caller to see whether it was chosen. Call once.
+  virtual CLI::App* add_to(CLI::App& app, CommonArgs& common) = 0;
+
+  // Runs the command once the command line has been parsed into its
+  // options and `common`. Returns the exit status; throws UsageError or
+  // std::invalid_argument for a bad option value or pattern.
+  virtual int run(const CommonArgs& common) = 0;
+};
+
+// In the order `mailtls --help` lists them.
+std::unique_ptr<Subcommand> make_count_command();
+std::unique_ptr<Subcommand> make_legacy_command();
+std::unique_ptr<Subcommand> make_report_command();
+std::unique_ptr<Subcommand> make_failures_command();
+std::unique_ptr<Subcommand> make_events_command();
+
+// What every command does once `options` holds all but the inputs: finds
+// the inputs (the system's mail logs when no PATH is given; `command` is
+// named in the hint when there are none), scans them under the progress
+// line, calls `write` with the result unless no input could be read, and
+// prints the diagnostics. Returns the exit status.
+int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
+                   const std::function<void(const ScanResult&)>& write);
+
+}  // namespace mailtls::cli
