@@ -30,8 +30,9 @@ inline constexpr std::size_t kDefaultChunkBytes = 1u << 20;
 inline constexpr std::size_t kDefaultMaxLineBytes = 64u << 10;
 
 // Each stage takes its own config, built once from the command line; a
-// command says what it needs from a scan (configure_for_report() beside
-// write_report(), in report.hpp), so the caller never sets stage flags.
+// command says what it needs from a scan (configure_for_report() and the
+// others, in command.hpp, beside the writers of report.hpp), so the caller
+// never sets stage flags.
 
 // Source: how files are opened and read.
 struct SourceConfig {

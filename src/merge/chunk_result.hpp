@@ -20,19 +20,10 @@
 
 namespace mailtls::detail {
 
-// A library-problem event whose peer lies before its chunk.
-struct PendingEvent {
-  std::uint64_t session = 0;     // session_hash(host, service, pid)
-  std::uint64_t chunk_line = 0;  // 0-based, within the chunk
-  EventKind kind;
-  Direction direction;
-  LocalTime time;
-  std::string host, service, pid, reason, reason_text;
-};
-
 // Events of a chunk, in order, owned: for `events` (written in input order
-// by the merge, after the chunk's bytes may be gone) and for the failure
-// lines that need the merge's state.
+// by the merge, after the chunk's bytes may be gone), for the lines whose
+// peer lies before the chunk, and for the failure lines that need the
+// merge's state.
 class EventStore {
  public:
   void add(const Event& e) {
@@ -100,7 +91,10 @@ struct ChunkResult {
   std::uint64_t bytes = 0;
   std::uint64_t tls_unparsed = 0;
   std::vector<UnparsedLine> unparsed;  // the first few, for --verbose
-  std::vector<PendingEvent> pending;
+  // Lines whose peer comes from their session (library lines), when the
+  // session's peer-bearing line lies before the chunk: every field but the
+  // peer, which the merge fills in.
+  EventStore pending;
   // The chunk's last word on each session it touched: ended, or open with a
   // peer. Sessions that begin and end inside the chunk only need their end.
   std::vector<std::uint64_t> ended_sessions;

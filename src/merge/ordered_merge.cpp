@@ -121,22 +121,12 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
     }
   };
   for (std::size_t j = 0; j < r.pending.size(); ++j) {
-    PendingEvent& pe = r.pending[j];
     if (collect_events_) emit_stored_until(r.pending_at[j]);
-    event.clear_fields();
-    event.chunk_line = pe.chunk_line;
-    event.line = first_line + pe.chunk_line;
-    event.kind = pe.kind;
-    event.direction = pe.direction;
-    event.time = pe.time;
-    event.host = pe.host;
-    event.service = pe.service;
-    event.pid = pe.pid;
-    event.reason = pe.reason;
-    event.reason_text = pe.reason_text;
-    event.file = f.input.display;
-    event.session = pe.session;
-    if (OpenPeerMap::Peer peer; peers_.find(pe.session, peer)) {
+    r.pending.get(j, f.input.display, event);
+    event.line = first_line + event.chunk_line;
+    event.peer_name = event.peer_ip = {};
+    event.after_handshake = false;
+    if (OpenPeerMap::Peer peer; peers_.find(event.session, peer)) {
       event.peer_name = peer.name;
       event.peer_ip = peer.ip;
       event.after_handshake = peer.tls_done;

@@ -57,19 +57,8 @@ class ChunkSink {
   void on_event(const Event& event, SessionSlot* slot) { sink_.accept(event, slot, tally_); }
 
   void on_pending(const Event& event) {
-    PendingEvent pe;
-    pe.session = event.session;
-    pe.chunk_line = event.chunk_line;
     if (context_.collect_events) result_.pending_at.push_back(result_.events.size());
-    pe.kind = event.kind;
-    pe.direction = event.direction;
-    pe.time = event.time;
-    pe.host = event.host;
-    pe.service = event.service;
-    pe.pid = event.pid;
-    pe.reason = event.reason;
-    pe.reason_text = event.reason_text;
-    result_.pending.push_back(std::move(pe));
+    result_.pending.add(event);
   }
 
   void on_open_session(std::uint64_t session, std::string_view name, std::string_view ip,
