@@ -4,7 +4,7 @@
 Runs the mailtls binary on one prepared input per case and checks, for
 each: that it neither crashes nor hangs; that every event in the readable
 part is counted (against a known answer); and the exit status and the
-diagnostics that ../shared/CONTRACT.md ("Exit status") asks for: 0 for
+diagnostics that docs/user-guide.md ("Exit status") asks for: 0 for
 valid but unusual input, 1 with one line `mailtls: PATH: [byte N: ]what`
 per problem when some input could not be read, 2 when nothing could.
 

@@ -3,7 +3,7 @@
 // Cipher names come in OpenSSL's spelling (DES-CBC3-SHA, ADH-AES256-SHA,
 // EXP-RC4-MD5) or IANA's (TLS_RSA_WITH_3DES_EDE_CBC_SHA,
 // TLS_DH_anon_WITH_AES_128_CBC_SHA); both are split into tokens at '-' and
-// '_' and classified by token. Weakest first (CONTRACT.md):
+// '_' and classified by token. Weakest first (docs/user-guide.md, "Legacy"):
 // NULL < EXPORT < anonymous (aNULL: ADH, AECDH) < RC4 < DES < 3DES < MD5 MAC.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The syslog envelope in front of every Postfix message.
 //
-// Two forms are recognised (CONTRACT.md, "Envelopes"):
+// Two forms are recognised (docs/user-guide.md, "Inputs"):
 //   classic   "Nov 20 01:44:08 host prog[pid]: msg"  (day space- or zero-padded)
 //   RFC 3339  "2026-11-20T01:44:08[.ffffff](Z|+01:00|+0100) host prog[pid]: msg"
 // The second is what rsyslog's high-precision template and

@@ -62,7 +62,7 @@ struct Event {
   std::string_view peer_name;
   std::string_view peer_ip;
   std::string_view port;
-  std::string reason;            // normalised vocabulary (CONTRACT.md)
+  std::string reason;            // normalised vocabulary (docs/user-guide.md, "Reasons")
   std::string_view reason_text;  // as logged
   std::string_view file;         // the path as the user gave it
   std::uint64_t line = 0;        // 1-based; 0 when unknown
@@ -81,7 +81,7 @@ struct Event {
   void clear_fields();
 };
 
-// Every field name of CONTRACT.md, in its order. These names are the `--by`
+// Every field name (docs/user-guide.md, "Fields"), in its order. These names are the `--by`
 // keys, CSV headers, JSON members and `events` record keys.
 enum class Field : std::uint8_t {
   kTime,

@@ -3,7 +3,7 @@
 // A failure is one SSL_accept/SSL_connect error (or tlsproxy's "TLS
 // handshake failed") together with the TLS library lines of the same
 // session; its reason is the first library line's reason when there is one
-// (CONTRACT.md, "Failures and reasons"). Library lines come after the error
+// (docs/user-guide.md, "Handshake failures" and "Reasons"). Library lines come after the error
 // line from smtpd and smtp, before it from tlsproxy. A library line that no
 // error line claims, and that does not come from inside a TLS session whose
 // handshake completed, is a failure of its own.

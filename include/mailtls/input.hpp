@@ -1,4 +1,4 @@
-// Finding and ordering the inputs (CONTRACT.md, "Inputs").
+// Finding and ordering the inputs (docs/user-guide.md, "Inputs").
 //
 // PATH arguments are files, directories or "-" (standard input). A directory
 // yields the regular files directly in it whose names start with "mail.log"

@@ -29,7 +29,7 @@ namespace mailtls {
 // start of `text`. Returns the number of bytes consumed, 0 if nothing parsed.
 std::size_t parse_peer(std::string_view text, PeerRef& peer);
 
-// Normalises an OpenSSL reason text to the CONTRACT.md vocabulary:
+// Normalises an OpenSSL reason text to the `reason` vocabulary (docs/user-guide.md, "Reasons"):
 // lower case, spaces and '/' as '_', alerts as "alert_" + alert name.
 void normalize_library_reason(std::string_view text, std::string& out);
 // Reason for an SSL_accept/SSL_connect error line without a library line.

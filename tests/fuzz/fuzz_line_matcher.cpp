@@ -5,7 +5,7 @@
 // Besides not crashing, every field an event takes from the line must be a
 // view into the line (or a fixed text of the parser's) (a forged message cannot make the parser
 // read or point outside it), and a normalised reason holds only the vocabulary's bytes (a-z, 0-9,
-// '_': CONTRACT.md, "Failures and reasons").
+// '_': docs/user-guide.md, "Reasons").
 #include <cstddef>
 #include <cstdint>
 #include <string>
