@@ -1,14 +1,27 @@
-// Reporters: turn a merged ScanResult into text, CSV, TSV, JSON or NDJSON.
+// Reporters: turn a merged ScanResult into text, CSV, TSV, JSON, NDJSON,
+// Prometheus text exposition or HTML.
+//
+// What each command writes (docs/user-guide.md):
+//   count     text, csv, tsv, json, ndjson, prometheus (html writes text)
+//   legacy    text, csv, tsv, json, ndjson (html and prometheus write csv)
+//   failures  as legacy
+//   report    text, json, html, prometheus (csv, tsv, ndjson write text)
+//   events    ndjson (json too), csv, tsv: see EventWriter
+// JSON documents follow docs/schemas/.
 //
 // Reporters see only the ScanResult, never raw lines. Every string in a
-// result may come from a forged log line: each format escapes it its own way
-// (escape.hpp).
+// result may come from a forged log line: each format escapes it its own way,
+// with the escape_* functions below. The writers keep no state between calls
+// and write only to `out`; calls on different streams may run on different
+// threads.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mailtls/scan_result.hpp"
 
@@ -37,8 +50,9 @@ void write_legacy(const ScanResult& result, const ReportOptions& options, std::o
 // first_seen, last_seen, also_succeeded.
 void write_failures(const ScanResult& result, const ReportOptions& options, std::ostream& out);
 
-// The fields a `report` scan tabulates by; write_report reads the count
-// rows in this order.
+// The fields a `report` scan tabulates by (direction, service, event,
+// protocol, cipher, trust, key_exchange, day). write_report reads the count
+// rows through these keys, so a report scan must use exactly them.
 std::vector<Field> report_keys();
 
 // Writes the cron report (text or json): time span, inputs, inbound and
@@ -49,8 +63,11 @@ std::vector<Field> report_keys();
 // failures and coverage on.
 void write_report(const ScanResult& result, const ReportOptions& options, std::ostream& out);
 
-// `events`: one record per event with every field of CONTRACT.md, in input
-// order, streamed (the writer buffers at most 64 KiB). NDJSON, CSV or TSV.
+// `events`: one record per event with every field of mailtls events
+// (docs/user-guide.md, "Every event"; docs/schemas/event-v1.schema.json),
+// in input order, streamed (the writer buffers about 64 KiB). NDJSON (for
+// kNdjson or kJson), CSV or TSV; CSV and TSV start with a header row. The
+// destructor flushes. Not thread-safe: one writer per stream.
 class EventWriter {
  public:
   EventWriter(Format format, std::ostream& out);

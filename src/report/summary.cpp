@@ -1,0 +1,219 @@
+#include "report/summary.hpp"
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <utility>
+
+#include "mailtls/report.hpp"
+
+namespace mailtls {
+namespace {
+
+// The keys of a `report` scan, in the order its count rows hold them. This
+// array, ReportRowKeys and report_keys() are the only code that knows the
+// order: the formats read the summary's named fields instead.
+constexpr std::array kReportKeys{Field::kDirection,   Field::kService, Field::kEvent,
+                                 Field::kProtocol,    Field::kCipher,  Field::kTrust,
+                                 Field::kKeyExchange, Field::kDay};
+
+constexpr std::size_t column_of(Field field) {
+  std::size_t column = 0;
+  while (column < kReportKeys.size() && kReportKeys[column] != field) ++column;
+  return column;
+}
+
+// One count row of a report scan, by name. Views into the row.
+struct ReportRowKeys {
+  std::string_view direction, service, event, protocol, cipher, trust, key_exchange, day;
+};
+
+std::optional<ReportRowKeys> report_row_keys(const Row& row) {
+  if (row.keys.size() != kReportKeys.size()) return std::nullopt;
+  const auto key = [&row](Field field) -> std::string_view { return row.keys[column_of(field)]; };
+  return ReportRowKeys{key(Field::kDirection),   key(Field::kService), key(Field::kEvent),
+                       key(Field::kProtocol),    key(Field::kCipher),  key(Field::kTrust),
+                       key(Field::kKeyExchange), key(Field::kDay)};
+}
+
+// Every field ReportRowKeys names must be one of the keys.
+static_assert(column_of(Field::kDirection) < kReportKeys.size() &&
+              column_of(Field::kService) < kReportKeys.size() &&
+              column_of(Field::kEvent) < kReportKeys.size() &&
+              column_of(Field::kProtocol) < kReportKeys.size() &&
+              column_of(Field::kCipher) < kReportKeys.size() &&
+              column_of(Field::kTrust) < kReportKeys.size() &&
+              column_of(Field::kKeyExchange) < kReportKeys.size() &&
+              column_of(Field::kDay) < kReportKeys.size());
+
+}  // namespace
+
+std::vector<Field> report_keys() {
+  return {kReportKeys.begin(), kReportKeys.end()};
+}
+
+namespace detail {
+namespace {
+
+// std::less<> lets a lookup by string_view find a key without a copy.
+using CountByName = std::map<std::string, std::uint64_t, std::less<>>;
+
+void add(CountByName& counts, std::string_view name, std::uint64_t n) {
+  auto it = counts.find(name);
+  if (it == counts.end()) it = counts.emplace(std::string(name), 0).first;
+  it->second += n;
+}
+
+// Count descending; the map's byte order breaks ties, as stable_sort keeps it.
+std::vector<NameCount> by_count(const CountByName& counts) {
+  std::vector<NameCount> out;
+  out.reserve(counts.size());
+  for (const auto& [name, n] : counts) out.push_back({name, n});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const NameCount& a, const NameCount& b) { return a.count > b.count; });
+  return out;
+}
+
+struct ServiceTally {
+  std::uint64_t handshakes = 0;
+  std::uint64_t reused = 0;
+  CountByName protocols, ciphers, trust, key_exchange;
+};
+
+// Directions and their services, from the count rows; the charts and the
+// Prometheus series come from the same single pass.
+void summarize_rows(const ScanResult& result, ReportSummary& summary) {
+  // Keyed by (direction, service): the map's order is the directions' order
+  // and, before sorting by handshakes, the services' order.
+  std::map<std::pair<std::string, std::string>, ServiceTally> services;
+  std::map<std::string, CountByName> days;
+  CountByName protocols_seen;
+  CountByName ciphers;
+  std::map<std::array<std::string_view, 5>, std::uint64_t> events;
+  for (const Row& row : result.rows) {
+    const auto keys = report_row_keys(row);
+    if (!keys) continue;
+    events[{keys->direction, keys->event, keys->protocol, keys->cipher, keys->trust}] += row.count;
+    if (keys->event != "established" && keys->event != "reused") continue;
+    ServiceTally& service = services[{std::string(keys->direction), std::string(keys->service)}];
+    if (keys->event == "reused") {
+      service.reused += row.count;
+      continue;
+    }
+    service.handshakes += row.count;
+    add(service.protocols, keys->protocol, row.count);
+    add(service.ciphers, keys->cipher, row.count);
+    add(service.trust, keys->trust.empty() ? "(none logged)" : keys->trust, row.count);
+    if (!keys->key_exchange.empty()) add(service.key_exchange, keys->key_exchange, row.count);
+    add(days[std::string(keys->day)], keys->protocol, row.count);
+    add(protocols_seen, keys->protocol, row.count);
+    add(ciphers, keys->cipher, row.count);
+  }
+
+  for (auto& [key, tally] : services) {
+    const auto& [direction, service] = key;
+    if (summary.directions.empty() || summary.directions.back().direction != direction) {
+      summary.directions.push_back({direction, 0, {}});
+    }
+    DirectionSummary& d = summary.directions.back();
+    d.handshakes += tally.handshakes;
+    d.services.push_back({service, tally.handshakes, tally.reused, by_count(tally.protocols),
+                          by_count(tally.ciphers), by_count(tally.trust),
+                          by_count(tally.key_exchange)});
+    summary.handshakes += tally.handshakes;
+    summary.reused += tally.reused;
+    if (direction == "in") summary.inbound_handshakes += tally.handshakes;
+    if (direction == "out") summary.outbound_handshakes += tally.handshakes;
+  }
+  for (DirectionSummary& d : summary.directions) {
+    std::stable_sort(d.services.begin(), d.services.end(),
+                     [](const ServiceSummary& a, const ServiceSummary& b) {
+                       return a.handshakes > b.handshakes;
+                     });
+  }
+
+  for (const auto& [day, counts] : days) {
+    DayProtocols& d = summary.protocols_by_day.emplace_back();
+    d.day = day;
+    for (const auto& [protocol, n] : counts) {
+      d.protocols.push_back({protocol, n});
+      d.handshakes += n;
+    }
+  }
+  for (const auto& [protocol, n] : protocols_seen) summary.protocols_seen.push_back(protocol);
+  summary.ciphers = by_count(ciphers);
+
+  summary.event_series.reserve(events.size());
+  for (const auto& [labels, n] : events) {
+    summary.event_series.push_back({std::string(labels[0]), std::string(labels[1]),
+                                    std::string(labels[2]), std::string(labels[3]),
+                                    std::string(labels[4]), n});
+  }
+}
+
+void summarize_failures(const ScanResult& result, ReportSummary& summary) {
+  std::map<std::string, FailureReason, std::less<>> reasons;
+  std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> series;
+  for (const FailureRow& f : result.failures) {
+    summary.failed_handshakes += f.count;
+    auto it = reasons.find(f.reason);
+    if (it == reasons.end()) it = reasons.emplace(f.reason, FailureReason{f.reason, 0, {}}).first;
+    FailureReason& reason = it->second;
+    reason.failed_handshakes += f.count;
+    if (reason.top_peers.size() < kTopFailurePeers) {
+      reason.top_peers.push_back({f.peer_ip, f.peer_name, f.direction, f.count});
+    }
+    series[{to_string(f.direction), f.reason}] += f.count;
+  }
+  summary.failure_reasons.reserve(reasons.size());
+  for (auto& [name, reason] : reasons) summary.failure_reasons.push_back(std::move(reason));
+  std::stable_sort(summary.failure_reasons.begin(), summary.failure_reasons.end(),
+                   [](const FailureReason& a, const FailureReason& b) {
+                     return a.failed_handshakes > b.failed_handshakes;
+                   });
+  summary.failure_series.reserve(series.size());
+  for (const auto& [labels, n] : series) {
+    summary.failure_series.push_back({std::string(labels.first), std::string(labels.second), n});
+  }
+}
+
+}  // namespace
+
+const DirectionSummary* ReportSummary::find_direction(std::string_view direction) const {
+  for (const DirectionSummary& d : directions) {
+    if (d.direction == direction) return &d;
+  }
+  return nullptr;
+}
+
+ReportSummary summarize_report(const ScanResult& result) {
+  ReportSummary summary;
+  if (result.first_seen && result.last_seen) {
+    summary.span = TimeSpan{iso8601(*result.first_seen), iso8601(*result.last_seen)};
+  }
+  summarize_rows(result, summary);
+  summarize_failures(result, summary);
+
+  summary.coverage.reserve(result.coverage.size());
+  for (const CoverageRow& c : result.coverage) {
+    const SessionCoverage& v = c.sessions;
+    summary.sessions_seen += v.sessions;
+    // An smtps service wraps the whole session in TLS (RFC 8314 implicit
+    // TLS), so its counters never show a STARTTLS.
+    summary.coverage.push_back({c.service, v.sessions, v.with_counters, v.tls, v.tls_failed,
+                                v.with_counters - v.tls - v.tls_failed,
+                                c.service.find("smtps") != std::string::npos});
+  }
+  summary.tls_logging_off =
+      summary.handshakes + summary.failed_handshakes == 0 && summary.sessions_seen > 0;
+
+  summary.legacy_peers = result.legacy.size();
+  for (const LegacyRow& l : result.legacy) summary.legacy_at_risk += l.also_modern ? 0 : 1;
+  const std::size_t shown = std::min(result.legacy.size(), kTopLegacyPeers);
+  summary.top_legacy_peers.assign(result.legacy.begin(),
+                                  result.legacy.begin() + static_cast<std::ptrdiff_t>(shown));
+  return summary;
+}
+
+}  // namespace detail
+}  // namespace mailtls

@@ -1,0 +1,159 @@
+// Internal: the `report` command's summary, derived once from a ScanResult
+// and rendered by every format of `report` (text.cpp, json.cpp, html.cpp,
+// prometheus.cpp).
+//
+// summarize_report() is the one reader of a report scan's count rows: it
+// knows which column of a row holds which of report_keys() (see
+// summary.cpp) and hands the formats named fields instead. Plain lists
+// of the ScanResult (inputs, scanners, diagnostics, unparsed lines, the full
+// legacy and failure rows) are not copied: formats read them from the
+// ScanResult itself.
+//
+// A summary owns every string in it (no views into the ScanResult) and is
+// read-only once built, so it may be shared across threads. Its strings come
+// from log lines: formats escape them.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailtls/scan_result.hpp"
+#include "mailtls/time_util.hpp"
+
+namespace mailtls::detail {
+
+// A protocol, cipher, trust level, ... and how many handshakes used it.
+struct NameCount {
+  std::string name;
+  std::uint64_t count = 0;
+  friend bool operator==(const NameCount&, const NameCount&) = default;
+};
+
+// The `established` and `reused` events of one service in one direction.
+struct ServiceSummary {
+  std::string service;
+  std::uint64_t handshakes = 0;  // established
+  std::uint64_t reused = 0;      // reused sessions, not counted in handshakes
+  // Each list: count descending, then name in byte order. Handshakes that
+  // logged no trust level count as "(none logged)"; those that logged no key
+  // exchange are left out of key_exchange.
+  std::vector<NameCount> protocols;
+  std::vector<NameCount> ciphers;
+  std::vector<NameCount> trust;
+  std::vector<NameCount> key_exchange;
+};
+
+struct DirectionSummary {
+  std::string direction;  // "in" or "out"
+  std::uint64_t handshakes = 0;
+  std::vector<ServiceSummary> services;  // handshakes descending, then service
+};
+
+// One peer among a failure reason's top peers: a FailureRow, abridged.
+struct FailurePeer {
+  std::string peer_ip;
+  std::string peer_name;
+  Direction direction = Direction::kInbound;
+  std::uint64_t count = 0;
+  friend bool operator==(const FailurePeer&, const FailurePeer&) = default;
+};
+
+inline constexpr std::size_t kTopFailurePeers = 5;  // per reason
+inline constexpr std::size_t kTopLegacyPeers = 10;
+
+struct FailureReason {
+  std::string reason;
+  std::uint64_t failed_handshakes = 0;
+  // The first kTopFailurePeers failure rows with this reason, in the
+  // ScanResult's order (count descending).
+  std::vector<FailurePeer> top_peers;
+};
+
+// Sessions of one service that ended, from Postfix 3.0+ command counters.
+struct ServiceCoverage {
+  std::string service;
+  std::uint64_t sessions = 0;         // disconnect lines
+  std::uint64_t with_counters = 0;    // ... carrying command counters
+  std::uint64_t starttls = 0;         // ... with a completed STARTTLS
+  std::uint64_t starttls_failed = 0;  // ... with STARTTLS tried, none completed
+  std::uint64_t never_started = 0;    // with_counters less the two above
+  bool wrapper_mode = false;          // smtps: TLS from the first byte, no STARTTLS
+};
+
+// Established handshakes of one day, for the protocol-per-day chart.
+struct DayProtocols {
+  std::string day;  // YYYY-MM-DD
+  std::uint64_t handshakes = 0;
+  std::vector<NameCount> protocols;  // protocol in byte order
+};
+
+// One mailtls_tls_events series: every event kind, summed over service, key
+// exchange and day.
+struct EventSeries {
+  std::string direction, event, protocol, cipher, trust;  // trust empty when not logged
+  std::uint64_t count = 0;
+  friend bool operator==(const EventSeries&, const EventSeries&) = default;
+};
+
+// One mailtls_tls_failures series.
+struct FailureSeries {
+  std::string direction, reason;
+  std::uint64_t failed_handshakes = 0;
+  friend bool operator==(const FailureSeries&, const FailureSeries&) = default;
+};
+
+// A time as every format of every command shows it: ISO 8601 with offset.
+inline std::string iso8601(const LocalTime& time) {
+  std::string out;
+  append_iso8601(time, out);
+  return out;
+}
+
+struct TimeSpan {
+  std::string first, last;  // ISO 8601 with offset
+};
+
+struct ReportSummary {
+  std::optional<TimeSpan> span;  // of the counted lines; none when nothing was counted
+
+  std::uint64_t handshakes = 0;           // established, every direction
+  std::uint64_t inbound_handshakes = 0;   // established, direction "in"
+  std::uint64_t outbound_handshakes = 0;  // established, direction "out"
+  std::uint64_t reused = 0;               // reused sessions, every direction
+  std::uint64_t failed_handshakes = 0;    // sum of the failure rows' counts
+  std::uint64_t sessions_seen = 0;        // disconnect lines, every service
+  // No handshake and no failure although SMTP sessions were seen: Postfix's
+  // smtpd_tls_loglevel is probably 0, its default.
+  bool tls_logging_off = false;
+
+  std::vector<DirectionSummary> directions;    // by direction in byte order ("in", "out")
+  std::vector<ServiceCoverage> coverage;       // by service, as in the ScanResult
+  std::vector<FailureReason> failure_reasons;  // failed handshakes descending, then reason
+  std::uint64_t legacy_peers = 0;
+  std::uint64_t legacy_at_risk = 0;         // legacy peers that negotiated nothing modern
+  std::vector<LegacyRow> top_legacy_peers;  // the first kTopLegacyPeers legacy rows
+
+  // Charts: established handshakes, every direction.
+  std::vector<DayProtocols> protocols_by_day;  // by day
+  std::vector<std::string> protocols_seen;     // byte order
+  std::vector<NameCount> ciphers;              // count descending, then cipher
+
+  // Prometheus series, each in byte order of its labels.
+  std::vector<EventSeries> event_series;
+  std::vector<FailureSeries> failure_series;
+
+  // The summary of "in" or "out"; null when the scan holds no handshake or
+  // reused session in that direction.
+  const DirectionSummary* find_direction(std::string_view direction) const;
+};
+
+// Builds the summary of a scan made with keys = report_keys(). Rows with any
+// other number of keys are ignored. Linear in the rows, failures, legacy and
+// coverage rows (plus the sorting of what it groups).
+ReportSummary summarize_report(const ScanResult& result);
+
+}  // namespace mailtls::detail

@@ -1,0 +1,380 @@
+// The text format: tables and the cron report for a person at a terminal.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iterator>
+
+#include "report/formats.hpp"
+
+namespace mailtls {
+namespace detail {
+namespace {
+
+// Printable ASCII and UTF-8 bytes pass; C0 controls, DEL and the C1 controls
+// (UTF-8 C2 80..C2 9F), which some terminals obey like ESC sequences, are
+// shown escaped. A lone backslash stays: the escape form is only for bytes
+// that cannot be shown.
+constexpr auto kTerminalPlain = [] {
+  std::array<bool, 256> plain{};
+  for (int c = 0x20; c < 0x7f; ++c) plain[static_cast<std::size_t>(c)] = true;
+  for (int c = 0x80; c < 0x100; ++c) plain[static_cast<std::size_t>(c)] = c != 0xc2;
+  return plain;
+}();
+
+std::string esc(std::string_view s) {
+  return escape_terminal(s);
+}
+
+// Display width in terminal columns: code points, not bytes.
+std::size_t display_width(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) {
+    if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
+  }
+  return n;
+}
+
+std::string pad_right(const std::string& s, std::size_t width) {
+  const std::size_t shown = display_width(s);
+  return s + std::string(width > shown ? width - shown : 0, ' ');
+}
+
+std::string pad_left(const std::string& s, std::size_t width) {
+  return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+}
+
+void write_header(const std::string& header, bool color, std::ostream& out) {
+  if (color) {
+    out << "\x1b[1m" << header << "\x1b[0m\n";
+  } else {
+    out << header << '\n';
+  }
+}
+
+// The footer line on scanners left out ("excluded: ..."), if any;
+// `with_names` lists up to five scanner labels.
+void write_scanner_footer(const ScanResult& result, bool with_names, std::ostream& out) {
+  if (result.scanner_events == 0) return;
+  out << "excluded: " << count_of(result.scanner_events, "event", "events") << " from "
+      << count_of(result.scanner_peers, "scanner peer", "scanner peers");
+  if (with_names) {
+    std::string names;
+    for (std::size_t i = 0; i < result.scanners.size() && i < 5; ++i) {
+      if (i > 0) names += ", ";
+      names += esc(result.scanners[i].label);
+    }
+    out << " (" << names << ")";
+  }
+  out << "; --include-scanners keeps them\n";
+}
+
+// A bar of '#' for n of total, `width` long at 100%; never empty for n > 0.
+std::string bar(std::uint64_t n, std::uint64_t total, std::size_t width = 30) {
+  if (total == 0) return "";
+  const auto len = static_cast<std::size_t>(
+      (static_cast<double>(n) * static_cast<double>(width)) / static_cast<double>(total) + 0.5);
+  return std::string(std::max<std::size_t>(len, n > 0 ? 1 : 0), '#');
+}
+
+// " a 1, b 2": names with their counts, at most `limit` of them.
+std::string name_counts(const std::vector<NameCount>& counts, std::size_t limit) {
+  std::string s;
+  for (std::size_t i = 0; i < counts.size() && i < limit; ++i) {
+    s += i == 0 ? " " : ", ";
+    s += esc(counts[i].name) + " " + std::to_string(counts[i].count);
+  }
+  return s;
+}
+
+}  // namespace
+
+void append_terminal_escaped(std::string& out, std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    i = append_plain(out, s, i, kTerminalPlain);
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+        static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
+      i += 2;
+    } else if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(c));  // 0xc2 starting anything else
+      ++i;
+    }
+  }
+}
+
+std::string count_of(std::uint64_t n, std::string_view singular, std::string_view plural) {
+  return fmt::format("{} {}", n, n == 1 ? singular : plural);
+}
+
+std::string percent_of(std::uint64_t n, std::uint64_t total) {
+  return total == 0
+             ? "-"
+             : fmt::format("{:.1f}%", 100.0 * static_cast<double>(n) / static_cast<double>(total));
+}
+
+void write_count_text(const ScanResult& result, std::span<const Row* const> rows,
+                      const ReportOptions& options, std::ostream& out) {
+  const std::size_t nkeys = result.keys.size();
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(rows.size());
+  // One width per key, then "count" and "share".
+  std::vector<std::size_t> width(nkeys + 2, 0);
+  for (std::size_t k = 0; k < nkeys; ++k) width[k] = to_string(result.keys[k]).size();
+  width[nkeys] = 5;
+  width[nkeys + 1] = 5;
+  for (const Row* r : rows) {
+    std::vector<std::string> line;
+    for (std::size_t k = 0; k < nkeys; ++k) {
+      std::string v = r->keys[k].empty() ? "-" : esc(r->keys[k]);
+      width[k] = std::max(width[k], display_width(v));
+      line.push_back(std::move(v));
+    }
+    line.push_back(std::to_string(r->count));
+    width[nkeys] = std::max(width[nkeys], line.back().size());
+    // Shares are of every event, not only of the rows shown.
+    const double share = result.total_events == 0 ? 0.0
+                                                  : 100.0 * static_cast<double>(r->count) /
+                                                        static_cast<double>(result.total_events);
+    line.push_back(fmt::format("{:.1f}%", share));
+    width[nkeys + 1] = std::max(width[nkeys + 1], line.back().size());
+    cells.push_back(std::move(line));
+  }
+  std::string header;
+  for (std::size_t k = 0; k < nkeys; ++k) {
+    header += pad_right(std::string(to_string(result.keys[k])), width[k]) + "  ";
+  }
+  header += pad_left("count", width[nkeys]) + "  " + pad_left("share", width[nkeys + 1]);
+  write_header(header, options.color, out);
+  for (const auto& line : cells) {
+    std::string s;
+    for (std::size_t k = 0; k < nkeys; ++k) s += pad_right(line[k], width[k]) + "  ";
+    s += pad_left(line[nkeys], width[nkeys]) + "  " + pad_left(line[nkeys + 1], width[nkeys + 1]);
+    out << s << '\n';
+  }
+  if (rows.size() < result.rows.size()) {
+    out << fmt::format("({} more rows not shown)\n", result.rows.size() - rows.size());
+  }
+  out << "total: " << count_of(result.total_events, "event", "events") << " in "
+      << count_of(result.rows.size(), "row", "rows") << ", from "
+      << count_of(result.lines_read, "line", "lines") << " in "
+      << count_of(result.inputs.size(), "file", "files") << '\n';
+  write_scanner_footer(result, /*with_names=*/true, out);
+  if (result.unknown_excluded > 0) {
+    out << "excluded: " << count_of(result.unknown_excluded, "event", "events")
+        << " from unknown[ip] peers (--exclude-unknown)\n";
+  }
+  if (result.tls_unparsed_lines > 0) {
+    out << "unparsed: "
+        << count_of(result.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
+        << " did not parse\n";
+  }
+}
+
+void write_table_text(const Table& table, bool color, std::ostream& out) {
+  std::vector<std::size_t> width(table.columns.size());
+  for (std::size_t c = 0; c < table.columns.size(); ++c) width[c] = table.columns[c].size();
+  std::vector<std::vector<std::string>> cells;
+  cells.reserve(table.rows.size());
+  for (const auto& row : table.rows) {
+    std::vector<std::string> line;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      std::string v = row[c].empty() ? "-" : esc(row[c]);
+      width[c] = std::max(width[c], display_width(v));
+      line.push_back(std::move(v));
+    }
+    cells.push_back(std::move(line));
+  }
+  // Numbers align right, text left; the last column carries no padding.
+  auto render = [&](const std::vector<std::string>& line) {
+    std::string s;
+    for (std::size_t c = 0; c < line.size(); ++c) {
+      const std::size_t pad = width[c] - std::min(width[c], display_width(line[c]));
+      if (table.integer[c]) {
+        s += std::string(pad, ' ') + line[c];
+      } else {
+        s += line[c];
+        if (c + 1 < line.size()) s += std::string(pad, ' ');
+      }
+      if (c + 1 < line.size()) s += "  ";
+    }
+    return s;
+  };
+  const std::string header = render(table.columns);
+  out << (color ? "\x1b[1m" + header + "\x1b[0m" : header) << '\n';
+  for (const auto& line : cells) out << render(line) << '\n';
+}
+
+void write_legacy_footer_text(const ScanResult& result, std::size_t shown, std::ostream& out) {
+  if (result.legacy.size() > shown) {
+    out << fmt::format("({} more peers not shown)\n", result.legacy.size() - shown);
+  }
+  std::uint64_t at_risk = 0;
+  for (const auto& r : result.legacy) at_risk += r.also_modern ? 0 : 1;
+  out << "legacy: " << count_of(result.legacy.size(), "peer", "peers") << "; " << at_risk
+      << " of them negotiated nothing modern in the window: their mail is at risk when "
+         "legacy protocols and weak ciphers are turned off\n";
+  write_scanner_footer(result, /*with_names=*/false, out);
+}
+
+void write_failures_footer_text(const ScanResult& result, std::size_t shown, std::ostream& out) {
+  if (result.failures.size() > shown) {
+    out << fmt::format("({} more rows not shown)\n", result.failures.size() - shown);
+  }
+  std::uint64_t total = 0;
+  std::uint64_t never = 0;
+  for (const auto& r : result.failures) {
+    total += r.count;
+    never += r.also_succeeded ? 0 : r.count;
+  }
+  out << "failures: " << count_of(total, "failed handshake", "failed handshakes") << "; " << never
+      << " from peers that never completed one in the window\n";
+  write_scanner_footer(result, /*with_names=*/false, out);
+}
+
+namespace {
+
+void write_inputs(const ScanResult& r, std::ostream& out) {
+  out << "inputs: " << count_of(r.inputs.size(), "file", "files") << ", "
+      << count_of(r.lines_read, "line", "lines") << ", " << r.bytes_read << " bytes\n";
+  for (const auto& in : r.inputs) {
+    out << "  " << esc(in.file) << (in.compression != "none" ? " (" + in.compression + ")" : "")
+        << ": "
+        << (in.skipped ? std::string("skipped, last modified before --since")
+                       : count_of(in.lines, "line", "lines"))
+        << (in.readable ? "" : ", unreadable") << '\n';
+  }
+}
+
+void write_direction(const DirectionSummary& d, std::string_view title, std::ostream& out) {
+  out << '\n' << title << ": " << count_of(d.handshakes, "TLS handshake", "TLS handshakes") << '\n';
+  for (const ServiceSummary& s : d.services) {
+    out << "  " << esc(s.service) << ": " << count_of(s.handshakes, "handshake", "handshakes");
+    if (s.reused > 0) out << ", " << s.reused << " reused";
+    out << '\n';
+    for (const NameCount& p : s.protocols) {
+      out << fmt::format("    {:<10} {:>8} {:>7}  {}\n", esc(p.name.empty() ? "-" : p.name),
+                         p.count, percent_of(p.count, s.handshakes), bar(p.count, s.handshakes));
+    }
+    out << "    top ciphers:" << name_counts(s.ciphers, 5) << '\n';
+    out << "    trust:" << name_counts(s.trust, s.trust.size()) << '\n';
+    if (!s.key_exchange.empty()) {
+      out << "    key exchange:" << name_counts(s.key_exchange, s.key_exchange.size()) << '\n';
+    }
+  }
+}
+
+void write_coverage(const ReportSummary& summary, std::ostream& out) {
+  out << "\nTLS COVERAGE (sessions that ended, from Postfix 3.0+ command counters)\n";
+  bool any_counters = false;
+  for (const ServiceCoverage& c : summary.coverage) {
+    if (c.with_counters == 0) continue;
+    any_counters = true;
+    out << "  " << esc(c.service) << ": " << count_of(c.with_counters, "session", "sessions");
+    if (c.wrapper_mode) {
+      out << ", TLS from the first byte (wrapper mode)\n";
+      continue;
+    }
+    out << ", " << c.starttls << " with STARTTLS (" << percent_of(c.starttls, c.with_counters)
+        << "), " << c.never_started << " never started TLS ("
+        << percent_of(c.never_started, c.with_counters) << "), " << c.starttls_failed
+        << " tried and failed\n";
+  }
+  if (!any_counters) {
+    out << "  no session counters in the log (Postfix before 3.0, or no smtpd sessions)\n";
+  }
+}
+
+void write_failures(const ReportSummary& summary, std::ostream& out) {
+  out << "\nHANDSHAKE FAILURES: " << summary.failed_handshakes << '\n';
+  for (const FailureReason& reason : summary.failure_reasons) {
+    out << "  " << esc(reason.reason) << ": " << reason.failed_handshakes << "; top peers:";
+    for (std::size_t i = 0; i < reason.top_peers.size() && i < 3; ++i) {
+      const FailurePeer& f = reason.top_peers[i];
+      std::string who = f.peer_name.empty() ? std::string("(unknown)") : f.peer_name;
+      if (!f.peer_ip.empty()) who += "[" + f.peer_ip + "]";
+      out << (i == 0 ? " " : ", ") << esc(who) << " " << f.count;
+    }
+    out << '\n';
+  }
+}
+
+void write_legacy(const ReportSummary& summary, std::ostream& out) {
+  out << "\nLEGACY PEERS: " << summary.legacy_peers << " (" << summary.legacy_at_risk
+      << " negotiated nothing modern; `mailtls legacy` lists them all)\n";
+  for (const LegacyRow& l : summary.top_legacy_peers) {
+    out << "  " << esc(l.peer_name);
+    if (!l.peer_ip.empty()) out << '[' << esc(l.peer_ip) << ']';
+    out << ' ' << to_string(l.direction) << ": "
+        << count_of(l.connections, "connection", "connections") << ", " << esc(l.protocols)
+        << ", weakest " << esc(l.weakest_cipher) << (l.also_modern ? "" : ", nothing modern")
+        << '\n';
+  }
+}
+
+void write_scanners_and_parse_coverage(const ScanResult& r, bool verbose, std::ostream& out) {
+  out << "\nSCANNERS EXCLUDED: " << count_of(r.scanner_events, "event", "events") << " from "
+      << count_of(r.scanner_peers, "peer", "peers");
+  for (std::size_t i = 0; i < r.scanners.size(); ++i) {
+    out << (i == 0 ? " (" : ", ") << esc(r.scanners[i].label) << " " << r.scanners[i].events;
+  }
+  out << (r.scanners.empty() ? "" : ")") << '\n';
+  out << "\nPARSE COVERAGE: "
+      << count_of(r.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines") << " did not parse"
+      << (r.tls_unparsed_lines > 0 && !verbose ? " (--verbose lists them)" : "") << '\n';
+  if (!verbose) return;
+  for (const auto& u : r.unparsed) {
+    out << "  " << esc(u.file) << ": byte " << u.offset_bytes << ": " << esc(u.text) << '\n';
+  }
+  if (r.unparsed.size() < r.tls_unparsed_lines) {
+    out << "  (" << r.tls_unparsed_lines - r.unparsed.size() << " more not listed)\n";
+  }
+}
+
+}  // namespace
+
+void write_report_text(const ScanResult& result, const ReportSummary& summary,
+                       const ReportOptions& options, std::ostream& out) {
+  out << "mailtls report";
+  if (summary.span) out << ": " << summary.span->first << " to " << summary.span->last;
+  out << '\n';
+  write_inputs(result, out);
+  const std::uint64_t in = summary.inbound_handshakes;
+  const std::uint64_t outbound = summary.outbound_handshakes;
+  out << "events: " << count_of(in + outbound, "TLS handshake", "TLS handshakes") << " (" << in
+      << " inbound, " << outbound << " outbound), " << summary.reused << " reused, "
+      << count_of(summary.failed_handshakes, "failed handshake", "failed handshakes") << '\n';
+  if (in + outbound + summary.failed_handshakes == 0) {
+    out << "\nNo TLS lines at all";
+    if (summary.sessions_seen > 0) {
+      out << " although the log holds " << summary.sessions_seen << " SMTP sessions";
+    }
+    out << ": TLS logging is probably off (Postfix's default smtpd_tls_loglevel = 0).\n"
+           "Set smtpd_tls_loglevel = 1 and smtp_tls_loglevel = 1 in main.cf, then "
+           "`postfix reload`.\n";
+  }
+  if (const DirectionSummary* d = summary.find_direction("in")) write_direction(*d, "INBOUND", out);
+  if (const DirectionSummary* d = summary.find_direction("out")) {
+    write_direction(*d, "OUTBOUND", out);
+  }
+  write_coverage(summary, out);
+  write_failures(summary, out);
+  write_legacy(summary, out);
+  write_scanners_and_parse_coverage(result, options.verbose, out);
+}
+
+}  // namespace detail
+
+std::string escape_terminal(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  detail::append_terminal_escaped(out, s);
+  return out;
+}
+
+}  // namespace mailtls

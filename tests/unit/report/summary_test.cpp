@@ -1,0 +1,303 @@
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "mailtls/report.hpp"
+#include "report/summary.hpp"
+
+using namespace mailtls;
+using detail::NameCount;
+using detail::ReportSummary;
+using detail::summarize_report;
+
+namespace {
+
+// A count row of a report scan, keys named rather than placed: the test
+// checks report_keys()'s order instead of copying it.
+struct Keys {
+  std::string direction, service, event, protocol, cipher, trust, key_exchange, day;
+};
+
+Row report_row(const Keys& k, std::uint64_t count) {
+  Row row;
+  for (Field f : report_keys()) {
+    switch (f) {
+      case Field::kDirection: row.keys.push_back(k.direction); break;
+      case Field::kService: row.keys.push_back(k.service); break;
+      case Field::kEvent: row.keys.push_back(k.event); break;
+      case Field::kProtocol: row.keys.push_back(k.protocol); break;
+      case Field::kCipher: row.keys.push_back(k.cipher); break;
+      case Field::kTrust: row.keys.push_back(k.trust); break;
+      case Field::kKeyExchange: row.keys.push_back(k.key_exchange); break;
+      case Field::kDay: row.keys.push_back(k.day); break;
+      default: FAIL("report_keys() holds a key this test does not know");
+    }
+  }
+  row.count = count;
+  return row;
+}
+
+LocalTime at(int day, int hour) {
+  LocalTime t;
+  t.year = 2026;
+  t.month = 11;
+  t.day = day;
+  t.hour = hour;
+  t.epoch_s = 1'795'000'000 + day * 86'400 + hour * 3'600;
+  return t;
+}
+
+FailureRow failure(std::string ip, std::string name, Direction direction, std::string reason,
+                   std::uint64_t count) {
+  FailureRow f;
+  f.peer_ip = std::move(ip);
+  f.peer_name = std::move(name);
+  f.direction = direction;
+  f.reason = std::move(reason);
+  f.count = count;
+  return f;
+}
+
+LegacyRow legacy(std::string ip, std::uint64_t connections, bool also_modern) {
+  LegacyRow l;
+  l.peer_ip = std::move(ip);
+  l.peer_name = "old.example.net";
+  l.connections = connections;
+  l.protocols = "TLSv1";
+  l.weakest_cipher = "DES-CBC3-SHA";
+  l.also_modern = also_modern;
+  return l;
+}
+
+const char* const kSmtpd = "postfix/smtpd";
+const char* const kSubmission = "postfix/submission/smtpd";
+const char* const kSmtp = "postfix/smtp";
+
+// Inbound: smtpd 10 handshakes (7 TLSv1.3, 3 TLSv1.2) over two days, one
+// without a logged trust level; submission 12 handshakes and 4 reused.
+// Outbound: smtp 5 handshakes, 2 reused. Two failure rows, a malformed row.
+ScanResult hand_made_result() {
+  ScanResult r;
+  r.keys = report_keys();
+  r.rows = {
+      report_row({"in", kSubmission, "established", "TLSv1.3", "TLS_AES_256_GCM_SHA384",
+                  "Anonymous", "x25519", "2026-11-20"},
+                 12),
+      report_row({"in", kSmtpd, "established", "TLSv1.3", "TLS_AES_256_GCM_SHA384", "Anonymous",
+                  "x25519", "2026-11-20"},
+                 5),
+      report_row({"out", kSmtp, "established", "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", "Verified",
+                  "", "2026-11-21"},
+                 5),
+      report_row({"in", kSubmission, "reused", "", "", "", "", "2026-11-20"}, 4),
+      report_row({"in", kSmtpd, "established", "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384",
+                  "Untrusted", "", "2026-11-21"},
+                 3),
+      report_row({"in", kSmtpd, "established", "TLSv1.3", "TLS_AES_128_GCM_SHA256", "", "x25519",
+                  "2026-11-21"},
+                 2),
+      report_row({"out", kSmtp, "reused", "", "", "", "", "2026-11-21"}, 2),
+      report_row({"in", kSmtpd, "no_shared_cipher", "", "", "", "", "2026-11-21"}, 1),
+      {{"in", "too", "few", "keys"}, 1000},
+  };
+  r.failures = {
+      failure("192.0.2.7", "a.example.net", Direction::kInbound, "no_shared_cipher", 4),
+      failure("192.0.2.8", "", Direction::kInbound, "lost_connection", 2),
+  };
+  for (int i = 0; i < 7; ++i) {
+    r.failures.push_back(failure("198.51.100." + std::to_string(i), "b.example.net",
+                                 Direction::kOutbound, "no_shared_cipher", 1));
+  }
+  for (int i = 0; i < 12; ++i) {
+    r.legacy.push_back(legacy("203.0.113." + std::to_string(i), 20 - static_cast<unsigned>(i),
+                              /*also_modern=*/i % 3 == 0));
+  }
+  r.coverage = {{"postfix/smtpd", {40, 30, 20, 1}}, {"postfix/smtps/smtpd", {6, 6, 0, 0}}};
+  r.first_seen = at(20, 1);
+  r.last_seen = at(21, 23);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("report summary: totals", "[report]") {
+  const ReportSummary s = summarize_report(hand_made_result());
+  CHECK(s.handshakes == 27);
+  CHECK(s.inbound_handshakes == 22);
+  CHECK(s.outbound_handshakes == 5);
+  CHECK(s.reused == 6);
+  CHECK(s.failed_handshakes == 13);
+  CHECK(s.sessions_seen == 46);
+  CHECK_FALSE(s.tls_logging_off);
+  REQUIRE(s.span);
+  CHECK(s.span->first.rfind("2026-11-20T01:00:00", 0) == 0);
+  CHECK(s.span->last.rfind("2026-11-21T23:00:00", 0) == 0);
+}
+
+TEST_CASE("report summary: directions and services by name", "[report]") {
+  const ReportSummary s = summarize_report(hand_made_result());
+  REQUIRE(s.directions.size() == 2);
+  CHECK(s.directions[0].direction == "in");
+  CHECK(s.directions[1].direction == "out");
+  REQUIRE(s.find_direction("in") == &s.directions[0]);
+  CHECK(s.find_direction("sideways") == nullptr);
+
+  const auto& in = s.directions[0];
+  CHECK(in.handshakes == 22);
+  REQUIRE(in.services.size() == 2);
+  // Handshakes descending: submission's 12 before smtpd's 10.
+  CHECK(in.services[0].service == kSubmission);
+  CHECK(in.services[0].handshakes == 12);
+  CHECK(in.services[0].reused == 4);
+
+  const auto& smtpd = in.services[1];
+  CHECK(smtpd.service == kSmtpd);
+  CHECK(smtpd.handshakes == 10);
+  CHECK(smtpd.reused == 0);
+  CHECK(smtpd.protocols == std::vector<NameCount>{{"TLSv1.3", 7}, {"TLSv1.2", 3}});
+  CHECK(smtpd.ciphers == std::vector<NameCount>{{"TLS_AES_256_GCM_SHA384", 5},
+                                                {"ECDHE-RSA-AES256-GCM-SHA384", 3},
+                                                {"TLS_AES_128_GCM_SHA256", 2}});
+  CHECK(smtpd.trust ==
+        std::vector<NameCount>{{"Anonymous", 5}, {"Untrusted", 3}, {"(none logged)", 2}});
+  // Handshakes that logged no key exchange are left out.
+  CHECK(smtpd.key_exchange == std::vector<NameCount>{{"x25519", 7}});
+
+  const auto& out = s.directions[1];
+  REQUIRE(out.services.size() == 1);
+  CHECK(out.services[0].handshakes == 5);
+  CHECK(out.services[0].reused == 2);
+  CHECK(out.services[0].key_exchange.empty());
+}
+
+TEST_CASE("report summary: failures by reason with their top peers", "[report]") {
+  const ReportSummary s = summarize_report(hand_made_result());
+  REQUIRE(s.failure_reasons.size() == 2);
+  const auto& nsc = s.failure_reasons[0];
+  CHECK(nsc.reason == "no_shared_cipher");
+  CHECK(nsc.failed_handshakes == 11);
+  REQUIRE(nsc.top_peers.size() == detail::kTopFailurePeers);
+  CHECK(nsc.top_peers[0] ==
+        detail::FailurePeer{"192.0.2.7", "a.example.net", Direction::kInbound, 4});
+  CHECK(nsc.top_peers[1].peer_ip == "198.51.100.0");
+  CHECK(nsc.top_peers[4].peer_ip == "198.51.100.3");
+  CHECK(s.failure_reasons[1].reason == "lost_connection");
+  CHECK(s.failure_reasons[1].failed_handshakes == 2);
+
+  CHECK(s.failure_series == std::vector<detail::FailureSeries>{
+                                {"in", "lost_connection", 2},
+                                {"in", "no_shared_cipher", 4},
+                                {"out", "no_shared_cipher", 7},
+                            });
+}
+
+TEST_CASE("report summary: legacy peers and coverage", "[report]") {
+  const ReportSummary s = summarize_report(hand_made_result());
+  CHECK(s.legacy_peers == 12);
+  CHECK(s.legacy_at_risk == 8);  // all but i = 0, 3, 6, 9
+  REQUIRE(s.top_legacy_peers.size() == detail::kTopLegacyPeers);
+  CHECK(s.top_legacy_peers.front().peer_ip == "203.0.113.0");
+  CHECK(s.top_legacy_peers.back().peer_ip == "203.0.113.9");
+
+  REQUIRE(s.coverage.size() == 2);
+  CHECK(s.coverage[0].service == "postfix/smtpd");
+  CHECK(s.coverage[0].with_counters == 30);
+  CHECK(s.coverage[0].starttls == 20);
+  CHECK(s.coverage[0].starttls_failed == 1);
+  CHECK(s.coverage[0].never_started == 9);
+  CHECK_FALSE(s.coverage[0].wrapper_mode);
+  CHECK(s.coverage[1].wrapper_mode);
+}
+
+TEST_CASE("report summary: charts and Prometheus series", "[report]") {
+  const ReportSummary s = summarize_report(hand_made_result());
+  REQUIRE(s.protocols_by_day.size() == 2);
+  CHECK(s.protocols_by_day[0].day == "2026-11-20");
+  CHECK(s.protocols_by_day[0].handshakes == 17);
+  CHECK(s.protocols_by_day[0].protocols == std::vector<NameCount>{{"TLSv1.3", 17}});
+  CHECK(s.protocols_by_day[1].day == "2026-11-21");
+  CHECK(s.protocols_by_day[1].handshakes == 10);
+  CHECK(s.protocols_by_day[1].protocols == std::vector<NameCount>{{"TLSv1.2", 8}, {"TLSv1.3", 2}});
+  CHECK(s.protocols_seen == std::vector<std::string>{"TLSv1.2", "TLSv1.3"});
+  CHECK(s.ciphers == std::vector<NameCount>{{"TLS_AES_256_GCM_SHA384", 17},
+                                            {"ECDHE-RSA-AES256-GCM-SHA384", 8},
+                                            {"TLS_AES_128_GCM_SHA256", 2}});
+
+  // Every event kind, summed over service, key exchange and day; the
+  // malformed row is not among them.
+  REQUIRE(s.event_series.size() == 7);
+  CHECK(s.event_series.front() == detail::EventSeries{"in", "established", "TLSv1.2",
+                                                      "ECDHE-RSA-AES256-GCM-SHA384", "Untrusted",
+                                                      3});
+  CHECK(s.event_series[2] == detail::EventSeries{"in", "established", "TLSv1.3",
+                                                 "TLS_AES_256_GCM_SHA384", "Anonymous", 17});
+  CHECK(s.event_series[3] == detail::EventSeries{"in", "no_shared_cipher", "", "", "", 1});
+  CHECK(s.event_series.back() == detail::EventSeries{"out", "reused", "", "", "", 2});
+}
+
+TEST_CASE("report summary: equal counts come in byte order", "[report]") {
+  ScanResult r;
+  r.keys = report_keys();
+  r.rows = {
+      report_row({"out", kSmtp, "established", "TLSv1.3", "b", "Verified", "", "2026-11-20"}, 1),
+      report_row({"out", kSmtp, "established", "TLSv1.2", "a", "Trusted", "", "2026-11-20"}, 1),
+      report_row({"out", "postfix/lmtp", "established", "TLSv1.2", "a", "", "", "2026-11-20"}, 1),
+  };
+  r.failures = {failure("", "", Direction::kOutbound, "z_reason", 1),
+                failure("", "", Direction::kOutbound, "a_reason", 1)};
+  const ReportSummary s = summarize_report(r);
+  REQUIRE(s.directions.size() == 1);
+  const auto& services = s.directions[0].services;
+  REQUIRE(services.size() == 2);
+  CHECK(services[1].service == "postfix/lmtp");  // 1 handshake against smtp's 2
+  CHECK(services[0].protocols == std::vector<NameCount>{{"TLSv1.2", 1}, {"TLSv1.3", 1}});
+  CHECK(services[0].trust == std::vector<NameCount>{{"Trusted", 1}, {"Verified", 1}});
+  CHECK(s.ciphers == std::vector<NameCount>{{"a", 2}, {"b", 1}});
+  REQUIRE(s.failure_reasons.size() == 2);
+  CHECK(s.failure_reasons[0].reason == "a_reason");
+  CHECK(s.failure_reasons[1].reason == "z_reason");
+}
+
+TEST_CASE("report summary: no TLS lines but SMTP sessions means logging is off", "[report]") {
+  ScanResult r;
+  r.keys = report_keys();
+  r.coverage = {{"postfix/smtpd", {3, 3, 0, 0}}};
+  const ReportSummary s = summarize_report(r);
+  CHECK(s.tls_logging_off);
+  CHECK(s.directions.empty());
+  CHECK(s.failure_reasons.empty());
+  CHECK_FALSE(s.span);
+
+  // The text report says so; JSON carries the flag.
+  std::ostringstream text;
+  write_report(r, {}, text);
+  CHECK(text.str().find("although the log holds 3 SMTP sessions") != std::string::npos);
+  ReportOptions json;
+  json.format = Format::kJson;
+  std::ostringstream doc;
+  write_report(r, json, doc);
+  CHECK(doc.str().find("\"tls_logging_off\": \"yes\"") != std::string::npos);
+}
+
+TEST_CASE("report summary: the report formats render it", "[report]") {
+  const ScanResult r = hand_made_result();
+  std::ostringstream text;
+  write_report(r, {}, text);
+  CHECK(text.str().find("events: 27 TLS handshakes (22 inbound, 5 outbound), 6 reused, 13 failed "
+                        "handshakes\n") != std::string::npos);
+  CHECK(text.str().find("    trust: Anonymous 5, Untrusted 3, (none logged) 2\n") !=
+        std::string::npos);
+  CHECK(text.str().find("  no_shared_cipher: 11; top peers: a.example.net[192.0.2.7] 4, "
+                        "b.example.net[198.51.100.0] 1, b.example.net[198.51.100.1] 1\n") !=
+        std::string::npos);
+  CHECK(text.str().find("  lost_connection: 2; top peers: (unknown)[192.0.2.8] 2\n") !=
+        std::string::npos);
+
+  std::ostringstream prometheus;
+  write_report_prometheus(r, prometheus);
+  CHECK(prometheus.str().find("mailtls_tls_events{direction=\"in\",event=\"established\","
+                              "protocol=\"TLSv1.3\",cipher=\"TLS_AES_256_GCM_SHA384\","
+                              "trust=\"Anonymous\"} 17\n") != std::string::npos);
+  CHECK(prometheus.str().find("mailtls_tls_failures{direction=\"out\",reason="
+                              "\"no_shared_cipher\"} 7\n") != std::string::npos);
+}
