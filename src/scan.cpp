@@ -76,8 +76,9 @@ class ScanPipeline {
                   ZoneCache& zone, SessionTable& sessions, Event& event, ChunkResult& result);
 
   const ScanOptions& options_;
-  EventFilter filter_;
+  // Built first: its --syslog-name regex is the first one checked.
   std::unique_ptr<PostfixDialect> postfix_;  // when no other dialect is given
+  EventFilter filter_;
   SearchConfig search_;
   unsigned threads_ = 1;
   std::vector<std::unique_ptr<OpenedInput>> files_;
@@ -104,6 +105,9 @@ std::vector<std::unique_ptr<OpenedInput>> open_inputs(const ScanOptions& options
 
 ScanPipeline::ScanPipeline(const ScanOptions& options)
     : options_(options),
+      postfix_(options.match.dialect == nullptr
+                   ? std::make_unique<PostfixDialect>(options.match.postfix)
+                   : nullptr),
       filter_(options.filter),
       search_(search_config(options)),
       files_(open_inputs(options)),
@@ -115,9 +119,6 @@ ScanPipeline::ScanPipeline(const ScanOptions& options)
       throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");
     }
   }
-  if (options.match.dialect == nullptr) {
-    postfix_ = std::make_unique<PostfixDialect>(options.match.postfix);
-  }
 }
 
 template <class D>
@@ -125,16 +126,18 @@ void ScanPipeline::scan_chunk(const D& dialect, const Chunk& chunk, EventSink& s
                               ZoneCache& zone, SessionTable& sessions, Event& event,
                               ChunkResult& result) {
   const OpenedInput& f = *files_[chunk.file];
-  const ChunkSink::Context context{f.input.display,         chunk.offset_bytes,
-                                   search_.max_line,        options_.tally.unparsed_samples,
-                                   options_.tally.coverage, static_cast<bool>(options_.on_event)};
+  const ChunkSink::Context context{f.input.display,
+                                   chunk.offset_bytes,
+                                   chunk.size,
+                                   search_.max_line,
+                                   options_.tally.unparsed_samples,
+                                   options_.tally.coverage,
+                                   static_cast<bool>(options_.on_event)};
   ChunkSink chunk_sink(context, sink, tally, result);
   const ChunkSearcher<D, ChunkSink> searcher(dialect, search_);
   const LineClock clock{f.year, &zone};
   auto search = [&] {
-    result.lines += searcher.search(chunk.data, chunk.size, f.input.display, clock, sessions, event,
-                                    chunk_sink);
-    result.bytes += chunk.size;
+    searcher.search(chunk.data, chunk.size, f.input.display, clock, sessions, event, chunk_sink);
   };
   if (!f.mapped) {
     search();
@@ -216,7 +219,7 @@ ScanResult ScanPipeline::run() {
       Chunker::Callbacks{
           [this](std::size_t) { merge_.poll(); },
           [this](std::size_t file, Diagnostic d) { diagnostics_.add(file, std::move(d)); }});
-  merge_.attach(*chunker_);
+  merge_.start(*chunker_);
 
   std::vector<std::thread> pool;
   pool.reserve(threads_ + decoders);

@@ -81,10 +81,14 @@ class Dialect {
   // False: not a line of this dialect's form.
   virtual bool parse_envelope(std::string_view line, Envelope& env) const = 0;
 
-  // Classifies a line. For kEvent and kLibraryEvent fills the event fields
-  // (kind, direction, peer, protocol, ...; not time, host, service, pid,
-  // file, which the envelope gives). For kEvent fills `peer` too; for kPeer,
-  // `peer.raw` at least (parse_peer() is called on it when it is needed).
+  // Classifies a line into `event`, which holds the previous line's fields:
+  // clear them first (Event::clear_fields()), since every field a line
+  // does not set must be empty (a kLibraryEvent is stored whole when its
+  // session lies before its chunk). For kEvent and kLibraryEvent fills the
+  // event fields (kind, direction, peer, protocol, ...; not time, host,
+  // service, pid, file, which the envelope gives). For kEvent fills `peer`
+  // too; for kPeer, `peer.raw` at least (parse_peer_token() reads it when
+  // it is needed).
   virtual LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const = 0;
 
   // The session join key of a line: the bytes of the line that every line

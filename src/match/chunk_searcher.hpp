@@ -13,8 +13,11 @@
 //   void on_long_line(std::size_t offset);                  // a line over max_line
 //   void on_unparsed(std::string_view line, std::size_t offset);
 //   void prefetch_peer(std::string_view name, std::string_view ip);
-//   template <class Facts> void on_session_end(std::uint64_t session,
-//       SessionSlot& slot, Facts&& facts);  // facts() -> SessionEndFacts, on demand
+//   template <class Facts, class Counters> void on_session_end(
+//       std::uint64_t session, SessionSlot& slot, Facts&& facts,
+//       Counters&& counters);  // facts() -> SessionEndFacts, counters() ->
+//                              // SessionCounters: each on demand
+//   void on_searched(std::uint64_t lines);  // the chunk's lines, all searched
 //   void on_event(Event& event, SessionSlot* slot);         // peer known (or none)
 //   void on_pending(const Event& event);  // peer lies before the chunk
 //   void on_open_session(std::uint64_t session, std::string_view name,
@@ -34,10 +37,10 @@
 
 namespace mailtls::detail {
 
-// What the sink may ask of a `disconnect from` line (TLS coverage).
+// What the sink may ask of a `disconnect from` line (TLS coverage), to
+// filter it; its counters come apart, asked only for a line that passes.
 struct SessionEndFacts {
   LocalTime time;
-  SessionCounters counters;
   std::string_view host, service;
   Direction direction = Direction::kInbound;
 };
@@ -59,7 +62,7 @@ class ChunkSearcher {
 
   // Searches [data, data+size), whole lines of input `file`, with `clock`
   // for times. `sessions` is the worker's table (cleared here); `event` its
-  // scratch event. Returns the line count.
+  // scratch event. Returns the line count (also handed to on_searched()).
   std::uint64_t search(const char* data, std::size_t size, std::string_view file,
                        const LineClock& clock, SessionTable& sessions, Event& event,
                        Sink& sink) const {
@@ -124,6 +127,9 @@ class ChunkSearcher {
     };
     const auto stats = dialect_.find_candidates(data, size, config_.max_line, on_candidate, on_long,
                                                 config_.needs);
+    // Counted before the sessions are handed over: their peers are read
+    // from the chunk, which a truncated mapped file can cut short there.
+    sink.on_searched(stats.lines);
     sessions.for_each([&](const SessionSlot& slot) {
       if (slot.ended) {
         sink.on_ended_session(slot.hash);
@@ -145,10 +151,13 @@ class ChunkSearcher {
     SessionSlot& slot = sessions.at(session, key);
     slot.ended = cls == LineClass::kSessionEnd;
     if (slot.ended) {
-      sink.on_session_end(session, slot, [&] {
-        return SessionEndFacts{clock.time_of(env), dialect_.session_counters(env), env.host,
-                               env.program, dialect_.service_direction(env.program)};
-      });
+      sink.on_session_end(
+          session, slot,
+          [&] {
+            return SessionEndFacts{clock.time_of(env), env.host, env.program,
+                                   dialect_.service_direction(env.program)};
+          },
+          [&] { return dialect_.session_counters(env); });
     }
     slot.tls_done = false;
     slot.peer_name = {};

@@ -28,7 +28,6 @@ OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
       released_(files.size(), 0) {
   totals_.lines.assign(files.size(), 0);
   totals_.bytes.assign(files.size(), 0);
-  for (const auto& f : files_) progress_total_ += f->disk_size;
   if (collect_events_ || options.tally.failures) {
     emit_ = [this](const Event& e) {
       if (options_.tally.failures) totals_.failures.add(e);
@@ -36,6 +35,11 @@ OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
     };
     sink_.set_emit(&emit_);
   }
+}
+
+void OrderedMerge::start(Chunker& chunker) {
+  chunker_ = &chunker;
+  for (const auto& f : files_) progress_total_ += f->disk_size;
 }
 
 void OrderedMerge::deliver(std::size_t file, std::uint64_t index, ChunkResult&& result) {
@@ -67,6 +71,7 @@ OrderedMerge::Totals OrderedMerge::finish() {
   std::lock_guard lock(mutex_);
   merge_ready();
   sink_.flush(totals_.tally);
+  sink_.set_emit(nullptr);  // emit_ writes to totals_, which leave now
   return std::move(totals_);
 }
 

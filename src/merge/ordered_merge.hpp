@@ -41,9 +41,10 @@ class OrderedMerge {
   OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files, const ScanOptions& options,
                const EventFilter& filter, DiagnosticLog& diagnostics);
 
-  // The chunker, once it exists (the merge asks it how many chunks an input
-  // has).
-  void attach(Chunker& chunker) { chunker_ = &chunker; }
+  // Starts the merge once the inputs are opened (their sizes make the
+  // progress total) and the chunker exists (the merge asks it how many
+  // chunks an input has). Before any deliver() or poll().
+  void start(Chunker& chunker);
   const MergePosition& position() const { return position_; }
 
   // A worker's result for chunk `index` of input `file`.
@@ -61,6 +62,7 @@ class OrderedMerge {
     Tally tally;  // the pending library lines' counts
     FailureTracker failures;
   };
+  // No call may follow it.
   Totals finish();
 
  private:

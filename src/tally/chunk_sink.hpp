@@ -23,6 +23,7 @@ class ChunkSink {
   struct Context {
     std::string_view file;           // the input's display name
     std::uint64_t offset_bytes = 0;  // of the chunk in its input
+    std::size_t size_bytes = 0;      // of the chunk
     std::size_t max_line = 0;
     std::size_t unparsed_samples = 0;  // unparsed lines to keep (report --verbose)
     bool coverage = false;             // count session ends (TLS coverage)
@@ -48,10 +49,16 @@ class ChunkSink {
 
   void prefetch_peer(std::string_view name, std::string_view ip) { sink_.prefetch_peer(name, ip); }
 
-  template <class Facts>
-  void on_session_end(std::uint64_t session, SessionSlot& slot, Facts&& facts) {
+  template <class Facts, class Counters>
+  void on_session_end(std::uint64_t session, SessionSlot& slot, Facts&& facts,
+                      Counters&& counters) {
     if (FailureJoin* join = sink_.join()) join->on_disconnect(session, slot);
-    if (context_.coverage) sink_.coverage().note(facts(), tally_);
+    if (context_.coverage) sink_.coverage().note(facts(), counters, tally_);
+  }
+
+  void on_searched(std::uint64_t lines) {
+    result_.lines += lines;
+    result_.bytes += context_.size_bytes;
   }
 
   void on_event(const Event& event, SessionSlot* slot) { sink_.accept(event, slot, tally_); }
@@ -63,10 +70,12 @@ class ChunkSink {
 
   void on_open_session(std::uint64_t session, std::string_view name, std::string_view ip,
                        bool tls_done) {
-    result_.open_sessions.push_back(
-        {session, result_.peer_text.size(), name.size(), ip.size(), tls_done});
+    // The text is copied before the entry exists: a fault mid-copy (a
+    // mapped file truncated under us) leaves no entry pointing past it.
+    const std::size_t at = result_.peer_text.size();
     result_.peer_text.append(name);
     result_.peer_text.append(ip);
+    result_.open_sessions.push_back({session, at, name.size(), ip.size(), tls_done});
   }
 
   void on_ended_session(std::uint64_t session) { result_.ended_sessions.push_back(session); }

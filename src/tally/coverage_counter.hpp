@@ -16,7 +16,10 @@ class CoverageCounter {
  public:
   explicit CoverageCounter(const EventFilter& filter) : filter_(filter) {}
 
-  void note(const SessionEndFacts& end, Tally& tally) {
+  // `counters()` gives the line's SessionCounters; asked only when the line
+  // passes the filters.
+  template <class Counters>
+  void note(const SessionEndFacts& end, Counters&& counters, Tally& tally) {
     if (!filter_.admits_session_end(end.time.epoch_s, end.host, end.service, end.direction)) {
       return;
     }
@@ -37,7 +40,7 @@ class CoverageCounter {
     }
     SessionCoverage& cov = *last_coverage_;
     ++cov.sessions;
-    const SessionCounters& c = end.counters;
+    const SessionCounters c = counters();
     if (!c.present) return;
     ++cov.with_counters;
     if (c.starttls_ok > 0) {

@@ -34,7 +34,7 @@ TEST_CASE("the merge stitches chunks in input order, whatever order they come in
   OrderedMerge merge(files, o, filter, diagnostics);
   Chunker chunker(files, o.chunk, 1, 1, merge.position(),
                   {[](std::size_t) {}, [](std::size_t, Diagnostic) {}});
-  merge.attach(chunker);
+  merge.start(chunker);
 
   // Chunk 0: two lines; a handshake on its first, and the session it
   // leaves open.

@@ -378,3 +378,33 @@ TEST_CASE("established-only counts skip SSL_ error lines, and their parse covera
   CHECK(row_strings(e) == std::vector<std::string>{"accept_error=1", "established=1"});
   CHECK(e.tls_unparsed_lines == 1);
 }
+
+TEST_CASE("progress counts up to the inputs' size on disk", "[scan]") {
+  TempDir dir;
+  const std::string plain = dir.file("mail.log");
+  const std::string packed = dir.file("mail.log.1.gz");
+  std::string log;
+  for (int i = 0; i < 2000; ++i) {
+    log += "Nov 20 01:44:08 mx postfix/smtpd[" + std::to_string(i) +
+           "]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.3 with cipher "
+           "TLS_AES_256_GCM_SHA384 (256/256 bits)\n";
+  }
+  write_file(plain, log);
+  write_file(packed, gzip(log));
+  const auto size = [](const std::string& p) { return read_file(p).size(); };
+  ScanOptions o = base_options({Field::kProtocol});
+  o.chunk.chunk_bytes = 4096;
+  o.threads = 2;
+  std::uint64_t last_done = 0, last_total = 0, calls = 0;
+  o.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    CHECK(done >= last_done);  // never backwards
+    last_done = done;
+    last_total = total;
+    ++calls;
+  };
+  const ScanResult r = scan_files({plain, packed}, o);
+  CHECK(r.total_events == 4000);
+  CHECK(calls > 1);
+  CHECK(last_total == size(plain) + size(packed));
+  CHECK(last_done == last_total);
+}
