@@ -48,6 +48,11 @@ CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size
                                    ScanKernel kernel = ScanKernel::kAuto, bool sessions = true,
                                    bool ssl = true);
 
+// The same contract with every line a candidate (`anchor` 0): for a dialect
+// whose lines have no anchors to search for, or that filters them itself.
+CandidateScanStats scan_every_line(const char* data, std::size_t size, std::size_t max_line,
+                                   const CandidateFn& on_candidate, const LongLineFn& on_long);
+
 // The kernel kAuto picks on this machine.
 ScanKernel best_kernel();
 

@@ -48,10 +48,12 @@ std::size_t find_anchor(std::string_view line, bool sessions, bool ssl) {
   return std::string_view::npos;
 }
 
-// The reference kernel: one line at a time.
-CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t max_line,
-                               bool sessions, bool ssl, const CandidateFn& on_candidate,
-                               const LongLineFn& on_long) {
+// One line at a time: `anchor_of(line)` is where the line's anchor starts,
+// or npos for a line that is no candidate.
+template <class AnchorOf>
+CandidateScanStats scan_line_by_line(const char* data, std::size_t size, std::size_t max_line,
+                                     AnchorOf&& anchor_of, const CandidateFn& on_candidate,
+                                     const LongLineFn& on_long) {
   CandidateScanStats stats;
   std::size_t pos = 0;
   while (pos < size) {
@@ -64,12 +66,21 @@ CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t m
       on_long(pos);
     } else {
       const std::string_view line(data + pos, len);
-      const std::size_t anchor = find_anchor(line, sessions, ssl);
+      const std::size_t anchor = anchor_of(line);
       if (anchor != std::string_view::npos) on_candidate(line, pos, anchor, line_index);
     }
     pos = end + 1;
   }
   return stats;
+}
+
+// The reference kernel.
+CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t max_line,
+                               bool sessions, bool ssl, const CandidateFn& on_candidate,
+                               const LongLineFn& on_long) {
+  return scan_line_by_line(
+      data, size, max_line, [&](std::string_view line) { return find_anchor(line, sessions, ssl); },
+      on_candidate, on_long);
 }
 
 #ifdef MAILTLS_X86
@@ -100,6 +111,12 @@ CandidateScanStats scan_sse2(const char* data, std::size_t size, std::size_t max
 #endif  // MAILTLS_X86
 
 }  // namespace
+
+CandidateScanStats scan_every_line(const char* data, std::size_t size, std::size_t max_line,
+                                   const CandidateFn& on_candidate, const LongLineFn& on_long) {
+  return scan_line_by_line(
+      data, size, max_line, [](std::string_view) { return std::size_t{0}; }, on_candidate, on_long);
+}
 
 ScanKernel best_kernel() {
 #ifdef MAILTLS_X86

@@ -13,10 +13,8 @@
 //   void on_long_line(std::size_t offset);                  // a line over max_line
 //   void on_unparsed(std::string_view line, std::size_t offset);
 //   void prefetch_peer(std::string_view name, std::string_view ip);
-//   template <class Facts, class Counters> void on_session_end(
-//       std::uint64_t session, SessionSlot& slot, Facts&& facts,
-//       Counters&& counters);  // facts() -> SessionEndFacts, counters() ->
-//                              // SessionCounters: each on demand
+//   template <class End> void on_session_end(std::uint64_t session,
+//       SessionSlot& slot, const End& end);  // end: a SessionEnd<D>
 //   void on_searched(std::uint64_t lines);  // the chunk's lines, all searched
 //   void on_event(Event& event, SessionSlot* slot);         // peer known (or none)
 //   void on_pending(const Event& event);  // peer lies before the chunk
@@ -37,12 +35,19 @@
 
 namespace mailtls::detail {
 
-// What the sink may ask of a `disconnect from` line (TLS coverage), to
-// filter it; its counters come apart, asked only for a line that passes.
-struct SessionEndFacts {
-  LocalTime time;
-  std::string_view host, service;
-  Direction direction = Direction::kInbound;
+// What the sink may ask of a `disconnect from` line (TLS coverage), each
+// fact computed only when asked: a line the filters drop costs no parse of
+// its counters.
+template <class D>
+struct SessionEnd {
+  const D& dialect;
+  const Envelope& env;
+  const LineClock& clock;
+  LocalTime time() const { return clock.time_of(env); }
+  std::string_view host() const { return env.host; }
+  std::string_view service() const { return env.program; }
+  Direction direction() const { return dialect.service_direction(env.program); }
+  SessionCounters counters() const { return dialect.session_counters(env); }
 };
 
 struct SearchConfig {
@@ -151,13 +156,7 @@ class ChunkSearcher {
     SessionSlot& slot = sessions.at(session, key);
     slot.ended = cls == LineClass::kSessionEnd;
     if (slot.ended) {
-      sink.on_session_end(
-          session, slot,
-          [&] {
-            return SessionEndFacts{clock.time_of(env), env.host, env.program,
-                                   dialect_.service_direction(env.program)};
-          },
-          [&] { return dialect_.session_counters(env); });
+      sink.on_session_end(session, slot, SessionEnd<D>{dialect_, env, clock});
     }
     slot.tls_done = false;
     slot.peer_name = {};

@@ -49,11 +49,10 @@ class ChunkSink {
 
   void prefetch_peer(std::string_view name, std::string_view ip) { sink_.prefetch_peer(name, ip); }
 
-  template <class Facts, class Counters>
-  void on_session_end(std::uint64_t session, SessionSlot& slot, Facts&& facts,
-                      Counters&& counters) {
+  template <class End>
+  void on_session_end(std::uint64_t session, SessionSlot& slot, const End& end) {
     if (FailureJoin* join = sink_.join()) join->on_disconnect(session, slot);
-    if (context_.coverage) sink_.coverage().note(facts(), counters, tally_);
+    if (context_.coverage) sink_.coverage().note(end, tally_);
   }
 
   void on_searched(std::uint64_t lines) {

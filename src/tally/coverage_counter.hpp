@@ -5,9 +5,9 @@
 
 #include <string>
 
+#include "mailtls/event.hpp"
 #include "mailtls/scan_result.hpp"
 #include "mailtls/tally.hpp"
-#include "match/chunk_searcher.hpp"
 #include "tally/event_filter.hpp"
 
 namespace mailtls::detail {
@@ -16,21 +16,22 @@ class CoverageCounter {
  public:
   explicit CoverageCounter(const EventFilter& filter) : filter_(filter) {}
 
-  // `counters()` gives the line's SessionCounters; asked only when the line
-  // passes the filters.
-  template <class Counters>
-  void note(const SessionEndFacts& end, Counters&& counters, Tally& tally) {
-    if (!filter_.admits_session_end(end.time.epoch_s, end.host, end.service, end.direction)) {
+  // `end`: a SessionEnd (match/chunk_searcher.hpp).
+  template <class End>
+  void note(const End& end, Tally& tally) {
+    const LocalTime time = end.time();
+    if (!filter_.admits_session_end(time.epoch_s, end.host(), end.service(),
+                                    [&] { return end.direction(); })) {
       return;
     }
-    tally.note_time(end.time);
+    tally.note_time(time);
     // Services are few and repeat: the last one's counters (map nodes stay
     // put) before a map search.
-    if (last_coverage_ == nullptr || last_tally_ != &tally || last_service_ != end.service) {
+    if (last_coverage_ == nullptr || last_tally_ != &tally || last_service_ != end.service()) {
       // Copy first (the line may fault if its file was truncated), then
       // look up by the copy.
       last_coverage_ = nullptr;
-      last_service_.assign(end.service);
+      last_service_.assign(end.service());
       auto it = tally.coverage.find(last_service_);
       if (it == tally.coverage.end()) {
         it = tally.coverage.emplace(last_service_, SessionCoverage{}).first;
@@ -40,7 +41,7 @@ class CoverageCounter {
     }
     SessionCoverage& cov = *last_coverage_;
     ++cov.sessions;
-    const SessionCounters c = counters();
+    const SessionCounters c = end.counters();
     if (!c.present) return;
     ++cov.with_counters;
     if (c.starttls_ok > 0) {

@@ -48,13 +48,14 @@ class EventFilter {
   }
 
   // The same time, host, service and direction filters, for a session's
-  // end (TLS coverage).
+  // end (TLS coverage). `direction_of()` is asked only under --direction.
+  template <class DirectionOf>
   bool admits_session_end(std::int64_t epoch_s, std::string_view host, std::string_view service,
-                          Direction direction) const {
+                          DirectionOf&& direction_of) const {
     if (!in_window(epoch_s)) return false;
     if (host_ && !RE2::PartialMatch(host, *host_)) return false;
     if (service_ && !RE2::PartialMatch(service, *service_)) return false;
-    return !direction_ || *direction_ == direction;
+    return !direction_ || *direction_ == direction_of();
   }
 
   bool in_window(std::int64_t epoch_s) const {

@@ -33,21 +33,7 @@ class ToyDialect final : public Dialect {
   CandidateScanStats find_candidates(const char* data, std::size_t size, std::size_t max_line,
                                      const CandidateFn& on_candidate, const LongLineFn& on_long,
                                      const CandidateNeeds& /*needs*/) const override {
-    CandidateScanStats stats;
-    std::size_t pos = 0;
-    while (pos < size) {
-      const void* nl = std::memchr(data + pos, '\n', size - pos);
-      const std::size_t end =
-          nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
-      const std::uint64_t index = stats.lines++;
-      if (end - pos > max_line) {
-        on_long(pos);
-      } else {
-        on_candidate(std::string_view(data + pos, end - pos), pos, 0, index);
-      }
-      pos = end + 1;
-    }
-    return stats;
+    return scan_every_line(data, size, max_line, on_candidate, on_long);
   }
 
   bool parse_envelope(std::string_view line, Envelope& env) const override {
