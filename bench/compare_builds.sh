@@ -2,9 +2,11 @@
 # Two builds of mailtls against each other on one generated corpus, in
 # alternating rounds (the order reversed every other round), so that this
 # machine's drift lands on both alike. Prints a Markdown table: per build
-# and command, the minimum and the spread (max/min) of wall time over the
-# rounds, and the peak RSS; then the ratio of minima new/old and the old
-# build's own spread, which a difference must exceed to mean anything.
+# and command, the minimum, the median and the spread (max/min) of wall
+# time over the rounds, the ratio of minima new/old (a difference means
+# something only beyond the old build's own spread), and the median of the
+# runs' peak RSS (its maximum is an outlier's: how many scanned pages are
+# still mapped when the kernel samples depends on thread timing).
 #
 #   bench/compare_builds.sh OLD_MAILTLS NEW_MAILTLS MAILTLS_GEN [SIZE] [ROUNDS]
 #
@@ -30,7 +32,7 @@ commands = {
 }
 builds = [("old", old), ("new", new)]
 times = {(b, c): [] for b, _ in builds for c in commands}
-rss = {(b, c): 0 for b, _ in builds for c in commands}
+rss = {(b, c): [] for b, _ in builds for c in commands}
 for r in range(rounds):
     order = builds if r % 2 == 0 else builds[::-1]
     for name, binary in order:
@@ -41,13 +43,17 @@ for r in range(rounds):
             times[(name, cmd)].append(time.perf_counter() - t0)
             if p.returncode != 0:
                 sys.exit(f"{binary} {' '.join(args)}: exit {p.returncode}: {p.stderr}")
-            rss[(name, cmd)] = max(rss[(name, cmd)], int(p.stderr.strip().splitlines()[-1]))
-print(f"{rounds} alternating rounds; wall time per run (ms), peak RSS (MiB)\n")
-print("| command | old min | old spread | new min | new spread | new/old (min) | old RSS | new RSS | RSS new/old |")
-print("|:--|--:|--:|--:|--:|--:|--:|--:|--:|")
+            rss[(name, cmd)].append(int(p.stderr.strip().splitlines()[-1]) / 1024)
+import statistics
+med = statistics.median
+print(f"{rounds} alternating rounds; wall time per run (ms), median peak RSS (MiB)\n")
+print("| command | old min | old median | old spread | new min | new median | new spread "
+      "| new/old (min) | old RSS | new RSS | RSS new/old |")
+print("|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 for cmd in commands:
     o, n = times[("old", cmd)], times[("new", cmd)]
-    print(f"| `{cmd}` | {min(o)*1e3:.0f} | {max(o)/min(o):.2f}x | {min(n)*1e3:.0f} | "
-          f"{max(n)/min(n):.2f}x | {min(n)/min(o):.3f} | {rss[('old', cmd)]/1024:.1f} | "
-          f"{rss[('new', cmd)]/1024:.1f} | {rss[('new', cmd)]/rss[('old', cmd)]:.3f} |")
+    ro, rn = med(rss[("old", cmd)]), med(rss[("new", cmd)])
+    print(f"| `{cmd}` | {min(o)*1e3:.0f} | {med(o)*1e3:.0f} | {max(o)/min(o):.2f}x "
+          f"| {min(n)*1e3:.0f} | {med(n)*1e3:.0f} | {max(n)/min(n):.2f}x "
+          f"| {min(n)/min(o):.3f} | {ro:.1f} | {rn:.1f} | {rn/ro:.3f} |")
 PY
