@@ -72,8 +72,8 @@ class ScanPipeline {
   void worker(const D& dialect);
   void decoder();
   template <class D>
-  void scan_chunk(const D& dialect, const Chunk& chunk, EventSink& sink, Tally& tally,
-                  ZoneCache& zone, SessionTable& sessions, Event& event, ChunkResult& result);
+  void search_chunk(const D& dialect, const Chunk& chunk, EventSink& sink, Tally& tally,
+                    ZoneCache& zone, SessionTable& sessions, Event& event, ChunkResult& result);
 
   const ScanOptions& options_;
   // Built first: its --syslog-name regex is the first one checked.
@@ -122,9 +122,9 @@ ScanPipeline::ScanPipeline(const ScanOptions& options)
 }
 
 template <class D>
-void ScanPipeline::scan_chunk(const D& dialect, const Chunk& chunk, EventSink& sink, Tally& tally,
-                              ZoneCache& zone, SessionTable& sessions, Event& event,
-                              ChunkResult& result) {
+void ScanPipeline::search_chunk(const D& dialect, const Chunk& chunk, EventSink& sink, Tally& tally,
+                                ZoneCache& zone, SessionTable& sessions, Event& event,
+                                ChunkResult& result) {
   const OpenedInput& f = *files_[chunk.file];
   const ChunkSink::Context context{f.input.display,
                                    chunk.offset_bytes,
@@ -170,7 +170,7 @@ void ScanPipeline::worker(const D& dialect) {
     if (options_.on_event) sink.set_store(&result.events);
     if (options_.tally.failures) join.begin(&result);
     try {
-      scan_chunk(dialect, chunk, sink, tally, zone, sessions, event, result);
+      search_chunk(dialect, chunk, sink, tally, zone, sessions, event, result);
     } catch (const std::exception& e) {
       result.diagnostics.push_back(
           {files_[chunk.file]->input.display, chunk.offset_bytes, e.what()});

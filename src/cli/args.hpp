@@ -22,8 +22,9 @@ class App;
 
 namespace mailtls::cli {
 
-// Exit status (docs/user-guide.md, "Exit status"): 0 clean, 1 report written but some input could
-// not be read, 2 no report (usage error, bad regex, no readable input).
+// Exit status (docs/user-guide.md, "Exit status"): 0 clean, 1 report
+// written but some input could not be read, 2 no report (usage error, bad
+// regex, no readable input).
 inline constexpr int kExitClean = 0;
 inline constexpr int kExitProblems = 1;
 inline constexpr int kExitNoReport = 2;

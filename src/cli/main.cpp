@@ -1,8 +1,9 @@
 // mailtls command line: parse, hand over to the chosen command (one file
 // each: count.cpp, legacy.cpp, report.cpp, failures.cpp, events.cpp), exit.
 //
-// Exit status (docs/user-guide.md, "Exit status"): 0 clean, 1 report written but some input could
-// not be read, 2 no report (usage error, bad regex, no readable input).
+// Exit status (docs/user-guide.md, "Exit status"): 0 clean, 1 report
+// written but some input could not be read, 2 no report (usage error, bad
+// regex, no readable input).
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
