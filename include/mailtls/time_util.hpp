@@ -23,6 +23,10 @@ void civil_from_days(std::int64_t days, int& year, int& month, int& day);
 
 // "Jan".."Dec" -> 1..12, else 0.
 int parse_month_abbrev(std::string_view text);
+// A month's abbreviation in English or as glibc writes it in another
+// language ("Dez", "janv.", "окт", "Μάι", ...) -> 1..12, else 0. Slower
+// than parse_month_abbrev: for lines that one does not read.
+int parse_month_name(std::string_view text);
 
 class ZoneCache {
  public:

@@ -26,12 +26,37 @@ inline bool clock(const char* p, Envelope& e) {
          two_digits(p + 6, e.second) && e.hour < 24 && e.minute < 60 && e.second <= 60;
 }
 
-// Parses "host prog[pid]: message" from `rest`.
-bool parse_tail(std::string_view rest, Envelope& e) {
-  const std::size_t host_end = rest.find(' ');
-  if (host_end == 0 || host_end == std::string_view::npos) return false;
-  e.host = rest.substr(0, host_end);
-  rest.remove_prefix(host_end + 1);
+// Words some log shippers write where the host belongs ("... INFO
+// postfix/smtpd[481]: ..."): no host is logged then.
+bool is_level_word(std::string_view w) {
+  for (std::string_view level : {"DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERR", "ERROR",
+                                 "CRIT", "CRITICAL", "ALERT", "EMERG", "FATAL"}) {
+    if (w == level) return true;
+  }
+  return false;
+}
+
+// "prog[pid]:" or "prog:", with a program name as syslog tags have them
+// (letters, digits, '/', '.', '_', '-').
+bool is_program_tag(std::string_view w) {
+  std::size_t i = 0;
+  while (i < w.size() &&
+         (is_digit(w[i]) || (w[i] >= 'a' && w[i] <= 'z') || (w[i] >= 'A' && w[i] <= 'Z') ||
+          w[i] == '/' || w[i] == '.' || w[i] == '_' || w[i] == '-')) {
+    ++i;
+  }
+  if (i == 0) return false;
+  if (w[i] == '[') {
+    const std::size_t digits = ++i;
+    while (i < w.size() && is_digit(w[i])) ++i;
+    if (i == digits || i >= w.size() || w[i] != ']') return false;
+    ++i;
+  }
+  return i + 1 == w.size() && w[i] == ':';
+}
+
+// Parses "prog[pid]: message" or "prog: message" from `rest`.
+bool parse_program(std::string_view rest, Envelope& e) {
   // The program name runs to '[' (pid follows) or to ": ". Program names do
   // not contain spaces; a space first means this is not a tagged message.
   const std::size_t n = rest.size();
@@ -55,22 +80,54 @@ bool parse_tail(std::string_view rest, Envelope& e) {
   return true;
 }
 
+// Parses "host prog[pid]: message" from `rest`; the host may be missing
+// (copies without one), or a level word padded with spaces. Either way
+// `host` is then empty, a view at the program's start (the session key
+// runs from it to the pid).
+bool parse_tail(std::string_view rest, Envelope& e) {
+  const std::size_t host_end = rest.find(' ');
+  if (host_end == 0 || host_end == std::string_view::npos) return false;
+  const std::string_view first = rest.substr(0, host_end);
+  if (first.back() == ':' && is_program_tag(first)) {
+    // "prog[pid]: ..." right after the time: no host (a host name never
+    // ends with a colon).
+    e.host = rest.substr(0, 0);
+    return parse_program(rest, e);
+  }
+  std::size_t program = host_end + 1;
+  const bool level = is_level_word(first);
+  if (level) {
+    while (program < rest.size() && rest[program] == ' ') ++program;
+  }
+  e.host = level ? rest.substr(program, 0) : first;
+  return parse_program(rest.substr(program), e);
+}
+
 bool parse_classic(std::string_view line, Envelope& e) {
   // "Mmm dd HH:MM:SS " is 16 bytes; "Mmm d HH:MM:SS " (unpadded) is 15.
-  if (line.size() < 16) return false;
+  if (line.size() < 15) return false;
   const char* p = line.data();
-  e.month = parse_month_abbrev(line.substr(0, 3));
-  if (e.month == 0 || p[3] != ' ') return false;
+  // English first (the common case, one switch); then the month names of
+  // other languages, as a localised journalctl writes them.
   std::size_t pos = 4;
-  if (p[4] == ' ' && is_digit(p[5])) {
-    e.day = p[5] - '0';
-    pos = 6;
-  } else if (is_digit(p[4]) && is_digit(p[5])) {
-    e.day = (p[4] - '0') * 10 + (p[5] - '0');
-    pos = 6;
-  } else if (is_digit(p[4]) && p[5] == ' ') {
-    e.day = p[4] - '0';
-    pos = 5;
+  e.month = p[3] == ' ' ? parse_month_abbrev(line.substr(0, 3)) : 0;
+  if (e.month == 0) {
+    const std::size_t space = line.substr(0, 16).find(' ');
+    if (space == 0 || space == std::string_view::npos) return false;
+    e.month = parse_month_name(line.substr(0, space));
+    if (e.month == 0) return false;
+    pos = space + 1;
+  }
+  if (line.size() < pos + 11) return false;
+  if (p[pos] == ' ' && is_digit(p[pos + 1])) {
+    e.day = p[pos + 1] - '0';
+    pos += 2;
+  } else if (is_digit(p[pos]) && is_digit(p[pos + 1])) {
+    e.day = (p[pos] - '0') * 10 + (p[pos + 1] - '0');
+    pos += 2;
+  } else if (is_digit(p[pos]) && p[pos + 1] == ' ') {
+    e.day = p[pos] - '0';
+    pos += 1;
   } else {
     return false;
   }
@@ -131,22 +188,44 @@ bool parse_rfc3339(std::string_view line, Envelope& e) {
   return parse_tail(line.substr(pos + 1), e);
 }
 
+// A `docker compose logs` prefix: "mail_1  | ", "mailserver-1  | " (the
+// service name, spaces, a bar, a space). The length of the prefix, or 0.
+std::size_t compose_prefix(std::string_view line) {
+  constexpr std::size_t kMaxName = 64;
+  std::size_t i = 0;
+  while (i < line.size() && i < kMaxName &&
+         (is_digit(line[i]) || (line[i] >= 'a' && line[i] <= 'z') ||
+          (line[i] >= 'A' && line[i] <= 'Z') || line[i] == '_' || line[i] == '-' ||
+          line[i] == '.')) {
+    ++i;
+  }
+  if (i == 0 || i >= line.size() || line[i] != ' ') return 0;
+  while (i < line.size() && line[i] == ' ') ++i;
+  if (i + 1 >= line.size() || line[i] != '|' || line[i + 1] != ' ') return 0;
+  return i + 2;
+}
+
+bool parse_stamped(std::string_view line, Envelope& out) {
+  if (line.empty()) return false;
+  return is_digit(line.front()) ? parse_rfc3339(line, out) : parse_classic(line, out);
+}
+
 }  // namespace
 
 bool parse_envelope(std::string_view line, Envelope& out) {
   if (line.empty()) return false;
-  char c = line.front();
-  if (c == '\0') {
+  if (line.front() == '\0') {
     // A crash can leave a block of NULs in the file (space allocated, data
     // never written), and syslog goes on writing right after it: the first
     // line after the hole starts with the NULs.
     const std::size_t text = line.find_first_not_of('\0');
     if (text == std::string_view::npos) return false;
     line.remove_prefix(text);
-    c = line.front();
   }
-  if (is_digit(c)) return parse_rfc3339(line, out);
-  return parse_classic(line, out);
+  if (parse_stamped(line, out)) return true;
+  // Copies of logs as admins have them: `docker compose logs` output.
+  const std::size_t prefix = compose_prefix(line);
+  return prefix != 0 && parse_stamped(line.substr(prefix), out);
 }
 
 }  // namespace mailtls

@@ -28,6 +28,11 @@
 
 namespace mailtls::detail {
 
+// A peer without a name: "unknown", or a redacted copy's "unknown[IP]".
+inline bool is_unknown_name(std::string_view name) {
+  return name == "unknown" || name.starts_with("unknown[");
+}
+
 class EventSink {
  public:
   EventSink(const EventFilter& filter, const TallyConfig& config)
@@ -65,7 +70,7 @@ class EventSink {
   // sessions are not followed).
   void accept(const Event& e, SessionSlot* slot, Tally& tally) {
     if (!filter_.admits(e, peer_)) return;
-    if (filter_.exclude_unknown() && e.peer_name == "unknown") {
+    if (filter_.exclude_unknown() && is_unknown_name(e.peer_name)) {
       ++tally.unknown_excluded;
       return;
     }

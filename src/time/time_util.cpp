@@ -32,6 +32,205 @@ void civil_from_days(std::int64_t days, int& year, int& month, int& day) {
   year = static_cast<int>(yoe + era * 400 + (month <= 2 ? 1 : 0));
 }
 
+namespace {
+
+// Month abbreviations as glibc's %b writes them (LC_TIME abmon, and
+// ab_alt_mon where a language has a second form: Russian, Greek), from
+// glibc 2.36's locale sources, for the languages whose journalctl or
+// syslog output admins copy: English, German, French, Spanish, Italian,
+// Dutch, Portuguese, Polish, Czech, Russian, Ukrainian, Greek, Turkish,
+// Danish, Swedish, Norwegian, Finnish, Hungarian, Romanian. ASCII letters
+// are kept in lower case (compared without case); other letters exactly as
+// glibc writes them. No spelling means two months across these languages.
+struct MonthName {
+  std::string_view name;
+  int month;
+};
+constexpr MonthName kMonthNames[] = {
+    // 1
+    {"ene", 1},
+    {"gen", 1},
+    {"ian", 1},
+    {"jan", 1},
+    {"jan.", 1},
+    {"janv.", 1},
+    {"led", 1},
+    {"oca", 1},
+    {"sty", 1},
+    {"tammi", 1},
+    {"Ιαν", 1},
+    {"січ", 1},
+    {"янв", 1},
+    // 2
+    {"feb", 2},
+    {"feb.", 2},
+    {"febr", 2},
+    {"fev", 2},
+    {"févr.", 2},
+    {"helmi", 2},
+    {"lut", 2},
+    {"úno", 2},
+    {"Şub", 2},
+    {"Φεβ", 2},
+    {"лют", 2},
+    {"фев", 2},
+    // 3
+    {"Mär", 3},
+    {"bře", 3},
+    {"maalis", 3},
+    {"mar", 3},
+    {"mars", 3},
+    {"mrt", 3},
+    {"márc", 3},
+    {"Μάρ", 3},
+    {"Μαρ", 3},
+    {"бер", 3},
+    {"мар", 3},
+    // 4
+    {"abr", 4},
+    {"apr", 4},
+    {"april", 4},
+    {"avril", 4},
+    {"dub", 4},
+    {"huhti", 4},
+    {"kwi", 4},
+    {"nis", 4},
+    {"ápr", 4},
+    {"Απρ", 4},
+    {"апр", 4},
+    {"кві", 4},
+    // 5
+    {"kvě", 5},
+    {"mag", 5},
+    {"mai", 5},
+    {"maj", 5},
+    {"may", 5},
+    {"mei", 5},
+    {"máj", 5},
+    {"touko", 5},
+    {"Μάι", 5},
+    {"Μαΐ", 5},
+    {"май", 5},
+    {"мая", 5},
+    {"тра", 5},
+    // 6
+    {"cze", 6},
+    {"giu", 6},
+    {"haz", 6},
+    {"iun", 6},
+    {"juin", 6},
+    {"jun", 6},
+    {"juni", 6},
+    {"jún", 6},
+    {"kesä", 6},
+    {"čen", 6},
+    {"Ιουν", 6},
+    {"Ιούν", 6},
+    {"июн", 6},
+    {"чер", 6},
+    // 7
+    {"heinä", 7},
+    {"iul", 7},
+    {"juil.", 7},
+    {"jul", 7},
+    {"juli", 7},
+    {"júl", 7},
+    {"lip", 7},
+    {"lug", 7},
+    {"tem", 7},
+    {"čec", 7},
+    {"Ιουλ", 7},
+    {"Ιούλ", 7},
+    {"июл", 7},
+    {"лип", 7},
+    // 8
+    {"Ağu", 8},
+    {"ago", 8},
+    {"août", 8},
+    {"aug", 8},
+    {"aug.", 8},
+    {"elo", 8},
+    {"sie", 8},
+    {"srp", 8},
+    {"Αυγ", 8},
+    {"Αύγ", 8},
+    {"авг", 8},
+    {"сер", 8},
+    // 9
+    {"eyl", 9},
+    {"sep", 9},
+    {"sep.", 9},
+    {"sept.", 9},
+    {"set", 9},
+    {"syys", 9},
+    {"szept", 9},
+    {"wrz", 9},
+    {"zář", 9},
+    {"Σεπ", 9},
+    {"вер", 9},
+    {"сен", 9},
+    // 10
+    {"eki", 10},
+    {"loka", 10},
+    {"oct", 10},
+    {"oct.", 10},
+    {"okt", 10},
+    {"okt.", 10},
+    {"ott", 10},
+    {"out", 10},
+    {"paź", 10},
+    {"říj", 10},
+    {"Οκτ", 10},
+    {"жов", 10},
+    {"окт", 10},
+    // 11
+    {"kas", 11},
+    {"lis", 11},
+    {"marras", 11},
+    {"nov", 11},
+    {"nov.", 11},
+    {"Νοέ", 11},
+    {"Νοε", 11},
+    {"лис", 11},
+    {"ноя", 11},
+    // 12
+    {"ara", 12},
+    {"dec", 12},
+    {"des.", 12},
+    {"dez", 12},
+    {"dic", 12},
+    {"déc.", 12},
+    {"gru", 12},
+    {"joulu", 12},
+    {"pro", 12},
+    {"Δεκ", 12},
+    {"гру", 12},
+    {"дек", 12},
+};
+
+bool ascii_iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int parse_month_name(std::string_view text) {
+  if (const int m = parse_month_abbrev(text); m != 0) return m;
+  if (text.empty() || text.size() > 12) return 0;
+  for (const MonthName& m : kMonthNames) {
+    if (ascii_iequal(text, m.name)) return m.month;
+  }
+  return 0;
+}
+
 int parse_month_abbrev(std::string_view text) {
   if (text.size() != 3) return 0;
   const auto key = static_cast<std::uint32_t>(static_cast<unsigned char>(text[0])) << 16 |

@@ -1,7 +1,10 @@
-// libFuzzer target: the syslog envelope parser (classic and RFC 3339).
+// libFuzzer target: the syslog envelope parser (classic and RFC 3339, with
+// the prefixes and gaps of copied logs: docker compose prefixes, level
+// words or nothing in place of the host, localised month names).
 //
 // Besides not crashing, a parsed envelope must hold views into the line
-// itself and fields in their ranges.
+// itself, fields in their ranges, and a host that ends where the program
+// begins when none is logged (the session key is the span between them).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -23,5 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(env.minute >= 0 && env.minute <= 59);
   FUZZ_CHECK(env.second >= 0 && env.second <= 60);
   for (const char c : env.pid) FUZZ_CHECK(c >= '0' && c <= '9');
+  FUZZ_CHECK(env.host.data() <= env.program.data());
+  if (env.host.empty()) FUZZ_CHECK(env.host.data() == env.program.data());
+  FUZZ_CHECK(!env.program.empty());
   return 0;
 }

@@ -149,6 +149,9 @@ constexpr auto kPeerBytes = [] {
   return t;
 }();
 
+// The longest bracketed text taken for a redacted address.
+constexpr std::size_t kMaxRedacted = 64;
+
 inline std::uint8_t peer_byte(char c) {
   return kPeerBytes[static_cast<unsigned char>(c)];
 }
@@ -157,17 +160,35 @@ inline std::uint8_t peer_byte(char c) {
 
 std::size_t parse_peer(std::string_view text, PeerRef& peer) {
   peer = {};
-  std::size_t i = 0;
   const std::size_t n = text.size();
-  i = detail::find_first_of4(text, '[', ':', ' ', ']');
+  std::size_t i = detail::find_first_of4(text, '[', ':', ' ', ']');
+  // A colon not followed by a space is inside the name: Postfix logs the
+  // address as the name when it has none, so an IPv6 peer can read
+  // "2001:db8::7[2001:db8::7]:25" (smtp's host logging). "name: " ends a
+  // name-only peer (Postfix 2.2-2.4 client lines).
+  while (i < n && text[i] == ':' && i + 1 < n && text[i + 1] != ' ') {
+    i += 1 + detail::find_first_of4(text.substr(i + 1), '[', ':', ' ', ']');
+  }
   if (i < n && text[i] == '[') {
-    peer.name = text.substr(0, i);
     const std::size_t ip_start = i + 1;
-    // The address runs to ']'; any other byte means this is not a peer.
+    // The address runs to ']'.
     std::size_t close = ip_start;
     while (close < n && (peer_byte(text[close]) & kIpChar) != 0) ++close;
-    if (close == n || text[close] != ']' || close == ip_start) return 0;
-    peer.ip = text.substr(ip_start, close - ip_start);
+    if (close < n && text[close] == ']' && close > ip_start) {
+      peer.name = text.substr(0, i);
+      peer.ip = text.substr(ip_start, close - ip_start);
+    } else {
+      // Brackets that hold no address: a redacted copy ("unknown[IP]",
+      // "mx.example.net[***]"). The peer is kept as logged, with no
+      // address: one is never guessed.
+      close = ip_start;
+      while (close < n && close - ip_start < kMaxRedacted && text[close] != ']' &&
+             text[close] != '[' && text[close] != ' ') {
+        ++close;
+      }
+      if (close == n || text[close] != ']' || close == ip_start) return 0;
+      peer.name = text.substr(0, close + 1);
+    }
     i = close + 1;
     if (i + 1 < n && text[i] == ':' && is_digit(text[i + 1])) {
       const std::size_t port_start = i + 1;

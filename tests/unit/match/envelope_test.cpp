@@ -80,3 +80,60 @@ TEST_CASE("NULs before a line (a crash's hole in the file) are skipped", "[envel
   CHECK_FALSE(parse_envelope("\0\0\0"s, e));
   CHECK_FALSE(parse_envelope("\0\0 Nov 20 01:44:08 mx postfix/smtpd[42]: x"s, e));
 }
+
+TEST_CASE("copies of logs: docker compose prefixes, level words, no host", "[envelope]") {
+  struct Case {
+    std::string line;
+    std::string host;
+    std::string program;
+  };
+  const auto c = GENERATE(values<Case>({
+      {"mail_1  | Jan 30 16:41:30 mail postfix/smtpd[140171]: m", "mail", "postfix/smtpd"},
+      {"mailserver-1  | 2026-11-20T01:44:08Z mail postfix/smtp[7]: m", "mail", "postfix/smtp"},
+      {"2023-12-30T21:20:26.617755+00:00 INFO    postfix/smtpd[7]: m", "", "postfix/smtpd"},
+      {"2023-12-30T21:20:26+00:00 WARNING postfix/smtpd[7]: m", "", "postfix/smtpd"},
+      {"Jan 15 01:26:17 postfix/smtps/smtpd[7]: m", "", "postfix/smtps/smtpd"},
+      {"Jan 15 01:26:17 postfix/smtpd: m", "", "postfix/smtpd"},
+  }));
+  Envelope e;
+  REQUIRE(parse_envelope(c.line, e));
+  CHECK(e.host == c.host);
+  CHECK(e.program == c.program);
+  CHECK(e.message == "m");
+  if (c.host.empty()) {
+    // The session key runs from the host to the pid: with no host, an empty
+    // view at the program's start keeps it one span.
+    CHECK(e.host.data() == e.program.data());
+  }
+}
+
+TEST_CASE("what is not a prefix or a missing host is still refused", "[envelope]") {
+  const auto line = GENERATE(as<std::string>{}, "mail_1 | no envelope here",
+                             "a b | Jan 30 16:41:30 mail postfix/smtpd[1]: m",
+                             "Jan 15 01:26:17 ta\x01g[1]: m", "Jan 15 01:26:17 p[x]: m");
+  Envelope e;
+  CHECK_FALSE(parse_envelope(line, e));
+}
+
+TEST_CASE("month names as a localised journalctl or syslog writes them", "[envelope]") {
+  struct Case {
+    std::string month;
+    int number;
+  };
+  // One per language glibc's %b covers here (German, French, Spanish,
+  // Italian, Dutch, Portuguese, Polish, Czech, Russian in both forms,
+  // Ukrainian, Greek in both forms, Turkish).
+  const auto c = GENERATE(values<Case>({
+      {"Dez", 12}, {"Mär", 3},  {"janv.", 1}, {"févr.", 2}, {"août", 8}, {"ene", 1},  {"dic", 12},
+      {"gen", 1},  {"ott", 10}, {"mrt", 3},   {"mei", 5},   {"fev", 2},  {"out", 10}, {"paź", 10},
+      {"wrz", 9},  {"úno", 2},  {"říj", 10},  {"окт", 10},  {"мая", 5},  {"май", 5},  {"січ", 1},
+      {"жов", 10}, {"Μάι", 5},  {"Μαΐ", 5},   {"Ιούν", 6},  {"Şub", 2},  {"Ağu", 8},  {"OKT", 10},
+  }));
+  Envelope e;
+  const std::string line = c.month + " 03 01:44:08 mx postfix/smtpd[7]: m";
+  CAPTURE(line);
+  REQUIRE(parse_envelope(line, e));
+  CHECK(e.month == c.number);
+  CHECK(e.day == 3);
+  CHECK(e.host == "mx");
+}

@@ -374,3 +374,35 @@ TEST_CASE("session counters of disconnect lines", "[line_matcher]") {
   CHECK(c.starttls_ok == 0);
   CHECK(c.starttls_tried == 0);
 }
+
+TEST_CASE("every form Postfix writes for a peer parses", "[line_matcher]") {
+  struct Case {
+    std::string text, name, ip, port;
+  };
+  // smtp's host logging writes the address as the name when it has none
+  // (so an IPv6 name holds colons); smtpd writes "unknown"; tlsproxy and
+  // postscreen write "[ip]:port"; Postfix 2.2-2.4 clients a bare name.
+  const auto c = GENERATE(values<Case>({
+      {"mx.example.net[192.0.2.1]: rest", "mx.example.net", "192.0.2.1", ""},
+      {"mx.example.net[192.0.2.1]:25: rest", "mx.example.net", "192.0.2.1", "25"},
+      {"mx.example.net[2001:db8::1]:25: rest", "mx.example.net", "2001:db8::1", "25"},
+      {"::1[::1]:25: rest", "::1", "::1", "25"},
+      {"2001:db8::7[2001:db8::7]:25: rest", "2001:db8::7", "2001:db8::7", "25"},
+      {"192.0.2.7[192.0.2.7]:25: rest", "192.0.2.7", "192.0.2.7", "25"},
+      {"unknown[192.0.2.9]: rest", "unknown", "192.0.2.9", ""},
+      {"[192.0.2.9]:4711 rest", "", "192.0.2.9", "4711"},
+      {"[2001:db8::9]:4711 rest", "", "2001:db8::9", "4711"},
+      {"mx.example.net: rest", "mx.example.net", "", ""},
+      // Redacted copies: the peer as logged, never an address.
+      {"unknown[IP]: rest", "unknown[IP]", "", ""},
+      {"mx.example.net[***]:25: rest", "mx.example.net[***]", "", "25"},
+  }));
+  PeerRef p;
+  CAPTURE(c.text);
+  const std::size_t used = parse_peer(c.text, p);
+  REQUIRE(used > 0);
+  CHECK(p.name == c.name);
+  CHECK(p.ip == c.ip);
+  CHECK(p.port == c.port);
+  CHECK(c.text.substr(used, 1) != "]");
+}
