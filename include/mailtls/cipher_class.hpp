@@ -29,4 +29,11 @@ std::string_view to_string(CipherWeakness weakness);
 // SSLv2, SSLv3, TLSv1, TLSv1.1: the default legacy protocol set.
 bool is_default_legacy_protocol(std::string_view protocol);
 
+// The `protocol` vocabulary, as Postfix writes it: SSLv2, SSLv3, TLSv1,
+// TLSv1.1, TLSv1.2, TLSv1.3.
+bool is_protocol_name(std::string_view name);
+// For a spelling outside the vocabulary that names one of it ("TLSv1.0",
+// "TLS1.2", "tlsv1.3", "SSL3.0"): the vocabulary's spelling; else empty.
+std::string_view protocol_spelling(std::string_view name);
+
 }  // namespace mailtls

@@ -7,8 +7,10 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <ctime>
+#include <regex>
 #include <sstream>
 
+#include "mailtls/cipher_class.hpp"
 #include "mailtls/command.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/time_util.hpp"
@@ -58,8 +60,12 @@ void add_common(CLI::App& app, CommonArgs& args) {
   app.add_option("--service", args.service, "Only services matching this RE2 regex");
   app.add_flag("--include-scanners", args.include_scanners,
                "Keep internet scanners (shodan, censys, ...) in the results");
+  // One value per --scanner: a vector option would take the PATHs after it
+  // as more patterns.
   app.add_option("--scanner", args.scanners,
-                 "Another scanner: hostname regex or IP/CIDR (repeatable)");
+                 "Another scanner: hostname regex or IP/CIDR (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--scanners-file", args.scanners_file,
                  "File of scanners: one hostname regex or IP/CIDR per line");
   app.add_flag("--exclude-unknown", args.exclude_unknown, "Drop peers logged as unknown[ip]");
@@ -92,6 +98,10 @@ std::vector<std::string> split_list(const std::string& text) {
 std::size_t parse_size(const std::string& text, const char* option) {
   std::size_t pos = 0;
   unsigned long long v = 0;
+  // stoull would take "-5" as 2^64 - 5, and skip leading spaces.
+  if (text.empty() || text.front() < '0' || text.front() > '9') {
+    throw UsageError(std::string(option) + ": not a size: '" + text + "'");
+  }
   try {
     v = std::stoull(text, &pos);
   } catch (const std::exception&) {
@@ -111,22 +121,52 @@ std::size_t parse_size(const std::string& text, const char* option) {
   return static_cast<std::size_t>(v * mult);
 }
 
-void set_time_zone(const std::string& zone) {
-  // glibc treats an unknown zone name as UTC without a word; refuse it.
-  const bool posix_rule =
-      zone.find_first_of("0123456789") != std::string::npos && zone.find('/') == std::string::npos;
-  if (!posix_rule && zone != "UTC") {
+bool is_known_zone(const std::string& zone) {
+  // glibc takes anything it cannot read as UTC (or as a POSIX rule of its
+  // own reading: "UTC+2" is two hours *behind* UTC), without a word.
+  if (zone == "UTC") return true;
+  // A full POSIX rule: standard name and offset, daylight name (and
+  // offset), and the two rules of the change ("CET-1CEST,M3.5.0,M10.5.0/3").
+  static const std::regex kPosixRule(
+      R"(^(<[A-Za-z0-9+-]+>|[A-Za-z]{3,})[+-]?\d{1,2}(:\d{2}){0,2})"
+      R"((<[A-Za-z0-9+-]+>|[A-Za-z]{3,})([+-]?\d{1,2}(:\d{2}){0,2})?)"
+      R"((,(M\d{1,2}\.\d\.\d|J?\d{1,3})(/[+-]?\d{1,3}(:\d{2}){0,2})?){2}$)");
+  if (std::regex_match(zone, kPosixRule)) return true;
+  // An IANA name (":Europe/Berlin" as glibc also takes it), or a zone file.
+  std::string name = !zone.empty() && zone.front() == ':' ? zone.substr(1) : zone;
+  if (name.empty() || name.find("..") != std::string::npos) return false;
+  std::string path = name;
+  if (name.front() != '/') {
     const char* dir = std::getenv("TZDIR");
-    std::string path = std::string(dir != nullptr ? dir : "/usr/share/zoneinfo") + "/" +
-                       (zone.front() == ':' ? zone.substr(1) : zone);
-    struct stat st {};
-    if (zone.find("..") != std::string::npos || ::stat(path.c_str(), &st) != 0 ||
-        !S_ISREG(st.st_mode)) {
-      throw UsageError("--tz: unknown time zone '" + zone + "'");
-    }
+    path = std::string(dir != nullptr && *dir != '\0' ? dir : "/usr/share/zoneinfo") + "/" + name;
+  }
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void set_time_zone(const std::string& zone) {
+  if (!is_known_zone(zone)) {
+    throw UsageError("--tz: unknown time zone '" + zone +
+                     "' (an IANA name such as Europe/Berlin, UTC, or a full POSIX rule such "
+                     "as CET-1CEST,M3.5.0,M10.5.0/3)");
   }
   ::setenv("TZ", zone.c_str(), 1);
   ::tzset();
+}
+
+std::vector<std::string> parse_protocols(const std::string& list, const char* option) {
+  std::vector<std::string> out = split_list(list);
+  for (const auto& p : out) {
+    if (is_protocol_name(p)) continue;
+    const std::string_view spelling = protocol_spelling(p);
+    if (!spelling.empty()) {
+      throw UsageError(std::string(option) + ": unknown protocol '" + p +
+                       "': Postfix writes it as '" + std::string(spelling) + "'");
+    }
+    throw UsageError(std::string(option) + ": unknown protocol '" + p +
+                     "' (SSLv2, SSLv3, TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)");
+  }
+  return out;
 }
 
 std::uint32_t parse_event_mask(const std::string& list) {
@@ -145,7 +185,16 @@ std::uint32_t parse_event_mask(const std::string& list) {
 }
 
 ScanOptions build_options(const CommonArgs& args) {
-  if (!args.tz.empty()) set_time_zone(args.tz);
+  if (!args.tz.empty()) {
+    set_time_zone(args.tz);
+  } else if (const char* tz = std::getenv("TZ");
+             tz != nullptr && *tz != '\0' && !is_known_zone(tz)) {
+    // An empty TZ is UTC to glibc, and documented so; anything else it
+    // cannot read would silently be UTC too.
+    throw UsageError(std::string("TZ: unknown time zone '") + tz +
+                     "' (set TZ or --tz to an IANA name such as Europe/Berlin, UTC, or a full "
+                     "POSIX rule)");
+  }
   ZoneCache zone;
   ScanOptions o;
   o.time.now_s = resolve_now(args, zone);
@@ -157,13 +206,17 @@ ScanOptions build_options(const CommonArgs& args) {
     o.filter.until_s = parse_time_spec(args.until, o.time.now_s, zone);
     if (!o.filter.until_s) throw UsageError("--until: cannot read time '" + args.until + "'");
   }
+  if (o.filter.since_s && o.filter.until_s && *o.filter.until_s < *o.filter.since_s) {
+    throw UsageError("--until: the window ends (" + args.until + ") before it starts (" +
+                     args.since + ")");
+  }
   if (args.year != 0) {
     if (args.year < 1970 || args.year > 9999) throw UsageError("--year: out of range");
     o.time.year = args.year;
   }
   if (args.direction == "in") o.filter.direction = Direction::kInbound;
   if (args.direction == "out") o.filter.direction = Direction::kOutbound;
-  o.filter.protocols = split_list(args.protocols);
+  o.filter.protocols = parse_protocols(args.protocols, "--protocol");
   o.filter.cipher_regex = args.cipher;
   o.filter.peer_regex = args.peer;
   o.filter.host_regex = args.host;

@@ -60,6 +60,15 @@ std::size_t parse_size(const std::string& text, const char* option);
 // refusing a zone name the system does not know.
 void set_time_zone(const std::string& zone);
 
+// Whether `zone` is a time zone mailtls takes: UTC, an IANA name, or a
+// full POSIX rule (never a guess: glibc reads anything else as UTC).
+bool is_known_zone(const std::string& zone);
+
+// A comma-separated list of protocol names, each in the `protocol`
+// vocabulary (Postfix's spelling); a near spelling ("TLSv1.0") is refused
+// with the one to use. `option` names the flag in the message.
+std::vector<std::string> parse_protocols(const std::string& list, const char* option);
+
 // --event: a list of event kind names, or "all", as an event mask (at least
 // one kind).
 std::uint32_t parse_event_mask(const std::string& list);

@@ -1,6 +1,7 @@
 // `mailtls count`: events tabulated by the --by keys.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 
 #include "mailtls/command.hpp"
 #include "mailtls/report.hpp"
@@ -47,7 +48,8 @@ class CountCommand final : public Subcommand {
                     "connect_error, no_shared_cipher, tls_error, or all");
     cmd->add_option("--format", format_, "text, csv, tsv, json, ndjson or prometheus")
         ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson", "prometheus"}));
-    cmd->add_option("--top", top_, "Only the first N rows (shares use the full total)");
+    cmd->add_option("--top", top_, "Only the first N rows (shares use the full total)")
+        ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
     cmd->add_option("--sort", sort_, "count (default) or key")
         ->check(CLI::IsMember({"count", "key"}));
     add_common(*cmd, common);

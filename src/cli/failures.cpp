@@ -1,6 +1,7 @@
 // `mailtls failures`: failed handshakes per peer and reason.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 
 #include "mailtls/command.hpp"
 #include "mailtls/report.hpp"
@@ -21,7 +22,8 @@ class FailuresCommand final : public Subcommand {
         "library lines are one failure), and whether the peer also succeeded");
     cmd->add_option("--format", format_, "text, csv, tsv, json or ndjson")
         ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson"}));
-    cmd->add_option("--top", top_, "Only the first N rows");
+    cmd->add_option("--top", top_, "Only the first N rows")
+        ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
     add_common(*cmd, common);
     return cmd;
   }

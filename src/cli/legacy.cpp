@@ -1,6 +1,7 @@
 // `mailtls legacy`: peers that negotiated a legacy protocol or weak cipher.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <limits>
 
 #include "mailtls/command.hpp"
 #include "mailtls/report.hpp"
@@ -24,14 +25,15 @@ class LegacyCommand final : public Subcommand {
                     "(default SSLv2,SSLv3,TLSv1,TLSv1.1)");
     cmd->add_option("--format", format_, "text, csv, tsv, json or ndjson")
         ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson"}));
-    cmd->add_option("--top", top_, "Only the first N peers");
+    cmd->add_option("--top", top_, "Only the first N peers")
+        ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
     add_common(*cmd, common);
     return cmd;
   }
 
   int run(const CommonArgs& common) override {
     ScanOptions options = build_options(common);
-    configure_for_legacy(options, split_list(protocols_));
+    configure_for_legacy(options, parse_protocols(protocols_, "--protocols"));
     ReportOptions report = build_report_options(format_, common);
     if (top_ > 0) report.top = top_;
     return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {

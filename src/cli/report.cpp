@@ -31,7 +31,7 @@ class ReportCommand final : public Subcommand {
 
   int run(const CommonArgs& common) override {
     ScanOptions options = build_options(common);
-    configure_for_report(options, split_list(legacy_protocols_), verbose_);
+    configure_for_report(options, parse_protocols(legacy_protocols_, "--protocols"), verbose_);
     ReportOptions report = build_report_options(format_, common);
     report.verbose = verbose_;
     return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {

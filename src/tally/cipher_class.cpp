@@ -1,5 +1,7 @@
 #include "mailtls/cipher_class.hpp"
 
+#include <string>
+
 #include <algorithm>
 
 namespace mailtls {
@@ -77,6 +79,37 @@ std::string_view to_string(CipherWeakness weakness) {
     case CipherWeakness::kNone: return "";
   }
   return "";
+}
+
+namespace {
+constexpr std::string_view kProtocols[] = {"SSLv2",   "SSLv3",   "TLSv1",
+                                           "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+}  // namespace
+
+bool is_protocol_name(std::string_view name) {
+  for (std::string_view p : kProtocols) {
+    if (name == p) return true;
+  }
+  return false;
+}
+
+std::string_view protocol_spelling(std::string_view name) {
+  // Lower case, without 'v' and without a final ".0": "tls1.2", "ssl3".
+  std::string key;
+  for (char c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != 'v') key.push_back(c);
+  }
+  if (key.size() > 2 && key.ends_with(".0")) key.resize(key.size() - 2);
+  for (std::string_view p : kProtocols) {
+    std::string candidate;
+    for (char c : p) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != 'v') candidate.push_back(c);
+    }
+    if (key == candidate) return p;
+  }
+  return {};
 }
 
 bool is_default_legacy_protocol(std::string_view protocol) {

@@ -156,6 +156,18 @@ ScannerFilter::ScannerFilter(bool use_builtin, const std::vector<ScannerEntry>& 
       ranges.emplace_back(*cidr, i);
       continue;
     }
+    // Digits, dots and a slash, or hex digits with colons: meant as an
+    // address or range ("198.51.100.0/33", "2001:db8::/129"), never as a
+    // hostname pattern (which has letters, or backslashes before its dots).
+    const std::string& p = entries_[i].pattern;
+    const bool v4_like = p.find_first_not_of("0123456789./") == std::string::npos &&
+                         p.find('.') != std::string::npos;
+    const bool v6_like = p.find_first_not_of("0123456789abcdefABCDEF.:/") == std::string::npos &&
+                         p.find(':') != std::string::npos;
+    if (v4_like || v6_like) {
+      throw std::invalid_argument("invalid scanner address '" + p +
+                                  "' (an IPv4 or IPv6 address, or ADDRESS/PREFIX)");
+    }
     std::string error;
     if (hostnames_->Add(entries_[i].pattern, &error) < 0) {
       throw std::invalid_argument("invalid scanner pattern '" + entries_[i].pattern +

@@ -512,6 +512,14 @@ std::optional<std::int64_t> parse_time_spec(std::string_view text, std::int64_t 
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
+  {
+    // A day the month has (no 2026-02-30).
+    int ry = 0;
+    int rm = 0;
+    int rd = 0;
+    civil_from_days(days_from_civil(y, mo, d), ry, rm, rd);
+    if (rm != mo || rd != d) return std::nullopt;
+  }
   int h = 0;
   int mi = 0;
   int sec = 0;
