@@ -37,6 +37,7 @@ struct ReportOptions {
   bool sort_by_key = false;        // --sort key
   std::string version;             // for JSON
   bool verbose = false;            // report: list the unparsed lines
+  bool wide = false;               // text tables: whole cells, not cut at 64 characters
 };
 
 // Writes the `count` table.

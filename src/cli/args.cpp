@@ -79,6 +79,7 @@ void add_common(CLI::App& app, CommonArgs& args) {
       ->check(CLI::IsMember({"auto", "isal", "zlib"}));
   app.add_option("--chunk-size", args.chunk_size, "Chunk target size (default 1M)")->group("");
   app.add_flag("--quiet", args.quiet, "No progress output");
+  app.add_flag("--wide", args.wide, "Text tables: whole cells (else cut at 64 characters)");
   app.add_option("--color", args.color, "never, auto or always")
       ->check(CLI::IsMember({"never", "auto", "always"}));
 }
@@ -253,6 +254,7 @@ ReportOptions build_report_options(std::string_view format, const CommonArgs& ar
   report.format = *parse_format(format);
   report.color = report.format == Format::kText && want_color(args.color);
   report.version = MAILTLS_VERSION;
+  report.wide = args.wide;
   return report;
 }
 

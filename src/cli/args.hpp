@@ -44,6 +44,7 @@ struct CommonArgs {
   int year = 0;
   unsigned threads = 0;
   bool include_scanners = false, exclude_unknown = false, quiet = false, no_mmap = false;
+  bool wide = false;
 };
 
 // Registers the common options on a subcommand, bound to `args`.

@@ -30,7 +30,7 @@ std::size_t rows_shown(std::size_t total, const ReportOptions& options) {
 void write_table(const detail::Table& table, const ScanResult& result, const ReportOptions& options,
                  std::string_view schema, std::ostream& out) {
   switch (options.format) {
-    case Format::kText: detail::write_table_text(table, options.color, out); break;
+    case Format::kText: detail::write_table_text(table, options.color, options.wide, out); break;
     case Format::kCsv:
     case Format::kTsv: detail::write_table_delimited(table, options.format, out); break;
     case Format::kHtml:

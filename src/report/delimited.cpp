@@ -1,9 +1,18 @@
 // CSV (RFC 4180) and TSV: a header row, then one line per row.
 
+#include <fmt/format.h>
+
+#include <iterator>
+
 #include "report/formats.hpp"
 
 namespace mailtls {
 namespace detail {
+
+// Printable ASCII: what a CSV value may hold as it is (quotes are doubled
+// after).
+constexpr auto kCsvPlain = plain_bytes("");
+
 namespace {
 
 constexpr auto kTsvPlain = plain_bytes("\\");
@@ -25,12 +34,18 @@ void append_tsv_escaped(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     i = append_plain(out, s, i, kTsvPlain);
     if (i == s.size()) break;
-    switch (const char c = s[i++]) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      i = append_non_ascii_escaped(out, s, i);
+      continue;
+    }
+    ++i;
+    switch (c) {
       case '\t': out += "\\t"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\\': out += "\\\\"; break;
-      default: out.push_back(c);
+      default: fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);  // other C0, DEL
     }
   }
 }
@@ -83,7 +98,23 @@ std::string escape_csv(std::string_view s) {
                      s.front() == '\t' || s.front() == '\r')) {
     value.push_back('\'');
   }
-  value.append(s);
+  // Controls and bidirectional marks are written as escapes, as in text: a
+  // CSV file is read in terminals and pagers too. Tab and newline stay, in
+  // RFC 4180 quotes.
+  for (std::size_t i = 0; i < s.size();) {
+    i = detail::append_plain(value, s, i, detail::kCsvPlain);
+    if (i == s.size()) break;
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      i = detail::append_non_ascii_escaped(value, s, i);
+    } else if (c == '\t' || c == '\n') {
+      value.push_back(static_cast<char>(c));
+      ++i;
+    } else {
+      fmt::format_to(std::back_inserter(value), "\\x{:02x}", c);
+      ++i;
+    }
+  }
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
   std::string out = "\"";
   for (char c : value) {

@@ -46,6 +46,30 @@ inline std::size_t append_plain(std::string& out, std::string_view s, std::size_
   return j;
 }
 
+// One UTF-8 character at s[i] (s[i] >= 0x80): its length and code point;
+// length 0 when the bytes there are not well formed (RFC 3629: no overlong
+// forms, no surrogates, nothing past U+10FFFF).
+struct Utf8Char {
+  std::size_t len = 0;
+  std::uint32_t cp = 0;
+};
+Utf8Char decode_utf8(std::string_view s, std::size_t i);
+
+// Code points that must never reach a reader as they are: the C1 controls
+// (some terminals obey them like ESC sequences: 0x9b is CSI) and the
+// Unicode bidirectional controls (U+202A-U+202E, U+2066-U+2069: they
+// reorder what is shown, so an address can be made to read backwards).
+inline bool is_unsafe_code_point(std::uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// For the text, CSV, TSV and Prometheus formats: appends the character at
+// s[i] (a byte >= 0x80) as it is when it is well-formed, safe UTF-8; an
+// unsafe code point as "\u202e"; a byte that is not UTF-8 as "\x9b".
+// Returns the index after what it consumed.
+std::size_t append_non_ascii_escaped(std::string& out, std::string_view s, std::size_t i);
+
 // Each appends `s` escaped as its public escape_* counterpart returns it.
 void append_terminal_escaped(std::string& out, std::string_view s);  // text.cpp
 void append_tsv_escaped(std::string& out, std::string_view s);       // delimited.cpp
@@ -82,7 +106,7 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
-void write_table_text(const Table& table, bool color, std::ostream& out);
+void write_table_text(const Table& table, bool color, bool wide, std::ostream& out);
 // format: kCsv or kTsv.
 void write_table_delimited(const Table& table, Format format, std::ostream& out);
 // `schema`: the JSON document's "schema" member, e.g. "mailtls-legacy".

@@ -205,8 +205,27 @@ void write_report_html(const ScanResult& result, const ReportSummary& summary,
 std::string escape_html(std::string_view v) {
   std::string out;
   out.reserve(v.size());
-  for (const char ch : v) {
-    const auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < v.size();) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80) {
+      // The page must stay valid UTF-8: a byte that is not becomes U+FFFD.
+      // A C1 or bidirectional control is shown as its escape, as in text: a
+      // numeric reference would put the control itself back into the DOM,
+      // where U+202E reverses the address shown after it.
+      const detail::Utf8Char u = detail::decode_utf8(v, i);
+      if (u.len == 0) {
+        out += "&#xfffd;";
+        ++i;
+      } else if (detail::is_unsafe_code_point(u.cp)) {
+        fmt::format_to(std::back_inserter(out), "\\u{:04x}", u.cp);
+        i += u.len;
+      } else {
+        out.append(v.substr(i, u.len));
+        i += u.len;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -214,12 +233,10 @@ std::string escape_html(std::string_view v) {
       case '"': out += "&quot;"; break;
       case '\'': out += "&#39;"; break;
       default:
-        // Control characters have no business in a page: show them as
-        // U+FFFD rather than let them reach the DOM.
-        if (c < 0x20 && c != '\t') {
-          out += "&#xfffd;";
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);  // C0, DEL, shown
         } else {
-          out.push_back(ch);
+          out.push_back(static_cast<char>(c));
         }
     }
   }

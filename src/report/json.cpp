@@ -15,44 +15,22 @@ namespace {
 // an HTML <script> element (html.cpp embeds the report).
 constexpr auto kJsonPlain = plain_bytes("\"\\<>&");
 
-// Appends the UTF-8 sequence at s[i] if it is well formed (RFC 3629: no
-// overlong forms, no surrogates, nothing past U+10FFFF), C1 controls as
-// \u escapes; else U+FFFD for its first byte, so the document stays valid
-// JSON (RFC 8259 section 8.1). Returns the index after what it consumed.
+// Appends the UTF-8 sequence at s[i] if it is well formed, unsafe code
+// points (C1 and bidirectional controls) as \u escapes; else U+FFFD for its
+// first byte, so the document stays valid JSON (RFC 8259 section 8.1).
+// Returns the index after what it consumed.
 std::size_t append_utf8_or_replacement(std::string& out, std::string_view s, std::size_t i) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  std::size_t len = 0;
-  std::uint32_t cp = 0;
-  if (c >= 0xc2 && c <= 0xdf) {
-    len = 2;
-    cp = c & 0x1fu;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    len = 3;
-    cp = c & 0x0fu;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    len = 4;
-    cp = c & 0x07u;
-  }
-  bool ok = len > 0 && i + len <= s.size();
-  for (std::size_t k = 1; ok && k < len; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc & 0xc0) != 0x80) ok = false;
-    cp = (cp << 6) | (cc & 0x3fu);
-  }
-  if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-             (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
-    ok = false;
-  }
-  if (!ok) {
+  const Utf8Char u = decode_utf8(s, i);
+  if (u.len == 0) {
     out += "\\ufffd";
     return i + 1;
   }
-  if (cp >= 0x80 && cp <= 0x9f) {
-    fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
+  if (is_unsafe_code_point(u.cp)) {
+    fmt::format_to(std::back_inserter(out), "\\u{:04x}", u.cp);
   } else {
-    out.append(s.substr(i, len));
+    out.append(s.substr(i, u.len));
   }
-  return i + len;
+  return i + u.len;
 }
 
 std::string inputs_json(const ScanResult& result) {

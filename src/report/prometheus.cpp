@@ -4,6 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
+#include <iterator>
+
 #include "report/formats.hpp"
 
 namespace mailtls {
@@ -54,15 +58,30 @@ void write_report_prometheus(const ReportSummary& summary, std::ostream& out) {
 std::string escape_prometheus(std::string_view v) {
   std::string out;
   out.reserve(v.size());
-  for (char c : v) {
+  for (std::size_t i = 0; i < v.size();) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    if (c >= 0x80) {
+      // The exposition format knows only \\, \" and \n: an escape of
+      // ours goes in with its backslash doubled, and reads as text.
+      std::string escaped;
+      i = detail::append_non_ascii_escaped(escaped, v, i);
+      for (char e : escaped) {
+        if (e == '\\') out.push_back('\\');
+        out.push_back(e);
+      }
+      continue;
+    }
+    ++i;
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '"') {
       out += "\\\"";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (c < 0x20 || c == 0x7f) {
+      fmt::format_to(std::back_inserter(out), "\\\\x{:02x}", c);
     } else {
-      out.push_back(c);
+      out.push_back(static_cast<char>(c));
     }
   }
   return out;

@@ -11,16 +11,16 @@ namespace mailtls {
 namespace detail {
 namespace {
 
-// Printable ASCII and UTF-8 bytes pass; C0 controls, DEL and the C1 controls
-// (UTF-8 C2 80..C2 9F), which some terminals obey like ESC sequences, are
-// shown escaped. A lone backslash stays: the escape form is only for bytes
-// that cannot be shown.
-constexpr auto kTerminalPlain = [] {
-  std::array<bool, 256> plain{};
-  for (int c = 0x20; c < 0x7f; ++c) plain[static_cast<std::size_t>(c)] = true;
-  for (int c = 0x80; c < 0x100; ++c) plain[static_cast<std::size_t>(c)] = c != 0xc2;
-  return plain;
-}();
+// Printable ASCII passes in runs; well-formed UTF-8 passes too, but C0
+// controls, DEL, the C1 controls, the bidirectional controls and bytes that
+// are not UTF-8 are shown escaped. A lone backslash stays: the escape form
+// is only for what cannot be shown.
+constexpr auto kTerminalPlain = plain_bytes("");
+
+// A text table's cell holds at most this many characters; --wide shows all.
+// One forged 60,000-character peer name would otherwise widen every row of
+// its column (600 MB of padding for 10,000 rows, mailed by cron).
+constexpr std::size_t kMaxCellChars = 64;
 
 std::string esc(std::string_view s) {
   return escape_terminal(s);
@@ -33,6 +33,19 @@ std::size_t display_width(std::string_view s) {
     if ((static_cast<unsigned char>(c) & 0xc0) != 0x80) ++n;
   }
   return n;
+}
+
+// `s` (escaped) cut to kMaxCellChars characters, the last of them '…'.
+std::string cell(std::string s, bool wide) {
+  if (wide || display_width(s) <= kMaxCellChars) return s;
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80 && chars++ == kMaxCellChars - 1) break;
+  }
+  s.resize(i);
+  s += "\u2026";
+  return s;
 }
 
 std::string pad_right(const std::string& s, std::size_t width) {
@@ -78,11 +91,11 @@ std::string bar(std::uint64_t n, std::uint64_t total, std::size_t width = 30) {
 }
 
 // " a 1, b 2": names with their counts, at most `limit` of them.
-std::string name_counts(const std::vector<NameCount>& counts, std::size_t limit) {
+std::string name_counts(const std::vector<NameCount>& counts, std::size_t limit, bool wide) {
   std::string s;
   for (std::size_t i = 0; i < counts.size() && i < limit; ++i) {
     s += i == 0 ? " " : ", ";
-    s += esc(counts[i].name) + " " + std::to_string(counts[i].count);
+    s += cell(esc(counts[i].name), wide) + " " + std::to_string(counts[i].count);
   }
   return s;
 }
@@ -94,16 +107,11 @@ void append_terminal_escaped(std::string& out, std::string_view s) {
     i = append_plain(out, s, i, kTerminalPlain);
     if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-        static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
-      i += 2;
-    } else if (c < 0x20 || c == 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+    if (c < 0x80) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);  // C0, DEL
       ++i;
     } else {
-      out.push_back(static_cast<char>(c));  // 0xc2 starting anything else
-      ++i;
+      i = append_non_ascii_escaped(out, s, i);
     }
   }
 }
@@ -131,7 +139,7 @@ void write_count_text(const ScanResult& result, std::span<const Row* const> rows
   for (const Row* r : rows) {
     std::vector<std::string> line;
     for (std::size_t k = 0; k < nkeys; ++k) {
-      std::string v = r->keys[k].empty() ? "-" : esc(r->keys[k]);
+      std::string v = r->keys[k].empty() ? "-" : cell(esc(r->keys[k]), options.wide);
       width[k] = std::max(width[k], display_width(v));
       line.push_back(std::move(v));
     }
@@ -176,7 +184,7 @@ void write_count_text(const ScanResult& result, std::span<const Row* const> rows
   }
 }
 
-void write_table_text(const Table& table, bool color, std::ostream& out) {
+void write_table_text(const Table& table, bool color, bool wide, std::ostream& out) {
   std::vector<std::size_t> width(table.columns.size());
   for (std::size_t c = 0; c < table.columns.size(); ++c) width[c] = table.columns[c].size();
   std::vector<std::vector<std::string>> cells;
@@ -184,7 +192,7 @@ void write_table_text(const Table& table, bool color, std::ostream& out) {
   for (const auto& row : table.rows) {
     std::vector<std::string> line;
     for (std::size_t c = 0; c < row.size(); ++c) {
-      std::string v = row[c].empty() ? "-" : esc(row[c]);
+      std::string v = row[c].empty() ? "-" : cell(esc(row[c]), wide);
       width[c] = std::max(width[c], display_width(v));
       line.push_back(std::move(v));
     }
@@ -251,20 +259,24 @@ void write_inputs(const ScanResult& r, std::ostream& out) {
   }
 }
 
-void write_direction(const DirectionSummary& d, std::string_view title, std::ostream& out) {
+void write_direction(const DirectionSummary& d, std::string_view title, bool wide,
+                     std::ostream& out) {
   out << '\n' << title << ": " << count_of(d.handshakes, "TLS handshake", "TLS handshakes") << '\n';
   for (const ServiceSummary& s : d.services) {
-    out << "  " << esc(s.service) << ": " << count_of(s.handshakes, "handshake", "handshakes");
+    out << "  " << cell(esc(s.service), wide) << ": "
+        << count_of(s.handshakes, "handshake", "handshakes");
     if (s.reused > 0) out << ", " << s.reused << " reused";
     out << '\n';
     for (const NameCount& p : s.protocols) {
-      out << fmt::format("    {:<10} {:>8} {:>7}  {}\n", esc(p.name.empty() ? "-" : p.name),
-                         p.count, percent_of(p.count, s.handshakes), bar(p.count, s.handshakes));
+      out << fmt::format("    {:<10} {:>8} {:>7}  {}\n",
+                         cell(esc(p.name.empty() ? "-" : p.name), wide), p.count,
+                         percent_of(p.count, s.handshakes), bar(p.count, s.handshakes));
     }
-    out << "    top ciphers:" << name_counts(s.ciphers, 5) << '\n';
-    out << "    trust:" << name_counts(s.trust, s.trust.size()) << '\n';
+    out << "    top ciphers:" << name_counts(s.ciphers, 5, wide) << '\n';
+    out << "    trust:" << name_counts(s.trust, s.trust.size(), wide) << '\n';
     if (!s.key_exchange.empty()) {
-      out << "    key exchange:" << name_counts(s.key_exchange, s.key_exchange.size()) << '\n';
+      out << "    key exchange:" << name_counts(s.key_exchange, s.key_exchange.size(), wide)
+          << '\n';
     }
   }
 }
@@ -290,30 +302,32 @@ void write_coverage(const ReportSummary& summary, std::ostream& out) {
   }
 }
 
-void write_failures(const ReportSummary& summary, std::ostream& out) {
+void write_failures(const ReportSummary& summary, bool wide, std::ostream& out) {
   out << "\nHANDSHAKE FAILURES: " << summary.failed_handshakes << '\n';
   for (const FailureReason& reason : summary.failure_reasons) {
-    out << "  " << esc(reason.reason) << ": " << reason.failed_handshakes << "; top peers:";
+    out << "  " << cell(esc(reason.reason), wide) << ": " << reason.failed_handshakes
+        << "; top peers:";
     for (std::size_t i = 0; i < reason.top_peers.size() && i < 3; ++i) {
       const FailurePeer& f = reason.top_peers[i];
       std::string who = f.peer_name.empty() ? std::string("(unknown)") : f.peer_name;
       if (!f.peer_ip.empty()) who += "[" + f.peer_ip + "]";
-      out << (i == 0 ? " " : ", ") << esc(who) << " " << f.count;
+      out << (i == 0 ? " " : ", ") << cell(esc(who), wide) << " " << f.count;
     }
     out << '\n';
   }
 }
 
-void write_legacy(const ReportSummary& summary, std::ostream& out) {
+void write_legacy(const ReportSummary& summary, bool wide, std::ostream& out) {
   out << "\nLEGACY PEERS: " << summary.legacy_peers << " (" << summary.legacy_at_risk
       << " negotiated nothing modern; `mailtls legacy` lists them all)\n";
   for (const LegacyRow& l : summary.top_legacy_peers) {
-    out << "  " << esc(l.peer_name);
-    if (!l.peer_ip.empty()) out << '[' << esc(l.peer_ip) << ']';
+    std::string who = esc(l.peer_name);
+    if (!l.peer_ip.empty()) who += '[' + esc(l.peer_ip) + ']';
+    out << "  " << cell(std::move(who), wide);
     out << ' ' << to_string(l.direction) << ": "
-        << count_of(l.connections, "connection", "connections") << ", " << esc(l.protocols)
-        << ", weakest " << esc(l.weakest_cipher) << (l.also_modern ? "" : ", nothing modern")
-        << '\n';
+        << count_of(l.connections, "connection", "connections") << ", "
+        << cell(esc(l.protocols), wide) << ", weakest " << cell(esc(l.weakest_cipher), wide)
+        << (l.also_modern ? "" : ", nothing modern") << '\n';
   }
 }
 
@@ -358,13 +372,14 @@ void write_report_text(const ScanResult& result, const ReportSummary& summary,
            "Set smtpd_tls_loglevel = 1 and smtp_tls_loglevel = 1 in main.cf, then "
            "`postfix reload`.\n";
   }
-  if (const DirectionSummary* d = summary.find_direction("in")) write_direction(*d, "INBOUND", out);
+  if (const DirectionSummary* d = summary.find_direction("in"))
+    write_direction(*d, "INBOUND", options.wide, out);
   if (const DirectionSummary* d = summary.find_direction("out")) {
-    write_direction(*d, "OUTBOUND", out);
+    write_direction(*d, "OUTBOUND", options.wide, out);
   }
   write_coverage(summary, out);
-  write_failures(summary, out);
-  write_legacy(summary, out);
+  write_failures(summary, options.wide, out);
+  write_legacy(summary, options.wide, out);
   write_scanners_and_parse_coverage(result, options.verbose, out);
 }
 

@@ -57,8 +57,9 @@ TEST_CASE("count table in every format", "[report]") {
   r.inputs = {{"mail.log", "none", 10, 2, true}};
   std::ostringstream csv;
   write_count(r, options_for(Format::kCsv), csv);
-  CHECK(csv.str() ==
-        "protocol,peer,count\r\nTLSv1.3,\"a,b[192.0.2.1]\",3\r\nTLSv1,'=x\x1b[2J[192.0.2.2],1\r\n");
+  CHECK(
+      csv.str() ==
+      "protocol,peer,count\r\nTLSv1.3,\"a,b[192.0.2.1]\",3\r\nTLSv1,'=x\\x1b[2J[192.0.2.2],1\r\n");
   std::ostringstream text;
   write_count(r, options_for(Format::kText), text);
   CHECK(text.str().find('\x1b') == std::string::npos);
@@ -80,7 +81,7 @@ TEST_CASE("count table in every format", "[report]") {
   std::ostringstream tsv;
   write_count(r, by_key, tsv);
   CHECK(tsv.str() ==
-        "protocol\tpeer\tcount\nTLSv1\t=x\x1b[2J[192.0.2.2]\t1\nTLSv1.3\ta,b[192.0.2.1]\t3\n");
+        "protocol\tpeer\tcount\nTLSv1\t=x\\x1b[2J[192.0.2.2]\t1\nTLSv1.3\ta,b[192.0.2.1]\t3\n");
 }
 
 TEST_CASE("Prometheus label values are escaped", "[report]") {
@@ -94,19 +95,107 @@ namespace {
 
 // The escapers as they were written first, a byte at a time: the run-based
 // ones must give the same output for any input.
+// A UTF-8 character at s[i], decoded one byte at a time: its length and
+// code point, or length 0 when the bytes are not well formed.
+std::pair<std::size_t, std::uint32_t> reference_utf8(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t len = 0;
+  std::uint32_t cp = 0;
+  if (c >= 0xc2 && c <= 0xdf) {
+    len = 2;
+    cp = c & 0x1fu;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    len = 3;
+    cp = c & 0x0fu;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    len = 4;
+    cp = c & 0x07u;
+  }
+  bool ok = len > 0 && i + len <= s.size();
+  for (std::size_t k = 1; ok && k < len; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) ok = false;
+    cp = (cp << 6) | (cc & 0x3fu);
+  }
+  if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+             (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
+    ok = false;
+  }
+  return ok ? std::pair{len, cp} : std::pair{std::size_t{0}, std::uint32_t{0}};
+}
+
+// C1 controls and the bidirectional controls never pass as they are.
+bool reference_unsafe(std::uint32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// Text, CSV and TSV show a non-ASCII character as it is when it is safe,
+// else as \u escape, and a byte that is not UTF-8 as \x escape.
+std::size_t reference_non_ascii(std::string& out, std::string_view s, std::size_t i) {
+  const auto [len, cp] = reference_utf8(s, i);
+  if (len == 0) {
+    fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned char>(s[i]));
+    return i + 1;
+  }
+  if (reference_unsafe(cp)) {
+    fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
+  } else {
+    out.append(s.substr(i, len));
+  }
+  return i + len;
+}
+
 std::string reference_tsv(std::string_view s) {
   std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      i = reference_non_ascii(out, s, i);
+      continue;
+    }
+    ++i;
     switch (c) {
       case '\t': out += "\\t"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\\': out += "\\\\"; break;
-      default: out.push_back(c);
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
     }
   }
   return out;
+}
+
+std::string reference_csv(std::string_view s) {
+  std::string value;
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos) {
+    value.push_back('\'');
+  }
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      i = reference_non_ascii(value, s, i);
+      continue;
+    }
+    ++i;
+    if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+      fmt::format_to(std::back_inserter(value), "\\x{:02x}", c);
+    } else {
+      value.push_back(static_cast<char>(c));
+    }
+  }
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
 }
 
 std::string reference_json(std::string_view s) {
@@ -131,39 +220,19 @@ std::string reference_json(std::string_view s) {
       out.push_back(static_cast<char>(c));
       ++i;
     } else {
-      // Copy a well-formed UTF-8 sequence; replace an ill-formed byte with
-      // U+FFFD so the document stays valid JSON.
-      std::size_t len = 0;
-      std::uint32_t cp = 0;
-      if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1fu;
-      } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0fu;
-      } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07u;
-      }
-      bool ok = len > 0 && i + len <= s.size();
-      for (std::size_t k = 1; ok && k < len; ++k) {
-        const auto cc = static_cast<unsigned char>(s[i + k]);
-        if ((cc & 0xc0) != 0x80) ok = false;
-        cp = (cp << 6) | (cc & 0x3fu);
-      }
-      if (ok && ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-                 (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))) {
-        ok = false;
-      }
-      if (ok && cp >= 0x80 && cp <= 0x9f) {
-        fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
-        i += len;
-      } else if (ok) {
-        out.append(s.substr(i, len));
-        i += len;
-      } else {
+      // Copy a well-formed, safe UTF-8 sequence; escape a C1 or
+      // bidirectional control; replace an ill-formed byte with U+FFFD so the
+      // document stays valid JSON.
+      const auto [len, cp] = reference_utf8(s, i);
+      if (len == 0) {
         out += "\\ufffd";
         ++i;
+      } else if (reference_unsafe(cp)) {
+        fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
+        i += len;
+      } else {
+        out.append(s.substr(i, len));
+        i += len;
       }
     }
   }
@@ -173,19 +242,18 @@ std::string reference_json(std::string_view s) {
 std::string reference_terminal(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  for (std::size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    // C0 controls, DEL, and the C1 controls (UTF-8 C2 80..C2 9F), which some
-    // terminals obey like ESC sequences. A lone backslash stays: the escape
-    // form is only for bytes that cannot be shown.
+    // C0 controls and DEL as \x escapes; a lone backslash stays: the
+    // escape form is only for what cannot be shown.
     if (c < 0x20 || c == 0x7f) {
       fmt::format_to(std::back_inserter(out), "\\x{:02x}", c);
-    } else if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned char>(s[i + 1]));
+      ++i;
+    } else if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
       ++i;
     } else {
-      out.push_back(static_cast<char>(c));
+      i = reference_non_ascii(out, s, i);
     }
   }
   return out;
@@ -197,7 +265,8 @@ TEST_CASE("run-based escaping equals byte-at-a-time escaping", "[report]") {
   std::mt19937 rng(5);
   const std::string alphabet = std::string(
                                    "ab <>&\"\\\t\n\r\x7f\x01\xc2\x85\xc3\xa9\xed\xa0"
-                                   "\x80\xf0\x9f\x98\x80\xff\xe2\x82") +
+                                   "\x80\xf0\x9f\x98\x80\xff\xe2\x82\x9b\xe2\x80\xae\xe2\x81"
+                                   "\xa6=,") +
                                std::string(1, '\0');
   for (int round = 0; round < 20000; ++round) {
     std::string s;
@@ -207,5 +276,6 @@ TEST_CASE("run-based escaping equals byte-at-a-time escaping", "[report]") {
     REQUIRE(escape_json(s) == reference_json(s));
     REQUIRE(escape_tsv(s) == reference_tsv(s));
     REQUIRE(escape_terminal(s) == reference_terminal(s));
+    REQUIRE(escape_csv(s) == reference_csv(s));
   }
 }
