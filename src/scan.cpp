@@ -16,6 +16,9 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -88,6 +91,7 @@ class ScanPipeline {
   std::unique_ptr<BufferPool> pool_;
   std::unique_ptr<Chunker> chunker_;
 
+  std::vector<std::string> notices_;
   std::mutex totals_mutex_;  // the workers' totals, added as each ends
   Tally total_;
   FailureRows failure_rows_;
@@ -203,8 +207,10 @@ ScanResult ScanPipeline::run() {
   install_sigbus_guard();
   for (auto& f : files_) open_input(*f, options_.source, options_.time, options_.filter.since_s);
 
-  threads_ =
-      options_.threads != 0 ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
+  // More threads than four per core only cost memory and switches; a
+  // typo (--threads 100000) must not exhaust the process table.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  threads_ = std::min(options_.threads != 0 ? options_.threads : cores, 4 * cores);
   const auto streamed = static_cast<std::size_t>(
       std::count_if(files_.begin(), files_.end(), [](const auto& f) { return f->streamed(); }));
   const std::size_t decoders = std::min<std::size_t>(streamed, threads_);
@@ -221,22 +227,54 @@ ScanResult ScanPipeline::run() {
           [this](std::size_t file, Diagnostic d) { diagnostics_.add(file, std::move(d)); }});
   merge_.start(*chunker_);
 
+  // Threads can fail to start (ulimit -u, systemd's TasksMax): fewer run,
+  // and the result says so. Workers first: with one of them running, this
+  // thread can stand in for every decoder that did not start.
   std::vector<std::thread> pool;
   pool.reserve(threads_ + decoders);
-  for (std::size_t i = 0; i < decoders; ++i) pool.emplace_back([this] { decoder(); });
-  for (unsigned i = 0; i < threads_; ++i) {
-    if (postfix_) {
-      pool.emplace_back([this] { worker(*postfix_); });
-    } else {
-      pool.emplace_back([this] { worker(*options_.match.dialect); });
+  std::string start_error;
+  auto start = [&](auto&& body) {
+    if (!start_error.empty()) return false;
+    try {
+      pool.emplace_back(std::forward<decltype(body)>(body));
+      return true;
+    } catch (const std::system_error& e) {
+      start_error = e.code().message();
+      return false;
     }
+  };
+  unsigned workers = 0;
+  for (unsigned i = 0; i < threads_; ++i) {
+    const bool started = postfix_ ? start([this] { worker(*postfix_); })
+                                  : start([this] { worker(*options_.match.dialect); });
+    if (!started) break;
+    ++workers;
+  }
+  if (workers == 0) {
+    throw std::runtime_error("cannot start a thread to scan with: " + start_error);
+  }
+  std::size_t decoder_threads = 0;
+  for (std::size_t i = 0; i < decoders && start([this] { decoder(); }); ++i) ++decoder_threads;
+  if (const std::size_t missing = decoders - decoder_threads; missing > 0) {
+    // The chunker waits for `decoders` of them to end: the ones that never
+    // started end now, but when none did, this thread runs one.
+    const bool stand_in = decoder_threads == 0;
+    for (std::size_t i = stand_in ? 1 : 0; i < missing; ++i) chunker_->decoder_exit();
+    if (stand_in) decoder();
   }
   for (auto& t : pool) t.join();
+  if (!start_error.empty()) {
+    notices_.push_back("could start only " + std::to_string(workers + decoder_threads) + " of " +
+                       std::to_string(threads_ + decoders) + " threads (" + start_error +
+                       "); the scan ran with fewer");
+  }
 
   OrderedMerge::Totals merged = merge_.finish();
   total_.merge(std::move(merged.tally));
-  return assemble_result({options_, filter_.scanners(), files_, skipped_bytes_, diagnostics_,
-                          total_, failure_rows_, merged});
+  ScanResult result = assemble_result({options_, filter_.scanners(), files_, skipped_bytes_,
+                                       diagnostics_, total_, failure_rows_, merged});
+  result.notices = std::move(notices_);
+  return result;
 }
 
 }  // namespace

@@ -44,12 +44,14 @@ class Failure(Exception):
     pass
 
 
-def run(args, stdin_bytes=None, as_nobody=False, nofile_soft=None, binary=None):
+def run(args, stdin_bytes=None, as_nobody=False, nofile_soft=None, binary=None, threads=2,
+        nproc=None):
     """Runs `mailtls count --event all --by event` on ARGS. Returns (exit
     status, {event: count}, [stderr lines]). NOFILE_SOFT: the soft limit
-    on open descriptors to start it with."""
+    on open descriptors to start it with; NPROC: the limit on the user's
+    processes and threads (ulimit -u)."""
     cmd = [binary or MAILTLS, "count", "--event", "all", "--by", "event", "--format", "csv",
-           "--year", "2026", "--include-scanners", "--threads", "2"] + args
+           "--year", "2026", "--include-scanners", "--threads", str(threads)] + args
     if as_nobody:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
     try:
@@ -57,6 +59,8 @@ def run(args, stdin_bytes=None, as_nobody=False, nofile_soft=None, binary=None):
             if nofile_soft is not None:
                 hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
                 resource.setrlimit(resource.RLIMIT_NOFILE, (nofile_soft, hard))
+            if nproc is not None:
+                resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
         p = subprocess.run(cmd, input=stdin_bytes if stdin_bytes is not None else b"",
                            capture_output=True, timeout=TIMEOUT_S, env=ENV, preexec_fn=limit)
@@ -348,6 +352,64 @@ def multi_member_gzip(tmp, want):
     half = len(BASE) // 2 + 7
     data = gzip.compress(BASE[:half]) + gzip.compress(BASE[half:])
     check([write(os.path.join(tmp, "mail.log.2.gz"), data)], 0, want)
+
+
+# --- threads and output ----------------------------------------------------
+
+def tasks_of(uid):
+    """Processes and threads running as UID (what RLIMIT_NPROC counts)."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(l.split(":", 1) for l in f if ":" in l)
+        except OSError:
+            continue
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            n += int(fields.get("Threads", "1"))
+    return n
+
+
+@case
+def thread_limit(tmp, want):
+    """ulimit -u (or systemd's TasksMax) leaves room for fewer threads than
+    asked: fewer run, one line says so, and every line is still read, the
+    compressed file's and standard input's (decoder threads) included."""
+    os.chmod(tmp, 0o755)
+    packed = write(os.path.join(tmp, "mail.log.1.gz"), gzip.compress(BASE))
+    os.chmod(packed, 0o644)
+    binary = os.path.join(tmp, "mailtls")
+    shutil.copy(MAILTLS, binary)
+    os.chmod(binary, 0o755)
+    nobody = os.geteuid() == 0  # root is exempt from the limit
+    uid = 65534 if nobody else os.geteuid()
+    both = {k: 2 * v for k, v in want.items()}
+    check([packed, "-"], 0, both,
+          [r"mailtls: could start only \d+ of \d+ threads \(.*\); the scan ran with fewer"],
+          stdin_bytes=BASE, as_nobody=nobody, binary=binary, threads=4,
+          nproc=tasks_of(uid) + 2)
+
+
+@case
+def threads_clamped(tmp, want):
+    """--threads 100000 runs at most four threads per core, not 100,000."""
+    check([write(os.path.join(tmp, "mail.log"), BASE)], 0, want, threads=100000)
+
+
+@case
+def unwritable_output(tmp, want):
+    """A full disk under standard output: exit 2, and the cause named (also
+    when the first write fails long before the end, and the scan's other
+    system calls have overwritten errno since)."""
+    log = write(os.path.join(tmp, "mail.log"), BASE * 300)
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([MAILTLS, "events", log], stdout=full, stderr=subprocess.PIPE,
+                           env=ENV, timeout=TIMEOUT_S)
+    expect(p.returncode, 2, "exit status")
+    expect(p.stderr.decode(), "mailtls: cannot write output: No space left on device\n",
+           "stderr")
 
 
 def main():

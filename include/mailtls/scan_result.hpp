@@ -111,6 +111,9 @@ struct ScanResult {
   std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
   std::vector<CoverageRow> coverage;  // by service
   std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines
+  // How the scan ran, where it is worth a line on standard error but no
+  // data was lost (fewer threads than asked could start).
+  std::vector<std::string> notices;
 
   bool any_readable() const;
   friend bool operator==(const ScanResult&, const ScanResult&) = default;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "args.hpp"
+#include "stdout_buffer.hpp"
 #include "subcommand.hpp"
 
 namespace {
@@ -137,6 +138,7 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit();
   std::ios::sync_with_stdio(false);
+  std::cout.rdbuf(&mailtls::cli::stdout_buffer());
   // A setup problem (UsageError, a bad pattern's std::invalid_argument) or
   // anything unforeseen: one line, no report.
   try {

@@ -1,5 +1,7 @@
 #include "subcommand.hpp"
 
+#include "stdout_buffer.hpp"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +18,7 @@ namespace mailtls::cli {
 namespace {
 
 void print_diagnostics(const ScanResult& result) {
+  for (const auto& notice : result.notices) std::cerr << "mailtls: " << notice << '\n';
   for (const auto& d : result.diagnostics) {
     std::cerr << "mailtls: " << escape_terminal(d.format()) << '\n';
   }
@@ -26,8 +29,10 @@ void print_diagnostics(const ScanResult& result) {
 int finish_output() {
   std::cout.flush();
   if (!std::cout) {
-    if (errno == EPIPE) return -1;  // reader went away: end quietly
-    std::cerr << "mailtls: cannot write output: " << std::strerror(errno) << '\n';
+    const int error = stdout_buffer().error();
+    if (error == EPIPE) return -1;  // reader went away: end quietly
+    std::cerr << "mailtls: cannot write output: " << std::strerror(error != 0 ? error : EIO)
+              << '\n';
     return kExitNoReport;
   }
   return 0;
