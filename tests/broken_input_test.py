@@ -275,6 +275,27 @@ def nul_bytes_and_blocks(tmp, want):
 
 
 @case
+def nul_holes_longer_than_max_line(tmp, want):
+    """copytruncate leaves sparse holes far longer than --max-line; the line
+    syslog writes right after one is read, mapped, with read(2) and through
+    a pipe alike, and a file of nothing but NULs is no problem at all."""
+    lines = BASE.splitlines(keepends=True)
+    out = []
+    for i, l in enumerate(lines):
+        if i % 4 == 0:
+            out.append(b"\0" * 200_000)  # glued to the next line
+        out.append(l)
+    data = b"".join(out)
+    log = write(os.path.join(tmp, "mail.log"), data)
+    check([log], 0, want, what="mapped")
+    check(["--no-mmap", log], 0, want, what="--no-mmap")
+    check(["-"], 0, want, what="standard input", stdin_bytes=data)
+    holes = write(os.path.join(tmp, "holes.log"), b"\0" * 5_000_000)
+    check([holes], 0, {}, what="only NULs")
+    check(["-"], 0, {}, what="only NULs, standard input", stdin_bytes=b"\0" * 5_000_000)
+
+
+@case
 def invalid_utf8(tmp, want):
     junk = [b"\xff\xfe\xfd\n", b"Nov 20 01:00:00 mx postfix/smtpd[1]: \xc0\xaf\xed\xa0\x80 TLS \x80\n",
             b"\xf8\x88\x80\x80\x80 SSL_accept error from \xe2\x82\n"]

@@ -46,7 +46,9 @@ struct ChunkConfig {
   std::size_t max_line_bytes = kDefaultMaxLineBytes;
   // Fault injection for tests: called by the chunker before it cuts each
   // chunk of a mapped file, with the file's display name and the offset the
-  // chunk will start at. May modify the file (truncate it, say).
+  // chunk will start at, and by a stream decoder before each read, with the
+  // offset of the bytes it reads next. May modify the file (truncate it,
+  // say).
   std::function<void(const std::string& file, std::uint64_t offset_bytes)> before_chunk;
 };
 

@@ -94,6 +94,7 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
         std::max<std::size_t>(std::min<std::size_t>(chunk_bytes, 1u << 20), 4096);
     for (;;) {
       const std::size_t old = pending.size();
+      if (config.before_chunk) config.before_chunk(f.input.display, offset + old);
       pending.grow(old + block);
       std::size_t n = 0;
       try {
@@ -129,6 +130,19 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
                 ? 0
                 : static_cast<std::size_t>(static_cast<const char*>(last) - pending.data()) + 1;
         if (pending.size() - tail_start > max_line) {
+          // A run of NULs is no part of a line (copytruncate's hole, often
+          // larger than max_line): drop it but its last byte, and read on
+          // from the line that syslog wrote right after it. The byte left
+          // keeps the line counted as a mapped file counts it, even when
+          // nothing follows the run; the envelope parser skips it.
+          std::size_t nul_end = tail_start;
+          while (nul_end < pending.size() && pending.data()[nul_end] == '\0') ++nul_end;
+          if (nul_end - tail_start > 1) {
+            if (tail_start > 0) cutter.emit(ByteBuffer(pending.data(), tail_start), offset);
+            offset += nul_end - 1;
+            pending.erase_front(nul_end - 1);
+            continue;
+          }
           if (tail_start > 0) cutter.emit(ByteBuffer(pending.data(), tail_start), offset);
           out.diagnostics.push_back(
               {f.input.display, offset + tail_start,

@@ -10,7 +10,7 @@
 // sink, every call on the per-line path is direct and may be inlined.
 //
 // The Sink concept (tally/chunk_sink.hpp is the pipeline's):
-//   void on_long_line(std::size_t offset);                  // a line over max_line
+//   void on_long_line(std::size_t offset);  // a line over max_line (NUL runs aside)
 //   void on_unparsed(std::string_view line, std::size_t offset);
 //   void prefetch_peer(std::string_view name, std::string_view ip);
 //   template <class End> void on_session_end(std::uint64_t session,
@@ -74,7 +74,6 @@ class ChunkSearcher {
     sessions.clear();
     Envelope env;
     PeerRef peer;
-    auto on_long = [&](std::size_t offset) { sink.on_long_line(offset); };
     auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
                             std::uint64_t line_index) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -129,6 +128,24 @@ class ChunkSearcher {
         return;
       }
       sink.on_pending(event);
+    };
+    auto on_long = [&](std::size_t offset, std::size_t end, std::uint64_t line_index) {
+      // A run of NULs is no part of a line: copytruncate leaves such a hole
+      // (sparse, often larger than --max-line), and syslog writes the next
+      // line right after it. What follows the run is the line.
+      std::size_t start = offset;
+      while (start < end && data[start] == '\0') ++start;
+      if (start == offset || end - start > config_.max_line) {
+        sink.on_long_line(start);
+        return;
+      }
+      if (start == end) return;  // nothing but NULs
+      dialect_.find_candidates(
+          data + start, end - start, config_.max_line,
+          [&](std::string_view line, std::size_t at, std::size_t anchor, std::uint64_t) {
+            on_candidate(line, start + at, anchor, line_index);
+          },
+          [](std::size_t, std::size_t, std::uint64_t) {}, config_.needs);
     };
     const auto stats = dialect_.find_candidates(data, size, config_.max_line, on_candidate, on_long,
                                                 config_.needs);

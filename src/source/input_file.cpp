@@ -100,6 +100,7 @@ void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& ti
   // Reference date for yearless timestamps: the file's modification time
   // (standard input and pipes: now), replaced by the newest line's date
   // when the file is plain and its tail can be read cheaply.
+  f.regular = regular;
   if (regular) f.disk_size = static_cast<std::uint64_t>(st.st_size);
   const std::int64_t ref_time = regular ? static_cast<std::int64_t>(st.st_mtime) : time.now_s;
   const LocalTime ref = local_date_of(ref_time);
@@ -131,6 +132,37 @@ void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& ti
   }
 }
 
+namespace {
+
+// A plain regular file read with read(2) (--no-mmap, or mapping failed),
+// read as it was when opened, as a mapped one is: bytes appended since are
+// left for the next run, and a file that ends before its size at opening
+// (truncated under us: logrotate's copytruncate) is a data problem, not a
+// quiet end.
+class SizedFileStream final : public ByteStream {
+ public:
+  SizedFileStream(std::unique_ptr<ByteStream> in, std::uint64_t size)
+      : in_(std::move(in)), size_(size) {}
+  std::size_t read(char* buffer, std::size_t size) override {
+    if (offset_ >= size_) return 0;
+    const std::size_t n = in_->read(buffer, std::min<std::uint64_t>(size, size_ - offset_));
+    if (n == 0) {
+      throw DataError("file shrank from " + std::to_string(size_) + " to " +
+                          std::to_string(offset_) + " bytes while being read; the rest was lost",
+                      static_cast<std::int64_t>(offset_));
+    }
+    offset_ += n;
+    return n;
+  }
+
+ private:
+  std::unique_ptr<ByteStream> in_;
+  std::uint64_t size_;
+  std::uint64_t offset_ = 0;
+};
+
+}  // namespace
+
 std::unique_ptr<ByteStream> open_input_stream(OpenedInput& f, Inflater inflater) {
   if (f.input.stream) return f.input.stream->open();
   std::string prefix;
@@ -149,7 +181,11 @@ std::unique_ptr<ByteStream> open_input_stream(OpenedInput& f, Inflater inflater)
   }
   const int fd = f.fd;
   f.fd = -1;  // the stream owns it now
-  return open_stream(fd, f.compression, std::move(prefix), inflater);
+  auto stream = open_stream(fd, f.compression, std::move(prefix), inflater);
+  if (f.regular && f.compression == Compression::kNone) {
+    return std::make_unique<SizedFileStream>(std::move(stream), f.disk_size);
+  }
+  return stream;
 }
 
 }  // namespace mailtls::detail

@@ -32,6 +32,7 @@ struct OpenedInput {
   bool readable = false;
   bool skipped = false;         // wholly before --since: not read
   std::uint64_t disk_size = 0;  // for progress (0 for pipes and streams)
+  bool regular = false;         // a regular file (its size at opening is disk_size)
   std::vector<Diagnostic> diagnostics;
 
   bool streamed() const { return readable && !mapped; }

@@ -83,3 +83,27 @@ TEST_CASE("the merge stitches chunks in input order, whatever order they come in
         std::vector<std::string>{"tls_error", "mx.example.net[192.0.2.9]"});
   CHECK(diagnostics.sorted(0).size() == 1);
 }
+
+TEST_CASE("one truncation is one diagnostic, whoever saw it", "[merge]") {
+  // The chunker saw the file shrink between chunks; two workers faulted
+  // (SIGBUS) inside chunks they were reading; a line was too long earlier.
+  DiagnosticLog log(1);
+  log.add(0, {"mail.log", 3145728, "file shrank while being read; the rest of this part was lost"});
+  log.add(0, {"mail.log", 0,
+              "file shrank from 8388608 to 0 bytes while being read; the rest "
+              "was lost"});
+  log.add(0, {"mail.log", 2097152, "file shrank while being read; the rest of this part was lost"});
+  log.add(0, {"mail.log", 100, "line longer than 65536 bytes skipped"});
+  const std::vector<Diagnostic> got = log.sorted(0);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].offset_bytes == 0);
+  CHECK(got[0].message.starts_with("file shrank from 8388608 to 0"));
+  CHECK(got[1].message == "line longer than 65536 bytes skipped");
+
+  // Only faults: the first of them.
+  DiagnosticLog faults(1);
+  faults.add(0, {"mail.log", 4096, "file shrank while being read; the rest of this part was lost"});
+  faults.add(0, {"mail.log", 1024, "file shrank while being read; the rest of this part was lost"});
+  REQUIRE(faults.sorted(0).size() == 1);
+  CHECK(faults.sorted(0)[0].offset_bytes == 1024);
+}

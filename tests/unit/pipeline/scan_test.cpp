@@ -252,6 +252,10 @@ TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan
 }
 
 TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan]") {
+  // Mapped, and read with read(2) (--no-mmap, or when mapping fails): the
+  // same count and the same one diagnostic.
+  const bool use_mmap = GENERATE(true, false);
+  CAPTURE(use_mmap);
   TempDir dir;
   std::string log;
   for (int i = 0; i < 100; ++i) {
@@ -264,6 +268,7 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
   auto o = base_options({Field::kCipher});
   o.threads = 1;
   o.chunk.chunk_bytes = line_len * 10;
+  o.source.use_mmap = use_mmap;
   const std::string path = dir.file("mail.log");
   bool truncated = false;
   o.chunk.before_chunk = [&](const std::string& file, std::uint64_t offset) {
@@ -284,6 +289,8 @@ TEST_CASE("a file truncated between chunks is scanned as far as it goes", "[scan
 }
 
 TEST_CASE("a file appended to while it is read is scanned as it was opened", "[scan]") {
+  const bool use_mmap = GENERATE(true, false);
+  CAPTURE(use_mmap);
   TempDir dir;
   const std::string line =
       "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
@@ -295,6 +302,7 @@ TEST_CASE("a file appended to while it is read is scanned as it was opened", "[s
   auto o = base_options({Field::kCipher});
   o.threads = 1;
   o.chunk.chunk_bytes = line.size() * 10;
+  o.source.use_mmap = use_mmap;
   int appends = 0;
   o.chunk.before_chunk = [&](const std::string& file, std::uint64_t offset) {
     // syslog writing on, after the first 30 lines were scanned.
