@@ -31,13 +31,11 @@ struct CandidateScanStats {
 // (without its '\n') that holds an anchor and is at most `max_line` bytes
 // long, in order (`anchor`: where in the line the first anchor starts;
 // `line_index`: 0-based line number within the buffer), and
-// `on_long(offset, end, line_index)` for each line longer than `max_line`
-// ([offset, end) without its '\n'), in order with the candidates. `data`
-// must start at a line start.
+// `on_long(offset)` for each line longer than `max_line`, in order with the
+// candidates. `data` must start at a line start.
 using CandidateFn = std::function<void(std::string_view line, std::size_t offset,
                                        std::size_t anchor, std::uint64_t line_index)>;
-using LongLineFn =
-    std::function<void(std::size_t offset, std::size_t end, std::uint64_t line_index)>;
+using LongLineFn = std::function<void(std::size_t offset)>;
 
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };
 

@@ -63,7 +63,7 @@ CandidateScanStats scan_line_by_line(const char* data, std::size_t size, std::si
     const std::uint64_t line_index = stats.lines++;
     const std::size_t len = end - pos;
     if (len > max_line) {
-      on_long(pos, end, line_index);
+      on_long(pos);
     } else {
       const std::string_view line(data + pos, len);
       const std::size_t anchor = anchor_of(line);

@@ -129,9 +129,8 @@ template <class V, bool kSessions, bool kSsl>
     finish(pending_start, pending_pos, end, pending_line);
     pending_start = kNone;
   };
-  // Called before stats.lines counts the line that `pos` ends.
   auto newline = [&](std::size_t pos) {
-    if (pos - line_start > max_line) on_long(line_start, pos, stats.lines);
+    if (pos - line_start > max_line) on_long(line_start);
     line_start = pos + 1;
   };
 
@@ -249,7 +248,7 @@ template <class V, bool kSessions, bool kSsl>
   finish_pending(size);
   if (line_start < size) {
     ++stats.lines;
-    if (size - line_start > max_line) on_long(line_start, size, stats.lines - 1);
+    if (size - line_start > max_line) on_long(line_start);
   }
   return stats;
 }

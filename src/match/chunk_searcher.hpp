@@ -24,8 +24,10 @@
 // Offsets are within the chunk. Views are valid only during the call.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "mailtls/dialect.hpp"
@@ -129,10 +131,13 @@ class ChunkSearcher {
       }
       sink.on_pending(event);
     };
-    auto on_long = [&](std::size_t offset, std::size_t end, std::uint64_t line_index) {
+    auto on_long = [&](std::size_t offset) {
       // A run of NULs is no part of a line: copytruncate leaves such a hole
       // (sparse, often larger than --max-line), and syslog writes the next
       // line right after it. What follows the run is the line.
+      const void* nl = std::memchr(data + offset, '\n', size - offset);
+      const std::size_t end =
+          nl == nullptr ? size : static_cast<std::size_t>(static_cast<const char*>(nl) - data);
       std::size_t start = offset;
       while (start < end && data[start] == '\0') ++start;
       if (start == offset || end - start > config_.max_line) {
@@ -140,12 +145,15 @@ class ChunkSearcher {
         return;
       }
       if (start == end) return;  // nothing but NULs
+      // Rare enough to count the line's number here rather than have the
+      // kernels track it for every long line.
+      const auto line_index = static_cast<std::uint64_t>(std::count(data, data + offset, '\n'));
       dialect_.find_candidates(
           data + start, end - start, config_.max_line,
           [&](std::string_view line, std::size_t at, std::size_t anchor, std::uint64_t) {
             on_candidate(line, start + at, anchor, line_index);
           },
-          [](std::size_t, std::size_t, std::uint64_t) {}, config_.needs);
+          [](std::size_t) {}, config_.needs);
     };
     const auto stats = dialect_.find_candidates(data, size, config_.max_line, on_candidate, on_long,
                                                 config_.needs);

@@ -26,14 +26,28 @@ inline bool clock(const char* p, Envelope& e) {
          two_digits(p + 6, e.second) && e.hour < 24 && e.minute < 60 && e.second <= 60;
 }
 
+// Views into a line whose bounds the parser has checked: substr() would
+// check them again, and is not always inlined.
+inline std::string_view span(std::string_view s, std::size_t pos, std::size_t n) {
+  return {s.data() + pos, n};
+}
+inline std::string_view from(std::string_view s, std::size_t pos) {
+  return {s.data() + pos, s.size() - pos};
+}
+
 // Words some log shippers write where the host belongs ("... INFO
 // postfix/smtpd[481]: ..."): no host is logged then.
-bool is_level_word(std::string_view w) {
+[[gnu::noinline]] bool is_level_word_slow(std::string_view w) {
   for (std::string_view level : {"DEBUG", "INFO", "NOTICE", "WARN", "WARNING", "ERR", "ERROR",
                                  "CRIT", "CRITICAL", "ALERT", "EMERG", "FATAL"}) {
     if (w == level) return true;
   }
   return false;
+}
+
+// Every line asks: host names are rarely upper case, so this is one test.
+inline bool is_level_word(std::string_view w) {
+  return w[0] >= 'A' && w[0] <= 'Z' && w.size() >= 3 && w.size() <= 8 && is_level_word_slow(w);
 }
 
 // "prog[pid]:" or "prog:", with a program name as syslog tags have them
@@ -56,19 +70,19 @@ bool is_program_tag(std::string_view w) {
 }
 
 // Parses "prog[pid]: message" or "prog: message" from `rest`.
-bool parse_program(std::string_view rest, Envelope& e) {
+[[gnu::always_inline]] inline bool parse_program(std::string_view rest, Envelope& e) {
   // The program name runs to '[' (pid follows) or to ": ". Program names do
   // not contain spaces; a space first means this is not a tagged message.
   const std::size_t n = rest.size();
   std::size_t i = detail::find_first_of4(rest, '[', ':', ' ', ':');
   if (i == 0 || i == n) return false;
-  e.program = rest.substr(0, i);
+  e.program = span(rest, 0, i);
   if (rest[i] == '[') {
     const std::size_t pid_start = i + 1;
     std::size_t j = pid_start;
     while (j < n && is_digit(rest[j])) ++j;
     if (j == pid_start || j >= n || rest[j] != ']') return false;
-    e.pid = rest.substr(pid_start, j - pid_start);
+    e.pid = span(rest, pid_start, j - pid_start);
     i = j + 1;
   } else {
     e.pid = {};
@@ -76,7 +90,7 @@ bool parse_program(std::string_view rest, Envelope& e) {
   if (i >= n || rest[i] != ':') return false;
   ++i;
   if (i < n && rest[i] == ' ') ++i;
-  e.message = rest.substr(i);
+  e.message = from(rest, i);
   return true;
 }
 
@@ -84,14 +98,14 @@ bool parse_program(std::string_view rest, Envelope& e) {
 // (copies without one), or a level word padded with spaces. Either way
 // `host` is then empty, a view at the program's start (the session key
 // runs from it to the pid).
-bool parse_tail(std::string_view rest, Envelope& e) {
+[[gnu::always_inline]] inline bool parse_tail(std::string_view rest, Envelope& e) {
   const std::size_t host_end = rest.find(' ');
   if (host_end == 0 || host_end == std::string_view::npos) return false;
-  const std::string_view first = rest.substr(0, host_end);
+  const std::string_view first = span(rest, 0, host_end);
   if (first.back() == ':' && is_program_tag(first)) {
     // "prog[pid]: ..." right after the time: no host (a host name never
     // ends with a colon).
-    e.host = rest.substr(0, 0);
+    e.host = span(rest, 0, 0);
     return parse_program(rest, e);
   }
   std::size_t program = host_end + 1;
@@ -99,8 +113,8 @@ bool parse_tail(std::string_view rest, Envelope& e) {
   if (level) {
     while (program < rest.size() && rest[program] == ' ') ++program;
   }
-  e.host = level ? rest.substr(program, 0) : first;
-  return parse_program(rest.substr(program), e);
+  e.host = level ? span(rest, program, 0) : first;
+  return parse_program(from(rest, program), e);
 }
 
 bool parse_classic(std::string_view line, Envelope& e) {
@@ -139,7 +153,7 @@ bool parse_classic(std::string_view line, Envelope& e) {
   e.stamp = Envelope::Stamp::kClassic;
   e.year = 0;
   e.utc_offset_s = 0;
-  return parse_tail(line.substr(pos + 9), e);
+  return parse_tail(from(line, pos + 9), e);
 }
 
 bool parse_rfc3339(std::string_view line, Envelope& e) {
@@ -185,7 +199,7 @@ bool parse_rfc3339(std::string_view line, Envelope& e) {
   }
   if (pos >= n || line[pos] != ' ') return false;
   e.stamp = Envelope::Stamp::kRfc3339;
-  return parse_tail(line.substr(pos + 1), e);
+  return parse_tail(from(line, pos + 1), e);
 }
 
 // A `docker compose logs` prefix: "mail_1  | ", "mailserver-1  | " (the

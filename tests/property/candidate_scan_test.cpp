@@ -28,11 +28,8 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool 
         t.events.push_back("C" + std::to_string(offset) + "@" + std::to_string(anchor) + "#" +
                            std::to_string(index) + ":" + std::string(line));
       },
-      [&](std::size_t offset, std::size_t end, std::uint64_t line) {
-        t.events.push_back("L" + std::to_string(offset) + "-" + std::to_string(end) + "#" +
-                           std::to_string(line));
-      },
-      kernel, sessions, ssl);
+      [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel,
+      sessions, ssl);
   t.lines = stats.lines;
   return t;
 }
