@@ -46,7 +46,7 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
   if (common.paths.empty() && inputs.files.empty()) {
     std::cerr << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
                  "Without rsyslog, Postfix logs to the journal: "
-                 "journalctl -o short-iso -t postfix/smtpd -t postfix/smtp ... | mailtls "
+                 "journalctl --facility=mail -o short-iso | mailtls "
               << command << " -\n";
     return kExitNoReport;
   }
