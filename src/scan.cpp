@@ -117,7 +117,8 @@ ScanPipeline::ScanPipeline(const ScanOptions& options)
       files_(open_inputs(options)),
       skipped_bytes_(files_.size(), 0),
       diagnostics_(files_.size()),
-      merge_(files_, options, filter_, diagnostics_) {
+      merge_(files_, options, filter_, diagnostics_,
+             postfix_ ? static_cast<const Dialect&>(*postfix_) : *options.match.dialect) {
   for (Field f : options.tally.keys) {
     if (f == Field::kLine) {
       throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");

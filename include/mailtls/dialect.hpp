@@ -87,8 +87,9 @@ class Dialect {
   // session lies before its chunk). For kEvent and kLibraryEvent fills the
   // event fields (kind, direction, peer, protocol, ...; not time, host,
   // service, pid, file, which the envelope gives). For kEvent fills `peer`
-  // too; for kPeer, `peer.raw` at least (parse_peer_token() reads it when
-  // it is needed).
+  // too; for kPeer and kSessionEnd, `peer.raw` at least (parse_peer_token()
+  // reads it when it is needed; a session end whose peer is not the
+  // session's does not end it).
   virtual LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const = 0;
 
   // The session join key of a line: the bytes of the line that every line

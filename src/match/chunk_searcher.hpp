@@ -14,17 +14,20 @@
 //   void on_unparsed(std::string_view line, std::size_t offset);
 //   void prefetch_peer(std::string_view name, std::string_view ip);
 //   template <class End> void on_session_end(std::uint64_t session,
-//       SessionSlot& slot, const End& end);  // end: a SessionEnd<D>
+//       SessionSlot* slot, const End& end);  // end: a SessionEnd<D>; slot
+//       // null: the line names another peer and ends nothing
 //   void on_searched(std::uint64_t lines);  // the chunk's lines, all searched
 //   void on_event(Event& event, SessionSlot* slot);         // peer known (or none)
 //   void on_pending(const Event& event);  // peer lies before the chunk
 //   void on_open_session(std::uint64_t session, std::string_view name,
-//       std::string_view ip, bool tls_done);  // at the chunk's end
-//   void on_ended_session(std::uint64_t session);           // at the chunk's end
+//       std::string_view ip, bool tls_done, std::int64_t seen_s);  // at the end
+//   void on_ended_session(std::uint64_t session);  // at the chunk's end, when
+//       // the chunk saw the session's peer before its end
 // Offsets are within the chunk. Views are valid only during the call.
 #pragma once
 
 #include <algorithm>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -45,12 +48,16 @@ struct SessionEnd {
   const D& dialect;
   const Envelope& env;
   const LineClock& clock;
+  std::string_view peer_raw;  // the peer the line names, unparsed
   LocalTime time() const { return clock.time_of(env); }
   std::string_view host() const { return env.host; }
   std::string_view service() const { return env.program; }
   Direction direction() const { return dialect.service_direction(env.program); }
   SessionCounters counters() const { return dialect.session_counters(env); }
 };
+
+// docs/user-guide.md, "Event kinds": ten minutes.
+inline constexpr std::int64_t kMaxJoinGapSeconds = 600;
 
 struct SearchConfig {
   std::size_t max_line = 0;
@@ -87,7 +94,7 @@ class ChunkSearcher {
         case LineClass::kUnparsed: sink.on_unparsed(line, offset); return;
         case LineClass::kPeer:
         case LineClass::kSessionEnd:
-          note_session_line(cls, env, peer, clock, sessions, sink);
+          note_session_line(cls, env, peer, line, line_index, clock, sessions, sink);
           return;
         case LineClass::kEvent:
         case LineClass::kLibraryEvent: break;
@@ -111,16 +118,23 @@ class ChunkSearcher {
         SessionSlot& slot = sessions.at(session, key);
         slot.ended = false;
         slot.tls_done = event.kind == EventKind::kEstablished || event.kind == EventKind::kReused;
+        slot.end_unverified = false;
         slot.peer_name = peer.name;
         slot.peer_ip = peer.ip;
         slot.peer_raw = {};
+        slot.seen_s = event.time.epoch_s;
+        slot.seen_line = {};
         sink.on_event(event, &slot);
         return;
       }
       // A library line: the peer is the session's, from this chunk or
-      // before it.
+      // before it, if the session's latest peer-bearing line is recent.
       if (SessionSlot* slot = sessions.find(session, key)) {
-        if (!slot->ended) {
+        if (slot->ended && slot->end_unverified) {
+          sink.on_pending(event);  // whether that end was the session's: the merge knows
+          return;
+        }
+        if (!slot->ended && joins(*slot, event.time.epoch_s, clock)) {
           const PeerRef p = session_peer(*slot);
           event.peer_name = p.name;
           event.peer_ip = p.ip;
@@ -160,33 +174,111 @@ class ChunkSearcher {
     // Counted before the sessions are handed over: their peers are read
     // from the chunk, which a truncated mapped file can cut short there.
     sink.on_searched(stats.lines);
-    sessions.for_each([&](const SessionSlot& slot) {
+    sessions.for_each([&](SessionSlot& slot) {
       if (slot.ended) {
-        sink.on_ended_session(slot.hash);
+        // An unchecked end is the merge's to judge (unverified_ends).
+        if (!slot.end_unverified) sink.on_ended_session(slot.hash);
       } else {
         const PeerRef p = session_peer(slot);
-        sink.on_open_session(slot.hash, p.name, p.ip, slot.tls_done);
+        sink.on_open_session(slot.hash, p.name, p.ip, slot.tls_done, seen_at(slot, clock));
       }
     });
     return stats.lines;
   }
 
  private:
-  // A peer-bearing line or a session end: the session's latest word.
+  // A peer-bearing line or a session end: the session's latest word. A
+  // session end that names another peer than the session's is not its end
+  // (a forged line, or a garbled one): it changes nothing.
   void note_session_line(LineClass cls, const Envelope& env, const PeerRef& peer,
-                         const LineClock& clock, SessionTable& sessions, Sink& sink) const {
+                         std::string_view line, std::uint64_t line_index, const LineClock& clock,
+                         SessionTable& sessions, Sink& sink) const {
     if (!config_.follow_sessions) return;
     const std::string_view key = dialect_.session_key(env);
     const std::uint64_t session = session_hash(key);
     SessionSlot& slot = sessions.at(session, key);
-    slot.ended = cls == LineClass::kSessionEnd;
-    if (slot.ended) {
-      sink.on_session_end(session, slot, SessionEnd<D>{dialect_, env, clock});
+    if (cls == LineClass::kSessionEnd) {
+      const bool peer_known = !slot.ended && (!slot.peer_raw.empty() || !slot.peer_name.empty() ||
+                                              !slot.peer_ip.empty());
+      // An end that names no peer (a dialect whose end lines carry none)
+      // ends the session it claims. One that names another peer is counted
+      // among sessions that ended (coverage) but ends nothing.
+      const SessionEnd<D> end{dialect_, env, clock, peer.raw};
+      if (peer_known && !peer.raw.empty() && !names_slot_peer(slot, peer.raw)) {
+        sink.on_session_end(session, nullptr, end);
+        return;
+      }
+      // Unverified until a peer of the session is seen in this chunk: every
+      // end before that is for the merge to judge, in order.
+      slot.end_unverified = !peer_known && (!slot.ended || slot.end_unverified);
+      slot.end_line = line_index;
+      slot.ended = true;
+      sink.on_session_end(session, &slot, end);
+      slot.peer_raw = {};
+    } else {
+      slot.ended = false;
+      slot.end_unverified = false;
+      slot.peer_raw = peer.raw;
+      slot.seen_s = INT64_MIN;
+      slot.seen_line = line;
     }
     slot.tls_done = false;
     slot.peer_name = {};
     slot.peer_ip = {};
-    slot.peer_raw = slot.ended ? std::string_view() : peer.raw;
+  }
+
+  // Whether a session end naming `raw` names the peer `p`: the same
+  // address, or, where either logs none, the same name.
+  bool same_peer(const PeerRef& p, std::string_view raw) const {
+    PeerRef other;
+    dialect_.parse_peer_token(raw, other);
+    if (!p.ip.empty() && !other.ip.empty()) return p.ip == other.ip;
+    return p.name == other.name;
+  }
+
+  // same_peer() for the slot's peer, without parsing in the usual case: a
+  // genuine end repeats the token of the session's peer line, or the
+  // "name[ip]" of its handshake line, byte for byte.
+  // `raw` may run on past the token (a dialect may hand over the rest of
+  // the line): the token ends at a space.
+  bool names_slot_peer(const SessionSlot& slot, std::string_view raw) const {
+    const char* r = raw.data();
+    const std::size_t size = raw.size();
+    auto token_is = [&](std::size_t n) { return size == n || r[n] == ' '; };
+    auto at = [&](std::size_t pos, std::string_view s) {
+      return s.empty() || std::memcmp(r + pos, s.data(), s.size()) == 0;
+    };
+    const std::string_view token = slot.peer_raw;
+    if (!token.empty()) {
+      if (size >= token.size() && token_is(token.size()) && at(0, token)) return true;
+    } else {
+      const std::size_t name = slot.peer_name.size();
+      const std::size_t n = name + slot.peer_ip.size() + 2;
+      if (size >= n && token_is(n) && r[name] == '[' && r[n - 1] == ']' && at(0, slot.peer_name) &&
+          at(name + 1, slot.peer_ip)) {
+        return true;
+      }
+    }
+    return same_peer(session_peer(slot), raw);
+  }
+
+  // When the session's latest peer-bearing line was written (INT64_MIN:
+  // unknown). A kPeer line's time is computed only when asked.
+  std::int64_t seen_at(SessionSlot& slot, const LineClock& clock) const {
+    if (slot.seen_s == INT64_MIN && !slot.seen_line.empty()) {
+      Envelope e;
+      if (dialect_.parse_envelope(slot.seen_line, e)) slot.seen_s = clock.time_of(e).epoch_s;
+      slot.seen_line = {};
+    }
+    return slot.seen_s;
+  }
+
+  // A line without a peer joins its session's peer only within
+  // kMaxJoinGapSeconds of the session's latest peer-bearing line: a process
+  // id is reused, and a library line hours later is not that session's.
+  bool joins(SessionSlot& slot, std::int64_t time_s, const LineClock& clock) const {
+    const std::int64_t seen = seen_at(slot, clock);
+    return seen == INT64_MIN || time_s - seen <= kMaxJoinGapSeconds;
   }
 
   // The peer a session slot holds, parsing a kPeer line's token on demand.

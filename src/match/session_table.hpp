@@ -8,6 +8,7 @@
 // Reused chunk after chunk without reallocating. One per worker thread.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -31,7 +32,16 @@ struct SessionSlot {
   std::string_view peer_name, peer_ip;
   std::string_view peer_raw;  // unparsed peer token, when set by a kPeer line
   bool ended = false;
+  // Ended by a `disconnect from` in this chunk before any peer of the
+  // session was seen in it: whether it names the session's peer is for the
+  // merge to tell (library lines after it go to the merge).
+  bool end_unverified = false;
   bool tls_done = false;  // the latest peer-bearing line was a completed handshake
+  // When the latest peer-bearing line was written: its time (seen_s), or,
+  // not computed until a library line asks, the line itself.
+  std::int64_t seen_s = INT64_MIN;
+  std::string_view seen_line;
+  std::uint64_t end_line = 0;  // the line of the latest end, within the chunk
   // The sink's scratch for the failure join (tally/failure_join.hpp):
   // kFailureUnknown until the session's first completed handshake or
   // disconnect in this chunk, then kFailureEmpty or the index of its state.
@@ -73,6 +83,10 @@ class SessionTable {
 
   template <class Fn>
   void for_each(Fn&& fn) const {
+    for (std::size_t i : used_) fn(slots_[i]);
+  }
+  template <class Fn>
+  void for_each(Fn&& fn) {
     for (std::size_t i : used_) fn(slots_[i]);
   }
 

@@ -45,6 +45,7 @@ class EventStore {
     st.after_handshake = e.after_handshake;
     events_.push_back(std::move(st));
   }
+  std::uint64_t chunk_line_of(std::size_t i) const { return events_[i].chunk_line; }
   std::size_t size() const { return events_.size(); }
   // The i-th event, with views into this store.
   void get(std::size_t i, std::string_view file, Event& e) const {
@@ -97,13 +98,35 @@ struct ChunkResult {
   EventStore pending;
   // The chunk's last word on each session it touched: ended, or open with a
   // peer. Sessions that begin and end inside the chunk only need their end.
+  // Sessions whose last word in the chunk is an end the chunk could check
+  // (it saw the session's peer before it).
   std::vector<std::uint64_t> ended_sessions;
+  // Every session end the chunk could not check, in order: the lines of the
+  // session after it (until a peer-bearing line) went to `pending`, and
+  // take no peer if the end counts.
+  struct UnverifiedEnd {
+    std::uint64_t session;
+    std::uint64_t chunk_line;
+    std::uint32_t raw_offset;  // into peer_text: the peer token the end names,
+    std::uint32_t raw_size;    // unparsed (the merge parses it when it must)
+  };
+  std::vector<UnverifiedEnd> unverified_ends;
+  // The failure join's unchecked ends (FailureJoin), in order: the merge
+  // applies each that counts as a disconnect, in line order with the
+  // session's other lines.
+  struct FailureMarker {
+    std::uint64_t session;
+    std::uint64_t chunk_line;
+    std::uint32_t end_index;  // into unverified_ends
+  };
+  std::vector<FailureMarker> failure_markers;
   struct OpenSession {
     std::uint64_t session;
     std::size_t text_offset;  // into peer_text: the name, then the address
     std::size_t name_size;
     std::size_t ip_size;
     bool tls_done;
+    std::int64_t seen_s;  // time of its latest peer-bearing line (INT64_MIN: unknown)
   };
   std::vector<OpenSession> open_sessions;
   std::string peer_text;  // one allocation for every open session's peer

@@ -1,6 +1,7 @@
 // OpenPeerMap: the ordered merge's view of the sessions still open.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -21,6 +22,7 @@ class OpenPeerMap {
   struct Peer {
     std::string_view name, ip;
     bool tls_done = false;
+    std::int64_t seen_s = INT64_MIN;  // time of the session's latest peer-bearing line
   };
 
   OpenPeerMap() { reset(1024); }
@@ -34,12 +36,14 @@ class OpenPeerMap {
         out.name = text.substr(s.offset, s.name_size);
         out.ip = text.substr(s.offset + s.name_size, s.ip_size);
         out.tls_done = s.tls_done != 0;
+        out.seen_s = s.seen_s;
         return true;
       }
     }
   }
 
-  void set(std::uint64_t hash, std::string_view name, std::string_view ip, bool tls_done) {
+  void set(std::uint64_t hash, std::string_view name, std::string_view ip, bool tls_done,
+           std::int64_t seen_s = INT64_MIN) {
     if ((size_ + deleted_ + 1) * 2 > slots_.size()) rehash();
     std::size_t i = hash & mask_;
     std::size_t tomb = SIZE_MAX;
@@ -63,6 +67,7 @@ class OpenPeerMap {
     s.offset = static_cast<std::uint32_t>(arena_.size());
     s.name_size = static_cast<std::uint32_t>(name.size());
     s.ip_size = static_cast<std::uint32_t>(ip.size());
+    s.seen_s = seen_s;
     s.tls_done = tls_done ? 1 : 0;
     arena_.append(name);
     arena_.append(ip);
@@ -95,6 +100,7 @@ class OpenPeerMap {
     std::uint32_t name_size = 0;
     std::uint32_t ip_size = 0;
     std::uint32_t tls_done = 0;
+    std::int64_t seen_s = INT64_MIN;
   };
 
   void reset(std::size_t n) {

@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
+#include <optional>
+
+#include "match/chunk_searcher.hpp"
 
 namespace mailtls::detail {
 
@@ -19,10 +23,11 @@ constexpr std::uint64_t kReleaseStep = 8u << 20;
 
 OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
                            const ScanOptions& options, const EventFilter& filter,
-                           DiagnosticLog& diagnostics)
+                           DiagnosticLog& diagnostics, const Dialect& dialect)
     : files_(files),
       options_(options),
       diagnostics_(diagnostics),
+      dialect_(dialect),
       collect_events_(static_cast<bool>(options.on_event)),
       sink_(filter, options.tally),
       released_(files.size(), 0) {
@@ -114,6 +119,50 @@ void OrderedMerge::merge_ready() {
   }
 }
 
+void OrderedMerge::judge_ends(const ChunkResult& r) {
+  judged_.assign(r.unverified_ends.size(), false);
+  // Sessions held here that the chunk ended: whether an end of theirs
+  // counted yet (few: most unchecked ends are of sessions never held, plain
+  // SMTP sessions without a TLS line).
+  std::vector<std::pair<std::uint64_t, bool>> held_ended;
+  const std::string_view text(r.peer_text);
+  for (std::size_t i = 0; i < r.unverified_ends.size(); ++i) {
+    const auto& u = r.unverified_ends[i];
+    OpenPeerMap::Peer held;
+    if (!peers_.find(u.session, held)) {
+      judged_[i] = true;
+      continue;
+    }
+    auto it = std::find_if(held_ended.begin(), held_ended.end(),
+                           [&](const auto& h) { return h.first == u.session; });
+    if (it == held_ended.end()) {
+      held_ended.emplace_back(u.session, false);
+      it = held_ended.end() - 1;
+    }
+    // After an end that counted, the session is over and every end counts;
+    // else one counts if it names the held peer, or no peer.
+    bool counted = it->second;
+    if (!counted) {
+      const std::string_view raw = text.substr(u.raw_offset, u.raw_size);
+      PeerRef named;
+      if (!raw.empty()) dialect_.parse_peer_token(raw, named);
+      counted = raw.empty() || (!held.ip.empty() && !named.ip.empty() ? held.ip == named.ip
+                                                                      : held.name == named.name);
+    }
+    judged_[i] = counted;
+    it->second = counted;
+  }
+}
+
+std::optional<bool> OrderedMerge::end_before(const ChunkResult& r, std::uint64_t session,
+                                             std::uint64_t chunk_line) const {
+  for (std::size_t i = r.unverified_ends.size(); i-- > 0;) {
+    const auto& u = r.unverified_ends[i];
+    if (u.session == session && u.chunk_line < chunk_line) return judged_[i];
+  }
+  return std::nullopt;
+}
+
 void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
   const std::uint64_t first_line = totals_.lines[file_] + 1;
   Event event;
@@ -125,13 +174,49 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
       options_.on_event(event);
     }
   };
+  const std::string_view text(r.peer_text);
+  judge_ends(r);
+  // The failure join across the chunk's start (FailureJoin): the failure
+  // lines before each session's first completed handshake or disconnect,
+  // with the ends the chunk could not check, go to the tracker in line
+  // order with the pending library lines.
+  Event prefix_event;
+  std::size_t prefix = 0;
+  std::size_t marker = 0;
+  auto add_prefix_until = [&](std::uint64_t chunk_line) {
+    for (;;) {
+      const std::uint64_t event_line =
+          prefix < r.failure_prefix.size() ? r.failure_prefix.chunk_line_of(prefix) : UINT64_MAX;
+      const std::uint64_t marker_line =
+          marker < r.failure_markers.size() ? r.failure_markers[marker].chunk_line : UINT64_MAX;
+      if (std::min(event_line, marker_line) >= chunk_line) return;
+      if (marker_line < event_line) {
+        const auto& m = r.failure_markers[marker++];
+        if (judged_[m.end_index]) totals_.failures.add_disconnect(m.session);
+        continue;
+      }
+      r.failure_prefix.get(prefix++, f.input.display, prefix_event);
+      prefix_event.line = first_line + prefix_event.chunk_line;
+      totals_.failures.add(prefix_event);
+    }
+  };
   for (std::size_t j = 0; j < r.pending.size(); ++j) {
     if (collect_events_) emit_stored_until(r.pending_at[j]);
     r.pending.get(j, f.input.display, event);
+    add_prefix_until(event.chunk_line);
     event.line = first_line + event.chunk_line;
     event.peer_name = event.peer_ip = {};
     event.after_handshake = false;
-    if (OpenPeerMap::Peer peer; peers_.find(event.session, peer)) {
+    // A line after an unchecked end of its session in this chunk (with no
+    // peer-bearing line between, or it would not be pending) takes no peer
+    // when the latest such end counts.
+    const bool ended = !r.unverified_ends.empty() &&
+                       end_before(r, event.session, event.chunk_line).value_or(false);
+    // The peer an earlier chunk left open for the session, if its latest
+    // peer-bearing line is recent enough (kMaxJoinGapSeconds).
+    if (OpenPeerMap::Peer peer;
+        !ended && peers_.find(event.session, peer) &&
+        (peer.seen_s == INT64_MIN || event.time.epoch_s - peer.seen_s <= kMaxJoinGapSeconds)) {
       event.peer_name = peer.name;
       event.peer_ip = peer.ip;
       event.after_handshake = peer.tls_done;
@@ -139,15 +224,7 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
     sink_.accept(event, nullptr, totals_.tally);
   }
   if (collect_events_) emit_stored_until(r.events.size());
-  // The failure join across the chunk's start (FailureJoin): the pending
-  // library lines went in above; now the failure lines before each
-  // session's first completed handshake or disconnect, that line itself,
-  // and the states the chunk leaves open.
-  for (std::size_t i = 0; i < r.failure_prefix.size(); ++i) {
-    r.failure_prefix.get(i, f.input.display, event);
-    event.line = first_line + event.chunk_line;
-    totals_.failures.add(event);
-  }
+  add_prefix_until(UINT64_MAX);
   for (const auto& [session, disconnect] : r.failure_resets) {
     if (disconnect) {
       totals_.failures.add_disconnect(session);
@@ -157,10 +234,15 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
   }
   for (auto& [session, state] : r.failure_open) totals_.failures.install(session, std::move(state));
   for (std::uint64_t session : r.ended_sessions) peers_.erase(session);
+  // Unchecked ends: a session one of them ended is over (a session
+  // reopened after it is set again just below).
+  for (std::size_t i = 0; i < r.unverified_ends.size(); ++i) {
+    if (judged_[i]) peers_.erase(r.unverified_ends[i].session);
+  }
   for (const auto& open : r.open_sessions) {
-    const std::string_view text(r.peer_text);
     peers_.set(open.session, text.substr(open.text_offset, open.name_size),
-               text.substr(open.text_offset + open.name_size, open.ip_size), open.tls_done);
+               text.substr(open.text_offset + open.name_size, open.ip_size), open.tls_done,
+               open.seen_s);
   }
   totals_.lines[file_] += r.lines;
   totals_.bytes[file_] += r.bytes;

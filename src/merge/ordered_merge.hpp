@@ -19,11 +19,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "chunk/chunker.hpp"
 #include "chunk/merge_position.hpp"
+#include "mailtls/dialect.hpp"
 #include "mailtls/failures.hpp"
 #include "mailtls/scan.hpp"
 #include "mailtls/tally.hpp"
@@ -38,8 +40,10 @@ namespace mailtls::detail {
 
 class OrderedMerge {
  public:
+  // `dialect` reads the peer tokens of session ends a chunk could not
+  // check. Every argument must outlive the merge.
   OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files, const ScanOptions& options,
-               const EventFilter& filter, DiagnosticLog& diagnostics);
+               const EventFilter& filter, DiagnosticLog& diagnostics, const Dialect& dialect);
 
   // Starts the merge once the inputs are opened (their sizes make the
   // progress total) and the chunker exists (the merge asks it how many
@@ -68,6 +72,13 @@ class OrderedMerge {
  private:
   void merge_ready();  // under mutex_
   void merge_chunk(OpenedInput& f, ChunkResult& r);
+  // Judges the chunk's unchecked session ends (ChunkResult::unverified_ends)
+  // against the peers held before it, in line order.
+  void judge_ends(const ChunkResult& r);
+  // Whether the session's latest unchecked end in chunk `r` before
+  // `chunk_line` counted; nullopt when it had none. After judge_ends().
+  std::optional<bool> end_before(const ChunkResult& r, std::uint64_t session,
+                                 std::uint64_t chunk_line) const;
   // Drops the merged part of a mapped input from the resident set, in
   // steps of kReleaseStep (or all of it, `all`). Under mutex_.
   void release_merged(std::size_t file, bool all);
@@ -75,6 +86,7 @@ class OrderedMerge {
   std::vector<std::unique_ptr<OpenedInput>>& files_;
   const ScanOptions& options_;
   DiagnosticLog& diagnostics_;
+  const Dialect& dialect_;
   Chunker* chunker_ = nullptr;
   bool collect_events_;
   std::function<void(const Event&)> emit_;  // the merge's own events: join, `events`
@@ -89,6 +101,9 @@ class OrderedMerge {
   std::vector<std::uint64_t> released_;  // per mapped input: bytes dropped from RSS
   std::uint64_t progress_done_ = 0, progress_total_ = 0;
   Totals totals_;
+  // judge_ends()'s verdicts for the chunk being merged, one per unchecked
+  // end in its order: whether it counted.
+  std::vector<bool> judged_;
 };
 
 }  // namespace mailtls::detail

@@ -6,7 +6,9 @@
 // Lives for one chunk on one worker.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,10 @@ namespace mailtls::detail {
 
 class ChunkSink {
  public:
+  // The longest peer token kept of a session end (a name and an address
+  // fit; a forged longer one is cut, and then names nobody's peer).
+  static constexpr std::size_t kMaxEndToken = 512;
+
   struct Context {
     std::string_view file;           // the input's display name
     std::uint64_t offset_bytes = 0;  // of the chunk in its input
@@ -50,9 +56,26 @@ class ChunkSink {
   void prefetch_peer(std::string_view name, std::string_view ip) { sink_.prefetch_peer(name, ip); }
 
   template <class End>
-  void on_session_end(std::uint64_t session, SessionSlot& slot, const End& end) {
-    if (FailureJoin* join = sink_.join()) join->on_disconnect(session, slot);
+  void on_session_end(std::uint64_t session, SessionSlot* slot, const End& end) {
     if (context_.coverage) sink_.coverage().note(end, tally_);
+    if (slot == nullptr) return;
+    std::uint32_t end_index = 0;
+    if (slot->end_unverified) {
+      // What the merge needs to tell whether the end is the session's: the
+      // peer token, parsed there only if the merge holds a peer for it.
+      const std::string_view line = end.peer_raw;
+      const void* space = std::memchr(line.data(), ' ', std::min(line.size(), kMaxEndToken));
+      const std::string_view raw(
+          line.data(), space != nullptr
+                           ? static_cast<std::size_t>(static_cast<const char*>(space) - line.data())
+                           : std::min(line.size(), kMaxEndToken));
+      const auto at = static_cast<std::uint32_t>(result_.peer_text.size());
+      result_.peer_text.append(raw);
+      end_index = static_cast<std::uint32_t>(result_.unverified_ends.size());
+      result_.unverified_ends.push_back(
+          {session, slot->end_line, at, static_cast<std::uint32_t>(raw.size())});
+    }
+    if (FailureJoin* join = sink_.join()) join->on_disconnect(session, *slot, end_index);
   }
 
   void on_searched(std::uint64_t lines) {
@@ -68,13 +91,13 @@ class ChunkSink {
   }
 
   void on_open_session(std::uint64_t session, std::string_view name, std::string_view ip,
-                       bool tls_done) {
+                       bool tls_done, std::int64_t seen_s) {
     // The text is copied before the entry exists: a fault mid-copy (a
     // mapped file truncated under us) leaves no entry pointing past it.
     const std::size_t at = result_.peer_text.size();
     result_.peer_text.append(name);
     result_.peer_text.append(ip);
-    result_.open_sessions.push_back({session, at, name.size(), ip.size(), tls_done});
+    result_.open_sessions.push_back({session, at, name.size(), ip.size(), tls_done, seen_s});
   }
 
   void on_ended_session(std::uint64_t session) { result_.ended_sessions.push_back(session); }

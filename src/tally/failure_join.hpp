@@ -44,7 +44,17 @@ class FailureJoin {
     states_[static_cast<std::size_t>(slot.failure)].second.on_event(e, rows);
   }
   // A `disconnect from` line (whether or not the filters keep it).
-  void on_disconnect(std::uint64_t session, SessionSlot& slot) {
+  // A session end. One the chunk could not check (slot.end_unverified: it
+  // saw no peer of the session before it) may be forged: the merge decides,
+  // in order with the session's other failure lines, so it goes there as a
+  // marker and the session's state stays the merge's.
+  // `end_index`: the end's place in ChunkResult::unverified_ends, if it is
+  // unchecked.
+  void on_disconnect(std::uint64_t session, SessionSlot& slot, std::uint32_t end_index = 0) {
+    if (slot.failure == SessionSlot::kFailureUnknown && slot.end_unverified) {
+      result_->failure_markers.push_back({session, slot.end_line, end_index});
+      return;
+    }
     if (slot.failure == SessionSlot::kFailureUnknown) {
       first_reset(session, true, slot);
     } else if (slot.failure >= 0) {

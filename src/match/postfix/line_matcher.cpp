@@ -333,7 +333,15 @@ LineClass LineMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
       }
       return LineClass::kOther;
     case 'd':
-      if (consume(m, "disconnect from ")) return LineClass::kSessionEnd;
+      if (consume(m, "disconnect from ")) {
+        // The peer it names decides whether it ends the session it claims
+        // (a forged one naming another peer does not).
+        // The token runs to the first space; where is found only when the
+        // peer is needed (rarely: most disconnects end a session seen).
+        peer = {};
+        peer.raw = m;
+        return LineClass::kSessionEnd;
+      }
       return LineClass::kOther;
     case 's':
       if (consume(m, "setting up TLS connection ")) {

@@ -6,6 +6,7 @@
 
 #include "chunk/chunker.hpp"
 #include "mailtls/scan.hpp"
+#include "match/postfix/postfix_dialect.hpp"
 #include "merge/chunk_result.hpp"
 #include "merge/diagnostic_log.hpp"
 #include "merge/ordered_merge.hpp"
@@ -31,7 +32,8 @@ TEST_CASE("the merge stitches chunks in input order, whatever order they come in
   };
   const EventFilter filter(o.filter);
   DiagnosticLog diagnostics(files.size());
-  OrderedMerge merge(files, o, filter, diagnostics);
+  const PostfixDialect postfix(LineMatcherOptions{});
+  OrderedMerge merge(files, o, filter, diagnostics, postfix);
   Chunker chunker(files, o.chunk, 1, 1, merge.position(),
                   {[](std::size_t) {}, [](std::size_t, Diagnostic) {}});
   merge.start(chunker);

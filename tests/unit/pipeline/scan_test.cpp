@@ -79,6 +79,67 @@ TEST_CASE("disconnect ends the session: a later library line has no peer", "[sca
   }
 }
 
+TEST_CASE("a disconnect naming another peer does not end the session", "[scan]") {
+  // A forged line (anyone can log one): the real session goes on, and its
+  // library line keeps its peer; the failure is the real peer's. Whether
+  // the end is seen in the chunk of the session's peer or in a later one.
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx postfix/smtpd[5]: SSL_accept error from a.example.org[192.0.2.1]: "
+             "-1\n"
+             "Nov 20 01:00:01 mx postfix/smtpd[5]: disconnect from evil.example[198.51.100.9] "
+             "commands=0\n"
+             "Nov 20 01:00:02 mx postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n"
+             "Nov 20 01:00:03 mx postfix/smtpd[5]: disconnect from a.example.org[192.0.2.1] "
+             "commands=0\n"
+             "Nov 20 01:00:04 mx postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n");
+  const std::size_t chunk =
+      GENERATE(std::size_t{1}, std::size_t{7}, std::size_t{100}, std::size_t{1} << 20);
+  const unsigned threads = GENERATE(1u, 2u);
+  CAPTURE(chunk, threads);
+  auto o = base_options({Field::kEvent, Field::kPeer});
+  o.filter.event_mask = (1u << kEventKindCount) - 1;
+  o.tally.failures = true;
+  o.chunk.chunk_bytes = chunk;
+  o.threads = threads;
+  const auto r = scan_files({dir.file("mail.log")}, o);
+  // The library line after the forged end joins a.example.org; the one
+  // after the genuine end joins nobody.
+  CHECK(row_strings(r) == std::vector<std::string>{"accept_error|a.example.org[192.0.2.1]=1",
+                                                   "tls_error|=1",
+                                                   "tls_error|a.example.org[192.0.2.1]=1"});
+  // Two failures: the real peer's error with its library line, and the
+  // library line after the genuine end, on its own (count, then peer_ip).
+  REQUIRE(r.failures.size() == 2);
+  CHECK(r.failures[0].peer_ip.empty());
+  CHECK(r.failures[1].peer_ip == "192.0.2.1");
+  CHECK(r.failures[1].reason == "unsupported_protocol");
+}
+
+TEST_CASE("a library line long after its session's peer line is not joined", "[scan]") {
+  // Process ids are reused: eight hours on, the same pid is another
+  // session (docs/user-guide.md: ten minutes at most).
+  TempDir dir;
+  write_file(dir.file("mail.log"),
+             "Nov 20 01:00:00 mx postfix/smtpd[5]: setting up TLS connection from "
+             "a.example.org[192.0.2.1]\n"
+             "Nov 20 01:09:00 mx postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::unsupported protocol:x.c:1:\n"
+             "Nov 20 09:00:00 mx postfix/smtpd[5]: warning: TLS library problem: "
+             "error:0A000102:SSL routines::no shared cipher:x.c:1:\n");
+  const std::size_t chunk = GENERATE(std::size_t{1}, std::size_t{1} << 20);
+  CAPTURE(chunk);
+  auto o = base_options({Field::kReason, Field::kPeer});
+  o.filter.event_mask = (1u << kEventKindCount) - 1;
+  o.chunk.chunk_bytes = chunk;
+  const auto r = scan_files({dir.file("mail.log")}, o);
+  CHECK(row_strings(r) ==
+        std::vector<std::string>{"no_shared_cipher|=1",
+                                 "unsupported_protocol|a.example.org[192.0.2.1]=1"});
+}
+
 TEST_CASE("sessions are told apart by host and service", "[scan]") {
   TempDir dir;
   write_file(

@@ -67,7 +67,10 @@ class ToyDialect final : public Dialect {
       peer.raw = w[1];
       return LineClass::kPeer;
     }
-    if (w.size() == 1 && w[0] == "bye") return LineClass::kSessionEnd;
+    if (w.size() == 1 && w[0] == "bye") {
+      peer = {};  // the toy's end names no peer
+      return LineClass::kSessionEnd;
+    }
     if (w.size() == 3 && w[0] == "tls") {
       event.kind = EventKind::kEstablished;
       event.direction = Direction::kInbound;
