@@ -1,7 +1,13 @@
 // VerdictCache: per-worker memo of a per-peer verdict (is it a scanner),
 // keyed by a 64-bit hash; one probe, no allocation on a hit.
+//
+// Bounded: at most kMaxSlots slots (1 MiB), whatever the number of distinct
+// peers (an IPv6 sender can present millions). When full, it starts over:
+// a verdict is a pure function of the peer, so forgetting one costs only
+// the time to compute it again, never a different result.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -31,8 +37,9 @@ class VerdictCache {
   void prefetch(std::uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
   void insert(std::uint64_t hash, std::int32_t value) {
     if ((size_ + 1) * 2 > slots_.size()) {
-      if (slots_.size() >= (1u << 22)) {
-        clear();  // bounded: a million peers' verdicts at most
+      if (slots_.size() >= kMaxSlots) {
+        std::fill(slots_.begin(), slots_.end(), Slot{});  // start over, same memory
+        size_ = 0;
       } else {
         rehash(slots_.size() * 2);
       }
@@ -43,10 +50,13 @@ class VerdictCache {
     slots_[i] = {hash, value};
   }
   void clear() {
-    slots_.assign(1024, Slot{});
+    std::vector<Slot>(1024).swap(slots_);  // gives the memory back
     mask_ = slots_.size() - 1;
     size_ = 0;
   }
+  std::size_t capacity_slots() const { return slots_.size(); }
+
+  static constexpr std::size_t kMaxSlots = std::size_t{1} << 16;
 
  private:
   struct Slot {

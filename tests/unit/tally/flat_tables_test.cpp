@@ -49,3 +49,27 @@ TEST_CASE("the open-session map agrees with a reference map", "[flat]") {
   OpenPeerMap::Peer p;
   CHECK_FALSE(map.find(5, p));
 }
+
+TEST_CASE("the verdict cache stays within its bound, and forgets nothing it must not", "[flat]") {
+  // A million distinct peers: the table never grows past kMaxSlots, and
+  // every verdict it still holds is the one inserted.
+  mailtls::detail::VerdictCache cache;
+  std::mt19937_64 rng(7);
+  std::unordered_map<std::uint64_t, std::int32_t> truth;
+  for (int i = 0; i < 1000000; ++i) {
+    const std::uint64_t h = rng() | 1;
+    const auto v = static_cast<std::int32_t>(h % 7) - 1;
+    cache.insert(h, v);
+    truth[h] = v;
+    REQUIRE(cache.capacity_slots() <= mailtls::detail::VerdictCache::kMaxSlots);
+  }
+  std::size_t held = 0;
+  for (const auto& [h, v] : truth) {
+    if (const std::int32_t* got = cache.find(h)) {
+      ++held;
+      REQUIRE(*got == v);
+    }
+  }
+  CHECK(held > 0);
+  CHECK(held <= mailtls::detail::VerdictCache::kMaxSlots / 2);
+}
