@@ -4,10 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <re2/re2.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <ctime>
-#include <regex>
 #include <sstream>
 
 #include "mailtls/cipher_class.hpp"
@@ -128,11 +129,10 @@ bool is_known_zone(const std::string& zone) {
   if (zone == "UTC") return true;
   // A full POSIX rule: standard name and offset, daylight name (and
   // offset), and the two rules of the change ("CET-1CEST,M3.5.0,M10.5.0/3").
-  static const std::regex kPosixRule(
-      R"(^(<[A-Za-z0-9+-]+>|[A-Za-z]{3,})[+-]?\d{1,2}(:\d{2}){0,2})"
-      R"((<[A-Za-z0-9+-]+>|[A-Za-z]{3,})([+-]?\d{1,2}(:\d{2}){0,2})?)"
-      R"((,(M\d{1,2}\.\d\.\d|J?\d{1,3})(/[+-]?\d{1,3}(:\d{2}){0,2})?){2}$)");
-  if (std::regex_match(zone, kPosixRule)) return true;
+  static const RE2 kPosixRule(R"((<[A-Za-z0-9+-]+>|[A-Za-z]{3,})[+-]?\d{1,2}(:\d{2}){0,2})"
+                              R"((<[A-Za-z0-9+-]+>|[A-Za-z]{3,})([+-]?\d{1,2}(:\d{2}){0,2})?)"
+                              R"((,(M\d{1,2}\.\d\.\d|J?\d{1,3})(/[+-]?\d{1,3}(:\d{2}){0,2})?){2})");
+  if (RE2::FullMatch(zone, kPosixRule)) return true;
   // An IANA name (":Europe/Berlin" as glibc also takes it), or a zone file.
   std::string name = !zone.empty() && zone.front() == ':' ? zone.substr(1) : zone;
   if (name.empty() || name.find("..") != std::string::npos) return false;
