@@ -64,7 +64,9 @@ class ChunkSink {
       // What the merge needs to tell whether the end is the session's: the
       // peer token, parsed there only if the merge holds a peer for it.
       const std::string_view line = end.peer_raw;
-      const void* space = std::memchr(line.data(), ' ', std::min(line.size(), kMaxEndToken));
+      const void* space = line.empty()
+                              ? nullptr
+                              : std::memchr(line.data(), ' ', std::min(line.size(), kMaxEndToken));
       const std::string_view raw(
           line.data(), space != nullptr
                            ? static_cast<std::size_t>(static_cast<const char*>(space) - line.data())
