@@ -64,11 +64,14 @@ inline bool is_unsafe_code_point(std::uint32_t cp) {
          (cp >= 0x2066 && cp <= 0x2069);
 }
 
-// For the text, CSV, TSV and Prometheus formats: appends the character at
-// s[i] (a byte >= 0x80) as it is when it is well-formed, safe UTF-8; an
-// unsafe code point as "\u202e"; a byte that is not UTF-8 as "\x9b".
-// Returns the index after what it consumed.
-std::size_t append_non_ascii_escaped(std::string& out, std::string_view s, std::size_t i);
+// For every format: appends the character at s[i] (a byte >= 0x80) as it
+// is when it is well-formed, safe UTF-8; an unsafe code point as
+// "\u202e"; a byte that is not UTF-8 as `malformed` (JSON and HTML pass
+// their U+FFFD, so the document stays valid UTF-8), or as "\x9b" when that
+// is empty (text, CSV, TSV, Prometheus). Returns the index after what it
+// consumed.
+std::size_t append_non_ascii_escaped(std::string& out, std::string_view s, std::size_t i,
+                                     std::string_view malformed = {});
 
 // Each appends `s` escaped as its public escape_* counterpart returns it.
 void append_terminal_escaped(std::string& out, std::string_view s);  // text.cpp

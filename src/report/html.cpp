@@ -212,17 +212,7 @@ std::string escape_html(std::string_view v) {
       // A C1 or bidirectional control is shown as its escape, as in text: a
       // numeric reference would put the control itself back into the DOM,
       // where U+202E reverses the address shown after it.
-      const detail::Utf8Char u = detail::decode_utf8(v, i);
-      if (u.len == 0) {
-        out += "&#xfffd;";
-        ++i;
-      } else if (detail::is_unsafe_code_point(u.cp)) {
-        fmt::format_to(std::back_inserter(out), "\\u{:04x}", u.cp);
-        i += u.len;
-      } else {
-        out.append(v.substr(i, u.len));
-        i += u.len;
-      }
+      i = detail::append_non_ascii_escaped(out, v, i, "&#xfffd;");
       continue;
     }
     ++i;

@@ -15,24 +15,6 @@ namespace {
 // an HTML <script> element (html.cpp embeds the report).
 constexpr auto kJsonPlain = plain_bytes("\"\\<>&");
 
-// Appends the UTF-8 sequence at s[i] if it is well formed, unsafe code
-// points (C1 and bidirectional controls) as \u escapes; else U+FFFD for its
-// first byte, so the document stays valid JSON (RFC 8259 section 8.1).
-// Returns the index after what it consumed.
-std::size_t append_utf8_or_replacement(std::string& out, std::string_view s, std::size_t i) {
-  const Utf8Char u = decode_utf8(s, i);
-  if (u.len == 0) {
-    out += "\\ufffd";
-    return i + 1;
-  }
-  if (is_unsafe_code_point(u.cp)) {
-    fmt::format_to(std::back_inserter(out), "\\u{:04x}", u.cp);
-  } else {
-    out.append(s.substr(i, u.len));
-  }
-  return i + u.len;
-}
-
 std::string inputs_json(const ScanResult& result) {
   std::string s = "[";
   for (std::size_t i = 0; i < result.inputs.size(); ++i) {
@@ -200,7 +182,9 @@ void append_json_escaped(std::string& out, std::string_view s) {
       fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
       ++i;
     } else {
-      i = append_utf8_or_replacement(out, s, i);
+      // U+FFFD for a byte that is not UTF-8: the document stays valid JSON
+      // (RFC 8259 section 8.1).
+      i = append_non_ascii_escaped(out, s, i, "\\ufffd");
     }
   }
 }

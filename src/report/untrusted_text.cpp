@@ -36,10 +36,15 @@ Utf8Char decode_utf8(std::string_view s, std::size_t i) {
   return {len, cp};
 }
 
-std::size_t append_non_ascii_escaped(std::string& out, std::string_view s, std::size_t i) {
+std::size_t append_non_ascii_escaped(std::string& out, std::string_view s, std::size_t i,
+                                     std::string_view malformed) {
   const Utf8Char u = decode_utf8(s, i);
   if (u.len == 0) {
-    fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned char>(s[i]));
+    if (malformed.empty()) {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", static_cast<unsigned char>(s[i]));
+    } else {
+      out.append(malformed);
+    }
     return i + 1;
   }
   if (is_unsafe_code_point(u.cp)) {
