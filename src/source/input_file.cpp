@@ -39,14 +39,16 @@ void refine_year_from_tail(OpenedInput& f, std::size_t size, const LocalTime& re
     return;
   }
   if (time.year) {
-    f.year = make_year_ref(*time.year, month, day);
+    f.year = make_year_ref(*time.year, month, day, kNewestLineSlackDays);
     return;
   }
   // The newest line can be dated after the mtime's date only across New
   // Year (written Dec 31, touched Jan 1): then it is last year's.
   int y = ref.year;
-  if (days_from_civil(y, month, day) > days_from_civil(y, ref.month, ref.day) + 1) --y;
-  f.year = make_year_ref(y, month, day);
+  if (days_from_civil(y, month, day) > days_from_civil(y, ref.month, ref.day) + kBoundSlackDays) {
+    --y;
+  }
+  f.year = make_year_ref(y, month, day, kNewestLineSlackDays);
 }
 
 }  // namespace

@@ -69,7 +69,12 @@ class EventSink {
   // in this chunk, for the failure join (null in the merge, or when
   // sessions are not followed).
   void accept(const Event& e, SessionSlot* slot, Tally& tally) {
-    if (!filter_.admits(e, peer_)) return;
+    if (!filter_.admits(e, peer_)) {
+      // Filters select rows; a peer's facts (also_modern, also_succeeded)
+      // still come from every completed handshake in the time window.
+      if (peer_facts_ && filter_.in_window(e.time.epoch_s)) peers_.note(e, tally, false);
+      return;
+    }
     if (filter_.exclude_unknown() && is_unknown_name(e.peer_name)) {
       ++tally.unknown_excluded;
       return;

@@ -25,10 +25,12 @@ class PeerNotes {
   PeerNotes(bool legacy, std::vector<std::string> legacy_protocols)
       : legacy_(legacy), legacy_protocols_(std::move(legacy_protocols)) {}
 
-  // A completed handshake: its peer's facts (PeerFacts), and the legacy
-  // details when it used a legacy protocol or a weak cipher. Other kinds
-  // are ignored.
-  void note(const Event& e, Tally& tally) {
+  // A completed handshake: its peer's facts (PeerFacts), and, when `row`,
+  // the legacy details when it used a legacy protocol or a weak cipher.
+  // Other kinds are ignored. An event the row filters drop (--protocol,
+  // --cipher, ...) is still noted with `row` false: the facts behind
+  // also_modern and also_succeeded come from every event in the window.
+  void note(const Event& e, Tally& tally, bool row = true) {
     if (e.kind != EventKind::kEstablished && e.kind != EventKind::kReused) return;
     const std::uint64_t peer = peer_identity_hash(e.peer_ip, e.peer_name, e.direction);
     if (e.kind == EventKind::kReused) {
@@ -46,7 +48,7 @@ class PeerNotes {
       is_legacy = legacy_protocol || weakness != CipherWeakness::kNone;
     }
     queue_peer(peer, e.peer_name, e.time.epoch_s, legacy_ && !is_legacy, tally);
-    if (!is_legacy) return;
+    if (!is_legacy || !row) return;
     key_.clear();
     append_peer_key(key_, e.peer_ip, e.peer_name, e.direction);
     PeerLegacy& p = tally.legacy[key_];

@@ -4,10 +4,10 @@
 
 namespace mailtls::detail {
 
-YearRef make_year_ref(int year, int month, int day) {
+YearRef make_year_ref(int year, int month, int day, int slack_days) {
   YearRef ref{year, month, day};
   int y = 0, m = 0, d = 0;
-  civil_from_days(days_from_civil(year, month, day) + 1, y, m, d);
+  civil_from_days(days_from_civil(year, month, day) + slack_days, y, m, d);
   if (y == year) {
     ref.last_month = m;
     ref.last_day = d;

@@ -1,10 +1,11 @@
 // Year inference for classic (yearless) syslog timestamps, and the clock
 // that stamps a line's time in the reporting zone.
 //
-// The reference is the newest line's date: a line dated after it belongs to
-// the year before (docs/user-guide.md, "Time": reading backwards, each wrap
-// from January back to December steps one year earlier). Exact for any file
-// spanning less than a year. Values only: safe to copy to every worker.
+// The reference is the newest line's date: a line dated well after it
+// belongs to the year before (docs/user-guide.md, "Time": reading backwards,
+// each wrap from January back to December steps one year earlier; an
+// out-of-order line or a step back of days changes nothing). Values only:
+// safe to copy to every worker.
 #pragma once
 
 #include <cstddef>
@@ -20,14 +21,24 @@ struct YearRef {
   int year = 1970;
   int month = 12;
   int day = 31;
-  // The day after the reference, in the reference's year (13/1 when that is
-  // in the next year): one day of slack for a syslog daemon in another zone,
-  // or mtime rounding. Kept so that a line costs two compares, not two
-  // calendar conversions.
+  // The last date still in the reference's year (13/1 when every date of
+  // it is): the reference plus the slack. Kept so that a line costs two
+  // compares, not two calendar conversions.
   int last_month = 13, last_day = 1;
 };
 
-YearRef make_year_ref(int year, int month, int day);
+// Slack after a reference that is a hard bound (a file's modification time,
+// "now" for standard input): one day, for a syslog daemon in another zone
+// or mtime rounding. No line can be written after either.
+inline constexpr int kBoundSlackDays = 1;
+// Slack after a reference that is the newest line's date: lines may be out
+// of order, or the clock may have stepped back, by days. Only a wrap from
+// January back to December changes the year; a line dated up to a month
+// after the newest line is such an out-of-order line, not last year's.
+// Exact for a file spanning less than eleven months.
+inline constexpr int kNewestLineSlackDays = 31;
+
+YearRef make_year_ref(int year, int month, int day, int slack_days = kBoundSlackDays);
 
 // The year of a classic line dated month/day.
 inline int year_for(const YearRef& ref, int month, int day) {

@@ -206,6 +206,46 @@ TEST_CASE("classic years: the newest line's year, one less before a wrap", "[sca
   }
 }
 
+TEST_CASE("classic years: a step back of days or an out-of-order line keeps the year", "[scan]") {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  TempDir dir;
+  auto line = [](const char* stamp) {
+    return std::string(stamp) +
+           " mx postfix/smtpd[1]: Anonymous TLS connection established from "
+           "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  };
+  // Nov 10-15, one line of Nov 21 out of order, then a last line of Nov 9
+  // (the clock stepped back): no wrap from January back to December, so
+  // every line is in the newest line's year.
+  write_file(dir.file("mail.log"), line("Nov 10 10:00:00") + line("Nov 21 10:00:00") +
+                                       line("Nov 15 10:00:00") + line("Nov  9 10:00:00"));
+  // The file was last written on 2026-11-16.
+  const std::int64_t nov16 = days_from_civil(2026, 11, 16) * 86400 + 12 * 3600;
+  const struct timeval times[2] = {{nov16, 0}, {nov16, 0}};
+  REQUIRE(::utimes(dir.file("mail.log").c_str(), times) == 0);
+  const std::vector<std::string> expected{"2026-11-09=1", "2026-11-10=1", "2026-11-15=1",
+                                          "2026-11-21=1"};
+  auto o = base_options({Field::kDay});
+  for (bool with_year : {true, false}) {
+    for (bool mmap : {true, false}) {
+      CAPTURE(with_year, mmap);
+      if (with_year) {
+        o.time.year = 2026;
+      } else {
+        o.time.year.reset();
+      }
+      o.source.use_mmap = mmap;
+      CHECK(row_strings(scan_files({dir.file("mail.log")}, o)) == expected);
+    }
+  }
+  // A --since window keeps them all.
+  o.filter.since_s = days_from_civil(2026, 11, 1) * 86400;
+  CHECK(row_strings(scan_files({dir.file("mail.log")}, o)) == expected);
+  unsetenv("TZ");
+  tzset();
+}
+
 TEST_CASE("classic years from a compressed file's date allow one day of slack", "[scan]") {
   setenv("TZ", "UTC", 1);
   tzset();
