@@ -140,7 +140,8 @@ void ScanPipeline::search_chunk(const D& dialect, const Chunk& chunk, EventSink&
                                    static_cast<bool>(options_.on_event)};
   ChunkSink chunk_sink(context, sink, tally, result);
   const ChunkSearcher<D, ChunkSink> searcher(dialect, search_);
-  const LineClock clock{f.year, &zone};
+  const LineClock clock{f.year, &zone, chunk.second_pass.hour,
+                        reinterpret_cast<std::uintptr_t>(chunk.data + chunk.second_pass.from)};
   auto search = [&] {
     searcher.search(chunk.data, chunk.size, f.input.display, clock, sessions, event, chunk_sink);
   };

@@ -17,6 +17,10 @@
 
 namespace mailtls {
 
+// The index of the local hour holding a wall-clock time (hours since
+// 1970-01-01T00 in local wall-clock terms).
+std::int64_t local_hour_index(int year, int month, int day, int hour);
+
 // Days since 1970-01-01 of a proleptic Gregorian date.
 std::int64_t days_from_civil(int year, int month, int day);
 void civil_from_days(std::int64_t days, int& year, int& month, int& day);
@@ -31,19 +35,35 @@ int parse_month_name(std::string_view text);
 class ZoneCache {
  public:
   // Local wall-clock fields -> full LocalTime (offset and epoch filled in).
-  // For a time that does not exist or is ambiguous at a DST change, the C
-  // library's choice (mktime with tm_isdst = -1) is taken.
-  LocalTime from_local(int year, int month, int day, int hour, int minute, int second);
+  // A time in the repeated autumn hour takes its first occurrence (the
+  // summer offset), unless its local hour index (local_hour_index()) is
+  // `second_pass_hour`: then the second. A time in the spring gap takes the
+  // offset in force before the jump.
+  LocalTime from_local(int year, int month, int day, int hour, int minute, int second,
+                       std::int64_t second_pass_hour = INT64_MIN);
+  // Whether the local hour `hour_index` occurs twice (the autumn change).
+  bool repeated_hour(std::int64_t hour_index);
+  // The offset of the local hour `hour_index` (its first occurrence).
+  int hour_offset(std::int64_t hour_index) { return hour_offsets(hour_index).first; }
   // An instant -> local wall-clock fields.
   LocalTime from_epoch(std::int64_t epoch_s);
+  // The instant a window bound at this wall-clock time means: for a time
+  // that occurs twice (the repeated autumn hour), its first occurrence; for
+  // one that does not occur (the spring gap), the moment the clock jumps.
+  std::int64_t bound_from_local(int year, int month, int day, int hour, int minute, int second);
 
  private:
-  std::unordered_map<std::int64_t, int> local_hour_offset_;  // key: local hour index
-  std::unordered_map<std::int64_t, int> utc_hour_offset_;    // key: UTC hour index
+  struct HourOffsets {
+    int first = 0;   // the offset of the hour's first occurrence
+    int second = 0;  // of its second (the same unless the hour repeats)
+  };
+  HourOffsets hour_offsets(std::int64_t hour_index);
+  std::unordered_map<std::int64_t, HourOffsets> local_hour_offset_;  // key: local hour index
+  std::unordered_map<std::int64_t, int> utc_hour_offset_;            // key: UTC hour index
   // Log lines come in time order: the last hour asked is nearly always the
   // next one asked.
   std::int64_t last_local_hour_ = INT64_MIN;
-  int last_local_offset_ = 0;
+  HourOffsets last_local_offset_;
   std::int64_t last_utc_hour_ = INT64_MIN;
   int last_utc_offset_ = 0;
   int last_ymd_ = -1;  // year * 512 + month * 32 + day

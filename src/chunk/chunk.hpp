@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "chunk/byte_buffer.hpp"
+#include "time/repeated_hour.hpp"
 
 namespace mailtls::detail {
 
@@ -19,6 +20,10 @@ struct Chunk {
   const char* data = nullptr;
   std::size_t size = 0;
   std::shared_ptr<ByteBuffer> owner;  // stream chunks own their bytes
+  // The repeated autumn hour (time/repeated_hour.hpp): lines of local hour
+  // `second_pass.hour` from chunk offset `second_pass.from` on are in its
+  // second pass. Decided where chunks are cut, in their file's order.
+  SecondPass second_pass;
 };
 
 }  // namespace mailtls::detail

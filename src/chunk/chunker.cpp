@@ -1,5 +1,7 @@
 #include "chunk/chunker.hpp"
 
+#include "chunk/sigbus_guard.hpp"
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -70,6 +72,11 @@ Chunker::Cut Chunker::cut_mapped(std::unique_lock<std::mutex>& /*lock*/, Chunk& 
   chunk.data = f.map.data() + start;
   chunk.size = static_cast<std::size_t>(end - start);
   chunk.owner.reset();
+  chunk.second_pass = {};
+  // Reads the chunk's bytes: a truncation under us must not fault here
+  // (the worker reports the lost part).
+  run_bus_guarded(
+      [&] { chunk.second_pass = c.repeated_hour.mark(chunk.data, chunk.size, f.year, zone_); });
   c.cursor = end;
   return Cut::kChunk;
 }

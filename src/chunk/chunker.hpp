@@ -66,6 +66,7 @@ class Chunker {
     std::uint64_t chunks_cut = 0;
     std::uint64_t chunks_total = UINT64_MAX;  // known once the file is cut/decoded
     std::size_t in_flight = 0;                // stream chunks queued or being scanned
+    RepeatedHour repeated_hour;               // mapped files: the autumn hour's passes
   };
   // Cuts the next chunk of mapped file `cursor_file_`. Under mutex_.
   enum class Cut { kChunk, kFileEnd, kThrottled };
@@ -79,6 +80,7 @@ class Chunker {
   Callbacks callbacks_;
 
   std::mutex mutex_;
+  ZoneCache zone_;  // under mutex_: for the repeated hour of mapped files
   std::condition_variable cv_;
   std::vector<FileCut> cuts_;
   std::size_t cursor_file_ = 0;  // the mapped file being cut

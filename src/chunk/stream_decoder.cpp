@@ -21,8 +21,13 @@ std::size_t chunk_bytes_of(const ChunkConfig& config) {
 
 class StreamCutter {
  public:
-  StreamCutter(std::size_t file, const ChunkConfig& config, BufferPool& pool, Chunker& chunker)
-      : file_(file), chunk_bytes_(chunk_bytes_of(config)), pool_(pool), chunker_(chunker) {}
+  StreamCutter(std::size_t file, const YearRef& year, const ChunkConfig& config, BufferPool& pool,
+               Chunker& chunker)
+      : file_(file),
+        year_(year),
+        chunk_bytes_(chunk_bytes_of(config)),
+        pool_(pool),
+        chunker_(chunker) {}
 
   // Splits whole lines into chunks of about chunk_bytes_, each ending at a
   // newline (or at the end of the data), as the mapped path does. Up to
@@ -62,10 +67,14 @@ class StreamCutter {
     c.owner = pool_.share(std::move(bytes));
     c.data = c.owner->data();
     c.size = c.owner->size();
+    c.second_pass = repeated_hour_.mark(c.data, c.size, year_, zone_);
     chunker_.push(std::move(c));
   }
 
   std::size_t file_;
+  YearRef year_;
+  RepeatedHour repeated_hour_;
+  ZoneCache zone_;
   std::size_t chunk_bytes_;
   BufferPool& pool_;
   Chunker& chunker_;
@@ -83,7 +92,7 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
   const std::size_t max_line = max_line_of(config);
   const std::size_t chunk_bytes = chunk_bytes_of(config);
   DecodedStream out;
-  StreamCutter cutter(file, config, pool, chunker);
+  StreamCutter cutter(file, f.year, config, pool, chunker);
   std::uint64_t offset = 0;          // decompressed offset of `pending`'s first byte
   ByteBuffer pending = pool.take();  // bytes after the last newline so far
   bool skipping = false;             // inside an over-long line

@@ -285,6 +285,17 @@ LocalTime fields_from_epoch(std::int64_t epoch_s, int offset_s) {
   return t;
 }
 
+// The zone's offset at an instant, asked of the C library without a cache
+// (once per local hour of log, and a window bound's rare path: exact even
+// for transitions off the hour).
+int offset_at_uncached(std::int64_t epoch_s) {
+  const auto t = static_cast<std::time_t>(epoch_s);
+  std::tm tm{};
+  std::lock_guard lock(zone_mutex());
+  localtime_r(&t, &tm);
+  return static_cast<int>(tm.tm_gmtoff);
+}
+
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
   if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
@@ -293,7 +304,45 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
-LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minute, int second) {
+std::int64_t local_hour_index(int year, int month, int day, int hour) {
+  return days_from_civil(year, month, day) * 24 + hour;
+}
+
+ZoneCache::HourOffsets ZoneCache::hour_offsets(std::int64_t hour_index) {
+  if (hour_index == last_local_hour_) return last_local_offset_;
+  auto it = local_hour_offset_.find(hour_index);
+  if (it == local_hour_offset_.end()) {
+    // The offsets a day either side of the hour's middle (a zone changes at
+    // most once in between), and which of them give an instant that really
+    // has that offset: both in the repeated hour, neither in the gap.
+    const std::int64_t mid = hour_index * 3600 + 1800;
+    const int before = offset_at_uncached(mid - 86400);
+    const int after = offset_at_uncached(mid + 86400);
+    HourOffsets h{before, before};
+    if (before != after) {
+      const bool before_valid = offset_at_uncached(mid - before) == before;
+      const bool after_valid = offset_at_uncached(mid - after) == after;
+      if (before_valid && after_valid) {
+        // The first occurrence is the earlier instant: the larger offset.
+        h = {std::max(before, after), std::min(before, after)};
+      } else if (after_valid) {
+        h = {after, after};
+      }
+    }
+    it = local_hour_offset_.emplace(hour_index, h).first;
+  }
+  last_local_hour_ = hour_index;
+  last_local_offset_ = it->second;
+  return it->second;
+}
+
+bool ZoneCache::repeated_hour(std::int64_t hour_index) {
+  const HourOffsets h = hour_offsets(hour_index);
+  return h.first != h.second;
+}
+
+LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minute, int second,
+                                std::int64_t second_pass_hour) {
   const int ymd = year * 512 + month * 32 + day;
   if (ymd != last_ymd_) {
     last_ymd_ = ymd;
@@ -301,36 +350,8 @@ LocalTime ZoneCache::from_local(int year, int month, int day, int hour, int minu
   }
   const std::int64_t local_s = last_days_ * 86400 + hour * 3600 + minute * 60 + second;
   const std::int64_t hour_index = floor_div(local_s, 3600);
-  int offset = 0;
-  auto it = hour_index == last_local_hour_ ? local_hour_offset_.end()
-                                           : local_hour_offset_.find(hour_index);
-  if (hour_index == last_local_hour_) {
-    offset = last_local_offset_;
-  } else if (it != local_hour_offset_.end()) {
-    offset = it->second;
-  } else {
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = 30;  // mid-hour: the offset in force for most of this hour
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    std::time_t t;
-    {
-      std::lock_guard lock(zone_mutex());
-      t = std::mktime(&tm);
-    }
-    if (t == static_cast<std::time_t>(-1)) {
-      offset = 0;
-    } else {
-      offset = static_cast<int>(tm.tm_gmtoff);
-    }
-    local_hour_offset_.emplace(hour_index, offset);
-  }
-  last_local_hour_ = hour_index;
-  last_local_offset_ = offset;
+  const HourOffsets h = hour_offsets(hour_index);
+  const int offset = hour_index == second_pass_hour ? h.second : h.first;
   LocalTime out;
   out.year = year;
   out.month = month;
@@ -379,6 +400,34 @@ LocalTime ZoneCache::from_epoch(std::int64_t epoch_s) {
     }
   }
   return fields_from_epoch(epoch_s, offset);
+}
+
+std::int64_t ZoneCache::bound_from_local(int year, int month, int day, int hour, int minute,
+                                         int second) {
+  const std::int64_t local_s =
+      days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+  // The offsets a day either side: a zone changes at most once in between.
+  const int before = offset_at_uncached(local_s - 86400);
+  const int after = offset_at_uncached(local_s + 86400);
+  std::optional<std::int64_t> first;
+  for (const int o : {before, after}) {
+    const std::int64_t t = local_s - o;
+    if (offset_at_uncached(t) == o && (!first || t < *first)) first = t;
+  }
+  if (first) return *first;
+  // In the gap: the clock jumped from `before` to `after` somewhere in
+  // (local_s - after, local_s - before]; find the instant it did.
+  std::int64_t lo = local_s - std::max(before, after);
+  std::int64_t hi = local_s - std::min(before, after);
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    if (offset_at_uncached(mid) == before) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return hi;
 }
 
 namespace {
@@ -478,7 +527,7 @@ std::optional<std::int64_t> parse_time_spec(std::string_view text, std::int64_t 
     int m = 0;
     int d = 0;
     civil_from_days(days, y, m, d);
-    return zone.from_local(y, m, d, 0, 0, 0).epoch_s;
+    return zone.bound_from_local(y, m, d, 0, 0, 0);
   }
   // Duration back from now.
   if (!text.empty()) {
@@ -531,7 +580,7 @@ std::optional<std::int64_t> parse_time_spec(std::string_view text, std::int64_t 
     }
     if (!s.empty() || h > 23 || mi > 59 || sec > 60) return std::nullopt;
   }
-  return zone.from_local(y, mo, d, h, mi, sec).epoch_s;
+  return zone.bound_from_local(y, mo, d, h, mi, sec);
 }
 
 }  // namespace mailtls

@@ -8,6 +8,7 @@
 // safe to copy to every worker.
 #pragma once
 
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 
@@ -56,10 +57,13 @@ bool newest_classic_date(const char* data, std::size_t size, bool whole_file, in
 
 // A line's time in the reporting zone. Classic stamps take the file's year
 // reference; RFC 3339 stamps are converted from their own offset.
-inline LocalTime line_time(const Envelope& env, const YearRef& year, ZoneCache& zone) {
+// `second_pass_hour`: the repeated hour whose second pass this line is in,
+// if it is in that hour (ZoneCache::from_local).
+inline LocalTime line_time(const Envelope& env, const YearRef& year, ZoneCache& zone,
+                           std::int64_t second_pass_hour = INT64_MIN) {
   if (env.stamp == Envelope::Stamp::kClassic) {
     return zone.from_local(year_for(year, env.month, env.day), env.month, env.day, env.hour,
-                           env.minute, env.second);
+                           env.minute, env.second, second_pass_hour);
   }
   const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
                              env.hour * 3600 + env.minute * 60 + env.second - env.utc_offset_s;
@@ -68,10 +72,17 @@ inline LocalTime line_time(const Envelope& env, const YearRef& year, ZoneCache& 
 
 // What a worker stamps one file's lines with: the file's year reference and
 // the worker's own zone cache (not shared: ZoneCache memoises as it goes).
+// The chunk's second pass of a repeated hour (time/repeated_hour.hpp) is
+// told by where the line lies: its envelope's views point into the chunk.
 struct LineClock {
   YearRef year;
   ZoneCache* zone = nullptr;
-  LocalTime time_of(const Envelope& env) const { return line_time(env, year, *zone); }
+  std::int64_t second_pass_hour = INT64_MIN;
+  std::uintptr_t second_pass_from = UINTPTR_MAX;  // address of its first line
+  LocalTime time_of(const Envelope& env) const {
+    const bool late = reinterpret_cast<std::uintptr_t>(env.program.data()) >= second_pass_from;
+    return line_time(env, year, *zone, late ? second_pass_hour : INT64_MIN);
+  }
 };
 
 }  // namespace mailtls::detail

@@ -288,6 +288,51 @@ TEST_CASE("journal lines with either offset style give the same instants", "[sca
   tzset();
 }
 
+TEST_CASE("the repeated autumn hour is read in log order", "[scan]") {
+  setenv("TZ", "Europe/Berlin", 1);
+  tzset();
+  TempDir dir;
+  auto line = [](const char* stamp) {
+    return std::string("Oct 26 ") + stamp +
+           " mx postfix/smtpd[1]: Anonymous TLS connection established from "
+           "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  };
+  // 02:00-03:00 happens twice on 2025-10-26 in Berlin. 02:59:58 after
+  // 02:59:59 is a line out of order, not the second pass; 02:10 after 02:59
+  // is the step back that starts it.
+  const std::string log = line("01:30:00") + line("02:10:00") + line("02:50:00") +
+                          line("02:59:59") + line("02:59:58") + line("02:10:00") +
+                          line("02:50:00") + line("03:10:00");
+  write_file(dir.file("mail.log"), log);
+  write_file(dir.file("mail.log.1.gz"), gzip(log));
+  const std::vector<std::string> expected{
+      "2025-10-26T01:30:00+02:00=1", "2025-10-26T02:10:00+01:00=1", "2025-10-26T02:10:00+02:00=1",
+      "2025-10-26T02:50:00+01:00=1", "2025-10-26T02:50:00+02:00=1", "2025-10-26T02:59:58+02:00=1",
+      "2025-10-26T02:59:59+02:00=1", "2025-10-26T03:10:00+01:00=1"};
+  auto o = base_options({Field::kTime});
+  o.time.year = 2025;
+  for (const char* name : {"mail.log", "mail.log.1.gz"}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{150}, std::size_t{4096}}) {
+      for (bool mmap : {true, false}) {
+        CAPTURE(name, chunk, mmap);
+        o.chunk.chunk_bytes = chunk;
+        o.source.use_mmap = mmap;
+        CHECK(row_strings(scan_files({dir.file(name)}, o)) == expected);
+      }
+    }
+  }
+  // A window at the repeated hour's wall times means their first
+  // occurrence: [02:00 first pass, 03:00) holds both passes.
+  o.chunk.chunk_bytes = 4096;
+  const std::int64_t oct26 = days_from_civil(2025, 10, 26) * 86400;
+  o.filter.since_s = oct26;             // 02:00+02:00
+  o.filter.until_s = oct26 + 2 * 3600;  // 03:00+01:00
+  const auto r = scan_files({dir.file("mail.log")}, o);
+  CHECK(r.total_events == 6);
+  unsetenv("TZ");
+  tzset();
+}
+
 TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {
   setenv("TZ", "UTC", 1);
   tzset();

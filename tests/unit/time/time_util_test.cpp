@@ -90,6 +90,35 @@ TEST_CASE("yesterday is a calendar day across DST", "[time]") {
   CHECK(*t - *y == 25 * 3600);
 }
 
+TEST_CASE("window bounds at a repeated or missing wall time", "[time]") {
+  ZoneGuard tz("Europe/Berlin");
+  ZoneCache zone;
+  const std::int64_t now = days_from_civil(2026, 1, 1) * 86400;
+  const std::int64_t oct26 = days_from_civil(2025, 10, 26) * 86400;
+  // 02:00-03:00 happens twice on 2025-10-26 (00:00Z-01:00Z at +02:00, then
+  // 01:00Z-02:00Z at +01:00): a bound means the first occurrence.
+  CHECK(parse_time_spec("2025-10-26 02:00", now, zone) == oct26 + 0 * 3600);
+  CHECK(parse_time_spec("2025-10-26 02:30", now, zone) == oct26 + 1800);
+  CHECK(parse_time_spec("2025-10-26 03:00", now, zone) == oct26 + 2 * 3600);
+  CHECK(parse_time_spec("2025-10-26 01:59:59", now, zone) == oct26 - 1);
+  // 02:00-03:00 does not exist on 2025-03-30: the clock jumps at 01:00Z.
+  const std::int64_t mar30 = days_from_civil(2025, 3, 30) * 86400;
+  CHECK(parse_time_spec("2025-03-30 02:30", now, zone) == mar30 + 3600);
+  CHECK(parse_time_spec("2025-03-30 02:00", now, zone) == mar30 + 3600);
+  CHECK(parse_time_spec("2025-03-30 03:00", now, zone) == mar30 + 3600);
+  CHECK(parse_time_spec("2025-03-30 01:30", now, zone) == mar30 + 1800);
+}
+
+TEST_CASE("a day that starts in a spring gap starts when the clock jumps", "[time]") {
+  // Chile's rule (as in America/Santiago): the clock jumps from 00:00 to
+  // 01:00 on the first Sunday of September, so that day has no midnight.
+  ZoneGuard tz("<-04>4<-03>,M9.1.0/0,M4.1.0/0");
+  ZoneCache zone;
+  const std::int64_t now = days_from_civil(2026, 1, 1) * 86400;
+  // 2025-09-07 00:00 local does not exist; 01:00 (-03) = 04:00Z.
+  CHECK(parse_time_spec("2025-09-07", now, zone) == days_from_civil(2025, 9, 7) * 86400 + 4 * 3600);
+}
+
 namespace {
 
 LocalTime local(int year, int month, int day, int hour, int minute = 0, int second = 0,
