@@ -103,6 +103,13 @@ class Dialect {
   // The counters of a kSessionEnd line (TLS coverage), if it has any.
   virtual SessionCounters session_counters(const Envelope& env) const = 0;
 
+  // Whether a line is one of this MTA's, whatever it says (a line with no
+  // TLS in it included): for the words when nothing was counted, which
+  // must tell "no Postfix lines" from "TLS logging is off".
+  virtual bool is_own_line(const Envelope& env) const = 0;
+  // A literal every one of this MTA's lines holds, to find them quickly
+  // (empty: none is known, every line is parsed).
+  virtual std::string_view own_line_literal() const = 0;
   // The direction of a service's lines that do not say it (failures,
   // session ends).
   virtual Direction service_direction(std::string_view service) const = 0;

@@ -54,6 +54,8 @@ class LineMatcher {
   LineMatcher& operator=(const LineMatcher&) = delete;
 
   bool is_postfix_program(std::string_view program) const;
+  // Whether --syslog-name names other programs as Postfix's.
+  bool has_syslog_name() const { return syslog_name_ != nullptr; }
 
   // Classifies env.message. For kEvent and kLibraryEvent fills the event
   // fields (kind, direction, peer, ...; not time, host, service, pid, file).

@@ -103,6 +103,9 @@ struct TallyConfig {
   // completed STARTTLS (Postfix 3.0+ counters). Needs sessions followed
   // (a library kind in the event mask).
   bool coverage = false;
+  // The report's header: note the syslog host of every event counted
+  // (InputOutline::hosts; the MTA lines sampled are always noted).
+  bool hosts = false;
 
   // How many unparsed TLS lines to keep, in input order, for
   // `report --verbose` (they are always counted).

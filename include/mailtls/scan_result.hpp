@@ -93,6 +93,32 @@ struct UnparsedLine {
   friend bool operator==(const UnparsedLine&, const UnparsedLine&) = default;
 };
 
+// What the input held beside the events counted: the words when nothing was
+// counted (no input lines, no lines of a known MTA, none in the window, no
+// TLS lines) and the report's header need it.
+struct InputOutline {
+  // The span of the known MTA's lines, whatever they say and whatever the
+  // window. Sampled: the first and the last such line of every chunk.
+  std::optional<LocalTime> mta_first, mta_last;
+  bool mta_in_window = false;  // some of those lines fall in the window
+  // TLS lines the filters dropped: of the kinds asked but outside the
+  // window; in the window but of other kinds (--event); in the window and
+  // of the kinds asked, but dropped by --protocol, --cipher, --peer, ...
+  std::uint64_t outside_window = 0;
+  std::uint64_t other_kinds = 0;
+  std::uint64_t filtered = 0;
+  // Syslog hosts of the sampled MTA lines in the window and of the events
+  // counted (`report` only), in byte order; at most kMaxHosts of them.
+  static constexpr std::size_t kMaxHosts = 32;
+  std::vector<std::string> hosts;
+  bool more_hosts = false;
+  // The window asked for (--since, --until), and when the scan ran (now,
+  // or --now).
+  std::optional<LocalTime> since, until;
+  LocalTime made;
+  friend bool operator==(const InputOutline&, const InputOutline&) = default;
+};
+
 struct ScanResult {
   std::vector<Field> keys;
   std::vector<Row> rows;           // count descending, then keys in byte order
@@ -111,6 +137,7 @@ struct ScanResult {
   std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
   std::vector<CoverageRow> coverage;  // by service
   std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines
+  InputOutline outline;
   // How the scan ran, where it is worth a line on standard error but no
   // data was lost (fewer threads than asked could start).
   std::vector<std::string> notices;

@@ -99,6 +99,30 @@ struct PeerLegacy {
   void merge(const PeerLegacy& other);
 };
 
+// The working form of InputOutline (scan_result.hpp), per worker.
+struct OutlineTally {
+  std::int64_t mta_first_s = INT64_MAX, mta_last_s = INT64_MIN;
+  LocalTime mta_first, mta_last;
+  bool mta_in_window = false;
+  std::uint64_t outside_window = 0, other_kinds = 0, filtered = 0;
+  std::vector<std::string> hosts;  // byte order, at most InputOutline::kMaxHosts
+  bool more_hosts = false;
+  std::size_t last_host = 0;  // index of the host noted last
+
+  void note_mta(const LocalTime& t) {
+    if (t.epoch_s < mta_first_s) {
+      mta_first_s = t.epoch_s;
+      mta_first = t;
+    }
+    if (t.epoch_s > mta_last_s) {
+      mta_last_s = t.epoch_s;
+      mta_last = t;
+    }
+  }
+  void note_host(std::string_view host);
+  void merge(const OutlineTally& other);
+};
+
 struct Tally {
   FlatStringMap<std::uint64_t> counts;                           // encoded key -> events
   std::uint64_t events = 0;                                      // events counted (after filters)
@@ -118,6 +142,7 @@ struct Tally {
       last = t;
     }
   }
+  OutlineTally outline;
   // `legacy`: per "peer_ip NUL direction" (peer name when no address), the
   // peers with a legacy handshake.
   FlatStringMap<PeerLegacy> legacy;

@@ -23,6 +23,9 @@
 //       std::string_view ip, bool tls_done, std::int64_t seen_s);  // at the end
 //   void on_ended_session(std::uint64_t session);  // at the chunk's end, when
 //       // the chunk saw the session's peer before its end
+//   void on_own_lines(const LocalTime& first, std::string_view first_host,
+//       const LocalTime& last, std::string_view last_host);  // the chunk's first
+//       // and last lines of the dialect's MTA, whatever they say (if any)
 // Offsets are within the chunk. Views are valid only during the call.
 #pragma once
 
@@ -81,6 +84,7 @@ class ChunkSearcher {
                        const LineClock& clock, SessionTable& sessions, Event& event,
                        Sink& sink) const {
     sessions.clear();
+    note_own_lines(data, size, clock, sink);
     Envelope env;
     PeerRef peer;
     auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
@@ -187,6 +191,60 @@ class ChunkSearcher {
   }
 
  private:
+  // The chunk's first and last lines of the MTA (InputOutline): the words
+  // when nothing was counted must tell a log without Postfix lines from one
+  // with TLS logging off. Two envelope parses in a Postfix log; a log of
+  // other programs costs a search for the dialect's literal.
+  void note_own_lines(const char* data, std::size_t size, const LineClock& clock,
+                      Sink& sink) const {
+    const std::string_view literal = dialect_.own_line_literal();
+    Envelope env;
+    auto own = [&](const char* begin, const char* end) {
+      std::string_view line(begin, static_cast<std::size_t>(end - begin));
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      return line.size() <= config_.max_line && dialect_.parse_envelope(line, env) &&
+             dialect_.is_own_line(env);
+    };
+    auto holds_literal = [&](const char* begin, const char* end) {
+      return literal.empty() || ::memmem(begin, static_cast<std::size_t>(end - begin),
+                                         literal.data(), literal.size()) != nullptr;
+    };
+    const char* const end = data + size;
+    const char* first = nullptr;
+    for (const char* p = data; p < end;) {
+      if (!literal.empty()) {
+        const void* hit =
+            ::memmem(p, static_cast<std::size_t>(end - p), literal.data(), literal.size());
+        if (hit == nullptr) break;
+        const void* before =
+            ::memrchr(p, '\n', static_cast<std::size_t>(static_cast<const char*>(hit) - p));
+        if (before != nullptr) p = static_cast<const char*>(before) + 1;
+      }
+      const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+      const char* line_end = nl == nullptr ? end : static_cast<const char*>(nl);
+      if (own(p, line_end)) {
+        first = p;
+        break;
+      }
+      p = line_end + 1;
+    }
+    if (first == nullptr) return;
+    const LocalTime first_time = clock.time_of(env);
+    const std::string_view first_host = env.host;
+    for (const char* e = end; e > first;) {
+      const char* line_end = e[-1] == '\n' ? e - 1 : e;
+      const void* nl = ::memrchr(first, '\n', static_cast<std::size_t>(line_end - first));
+      if (nl == nullptr) break;  // back at the first own line
+      const char* line_start = static_cast<const char*>(nl) + 1;
+      if (holds_literal(line_start, line_end) && own(line_start, line_end)) {
+        sink.on_own_lines(first_time, first_host, clock.time_of(env), env.host);
+        return;
+      }
+      e = line_start;
+    }
+    sink.on_own_lines(first_time, first_host, first_time, first_host);
+  }
+
   // A peer-bearing line or a session end: the session's latest word. A
   // session end that names another peer than the session's is not its end
   // (a forged line, or a garbled one): it changes nothing.

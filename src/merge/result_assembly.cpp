@@ -71,6 +71,21 @@ ScanResult assemble_result(AssemblyInput in) {
     out.last_seen = total.last;
   }
   out.legacy = legacy_rows(total);
+  const OutlineTally& o = total.outline;
+  if (o.mta_first_s <= o.mta_last_s) {
+    out.outline.mta_first = o.mta_first;
+    out.outline.mta_last = o.mta_last;
+  }
+  out.outline.mta_in_window = o.mta_in_window;
+  out.outline.outside_window = o.outside_window;
+  out.outline.other_kinds = o.other_kinds;
+  out.outline.filtered = o.filtered;
+  out.outline.hosts = o.hosts;
+  out.outline.more_hosts = o.more_hosts;
+  ZoneCache zone;
+  if (in.options.filter.since_s) out.outline.since = zone.from_epoch(*in.options.filter.since_s);
+  if (in.options.filter.until_s) out.outline.until = zone.from_epoch(*in.options.filter.until_s);
+  out.outline.made = zone.from_epoch(in.options.time.now_s);
   for (std::size_t i = 0; i < in.files.size(); ++i) {
     const OpenedInput& f = *in.files[i];
     const std::uint64_t bytes = in.merged.bytes[i] + in.skipped_bytes[i];

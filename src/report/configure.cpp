@@ -49,6 +49,7 @@ void configure_for_report(ScanOptions& options, std::vector<std::string> legacy_
   options.tally.legacy_protocols = std::move(legacy_protocols);
   options.tally.failures = true;
   options.tally.coverage = true;
+  options.tally.hosts = true;
   // The cap keeps a log full of some new Postfix wording from filling the
   // report; every such line is still counted.
   if (verbose) options.tally.unparsed_samples = 100;

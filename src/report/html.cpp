@@ -138,7 +138,11 @@ std::string directions_html(const ReportSummary& summary) {
 
 void write_report_html(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out) {
-  const std::string span = summary.span ? summary.span->first + " to " + summary.span->last : "";
+  const InputOutline& o = result.outline;
+  std::string hosts;
+  for (const auto& h : o.hosts) hosts += (hosts.empty() ? "" : ", ") + h;
+  if (o.more_hosts) hosts += " and more";
+  if (hosts.empty()) hosts = "none seen";
   std::string s =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -149,7 +153,12 @@ void write_report_html(const ScanResult& result, const ReportSummary& summary,
       "th,td{border:1px solid #d0d7de;padding:.2em .6em;text-align:left}"
       "th{background:#f6f8fa}td:nth-child(n+2){font-variant-numeric:tabular-nums}"
       "h2{border-bottom:1px solid #d0d7de}</style></head><body>\n";
-  s += "<h1>mailtls report</h1><p>" + html(span) + "</p>\n";
+  s += "<h1>mailtls report</h1><p>made " + html(iso8601(o.made)) +
+       "<br>window: " + html(window_words(o)) + "<br>read: " + html(span_words(o)) +
+       "<br>hosts: " + html(hosts) + "</p>\n";
+  if (const auto why = why_no_events(result)) {
+    s += "<p><strong>" + html(no_events_words(result, *why)) + "</strong></p>\n";
+  }
   s += "<h2>Inputs</h2>" +
        html_table(
            {"file", "compression", "lines", "status"}, result.inputs, [](const InputSummary& in) {

@@ -260,6 +260,38 @@ void write_table_ndjson(const Table& table, std::ostream& out) {
   }
 }
 
+namespace {
+
+// The report's header: when it was made, the window asked for, the span of
+// the MTA lines read, the hosts seen, and why nothing was counted if so.
+std::string header_json(const ScanResult& result) {
+  const InputOutline& o = result.outline;
+  auto time_or_null = [](const std::optional<LocalTime>& t) {
+    return t ? "\"" + iso8601(*t) + "\"" : std::string("null");
+  };
+  std::string s = "{\"made\": \"" + iso8601(o.made) +
+                  "\", \"window\": {\"since\": " + time_or_null(o.since) +
+                  ", \"until\": " + time_or_null(o.until) + "}, ";
+  s += "\"read\": ";
+  s += o.mta_first ? "{\"first\": \"" + iso8601(*o.mta_first) + "\", \"last\": \"" +
+                         iso8601(*o.mta_last) + "\"}"
+                   : std::string("null");
+  s += ", \"hosts\": [";
+  for (std::size_t i = 0; i < o.hosts.size(); ++i) {
+    s += i == 0 ? "\"" : ", \"";
+    append_json_escaped(s, o.hosts[i]);
+    s += '"';
+  }
+  s += "], \"more_hosts\": \"";
+  s += o.more_hosts ? "yes" : "no";
+  s += "\", \"no_events\": \"";
+  if (const auto why = why_no_events(result)) s += to_string(*why);
+  s += "\"}";
+  return s;
+}
+
+}  // namespace
+
 std::string report_json(const ScanResult& result, const ReportSummary& summary,
                         const ReportOptions& options) {
   std::string s = "{\n  \"schema\": \"mailtls-report\",\n  \"schema_version\": 1,\n";
@@ -270,6 +302,7 @@ std::string report_json(const ScanResult& result, const ReportSummary& summary,
   } else {
     s += "  \"span\": null,\n";
   }
+  s += "  \"header\": " + header_json(result) + ",\n";
   s += "  \"inputs\": " + inputs_json(result) + ",\n";
   s += fmt::format(
       "  \"totals\": {{\"lines\": {}, \"bytes\": {}, \"handshakes\": {}, \"reused\": {}, "

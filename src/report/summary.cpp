@@ -204,8 +204,7 @@ ReportSummary summarize_report(const ScanResult& result) {
                                 v.with_counters - v.tls - v.tls_failed,
                                 c.service.find("smtps") != std::string::npos});
   }
-  summary.tls_logging_off =
-      summary.handshakes + summary.failed_handshakes == 0 && summary.sessions_seen > 0;
+  summary.tls_logging_off = why_no_events(result) == NoEvents::kNoTlsLines;
 
   summary.legacy_peers = result.legacy.size();
   for (const LegacyRow& l : result.legacy) summary.legacy_at_risk += l.also_modern ? 0 : 1;

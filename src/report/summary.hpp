@@ -156,4 +156,15 @@ struct ReportSummary {
 // coverage rows (plus the sorting of what it groups).
 ReportSummary summarize_report(const ScanResult& result);
 
+// Why nothing was counted (no_events.cpp): which case holds, in the order
+// of the contract. The words name the case and what to do about it.
+enum class NoEvents { kNoInputLines, kNoMtaLines, kNoneInWindow, kFiltered, kNoTlsLines };
+std::string_view to_string(NoEvents why);                         // "no_input_lines", ...
+std::optional<NoEvents> why_no_events(const ScanResult& result);  // none: events were counted
+std::string no_events_words(const ScanResult& result, NoEvents why);
+// "2026-11-20T00:00:00+01:00 to ...", "since ...", or all lines.
+std::string window_words(const InputOutline& outline);
+// The span of the input's MTA lines.
+std::string span_words(const InputOutline& outline);
+
 }  // namespace mailtls::detail

@@ -126,6 +126,10 @@ std::string percent_of(std::uint64_t n, std::uint64_t total) {
              : fmt::format("{:.1f}%", 100.0 * static_cast<double>(n) / static_cast<double>(total));
 }
 
+void write_no_events_text(const ScanResult& result, std::ostream& out) {
+  if (const auto why = why_no_events(result)) out << no_events_words(result, *why) << '\n';
+}
+
 void write_count_text(const ScanResult& result, std::span<const Row* const> rows,
                       const ReportOptions& options, std::ostream& out) {
   const std::size_t nkeys = result.keys.size();
@@ -182,6 +186,7 @@ void write_count_text(const ScanResult& result, std::span<const Row* const> rows
         << count_of(result.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
         << " did not parse\n";
   }
+  write_no_events_text(result, out);
 }
 
 void write_table_text(const Table& table, bool color, bool wide, std::ostream& out) {
@@ -228,6 +233,7 @@ void write_legacy_footer_text(const ScanResult& result, std::size_t shown, std::
       << " of them negotiated nothing modern in the window: their mail is at risk when "
          "legacy protocols and weak ciphers are turned off\n";
   write_scanner_footer(result, /*with_names=*/false, out);
+  write_no_events_text(result, out);
 }
 
 void write_failures_footer_text(const ScanResult& result, std::size_t shown, std::ostream& out) {
@@ -243,6 +249,7 @@ void write_failures_footer_text(const ScanResult& result, std::size_t shown, std
   out << "failures: " << count_of(total, "failed handshake", "failed handshakes") << "; " << never
       << " from peers that never completed one in the window\n";
   write_scanner_footer(result, /*with_names=*/false, out);
+  write_no_events_text(result, out);
 }
 
 namespace {
@@ -354,8 +361,19 @@ void write_scanners_and_parse_coverage(const ScanResult& r, bool verbose, std::o
 
 void write_report_text(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out) {
-  out << "mailtls report";
-  if (summary.span) out << ": " << summary.span->first << " to " << summary.span->last;
+  const InputOutline& o = result.outline;
+  out << "mailtls report, made " << iso8601(o.made) << '\n';
+  out << "window: " << window_words(o) << '\n';
+  out << "read: " << span_words(o) << '\n';
+  if (summary.span) {
+    out << "counted: lines from " << summary.span->first << " to " << summary.span->last << '\n';
+  }
+  out << "hosts: ";
+  if (o.hosts.empty()) out << "none seen";
+  for (std::size_t i = 0; i < o.hosts.size(); ++i) {
+    out << (i == 0 ? "" : ", ") << cell(esc(o.hosts[i]), options.wide);
+  }
+  if (o.more_hosts) out << " and more";
   out << '\n';
   write_inputs(result, out);
   const std::uint64_t in = summary.inbound_handshakes;
@@ -363,14 +381,8 @@ void write_report_text(const ScanResult& result, const ReportSummary& summary,
   out << "events: " << count_of(in + outbound, "TLS handshake", "TLS handshakes") << " (" << in
       << " inbound, " << outbound << " outbound), " << summary.reused << " reused, "
       << count_of(summary.failed_handshakes, "failed handshake", "failed handshakes") << '\n';
-  if (in + outbound + summary.failed_handshakes == 0) {
-    out << "\nNo TLS lines at all";
-    if (summary.sessions_seen > 0) {
-      out << " although the log holds " << summary.sessions_seen << " SMTP sessions";
-    }
-    out << ": TLS logging is probably off (Postfix's default smtpd_tls_loglevel = 0).\n"
-           "Set smtpd_tls_loglevel = 1 and smtp_tls_loglevel = 1 in main.cf, then "
-           "`postfix reload`.\n";
+  if (const auto why = why_no_events(result)) {
+    out << '\n' << no_events_words(result, *why) << '\n';
   }
   if (const DirectionSummary* d = summary.find_direction("in"))
     write_direction(*d, "INBOUND", options.wide, out);

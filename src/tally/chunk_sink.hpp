@@ -104,6 +104,11 @@ class ChunkSink {
 
   void on_ended_session(std::uint64_t session) { result_.ended_sessions.push_back(session); }
 
+  void on_own_lines(const LocalTime& first, std::string_view first_host, const LocalTime& last,
+                    std::string_view last_host) {
+    sink_.note_own_lines(first, first_host, last, last_host, tally_);
+  }
+
  private:
   const Context& context_;
   EventSink& sink_;

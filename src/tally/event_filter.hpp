@@ -58,6 +58,20 @@ class EventFilter {
     return !direction_ || *direction_ == direction_of();
   }
 
+  // Why admits() refused `e`: its time lies outside the window (its kind
+  // asked for), its kind was not asked for (--event), or another filter.
+  enum class Rejection { kWindow, kKind, kOther };
+  Rejection rejection(const Event& e) const {
+    if ((event_mask_ & (1u << static_cast<unsigned>(e.kind))) == 0) return Rejection::kKind;
+    return in_window(e.time.epoch_s) ? Rejection::kOther : Rejection::kWindow;
+  }
+
+  // Whether [lo_s, hi_s] meets the window.
+  bool window_overlaps(std::int64_t lo_s, std::int64_t hi_s) const {
+    if (since_s_ && hi_s < *since_s_) return false;
+    return !until_s_ || lo_s < *until_s_;
+  }
+
   bool in_window(std::int64_t epoch_s) const {
     if (since_s_ && epoch_s < *since_s_) return false;
     return !until_s_ || epoch_s < *until_s_;

@@ -39,6 +39,7 @@ class EventSink {
       : filter_(filter),
         keys_(config.keys),
         peer_facts_(config.legacy || config.failures),
+        hosts_(config.hosts),
         verdicts_(filter.scanners()),
         peers_(config.legacy, config.legacy_protocols),
         coverage_(filter) {
@@ -73,6 +74,7 @@ class EventSink {
       // Filters select rows; a peer's facts (also_modern, also_succeeded)
       // still come from every completed handshake in the time window.
       if (peer_facts_ && filter_.in_window(e.time.epoch_s)) peers_.note(e, tally, false);
+      note_rejected(e, tally);
       return;
     }
     if (filter_.exclude_unknown() && is_unknown_name(e.peer_name)) {
@@ -86,6 +88,7 @@ class EventSink {
       }
     }
     tally.note_time(e.time);
+    if (hosts_) tally.outline.note_host(e.host);
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
     if (join_ != nullptr && slot != nullptr) join_->on_event(e, *slot);
@@ -102,7 +105,29 @@ class EventSink {
     tally.add(key_);
   }
 
+  // A chunk's first and last lines of the MTA (InputOutline).
+  void note_own_lines(const LocalTime& first, std::string_view first_host, const LocalTime& last,
+                      std::string_view last_host, Tally& tally) const {
+    OutlineTally& o = tally.outline;
+    o.note_mta(first);
+    o.note_mta(last);
+    o.note_host(first_host);
+    o.note_host(last_host);
+    const std::int64_t lo = std::min(first.epoch_s, last.epoch_s);
+    const std::int64_t hi = std::max(first.epoch_s, last.epoch_s);
+    if (filter_.window_overlaps(lo, hi)) o.mta_in_window = true;
+  }
+
  private:
+  // Why a TLS line was not counted, for the words when nothing was.
+  void note_rejected(const Event& e, Tally& tally) const {
+    switch (filter_.rejection(e)) {
+      case EventFilter::Rejection::kWindow: ++tally.outline.outside_window; break;
+      case EventFilter::Rejection::kKind: ++tally.outline.other_kinds; break;
+      case EventFilter::Rejection::kOther: ++tally.outline.filtered; break;
+    }
+  }
+
   void count_scanner(const Event& e, std::size_t entry, Tally& tally) {
     const std::size_t entries = filter_.scanners().size();
     if (tally.scanner_events.size() < entries) tally.scanner_events.resize(entries);
@@ -115,6 +140,7 @@ class EventSink {
   const EventFilter& filter_;
   const std::vector<Field>& keys_;
   bool peer_facts_;  // note completed handshakes in Tally::peers
+  bool hosts_;       // note the hosts of the events counted (InputOutline)
   std::optional<KeyMemo> memo_;
   ScannerVerdicts verdicts_;
   PeerNotes peers_;

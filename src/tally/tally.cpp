@@ -33,8 +33,42 @@ void Tally::add(std::string_view key, std::uint64_t n) {
   counts[key] += n;
 }
 
+// The hosts kept are the kMaxHosts first in byte order, whatever the order
+// they come in: the same for any thread count.
+void OutlineTally::note_host(std::string_view host) {
+  if (last_host < hosts.size() && hosts[last_host] == host) return;
+  auto at = std::lower_bound(hosts.begin(), hosts.end(), host,
+                             [](const std::string& a, std::string_view b) { return a < b; });
+  if (at != hosts.end() && *at == host) {
+    last_host = static_cast<std::size_t>(at - hosts.begin());
+    return;
+  }
+  const auto index = at - hosts.begin();
+  if (hosts.size() >= InputOutline::kMaxHosts) {
+    more_hosts = true;
+    if (at == hosts.end()) return;
+    hosts.pop_back();  // the last in byte order makes room
+  }
+  hosts.emplace(hosts.begin() + index, host);
+  last_host = static_cast<std::size_t>(index);
+}
+
+void OutlineTally::merge(const OutlineTally& other) {
+  if (other.mta_first_s <= other.mta_last_s) {
+    note_mta(other.mta_first);
+    note_mta(other.mta_last);
+  }
+  mta_in_window = mta_in_window || other.mta_in_window;
+  outside_window += other.outside_window;
+  other_kinds += other.other_kinds;
+  filtered += other.filtered;
+  for (const auto& h : other.hosts) note_host(h);
+  more_hosts = more_hosts || other.more_hosts;
+}
+
 void Tally::merge(Tally&& other) {
   events += other.events;
+  outline.merge(other.outline);
   if (counts.empty()) {
     counts = std::move(other.counts);
   } else {

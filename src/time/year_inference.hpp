@@ -80,7 +80,7 @@ struct LineClock {
   std::int64_t second_pass_hour = INT64_MIN;
   std::uintptr_t second_pass_from = UINTPTR_MAX;  // address of its first line
   LocalTime time_of(const Envelope& env) const {
-    const bool late = reinterpret_cast<std::uintptr_t>(env.program.data()) >= second_pass_from;
+    const bool late = reinterpret_cast<std::uintptr_t>(env.message.data()) >= second_pass_from;
     return line_time(env, year, *zone, late ? second_pass_hour : INT64_MIN);
   }
 };

@@ -43,6 +43,13 @@ class PostfixDialect final : public Dialect {
   SessionCounters session_counters(const Envelope& env) const override {
     return parse_session_counters(env.message);
   }
+  bool is_own_line(const Envelope& env) const override {
+    return matcher_.is_postfix_program(env.program);
+  }
+  // With --syslog-name, an instance may log under any name.
+  std::string_view own_line_literal() const override {
+    return matcher_.has_syslog_name() ? std::string_view() : std::string_view("postfix");
+  }
   Direction service_direction(std::string_view service) const override {
     return direction_of_service(service);
   }

@@ -59,6 +59,9 @@ class ToyDialect final : public Dialect {
     return true;
   }
 
+  bool is_own_line(const Envelope& /*env*/) const override { return true; }
+  std::string_view own_line_literal() const override { return {}; }
+
   LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const override {
     event.clear_fields();
     const std::vector<std::string_view> w = words(env.message);

@@ -7,8 +7,10 @@
 
 using namespace mailtls;
 using detail::NameCount;
+using detail::no_events_words;
 using detail::ReportSummary;
 using detail::summarize_report;
+using detail::why_no_events;
 
 namespace {
 
@@ -258,25 +260,76 @@ TEST_CASE("report summary: equal counts come in byte order", "[report]") {
   CHECK(s.failure_reasons[1].reason == "z_reason");
 }
 
-TEST_CASE("report summary: no TLS lines but SMTP sessions means logging is off", "[report]") {
+TEST_CASE("report summary: no TLS lines among Postfix lines means logging is off", "[report]") {
   ScanResult r;
   r.keys = report_keys();
+  r.lines_read = 5;
   r.coverage = {{"postfix/smtpd", {3, 3, 0, 0}}};
+  r.outline.mta_first = r.outline.mta_last = LocalTime{2026, 11, 20, 9, 0, 0, 0, 0};
   const ReportSummary s = summarize_report(r);
   CHECK(s.tls_logging_off);
   CHECK(s.directions.empty());
   CHECK(s.failure_reasons.empty());
   CHECK_FALSE(s.span);
 
-  // The text report says so; JSON carries the flag.
+  // The text report says so; JSON carries the flag and the case.
   std::ostringstream text;
   write_report(r, {}, text);
-  CHECK(text.str().find("although the log holds 3 SMTP sessions") != std::string::npos);
+  CHECK(text.str().find("TLS logging is probably off") != std::string::npos);
   ReportOptions json;
   json.format = Format::kJson;
   std::ostringstream doc;
   write_report(r, json, doc);
   CHECK(doc.str().find("\"tls_logging_off\": \"yes\"") != std::string::npos);
+  CHECK(doc.str().find("\"no_events\": \"no_tls_lines\"") != std::string::npos);
+}
+
+TEST_CASE("report summary: the words when nothing was counted name the case, never a guess",
+          "[report]") {
+  const LocalTime nov20{2026, 11, 20, 9, 0, 0, 0, days_from_civil(2026, 11, 20) * 86400 + 9 * 3600};
+  const LocalTime nov21{2026, 11, 21, 9, 0, 0, 0, days_from_civil(2026, 11, 21) * 86400 + 9 * 3600};
+  auto words = [](const ScanResult& r) {
+    const auto why = why_no_events(r);
+    return why ? std::string(to_string(*why)) + ": " + no_events_words(r, *why) : std::string();
+  };
+  ScanResult r;
+  r.inputs = {{"-", "none", 0, 0, true, false}};
+  // Nothing read: an empty pipe (journalctl shows an outsider nothing).
+  CHECK_THAT(words(r), Catch::StartsWith("no_input_lines: No input lines") &&
+                           Catch::Contains("systemd-journal or adm"));
+  // Every file last written before the window: not read at all.
+  r.inputs = {{"mail.log.2.gz", "gzip", 0, 0, true, true}};
+  r.outline.since = nov21;
+  CHECK_THAT(words(r), Catch::Contains("last modified before the window opens"));
+  // Lines, but none of Postfix's (dpkg.log, `journalctl -o json`).
+  r.lines_read = 40;
+  CHECK_THAT(words(r), Catch::StartsWith("no_mta_lines: No Postfix lines among the 40 lines") &&
+                           Catch::Contains("--syslog-name"));
+  // Postfix lines, but none in the window.
+  r.outline.mta_first = nov20;
+  r.outline.mta_last = nov20;
+  CHECK_THAT(
+      words(r),
+      Catch::StartsWith("none_in_window: No Postfix lines in the window") &&
+          Catch::Contains("Postfix lines from 2026-11-20T09:00:00+00:00 to 2026-11-20T09:00:00"));
+  // Postfix lines in the window, but its TLS lines all outside it.
+  r.outline.mta_in_window = true;
+  r.outline.outside_window = 3;
+  CHECK_THAT(words(r), Catch::StartsWith("none_in_window: Postfix lines in the window") &&
+                           Catch::Contains("3 TLS lines lie outside it"));
+  // TLS lines in the window that the filters or the scanner list dropped.
+  r.outline.filtered = 2;
+  r.scanner_events = 1;
+  CHECK_THAT(words(r), Catch::StartsWith("filtered: TLS lines in the window, but none") &&
+                           Catch::Contains("2 lines left out by the filters") &&
+                           Catch::Contains("1 line from scanners"));
+  // Postfix lines in the window and no TLS line at all.
+  r.outline.outside_window = r.outline.filtered = r.scanner_events = 0;
+  CHECK_THAT(words(r),
+             Catch::StartsWith("no_tls_lines: ") && Catch::Contains("smtpd_tls_loglevel = 1"));
+  // Something counted: no words.
+  r.total_events = 1;
+  CHECK(words(r).empty());
 }
 
 TEST_CASE("report summary: the report formats render it", "[report]") {
