@@ -41,6 +41,7 @@ struct Options {
   double tls_share = 0.08;  // approximate share of lines that are TLS events
   std::size_t peers = 30000;
   bool every_peer = false;  // peers in turn, so that every one appears (scale tests)
+  bool tls13_only = false;  // every handshake TLSv1.3, no failed ones (scale tests)
   bool rfc3339 = false;
   bool decoys = false;
   bool tlsproxy_duplicates = true;
@@ -55,7 +56,7 @@ struct Options {
 [[noreturn]] void usage() {
   std::fprintf(stderr,
                "usage: mailtls_gen [--seed N] [--size BYTES[K|M|G]] [--tls-share F] [--peers N]\n"
-               "                   [--every-peer]\n"
+               "                   [--every-peer] [--tls13-only]\n"
                "                   [--style classic|rfc3339] [--decoys] [--no-tlsproxy-dup]\n"
                "                   [--start YYYY-MM-DD] [--out FILE]\n"
                "                   [--rotate N --out DIR [--gzip-level L]]\n");
@@ -142,7 +143,11 @@ class Writer {
       } else if (r < 0.75) {
         outbound_delivery();
       } else if (r < 0.80) {
-        failed_handshake();
+        if (o_.tls13_only) {
+          inbound_session();
+        } else {
+          failed_handshake();
+        }
       } else if (r < 0.95) {
         dovecot();
       } else {
@@ -233,7 +238,7 @@ class Writer {
       }
       p.name = name;
       const double l = rng_.uniform();
-      p.legacy = l < 0.01 ? 3 : l < 0.06 ? 2 : l < 0.12 ? 1 : 0;
+      p.legacy = o_.tls13_only ? 0 : l < 0.01 ? 3 : l < 0.06 ? 2 : l < 0.12 ? 1 : 0;
       peers_.push_back(std::move(p));
     }
   }
@@ -305,7 +310,7 @@ class Writer {
     out += ": ";
     switch (p.legacy) {
       case 0:
-        if (rng_.below(3) != 0) {
+        if (o_.tls13_only || rng_.below(3) != 0) {
           out += "TLSv1.3 with cipher ";
           const char* c = kModern[rng_.below(3)];
           out += c;
@@ -474,6 +479,8 @@ int main(int argc, char** argv) {
       o.peers = std::strtoull(value(), nullptr, 10);
     else if (a == "--every-peer")
       o.every_peer = true;
+    else if (a == "--tls13-only")
+      o.tls13_only = true;
     else if (a == "--style")
       o.rfc3339 = std::string_view(value()) == "rfc3339";
     else if (a == "--decoys")

@@ -9,11 +9,12 @@ MAILTLS_PACKAGES=(
   libfmt-dev libcli11-dev
   catch2 libbenchmark-dev
 )
-# What the tests use beyond the build: the seed one-liner's tools, the JSON
+# What the tests use beyond the build: the seed one-liner's tools, zstd for
+# the broken-input matrix's corrupt zstd file, the JSON
 # schema check, Chromium to render the HTML report, /usr/bin/time for the
 # scale test's peak memory, setpriv (util-linux) for the broken-input
 # matrix's permission case when it runs as root.
-MAILTLS_TEST_PACKAGES=(gzip gawk sed grep coreutils python3 python3-jsonschema chromium time util-linux)
+MAILTLS_TEST_PACKAGES=(gzip zstd gawk sed grep coreutils python3 python3-jsonschema chromium time util-linux)
 # What bench/compare.sh runs beside mailtls, and measures with.
 MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3)
 # scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes, and the

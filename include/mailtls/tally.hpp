@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,50 +45,50 @@ struct PeerKey {
 };
 PeerKey split_peer_key(std::string_view key);
 
-// Facts that every completed handshake updates for its peer: whether it
-// completed a handshake at all (`failures`' also_succeeded), whether one was
-// modern (`legacy`'s also_modern), and its latest name other than "unknown".
-// Keyed by peer_identity_hash(): one cache line per event, where a
-// string-keyed map costs two or three misses on a table that the streamed
-// log keeps evicting. Names live in an arena, appended only when they change.
+// Facts that every completed handshake in the window updates for its peer:
+// whether it completed a handshake at all (`failures`' also_succeeded) and
+// whether one was modern (`legacy`'s also_modern). Every peer needs them,
+// so they are kept compact (CONTRACT: memory grows with peers only where
+// peers are tallied, and then compactly): one 8-byte slot per peer, the
+// high 62 bits of its peer_identity_hash() and the two facts, in a flat
+// table at most 3/4 full, about 11 bytes a peer. Two peers whose hashes
+// agree in those bits share their facts: for 3 million peers, a chance of
+// about one in a million.
 class PeerFacts {
  public:
   struct Fact {
-    std::uint64_t hash = 0;  // 0: empty slot
-    std::uint64_t name_hash = 0;
-    std::int64_t name_s = INT64_MIN;  // time of the latest name (INT64_MIN: none)
-    std::uint32_t name_offset = 0, name_size = 0;
     bool completed = false;
     bool modern = false;
   };
 
   PeerFacts() { clear(); }
-  // Notes a completed handshake of `peer` (peer_identity_hash) at `time_s`.
-  // A name is kept when it is later than the kept one, or as late and larger
-  // in byte order (so that the result does not depend on the order of
-  // events or of merges).
-  void note(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern);
-  const Fact* find(std::uint64_t peer) const;
+  // Notes a completed handshake of `peer` (peer_identity_hash).
+  void note(std::uint64_t peer, bool modern) {
+    std::uint64_t& s = slot(key_of(peer));
+    s |= kCompleted | (modern ? kModern : 0);
+  }
+  std::optional<Fact> find(std::uint64_t peer) const;
   // Starts loading the slot of `peer` into the cache (note() in batches:
   // one cache miss per peer otherwise stalls every event).
-  void prefetch(std::uint64_t peer) const { __builtin_prefetch(&slots_[peer & mask_]); }
-  std::string_view name_of(const Fact& fact) const {
-    return std::string_view(names_).substr(fact.name_offset, fact.name_size);
-  }
+  void prefetch(std::uint64_t peer) const { __builtin_prefetch(&slots_[index_of(key_of(peer))]); }
   void merge(const PeerFacts& other);
   std::size_t size() const { return size_; }
   void clear();
 
  private:
-  Fact& slot(std::uint64_t peer);
-  void set_name(Fact& fact, std::string_view name, std::uint64_t name_hash, std::int64_t time_s);
-  std::vector<Fact> slots_;
+  static constexpr std::uint64_t kCompleted = 1, kModern = 2, kFlags = 3;
+  static std::uint64_t key_of(std::uint64_t peer) {
+    const std::uint64_t k = peer & ~kFlags;
+    return k == 0 ? kFlags + 1 : k;  // 0 marks an empty slot
+  }
+  std::size_t index_of(std::uint64_t key) const { return (key >> 2) & mask_; }
+  std::uint64_t& slot(std::uint64_t key);
+  std::vector<std::uint64_t> slots_;  // key | facts; 0: empty
   std::size_t mask_ = 0, size_ = 0;
-  std::string names_;
 };
 
 // What `legacy` knows of one peer (address and direction) from its legacy
-// handshakes; its name and whether it was also modern are in PeerFacts.
+// handshakes; whether it was also modern is in PeerFacts.
 struct PeerLegacy {
   std::uint64_t connections = 0;       // handshakes with a legacy protocol or weak cipher
   std::vector<std::string> protocols;  // protocols of those handshakes, sorted
@@ -95,7 +96,18 @@ struct PeerLegacy {
   std::string weakest_cipher;
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;  // of the legacy handshakes
   LocalTime first, last;
+  // The latest name other than "unknown" (equal times: the byte-order
+  // larger, so that the order of events and merges does not matter).
+  std::string name;
+  std::int64_t name_s = INT64_MIN;
 
+  void note_name(std::string_view n, std::int64_t time_s) {
+    if (n.empty() || n == "unknown") return;
+    if (time_s > name_s || (time_s == name_s && n > name)) {
+      name_s = time_s;
+      name.assign(n);
+    }
+  }
   void merge(const PeerLegacy& other);
 };
 

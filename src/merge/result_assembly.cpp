@@ -14,9 +14,9 @@ std::vector<LegacyRow> legacy_rows(const Tally& total) {
     const PeerKey k = split_peer_key(key);
     row.peer_ip = k.ip;
     row.direction = k.direction;
-    const PeerFacts::Fact* fact = total.peers.find(peer_identity_hash(k.ip, k.name, k.direction));
-    if (fact != nullptr && fact->name_s != INT64_MIN) {
-      row.peer_name = total.peers.name_of(*fact);
+    const auto fact = total.peers.find(peer_identity_hash(k.ip, k.name, k.direction));
+    if (p.name_s != INT64_MIN) {
+      row.peer_name = p.name;
     } else {
       row.peer_name = k.ip.empty() ? std::string(k.name) : "unknown";
     }
@@ -28,7 +28,7 @@ std::vector<LegacyRow> legacy_rows(const Tally& total) {
     row.weakest_cipher = p.weakest_cipher;
     row.first_seen = p.first;
     row.last_seen = p.last;
-    row.also_modern = fact != nullptr && fact->modern;
+    row.also_modern = fact && fact->modern;
     rows.push_back(std::move(row));
   }
   std::sort(rows.begin(), rows.end(), [](const LegacyRow& a, const LegacyRow& b) {

@@ -64,8 +64,8 @@ std::vector<FailureRow> FailureRows::rows(const PeerFacts& peers) const {
     r.last_seen = row.last;
     r.peer_ip = k.ip;
     r.peer_name = !row.name.empty() ? row.name : k.ip.empty() ? std::string(k.name) : "unknown";
-    const PeerFacts::Fact* fact = peers.find(peer_identity_hash(k.ip, k.name, k.direction));
-    r.also_succeeded = fact != nullptr && fact->completed;
+    const auto fact = peers.find(peer_identity_hash(k.ip, k.name, k.direction));
+    r.also_succeeded = fact && fact->completed;
     out.push_back(std::move(r));
   }
   std::sort(out.begin(), out.end(), [](const FailureRow& a, const FailureRow& b) {

@@ -1,5 +1,5 @@
 // PeerNotes: what `legacy` and `failures` learn of each peer from its
-// completed handshakes (PeerFacts: completed at all, modern, latest name)
+// completed handshakes (PeerFacts: completed at all, modern)
 // and, for `legacy`, the details of its legacy handshakes (PeerLegacy).
 // Per worker; the notes are queued and applied in batches so the slots of
 // the next few peers load while one is updated. Not thread-safe.
@@ -34,7 +34,7 @@ class PeerNotes {
     if (e.kind != EventKind::kEstablished && e.kind != EventKind::kReused) return;
     const std::uint64_t peer = peer_identity_hash(e.peer_ip, e.peer_name, e.direction);
     if (e.kind == EventKind::kReused) {
-      queue_peer(peer, {}, e.time.epoch_s, false, tally);
+      queue_peer(peer, false, tally);
       return;
     }
     bool is_legacy = false;
@@ -47,7 +47,7 @@ class PeerNotes {
                                                 e.protocol) != legacy_protocols_.end();
       is_legacy = legacy_protocol || weakness != CipherWeakness::kNone;
     }
-    queue_peer(peer, e.peer_name, e.time.epoch_s, legacy_ && !is_legacy, tally);
+    queue_peer(peer, legacy_ && !is_legacy, tally);
     if (!is_legacy || !row) return;
     key_.clear();
     append_peer_key(key_, e.peer_ip, e.peer_name, e.direction);
@@ -69,6 +69,7 @@ class PeerNotes {
       p.last_s = e.time.epoch_s;
       p.last = e.time;
     }
+    p.note_name(e.peer_name, e.time.epoch_s);
   }
 
   // Applies the queued notes to `tally` (after every chunk, and when the
@@ -80,28 +81,16 @@ class PeerNotes {
     for (std::size_t i = 0; i < n; ++i) {
       if (i + kAhead < n) tally.peers.prefetch(peer_notes_[i + kAhead].peer);
       const PeerNote& p = peer_notes_[i];
-      tally.peers.note(p.peer, std::string_view(peer_names_).substr(p.name_offset, p.name_size),
-                       p.time_s, p.modern);
+      tally.peers.note(p.peer, p.modern);
     }
     peer_notes_.clear();
-    peer_names_.clear();
   }
 
  private:
   // Peer facts are noted in batches: the slots of the next few peers are
   // prefetched while one is updated (PeerFacts is order-independent).
-  void queue_peer(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern,
-                  Tally& tally) {
-    // The name is copied before the note exists: a fault mid-copy (a mapped
-    // file truncated under us) leaves no half note.
-    const auto name_offset = static_cast<std::uint32_t>(peer_names_.size());
-    peer_names_.append(name);
-    PeerNote& n = peer_notes_.emplace_back();
-    n.peer = peer;
-    n.time_s = time_s;
-    n.modern = modern;
-    n.name_offset = name_offset;
-    n.name_size = static_cast<std::uint32_t>(name.size());
+  void queue_peer(std::uint64_t peer, bool modern, Tally& tally) {
+    peer_notes_.push_back({peer, modern});
     if (peer_notes_.size() >= 256) flush(tally);
   }
 
@@ -131,12 +120,9 @@ class PeerNotes {
   CipherMemo cipher_memo_[64];
   struct PeerNote {
     std::uint64_t peer;
-    std::int64_t time_s;
-    std::uint32_t name_offset, name_size;
     bool modern;
   };
   std::vector<PeerNote> peer_notes_;
-  std::string peer_names_;
 };
 
 }  // namespace mailtls::detail

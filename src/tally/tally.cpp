@@ -122,6 +122,7 @@ void PeerLegacy::merge(const PeerLegacy& o) {
     last_s = o.last_s;
     last = o.last;
   }
+  if (o.name_s != INT64_MIN) note_name(o.name, o.name_s);
 }
 
 std::uint64_t peer_identity_hash(std::string_view ip, std::string_view name, Direction direction) {
@@ -154,82 +155,44 @@ PeerKey split_peer_key(std::string_view key) {
 }
 
 void PeerFacts::clear() {
-  slots_.assign(1024, Fact{});
+  slots_.assign(1024, 0);
   mask_ = slots_.size() - 1;
   size_ = 0;
-  names_.clear();
 }
 
-PeerFacts::Fact& PeerFacts::slot(std::uint64_t peer) {
-  if ((size_ + 1) * 2 > slots_.size()) {
-    std::vector<Fact> old;
+std::uint64_t& PeerFacts::slot(std::uint64_t key) {
+  if ((size_ + 1) * 4 > slots_.size() * 3) {
+    std::vector<std::uint64_t> old(slots_.size() * 2, 0);
     old.swap(slots_);
-    slots_.assign(old.size() * 2, Fact{});
     mask_ = slots_.size() - 1;
-    for (const Fact& f : old) {
-      if (f.hash == 0) continue;
-      std::size_t i = f.hash & mask_;
-      while (slots_[i].hash != 0) i = (i + 1) & mask_;
-      slots_[i] = f;
+    for (const std::uint64_t s : old) {
+      if (s == 0) continue;
+      std::size_t i = index_of(s & ~kFlags);
+      while (slots_[i] != 0) i = (i + 1) & mask_;
+      slots_[i] = s;
     }
   }
-  std::size_t i = peer & mask_;
-  while (slots_[i].hash != 0 && slots_[i].hash != peer) i = (i + 1) & mask_;
-  if (slots_[i].hash == 0) {
-    slots_[i].hash = peer;
+  std::size_t i = index_of(key);
+  while (slots_[i] != 0 && (slots_[i] & ~kFlags) != key) i = (i + 1) & mask_;
+  if (slots_[i] == 0) {
+    slots_[i] = key;
     ++size_;
   }
   return slots_[i];
 }
 
-const PeerFacts::Fact* PeerFacts::find(std::uint64_t peer) const {
-  for (std::size_t i = peer & mask_;; i = (i + 1) & mask_) {
-    const Fact& f = slots_[i];
-    if (f.hash == 0) return nullptr;
-    if (f.hash == peer) return &f;
+std::optional<PeerFacts::Fact> PeerFacts::find(std::uint64_t peer) const {
+  const std::uint64_t key = key_of(peer);
+  for (std::size_t i = index_of(key);; i = (i + 1) & mask_) {
+    const std::uint64_t s = slots_[i];
+    if (s == 0) return std::nullopt;
+    if ((s & ~kFlags) == key) return Fact{(s & kCompleted) != 0, (s & kModern) != 0};
   }
-}
-
-void PeerFacts::set_name(Fact& fact, std::string_view name, std::uint64_t name_hash,
-                         std::int64_t time_s) {
-  if (fact.name_s != INT64_MIN) {
-    if (time_s < fact.name_s) return;
-    if (name_hash == fact.name_hash && name == name_of(fact)) {
-      fact.name_s = time_s;
-      return;
-    }
-    if (time_s == fact.name_s && name <= name_of(fact)) return;
-  }
-  fact.name_s = time_s;
-  fact.name_hash = name_hash;
-  fact.name_offset = static_cast<std::uint32_t>(names_.size());
-  fact.name_size = static_cast<std::uint32_t>(name.size());
-  names_.append(name);
-}
-
-void PeerFacts::note(std::uint64_t peer, std::string_view name, std::int64_t time_s, bool modern) {
-  Fact& f = slot(peer);
-  f.completed = true;
-  f.modern = f.modern || modern;
-  if (name.empty() || name == "unknown") return;
-  // The common case, the same name again later: one hash, no arena access.
-  // (Equal 64-bit hashes are taken for equal names here: a forged name
-  // that collided would only keep the older spelling of a name.)
-  const std::uint64_t nh = hash_append(0, name);
-  if (f.name_s != INT64_MIN && nh == f.name_hash) {
-    if (time_s > f.name_s) f.name_s = time_s;
-    return;
-  }
-  set_name(f, name, nh, time_s);
 }
 
 void PeerFacts::merge(const PeerFacts& other) {
-  for (const Fact& o : other.slots_) {
-    if (o.hash == 0) continue;
-    Fact& f = slot(o.hash);
-    f.completed = f.completed || o.completed;
-    f.modern = f.modern || o.modern;
-    if (o.name_s != INT64_MIN) set_name(f, other.name_of(o), o.name_hash, o.name_s);
+  for (const std::uint64_t o : other.slots_) {
+    if (o != 0) slot(o & ~kFlags) |= o & kFlags;
   }
 }
 
