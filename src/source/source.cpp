@@ -50,6 +50,10 @@ Compression detect_compression(const void* data, std::size_t size) {
 namespace {
 
 constexpr std::size_t kInputBlock = 256 * 1024;
+// A gzip member ends in an 8-byte trailer: the CRC-32 of the data, then
+// its length modulo 2^32. A failed check of either is reported at the
+// trailer's first byte, whichever library inflates.
+constexpr std::int64_t kGzipTrailerSize = 8;
 
 class FdReader {
  public:
@@ -171,8 +175,9 @@ class Decoder : public ByteStream {
     throw DataError(std::string(format_) + " stream ends early (truncated file)",
                     static_cast<std::int64_t>(in_.offset()));
   }
-  [[noreturn]] void corrupt(const std::string& detail) const {
-    throw DataError(std::string(format_) + " data is corrupt: " + detail, consumed_offset());
+  [[noreturn]] void corrupt(const std::string& detail) const { corrupt(detail, consumed_offset()); }
+  [[noreturn]] void corrupt(const std::string& detail, std::int64_t offset) const {
+    throw DataError(std::string(format_) + " data is corrupt: " + detail, offset);
   }
   [[noreturn]] void trailing_garbage() const {
     throw DataError("unexpected data after the end of the " + std::string(format_) + " stream",
@@ -242,9 +247,20 @@ class GzipStream final : public Decoder {
         continue;
       }
       if (rc == Z_BUF_ERROR && avail_ == 0) continue;  // needs more input
-      if (rc != Z_OK) corrupt(zs_.msg != nullptr ? zs_.msg : "corrupt data");
+      if (rc != Z_OK) {
+        const std::string detail = zs_.msg != nullptr ? zs_.msg : "corrupt data";
+        corrupt(detail, error_offset(detail));
+      }
     }
     return size - zs_.avail_out;
+  }
+
+  // zlib reads the trailer field by field and stops at the first that
+  // fails: it has read the CRC-32 (4 bytes) or the length (all 8) then.
+  std::int64_t error_offset(const std::string& detail) const {
+    if (detail == "incorrect data check") return consumed_offset() - 4;
+    if (detail == "incorrect length check") return consumed_offset() - kGzipTrailerSize;
+    return consumed_offset();
   }
 
   z_stream zs_{};
@@ -281,6 +297,11 @@ class IsalGzipStream final : public Decoder {
       next_ = st.next_in;
       avail_ = st.avail_in;
       produced_ = size - st.avail_out;
+      if (rc == ISAL_INCORRECT_CHECKSUM) {
+        // ISA-L checks CRC-32 and length together, with the whole trailer
+        // read (less any whole bytes still in its bit buffer).
+        corrupt(error_text(rc), consumed_offset() - st.read_in_length / 8 - kGzipTrailerSize);
+      }
       if (rc < 0) corrupt(error_text(rc));
       if (st.block_state == ISAL_BLOCK_FINISH) {
         member_started_ = false;

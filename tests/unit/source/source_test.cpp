@@ -96,7 +96,28 @@ TEST_CASE("gzip: corrupt data is reported with the byte offset, the rest is kept
     const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
     REQUIRE(r.diagnostics.size() == 1);
     CHECK(r.diagnostics[0].message == "gzip data is corrupt: incorrect data check");
+    // Where the trailer starts, with either inflater (before: zlib said
+    // the CRC-32's end, ISA-L the trailer's end).
+    CHECK(r.diagnostics[0].offset_bytes == good.size() - 8);
     // The data before the checksum was whole: both events are counted.
+    CHECK(r.total_events == 2);
+  }
+  SECTION("bad CRC in the first of two members") {
+    std::string bad = good;
+    bad[bad.size() - 8] = static_cast<char>(bad[bad.size() - 8] ^ 0x55);
+    write_file(dir.file("mail.log.1.gz"), bad + good);
+    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
+    REQUIRE(r.diagnostics.size() == 1);
+    CHECK(r.diagnostics[0].offset_bytes == good.size() - 8);
+  }
+  SECTION("bad length") {
+    std::string bad = good;
+    bad[bad.size() - 2] = static_cast<char>(bad[bad.size() - 2] ^ 0x55);
+    write_file(dir.file("mail.log.1.gz"), bad);
+    const auto r = scan_files({dir.file("mail.log.1.gz")}, options_by_protocol(inflater));
+    REQUIRE(r.diagnostics.size() == 1);
+    // zlib says "incorrect length check", ISA-L checks both fields at once.
+    CHECK(r.diagnostics[0].offset_bytes == good.size() - 8);
     CHECK(r.total_events == 2);
   }
   SECTION("garbage after the stream") {
@@ -158,15 +179,16 @@ TEST_CASE("a corrupt bzip2 file is reported, not fatal", "[source]") {
 namespace {
 
 // Everything a stream yields, read in pieces of random size, and the error
-// that ended it (empty if none).
+// that ended it (empty if none) with its offset (-1 if none).
 std::string decode(const std::string& path, Compression format, Inflater inflater,
-                   std::mt19937& rng, std::string& error) {
+                   std::mt19937& rng, std::string& error, std::int64_t* error_offset = nullptr) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   REQUIRE(fd >= 0);
   auto stream = open_stream(fd, format, "", inflater);
   std::string out;
   std::string piece;
   error.clear();
+  if (error_offset != nullptr) *error_offset = -1;
   try {
     for (;;) {
       // Two draws in sequence: `rng() % (rng() ...)` would leave their
@@ -179,6 +201,7 @@ std::string decode(const std::string& path, Compression format, Inflater inflate
     }
   } catch (const DataError& e) {
     error = e.what();
+    if (error_offset != nullptr) *error_offset = e.offset_bytes();
   }
   return out;
 }
@@ -238,8 +261,12 @@ TEST_CASE("ISA-L and zlib inflate the same bytes and fail the same way", "[sourc
     INFO("round " << round << " size " << text.size() << " members " << members);
     std::string zlib_error;
     std::string isal_error;
-    const std::string by_zlib = decode(path, Compression::kGzip, Inflater::kZlib, rng, zlib_error);
-    const std::string by_isal = decode(path, Compression::kGzip, Inflater::kIsal, rng, isal_error);
+    std::int64_t zlib_at = -1;
+    std::int64_t isal_at = -1;
+    const std::string by_zlib =
+        decode(path, Compression::kGzip, Inflater::kZlib, rng, zlib_error, &zlib_at);
+    const std::string by_isal =
+        decode(path, Compression::kGzip, Inflater::kIsal, rng, isal_error, &isal_at);
     if (round % 4 == 0) {
       CHECK(zlib_error.empty());
       CHECK(isal_error.empty());
@@ -252,10 +279,17 @@ TEST_CASE("ISA-L and zlib inflate the same bytes and fail the same way", "[sourc
       CHECK_FALSE(isal_error.empty());
       CHECK(text.compare(0, by_zlib.size(), by_zlib) == 0);
       CHECK(text.compare(0, by_isal.size(), by_isal) == 0);
+      if (round % 4 == 2) {
+        // A damaged trailer: both at its first byte (the messages may
+        // differ: zlib tells a bad length from a bad CRC-32, ISA-L does not).
+        CHECK(zlib_at == static_cast<std::int64_t>(gz.size()) - 8);
+        CHECK(isal_at == zlib_at);
+      }
       if (round % 4 == 3) {
         CHECK(by_zlib == text);
         CHECK(by_isal == text);
         CHECK(zlib_error == isal_error);
+        CHECK(isal_at == zlib_at);
       }
     }
   }
