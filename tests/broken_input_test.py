@@ -353,6 +353,35 @@ def gzip_then_garbage(tmp, want):
     check([path], 1, want, [f"mailtls: {q(path)}: byte {len(gz)}: .+"])
 
 
+def zstd_compress(data):
+    if shutil.which("zstd") is None:
+        raise Failure("no zstd(1) here: cannot make the zstd input")
+    return subprocess.run(["zstd", "-q", "-c", "--no-check"], input=data, capture_output=True,
+                          check=True).stdout
+
+
+def zstd_first_block_data(frame):
+    """Where the first block's data starts in a zstd frame (RFC 8878 3.1.1)."""
+    descriptor = frame[4]
+    single_segment = descriptor >> 5 & 1
+    header = (5 + (0 if single_segment else 1) + (0, 1, 2, 4)[descriptor & 3]
+              + (single_segment, 2, 4, 8)[descriptor >> 6])
+    return header + 3
+
+
+@case
+def zstd_corrupt_block(tmp, want):
+    """A whole frame, then one whose block is damaged: reported where that
+    block's data starts in the compressed file (before: where the read that
+    held it started, byte 0 in a small file)."""
+    good = zstd_compress(BASE)
+    bad = bytearray(zstd_compress(BASE))
+    at = zstd_first_block_data(bad)
+    bad[at:at + 3] = b"\xfc\xff\xff"  # raw literals of a 20-bit size: more than the block holds
+    path = write(os.path.join(tmp, "mail.log.2.zst"), good + bytes(bad))
+    check([path], 1, want, [f"mailtls: {q(path)}: byte {len(good) + at}: zstd data is corrupt: .+"])
+
+
 @case
 def gz_name_over_plain_text(tmp, want):
     check([write(os.path.join(tmp, "mail.log.2.gz"), BASE)], 0, want)

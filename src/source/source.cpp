@@ -114,7 +114,7 @@ class PlainStream final : public ByteStream {
 // returned first and the error is thrown by the next call, so nothing that
 // was readable is lost. Errors carry the compressed offset of the input the
 // library had consumed (libraries read a few bytes ahead, so it is exact to
-// within those).
+// within those), unless a decoder knows better (a gzip trailer, zstd).
 class Decoder : public ByteStream {
  public:
   Decoder(int fd, std::string prefix, std::string_view format)
@@ -340,6 +340,14 @@ class IsalGzipStream final : public Decoder {
 // zstd through libzstd: frames back to back (zstd's own concatenation) and
 // skippable frames; measured faster than Boost.Iostreams' filter
 // (docs/benchmarks.md).
+//
+// libzstd reports an error without moving its input position, and one call
+// given much input decodes many blocks: a 256 KiB window fed whole put every
+// error at the window's start (byte 0 for a small file). So each call gets
+// only the input the library asks for next (its return value: the rest of
+// a frame header, or one block's data with the next block's header), and
+// an error is reported where that call's input begins: the corrupt block's
+// data, or the data of the block before a damaged block header.
 class ZstdStream final : public Decoder {
  public:
   ZstdStream(int fd, std::string prefix)
@@ -355,18 +363,22 @@ class ZstdStream final : public Decoder {
     ZSTD_outBuffer out{buffer, size, 0};
     produced_ = 0;
     while (out.pos < out.size) {
-      if (avail_ == 0 && !(flushing_ || refill())) {
+      // The whole of the next piece in the buffer, where the file has it.
+      if (avail_ < want_) top_up(std::min(want_, input_.size()));
+      if (avail_ == 0 && !flushing_) {
         if (in_frame_) truncated();
         done_ = true;
         break;
       }
-      ZSTD_inBuffer in{next_, avail_, 0};
+      const std::int64_t at = consumed_offset();
+      ZSTD_inBuffer in{next_, std::min(avail_, want_), 0};
       const std::size_t rc = ZSTD_decompressStream(ds_, &out, &in);
       next_ += in.pos;
       avail_ -= in.pos;
       produced_ = out.pos;
-      if (ZSTD_isError(rc)) corrupt(ZSTD_getErrorName(rc));
+      if (ZSTD_isError(rc)) corrupt(ZSTD_getErrorName(rc), at);
       in_frame_ = rc != 0;
+      want_ = rc != 0 ? rc : kFrameStart;
       // Output full: the frame may hold more than the library has given.
       flushing_ = rc != 0 && out.pos == out.size;
       if (rc == 0 && avail_ == 0 && !refill()) {
@@ -385,7 +397,12 @@ class ZstdStream final : public Decoder {
     return magic == 0xFD2FB528u || (magic & 0xFFFFFFF0u) == 0x184D2A50u;
   }
 
+  // A frame's first bytes: its magic number and frame header descriptor,
+  // from which libzstd knows how much more header to ask for.
+  static constexpr std::size_t kFrameStart = 5;
+
   ZSTD_DStream* ds_;
+  std::size_t want_ = kFrameStart;  // input the library asks for next
   bool in_frame_ = false;
   bool flushing_ = false;
 };

@@ -361,3 +361,91 @@ TEST_CASE("bzip2, xz and zstd: streams back to back, truncation, damage and garb
     }
   }
 }
+
+namespace {
+
+struct ZstdBlock {
+  std::size_t data_at;  // where its data starts, after the 3-byte block header
+  unsigned type;        // 0 raw, 1 RLE, 2 compressed
+};
+
+// The blocks of the one zstd frame in `frame` (RFC 8878, section 3.1.1).
+std::vector<ZstdBlock> zstd_blocks(const std::string& frame) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(frame.at(i)); };
+  const unsigned descriptor = byte(4);
+  const bool single_segment = (descriptor >> 5 & 1) != 0;
+  const std::size_t dictionary_id[] = {0, 1, 2, 4};
+  const std::size_t content_size[] = {single_segment ? 1u : 0u, 2, 4, 8};
+  std::size_t at =
+      5 + (single_segment ? 0 : 1) + dictionary_id[descriptor & 3] + content_size[descriptor >> 6];
+  std::vector<ZstdBlock> blocks;
+  for (;;) {
+    const unsigned header = byte(at) | byte(at + 1) << 8 | byte(at + 2) << 16;
+    const unsigned type = header >> 1 & 3;
+    blocks.push_back({at + 3, type});
+    at += 3 + (type == 1 ? 1 : header >> 3);
+    if ((header & 1) != 0) break;
+  }
+  return blocks;
+}
+
+}  // namespace
+
+TEST_CASE("zstd: corrupt data is reported at the compressed offset of the bad block",
+          "[source][decoders]") {
+  namespace io = boost::iostreams;
+  std::mt19937 rng(41);
+  TempDir dir;
+  const std::string path = dir.file("mail.log.1.zst");
+  const std::string text = random_log_text(rng, 1'500'000, 30);
+  const std::string frame = compress_with<io::zstd_compressor>(text);
+  const auto blocks = zstd_blocks(frame);
+  std::vector<std::size_t> compressed;
+  for (std::size_t i = 1; i < blocks.size(); ++i) {
+    if (blocks[i].type == 2) compressed.push_back(i);
+  }
+  REQUIRE(compressed.size() >= 3);
+  // A frame before the damaged one: offsets count from the file's start.
+  const std::string before = compress_with<io::zstd_compressor>(kTwoEvents);
+  for (const std::size_t b : {compressed.front(), compressed[compressed.size() / 2]}) {
+    INFO("block " << b << " of " << blocks.size());
+    const std::size_t at = blocks[b].data_at;
+    std::string bad = frame;
+    // Raw literals of a 20-bit size: far more than the block holds.
+    bad[at] = static_cast<char>(0xfc);
+    bad[at + 1] = static_cast<char>(0xff);
+    bad[at + 2] = static_cast<char>(0xff);
+    for (const bool lead : {false, true}) {
+      const std::string data = lead ? before + bad : bad;
+      write_file(path, data);
+      std::string error;
+      std::int64_t error_at = -1;
+      const std::string got =
+          decode(path, Compression::kZstd, Inflater::kAuto, rng, error, &error_at);
+      CHECK(error.rfind("zstd data is corrupt: ", 0) == 0);
+      // Before: the start of the 256 KiB read that held the block (byte 0
+      // for a small file).
+      CHECK(error_at == static_cast<std::int64_t>((lead ? before.size() : 0) + at));
+      // What came before the error is the text's beginning.
+      const std::string want = lead ? kTwoEvents + text : text;
+      CHECK(want.compare(0, got.size(), got) == 0);
+    }
+  }
+  {
+    // A small file: one block, the whole file in one read.
+    const std::string small = compress_with<io::zstd_compressor>(kTwoEvents);
+    const auto small_blocks = zstd_blocks(small);
+    REQUIRE(small_blocks.size() == 1);
+    std::string bad = small;
+    const std::size_t at = small_blocks[0].data_at;
+    bad[at] = static_cast<char>(0xfc);
+    bad[at + 1] = static_cast<char>(0xff);
+    bad[at + 2] = static_cast<char>(0xff);
+    write_file(path, bad);
+    std::string error;
+    std::int64_t error_at = -1;
+    decode(path, Compression::kZstd, Inflater::kAuto, rng, error, &error_at);
+    CHECK_FALSE(error.empty());
+    CHECK(error_at == static_cast<std::int64_t>(at));
+  }
+}
