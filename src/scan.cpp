@@ -137,7 +137,8 @@ void ScanPipeline::search_chunk(const D& dialect, const Chunk& chunk, EventSink&
                                    search_.max_line,
                                    options_.tally.unparsed_samples,
                                    options_.tally.coverage,
-                                   static_cast<bool>(options_.on_event)};
+                                   static_cast<bool>(options_.on_event),
+                                   chunk.stored};
   ChunkSink chunk_sink(context, sink, tally, result);
   const ChunkSearcher<D, ChunkSink> searcher(dialect, search_);
   const LineClock clock{f.year, &zone, chunk.second_pass.hour,

@@ -347,6 +347,38 @@ def gzip_bad_crc(tmp, want):
 
 
 @case
+def gzip_long_line(tmp, want):
+    """A line over --max-line in a .gz file is reported at an offset in the
+    compressed file, as its other diagnostics are (before: the offset in the
+    decompressed text). The line starts a second gzip member, so its first
+    byte decodes only from input past the first member and the second's
+    10-byte header; the offset is that of the input consumed by the end of
+    the read that decoded it. The text before the line is the log 40 times:
+    its decompressed size is far past the end of the compressed file."""
+    lines = BASE.splitlines(keepends=True)
+    head = b"".join(lines[: len(lines) // 2]) * 40
+    long_line = b"Nov 20 01:00:00 mx postfix/smtpd[1]: " + b"TLS " * (1 << 20) + b"\n"
+    tail = b"".join(lines[len(lines) // 2:])
+    first = gzip.compress(head)
+    data = first + gzip.compress(long_line + tail)
+    if len(head) <= len(data):
+        raise Failure("test setup: the text before the line compresses too little")
+    part = reference_counts(tmp, head + tail)
+    path = write(os.path.join(tmp, "mail.log.2.gz"), data)
+    for inflate in ([], ["--inflate", "zlib"]):
+        what = " ".join(inflate) or "default inflater"
+        rc, counts, err = run(inflate + [path])
+        expect(rc, 1, what + ": exit status")
+        expect(counts, part, what + ": counts")
+        expect_diagnostics(err, [f"mailtls: {q(path)}: byte [0-9]+: line longer than 65536 bytes "
+                                 "skipped"])
+        at = int(re.search(r": byte ([0-9]+): ", err[0]).group(1))
+        if not len(first) + 10 < at <= len(data):
+            raise Failure(f"{what}: byte {at} is not in the second member's data "
+                          f"({len(first) + 10}, {len(data)}]")
+
+
+@case
 def gzip_then_garbage(tmp, want):
     gz = gzip.compress(BASE)
     path = write(os.path.join(tmp, "mail.log.2.gz"), gz + b"\x00garbage" * 100)

@@ -38,6 +38,10 @@ class ByteStream {
   // Fills up to `size` bytes; returns 0 only at the end of the data.
   // Throws DataError on corrupt or truncated input, std::system_error on I/O.
   virtual std::size_t read(char* buffer, std::size_t size) = 0;
+  // A decoder's offset in the data as stored (compressed): how much input
+  // it has consumed to produce what read() has returned so far. -1 where
+  // the bytes are the stored bytes (plain data) or no file is behind them.
+  virtual std::int64_t stored_offset() const { return -1; }
 };
 
 // Which library inflates gzip: ISA-L (the default where the build has it:

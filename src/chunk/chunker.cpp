@@ -77,6 +77,7 @@ Chunker::Cut Chunker::cut_mapped(std::unique_lock<std::mutex>& /*lock*/, Chunk& 
   // (the worker reports the lost part).
   run_bus_guarded(
       [&] { chunk.second_pass = c.repeated_hour.mark(chunk.data, chunk.size, f.year, zone_); });
+  chunk.stored.clear();
   c.cursor = end;
   return Cut::kChunk;
 }

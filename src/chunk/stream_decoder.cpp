@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <optional>
 #include <string>
@@ -34,9 +35,11 @@ class StreamCutter {
   // twice the target goes as it is: a decoded block plus the line carried
   // over from the one before is a little over the target, and splitting it
   // would copy every chunk once more.
-  void emit(ByteBuffer&& bytes, std::uint64_t at) {
+  // `marks`: the decoder's reads since the one that produced `at` (empty
+  // for plain input); each chunk takes those its bytes came from.
+  void emit(ByteBuffer&& bytes, std::uint64_t at, const std::deque<StoredMark>& marks) {
     if (bytes.size() <= 2 * chunk_bytes_) {
-      emit_one(std::move(bytes), at);
+      emit_one(std::move(bytes), at, marks);
       return;
     }
     std::size_t start = 0;
@@ -50,7 +53,7 @@ class StreamCutter {
       }
       ByteBuffer piece = pool_.take();
       piece.assign(bytes.data() + start, end - start);
-      emit_one(std::move(piece), at + start);
+      emit_one(std::move(piece), at + start, marks);
       start = end;
     }
     pool_.give_back(std::move(bytes));
@@ -59,11 +62,16 @@ class StreamCutter {
   std::uint64_t chunks() const { return index_; }
 
  private:
-  void emit_one(ByteBuffer&& bytes, std::uint64_t at) {
+  void emit_one(ByteBuffer&& bytes, std::uint64_t at, const std::deque<StoredMark>& marks) {
     Chunk c;
     c.file = file_;
     c.index = index_++;
     c.offset_bytes = at;
+    for (const StoredMark& m : marks) {
+      if (m.decoded_end <= at) continue;
+      c.stored.push_back(m);
+      if (m.decoded_end >= at + bytes.size()) break;
+    }
     c.owner = pool_.share(std::move(bytes));
     c.data = c.owner->data();
     c.size = c.owner->size();
@@ -96,12 +104,20 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
   std::uint64_t offset = 0;          // decompressed offset of `pending`'s first byte
   ByteBuffer pending = pool.take();  // bytes after the last newline so far
   bool skipping = false;             // inside an over-long line
+  // Compressed input: the reads whose bytes are still pending, so that a
+  // diagnostic names an offset in the file as stored, as the decoder's own
+  // do (docs/reliability.md, "Which byte a diagnostic names").
+  std::deque<StoredMark> marks;
+  const auto emit = [&](ByteBuffer&& bytes, std::uint64_t at) {
+    cutter.emit(std::move(bytes), at, marks);
+  };
 
   try {
     auto stream = open_input_stream(f, inflater);
     const std::size_t block =
         std::max<std::size_t>(std::min<std::size_t>(chunk_bytes, 1u << 20), 4096);
     for (;;) {
+      while (!marks.empty() && marks.front().decoded_end <= offset) marks.pop_front();
       const std::size_t old = pending.size();
       if (config.before_chunk) config.before_chunk(f.input.display, offset + old);
       pending.grow(old + block);
@@ -114,6 +130,9 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
       }
       pending.shrink(old + n);
       if (n == 0) break;
+      if (const std::int64_t stored = stream->stored_offset(); stored >= 0) {
+        marks.push_back({offset + old + n, static_cast<std::uint64_t>(stored)});
+      }
       // Cut after the last newline once the target is reached; a line that
       // grows past max_line is dropped as it streams, never buffered whole.
       for (;;) {
@@ -147,18 +166,18 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
           std::size_t nul_end = tail_start;
           while (nul_end < pending.size() && pending.data()[nul_end] == '\0') ++nul_end;
           if (nul_end - tail_start > 1) {
-            if (tail_start > 0) cutter.emit(ByteBuffer(pending.data(), tail_start), offset);
+            if (tail_start > 0) emit(ByteBuffer(pending.data(), tail_start), offset);
             offset += nul_end - 1;
             pending.erase_front(nul_end - 1);
             continue;
           }
-          if (tail_start > 0) cutter.emit(ByteBuffer(pending.data(), tail_start), offset);
+          if (tail_start > 0) emit(ByteBuffer(pending.data(), tail_start), offset);
           out.diagnostics.push_back(
-              {f.input.display, offset + tail_start,
+              {f.input.display, to_stored_offset(marks, offset + tail_start),
                "line longer than " + std::to_string(max_line) + " bytes skipped"});
           // The skipped line still counts as a line (as it does in a mapped
           // file): an empty stand-in keeps later line numbers right.
-          cutter.emit(ByteBuffer("\n", 1), offset + tail_start);
+          emit(ByteBuffer("\n", 1), offset + tail_start);
           out.skipped_bytes += pending.size() - tail_start;
           offset += pending.size();
           pending.clear();
@@ -171,7 +190,7 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
           pending.shrink(tail_start);
           const std::uint64_t at = offset;
           offset += tail_start;
-          cutter.emit(std::move(pending), at);
+          emit(std::move(pending), at);
           pending = std::move(rest);
         }
         break;
@@ -191,7 +210,7 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
     ::close(f.fd);
     f.fd = -1;
   }
-  if (!skipping && !pending.empty()) cutter.emit(std::move(pending), offset);
+  if (!skipping && !pending.empty()) emit(std::move(pending), offset);
   out.chunks = cutter.chunks();
   return out;
 }

@@ -120,6 +120,8 @@ class Decoder : public ByteStream {
   Decoder(int fd, std::string prefix, std::string_view format)
       : in_(fd, std::move(prefix)), input_(kInputBlock), format_(format) {}
 
+  std::int64_t stored_offset() const final { return consumed_offset(); }
+
   std::size_t read(char* buffer, std::size_t size) final {
     if (error_) {
       DataError e = *error_;

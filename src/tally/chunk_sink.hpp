@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "chunk/chunk.hpp"
 #include "mailtls/event.hpp"
 #include "mailtls/tally.hpp"
 #include "match/chunk_searcher.hpp"
@@ -34,6 +36,9 @@ class ChunkSink {
     std::size_t unparsed_samples = 0;  // unparsed lines to keep (report --verbose)
     bool coverage = false;             // count session ends (TLS coverage)
     bool collect_events = false;       // `events`: order pending lines among stored ones
+    // Compressed input: where the chunk's bytes lie in the file as stored
+    // (empty for plain input). Diagnostics name stored offsets.
+    std::span<const StoredMark> stored;
   };
 
   ChunkSink(const Context& context, EventSink& sink, Tally& tally, ChunkResult& result)
@@ -41,7 +46,8 @@ class ChunkSink {
 
   void on_long_line(std::size_t offset) {
     result_.diagnostics.push_back(
-        {std::string(context_.file), context_.offset_bytes + offset,
+        {std::string(context_.file),
+         to_stored_offset(context_.stored, context_.offset_bytes + offset),
          "line longer than " + std::to_string(context_.max_line) + " bytes skipped"});
   }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "mailtls/scan.hpp"
+#include "mailtls/source.hpp"
 #include "mailtls/time_util.hpp"
 #include "test_util.hpp"
 
@@ -379,7 +380,8 @@ TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan
       "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
   const std::string log = line + std::string(300000, 'x') + "\n" + line;
   write_file(dir.file("mail.log"), log);
-  write_file(dir.file("mail.log.1.gz"), gzip(log));
+  const std::string gz = gzip(log);
+  write_file(dir.file("mail.log.1.gz"), gz);
   for (bool mmap : {true, false}) {
     auto o = base_options({Field::kCipher});
     o.source.use_mmap = mmap;
@@ -388,12 +390,48 @@ TEST_CASE("over-long lines are skipped and reported, plain and streamed", "[scan
     const auto r = scan_files({dir.file("mail.log"), dir.file("mail.log.1.gz")}, o);
     CHECK(row_strings(r) == std::vector<std::string>{"X=4"});
     REQUIRE(r.diagnostics.size() == 2);
-    CHECK(r.diagnostics[0].format() == dir.file("mail.log.1.gz") + ": byte " +
-                                           std::to_string(line.size()) +
-                                           ": line longer than 1000 bytes skipped");
+    // A compressed offset in the compressed file (see the next test).
+    CHECK(r.diagnostics[0].file == dir.file("mail.log.1.gz"));
+    CHECK(r.diagnostics[0].message == "line longer than 1000 bytes skipped");
+    CHECK(r.diagnostics[0].offset_bytes <= gz.size());
     CHECK(r.diagnostics[1].format() == dir.file("mail.log") + ": byte " +
                                            std::to_string(line.size()) +
                                            ": line longer than 1000 bytes skipped");
+  }
+}
+
+TEST_CASE("an over-long line in compressed input is reported at a compressed offset", "[scan]") {
+  // Two gzip members: the long line starts the second, so its first byte is
+  // decoded only from input past the first member and the second's header.
+  // The offset is that of the input consumed by the end of the read that
+  // decoded it: past that point, within the file (before: the decompressed
+  // offset, line.size(), inside the first member).
+  TempDir dir;
+  const std::string line =
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: Anonymous TLS connection established from "
+      "a[192.0.2.1]: TLSv1.2 with cipher X (1/1 bits)\n";
+  const std::string first = gzip(line);
+  // Cut as it streams (past the decoder's reads), and whole inside one read
+  // (found by the chunk search).
+  for (const std::size_t long_size : {std::size_t{300000}, std::size_t{2000}}) {
+    const std::string data = first + gzip(std::string(long_size, 'x') + "\n" + line);
+    write_file(dir.file("mail.log.1.gz"), data);
+    std::vector<Inflater> inflaters{Inflater::kZlib};
+    if (isal_available()) inflaters.push_back(Inflater::kIsal);
+    for (const Inflater inflater : inflaters) {
+      INFO("line of " << long_size << " bytes, inflater " << to_string(inflater));
+      auto o = base_options({Field::kCipher});
+      o.source.inflater = inflater;
+      o.chunk.max_line_bytes = 1000;
+      o.chunk.chunk_bytes = 4096;
+      const auto r = scan_files({dir.file("mail.log.1.gz")}, o);
+      CHECK(row_strings(r) == std::vector<std::string>{"X=2"});
+      REQUIRE(r.diagnostics.size() == 1);
+      CHECK(r.diagnostics[0].message == "line longer than 1000 bytes skipped");
+      REQUIRE(r.diagnostics[0].offset_bytes);
+      CHECK(*r.diagnostics[0].offset_bytes > first.size() + 10);
+      CHECK(*r.diagnostics[0].offset_bytes <= data.size());
+    }
   }
 }
 
