@@ -499,6 +499,25 @@ def unwritable_output(tmp, want):
            "stderr")
 
 
+@case
+def events_without_report(tmp, want):
+    """`events` with no readable input: exit 2 and nothing on standard
+    output, in every format (before: the CSV and TSV header row)."""
+    missing = os.path.join(tmp, "nope.log")
+    d = os.path.join(tmp, "logs")
+    os.mkdir(d)
+    for fmt in ("csv", "tsv", "ndjson"):
+        for args, first in (([missing], f"mailtls: {missing}: No such file or directory"),
+                            ([d], f"mailtls: {d}: directory holds no mail.log* or maillog* files")):
+            what = f"{fmt} {args[0]}"
+            p = subprocess.run([MAILTLS, "events", "--format", fmt] + args, capture_output=True,
+                               env=ENV, timeout=TIMEOUT_S)
+            expect(p.returncode, 2, what + ": exit status")
+            expect(p.stdout, b"", what + ": standard output")
+            expect(p.stderr.decode().splitlines(), [first, "mailtls: no readable input"],
+                   what + ": stderr")
+
+
 def main():
     # tlsproxy's client side repeats the smtp client's summary line ("...
     # established to ..."): one handshake, counted once.

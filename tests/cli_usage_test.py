@@ -41,6 +41,9 @@ REFUSED = [
     (["count", "--until", "2026-13-01", LOG], {}, "--until: cannot read time"),
     (["count", "--since", "today", "--until", "yesterday", "--now", "2026-11-20 12:00", LOG], {},
      "--until: the window ends (yesterday) before it starts (today)"),
+    # Refused after the CSV/TSV writer is made: its header must not be written.
+    (["events", "--format", "csv", "--event", "bogus", LOG], {}, "--event: unknown event kind 'bogus'"),
+    (["events", "--format", "tsv", "--event", "bogus", LOG], {}, "--event: unknown event kind 'bogus'"),
 ]
 
 # Values that must pass (exit 0).

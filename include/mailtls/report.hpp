@@ -67,12 +67,14 @@ void write_report(const ScanResult& result, const ReportOptions& options, std::o
 // `events`: one record per event with every field of mailtls events
 // (docs/user-guide.md, "Every event"; docs/schemas/event-v1.schema.json),
 // in input order, streamed (the writer buffers about 64 KiB). NDJSON (for
-// kNdjson or kJson), CSV or TSV; CSV and TSV start with a header row. The
-// destructor flushes. Not thread-safe: one writer per stream.
+// kNdjson or kJson), CSV or TSV; CSV and TSV start with a header row.
+// Nothing, not even the header, reaches `out` before the first flush()
+// (write() flushes every 64 KiB; the caller, once the run has a report);
+// what is unflushed when the writer goes is dropped, so a run without a
+// report (exit 2) writes nothing. Not thread-safe: one writer per stream.
 class EventWriter {
  public:
   EventWriter(Format format, std::ostream& out);
-  ~EventWriter();
   EventWriter(const EventWriter&) = delete;
   EventWriter& operator=(const EventWriter&) = delete;
   void write(const Event& event);

@@ -29,9 +29,9 @@ class EventsCommand final : public Subcommand {
 
   int run(const CommonArgs& common) override {
     ScanOptions options = build_options(common);
-    // The writer buffers the CSV/TSV header from here on and flushes it
-    // when it goes, even if a later option is refused: standard output has
-    // always carried the header then, so it still does.
+    // The CSV/TSV header goes out with the first records, or at the end of
+    // a run with a report: a refused option or no readable input (exit 2)
+    // leaves standard output empty.
     EventWriter writer(*parse_format(format_), std::cout);
     configure_for_events(options, parse_event_mask(kinds_),
                          [&writer](const Event& event) { writer.write(event); });

@@ -21,10 +21,6 @@ EventWriter::EventWriter(Format format, std::ostream& out) : format_(format), ou
   }
 }
 
-EventWriter::~EventWriter() {
-  flush();
-}
-
 void EventWriter::write(const Event& e) {
   const bool json = format_ == Format::kNdjson || format_ == Format::kJson;
   if (json) buffer_.push_back('{');
