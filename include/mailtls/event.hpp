@@ -42,6 +42,11 @@ struct LocalTime {
   friend bool operator==(const LocalTime&, const LocalTime&) = default;
 };
 
+// The longest a session's peer or open failure is joined to a later line of
+// the same session (docs/user-guide.md, "Event kinds"): ten minutes. Past
+// it, a library line is unresolved and starts a failure of its own.
+inline constexpr std::int64_t kMaxJoinGapSeconds = 600;
+
 struct Event {
   EventKind kind = EventKind::kEstablished;
   Direction direction = Direction::kInbound;

@@ -26,6 +26,7 @@
 // the merge's, and the tests'.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -74,6 +75,13 @@ struct FailureState {
   LocalTime loose_time;
 
   bool empty() const { return !active && !loose; }
+  // The time of its latest line (INT64_MIN when empty).
+  std::int64_t last_s() const {
+    std::int64_t t = INT64_MIN;
+    if (active) t = time.epoch_s;
+    if (loose && loose_time.epoch_s > t) t = loose_time.epoch_s;
+    return t;
+  }
   // Transitions (see above); what they close is counted in `rows`.
   void on_event(const Event& e, FailureRows& rows);  // an error or library line
   void on_completed(FailureRows& rows);
@@ -86,7 +94,16 @@ struct FailureState {
 };
 
 // The state machine over in-order input, keyed by session hash; holds only
-// sessions with something open.
+// sessions with something open. Bounded whatever the input: once the table
+// holds kPruneFloor states (real logs keep a few thousand open: sessions
+// end with `disconnect from`, and an smtp process's next handshake closes
+// its state), each state whose latest line lies more than the join gap
+// before the latest line seen is closed (counted) and dropped; and past
+// kMaxOpen (a flood of forged sessions within ten minutes) the oldest are
+// closed early, down to half. Closing early counts what is open as a
+// disconnect would; a completed handshake of that process more than ten
+// minutes later, which would have dropped an unclaimed library line, is
+// then too late to.
 class FailureTracker {
  public:
   FailureTracker();
@@ -101,6 +118,8 @@ class FailureTracker {
   // Replaces a session's state (the scanner's hand-over from a chunk).
   void install(std::uint64_t session, FailureState&& state);
   std::size_t open_sessions() const;
+  // At most this many open states are kept.
+  static constexpr std::size_t kMaxOpen = 1u << 18;
 
   // Closes every open failure into the rows and returns them (see
   // FailureRows::rows), with `extra` rows counted elsewhere.

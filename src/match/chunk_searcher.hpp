@@ -59,9 +59,6 @@ struct SessionEnd {
   SessionCounters counters() const { return dialect.session_counters(env); }
 };
 
-// docs/user-guide.md, "Event kinds": ten minutes.
-inline constexpr std::int64_t kMaxJoinGapSeconds = 600;
-
 struct SearchConfig {
   std::size_t max_line = 0;
   // Whether sessions are followed: only library lines take their peer

@@ -1,6 +1,7 @@
 // OpenPeerMap: the ordered merge's view of the sessions still open.
 #pragma once
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstring>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mailtls/event.hpp"
 #include "mailtls/hash.hpp"
 
 namespace mailtls::detail {
@@ -15,8 +17,17 @@ namespace mailtls::detail {
 // The merge's sessions left open by the chunks merged so far: session hash
 // -> peer (name, address) and SessionSlot::tls_done. Every chunk installs
 // its open sessions here, about one per completed handshake, so a slot is
-// 24 bytes in one array (one cache miss) and the strings go to an arena
+// 32 bytes in one array (one cache miss) and the strings go to an arena
 // compacted when it is mostly garbage: an install never allocates.
+//
+// Bounded whatever the input (CONTRACT: open sessions): sessions that end
+// without a `disconnect from` (outbound smtp processes, a crash) or forged
+// ones with made-up process ids would otherwise pile up. Once it holds
+// kPruneFloor sessions (and again at twice what is left), the sessions
+// whose latest peer-bearing line lies more than the join gap before the
+// latest one seen are dropped (no library line in order can take their
+// peer); and at kMaxOpen (a flood of forged sessions within ten minutes)
+// the oldest, down to half: their library lines are then unresolved.
 class OpenPeerMap {
  public:
   struct Peer {
@@ -44,6 +55,10 @@ class OpenPeerMap {
 
   void set(std::uint64_t hash, std::string_view name, std::string_view ip, bool tls_done,
            std::int64_t seen_s = INT64_MIN) {
+    if (size_ >= prune_at_) {
+      prune();
+      prune_at_ = std::clamp(2 * size_, kPruneFloor, kMaxOpen);
+    }
     if ((size_ + deleted_ + 1) * 2 > slots_.size()) rehash();
     std::size_t i = hash & mask_;
     std::size_t tomb = SIZE_MAX;
@@ -68,6 +83,7 @@ class OpenPeerMap {
     s.name_size = static_cast<std::uint32_t>(name.size());
     s.ip_size = static_cast<std::uint32_t>(ip.size());
     s.seen_s = seen_s;
+    if (seen_s > latest_s_) latest_s_ = seen_s;
     s.tls_done = tls_done ? 1 : 0;
     arena_.append(name);
     arena_.append(ip);
@@ -91,6 +107,9 @@ class OpenPeerMap {
 
   std::size_t size() const { return size_; }
 
+  static constexpr std::size_t kPruneFloor = 1u << 16;
+  static constexpr std::size_t kMaxOpen = 1u << 18;
+
  private:
   static constexpr std::uint64_t kEmpty = 0;
   static constexpr std::uint64_t kDeleted = 1;
@@ -106,6 +125,32 @@ class OpenPeerMap {
   void reset(std::size_t n) {
     slots_.assign(n, Slot{});
     mask_ = n - 1;
+  }
+  // Drops the sessions no library line in order can join (see above).
+  void prune() {
+    std::int64_t cutoff = latest_s_ == INT64_MIN ? INT64_MIN : latest_s_ - kMaxJoinGapSeconds;
+    std::size_t stale = 0;
+    for (const Slot& s : slots_) {
+      if (s.key != kEmpty && s.key != kDeleted && s.seen_s < cutoff) ++stale;
+    }
+    if (size_ - stale >= kMaxOpen) {
+      std::vector<std::int64_t> times;
+      times.reserve(size_);
+      for (const Slot& s : slots_) {
+        if (s.key != kEmpty && s.key != kDeleted) times.push_back(s.seen_s);
+      }
+      const std::size_t drop = times.size() - kMaxOpen / 2;
+      std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(drop),
+                       times.end());
+      cutoff = std::max(cutoff, times[drop]);
+    }
+    for (Slot& s : slots_) {
+      if (s.key == kEmpty || s.key == kDeleted || s.seen_s >= cutoff) continue;
+      live_bytes_ -= s.name_size + s.ip_size;
+      s.key = kDeleted;
+      --size_;
+      ++deleted_;
+    }
   }
   void rehash() {
     std::vector<Slot> old;
@@ -136,6 +181,8 @@ class OpenPeerMap {
   std::size_t mask_ = 0, size_ = 0, deleted_ = 0;
   std::string arena_;
   std::size_t live_bytes_ = 0;
+  std::int64_t latest_s_ = INT64_MIN;  // the latest peer-bearing line installed
+  std::size_t prune_at_ = kPruneFloor;
 };
 
 }  // namespace mailtls::detail

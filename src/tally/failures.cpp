@@ -158,6 +158,37 @@ void FailureState::on_event(const Event& e, FailureRows& rows) {
 
 struct FailureTracker::Tables {
   detail::FlatSessionMap<FailureState> sessions;
+  std::int64_t latest_s = INT64_MIN;  // of the lines seen
+  std::size_t prune_at = kPruneFloor;
+  // Below this many open states, nothing is pruned.
+  static constexpr std::size_t kPruneFloor = 1u << 16;
+
+  void note(std::int64_t time_s) {
+    if (time_s > latest_s) latest_s = time_s;
+  }
+  // Closes and drops the states no later line can join, then, if still
+  // over kMaxOpen, the oldest until half that remain.
+  void prune(FailureRows& rows) {
+    const std::int64_t stale = latest_s == INT64_MIN ? INT64_MIN : latest_s - kMaxJoinGapSeconds;
+    auto close_older = [&](std::int64_t cutoff) {
+      sessions.erase_if([&](FailureState& s) {
+        if (s.last_s() >= cutoff) return false;
+        s.close_all(rows);
+        return true;
+      });
+    };
+    close_older(stale);
+    if (sessions.size() >= kMaxOpen) {
+      std::vector<std::int64_t> times;
+      times.reserve(sessions.size());
+      sessions.for_each([&](FailureState& s) { times.push_back(s.last_s()); });
+      const std::size_t drop = times.size() - kMaxOpen / 2;
+      std::nth_element(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(drop),
+                       times.end());
+      close_older(times[drop]);
+    }
+    prune_at = std::clamp(2 * sessions.size(), kPruneFloor, kMaxOpen);
+  }
 };
 
 FailureTracker::FailureTracker() : tables_(std::make_unique<Tables>()) {}
@@ -191,6 +222,7 @@ void FailureTracker::add_disconnect(std::uint64_t session) {
 }
 
 void FailureTracker::add(const Event& e) {
+  tables_->note(e.time.epoch_s);
   if (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused) {
     add_completed(e.session);
     return;
@@ -204,6 +236,7 @@ void FailureTracker::add(const Event& e) {
   }
   state->on_event(e, rows_);
   if (state->empty()) tables_->sessions.erase(session);
+  if (tables_->sessions.size() >= tables_->prune_at) tables_->prune(rows_);
 }
 
 void FailureTracker::install(std::uint64_t session, FailureState&& state) {
@@ -213,7 +246,9 @@ void FailureTracker::install(std::uint64_t session, FailureState&& state) {
     tables_->sessions.erase(session);
     return;
   }
+  tables_->note(state.last_s());
   tables_->sessions[session] = std::move(state);
+  if (tables_->sessions.size() >= tables_->prune_at) tables_->prune(rows_);
 }
 
 std::size_t FailureTracker::open_sessions() const {

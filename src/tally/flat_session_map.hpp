@@ -52,6 +52,18 @@ class FlatSessionMap {
       if (keys_[i] != kEmpty && keys_[i] != kDeleted) fn(slab_[index_[i]]);
     }
   }
+  // Erases every entry for which pred(value) is true (its slab slot is
+  // reused later, as after erase()).
+  template <class Pred>
+  void erase_if(Pred&& pred) {
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] == kEmpty || keys_[i] == kDeleted || !pred(slab_[index_[i]])) continue;
+      keys_[i] = kDeleted;
+      free_.push_back(index_[i]);
+      --size_;
+      ++deleted_;
+    }
+  }
   void erase(std::uint64_t hash) {
     std::size_t i = hash & mask_;
     for (;;) {

@@ -199,3 +199,23 @@ TEST_CASE("peer facts grow past their first table", "[failures][tally]") {
   }
   CHECK_FALSE(t.find(peer_identity_hash("10.0.200.1", "", Direction::kInbound)));
 }
+
+TEST_CASE("open failures stay bounded, and every failure is still counted", "[failures]") {
+  // A forged flood: 600,000 processes each with an SSL_accept error and no
+  // disconnect, all within one minute (nothing is stale), then 200,000
+  // more an hour later (the first flood is stale by then).
+  Feed f;
+  const std::size_t first = 600000, second = 200000;
+  std::size_t most_open = 0;
+  for (std::size_t i = 0; i < first + second; ++i) {
+    const std::string pid = std::to_string(100000 + i);
+    const std::int64_t t = i < first ? static_cast<std::int64_t>(i % 60) : 3600;
+    f.add(EventKind::kAcceptError, pid.c_str(), "203.0.113.7", "handshake_failed", t);
+    most_open = std::max(most_open, f.tracker.open_sessions());
+  }
+  CHECK(most_open <= FailureTracker::kMaxOpen);
+  // Closed early or at the end, each is one failure.
+  std::uint64_t total = 0;
+  for (const auto& r : f.tracker.finish(f.peers)) total += r.count;
+  CHECK(total == first + second);
+}

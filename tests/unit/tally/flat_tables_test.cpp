@@ -73,3 +73,27 @@ TEST_CASE("the verdict cache stays within its bound, and forgets nothing it must
   CHECK(held > 0);
   CHECK(held <= mailtls::detail::VerdictCache::kMaxSlots / 2);
 }
+
+TEST_CASE("the open-session map drops what no library line can join, and stays bounded", "[flat]") {
+  OpenPeerMap map;
+  // Sessions opened an hour apart: once the table must grow past its
+  // floor, those whose peer line lies more than the join gap before the
+  // latest are gone, and the recent ones stay.
+  const std::size_t n = OpenPeerMap::kPruneFloor * 3;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t seen = i < n / 2 ? 0 : 3600;
+    map.set(2 + i * 7919, "", "192.0.2.1", false, seen);
+  }
+  CHECK(map.size() < n);
+  OpenPeerMap::Peer p;
+  CHECK(map.find(2 + (n - 1) * 7919, p));  // the latest stays
+  CHECK(p.seen_s == 3600);
+  // A flood within one minute: never more than kMaxOpen open.
+  OpenPeerMap flood;
+  std::size_t most = 0;
+  for (std::size_t i = 0; i < 3 * OpenPeerMap::kMaxOpen; ++i) {
+    flood.set(2 + i * 7919, "unknown", "198.51.100.1", false, static_cast<std::int64_t>(i % 60));
+    most = std::max(most, flood.size());
+  }
+  CHECK(most <= OpenPeerMap::kMaxOpen);
+}
