@@ -57,7 +57,12 @@ class ZoneCache {
     int first = 0;   // the offset of the hour's first occurrence
     int second = 0;  // of its second (the same unless the hour repeats)
   };
-  HourOffsets hour_offsets(std::int64_t hour_index);
+  // Log lines come in time order: the hour asked last is nearly always the
+  // next one asked.
+  HourOffsets hour_offsets(std::int64_t hour_index) {
+    return hour_index == last_local_hour_ ? last_local_offset_ : hour_offsets_slow(hour_index);
+  }
+  HourOffsets hour_offsets_slow(std::int64_t hour_index);
   std::unordered_map<std::int64_t, HourOffsets> local_hour_offset_;  // key: local hour index
   std::unordered_map<std::int64_t, int> utc_hour_offset_;            // key: UTC hour index
   // Log lines come in time order: the last hour asked is nearly always the

@@ -308,8 +308,7 @@ std::int64_t local_hour_index(int year, int month, int day, int hour) {
   return days_from_civil(year, month, day) * 24 + hour;
 }
 
-ZoneCache::HourOffsets ZoneCache::hour_offsets(std::int64_t hour_index) {
-  if (hour_index == last_local_hour_) return last_local_offset_;
+ZoneCache::HourOffsets ZoneCache::hour_offsets_slow(std::int64_t hour_index) {
   auto it = local_hour_offset_.find(hour_index);
   if (it == local_hour_offset_.end()) {
     // The offsets a day either side of the hour's middle (a zone changes at
