@@ -163,7 +163,8 @@ class Decoder : public ByteStream {
   // false if the file ends first.
   bool top_up(std::size_t want) {
     while (avail_ < want) {
-      std::memmove(input_.data(), next_, avail_);
+      // (next_ is null before the first read: no memmove of nothing from it.)
+      if (avail_ > 0) std::memmove(input_.data(), next_, avail_);
       const std::size_t n =
           in_.read(reinterpret_cast<char*>(input_.data()) + avail_, input_.size() - avail_);
       next_ = input_.data();
