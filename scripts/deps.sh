@@ -6,15 +6,16 @@ set -euo pipefail
 MAILTLS_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libre2-dev libboost-iostreams-dev zlib1g-dev libisal-dev libbz2-dev liblzma-dev libzstd-dev
-  libfmt-dev libcli11-dev
+  libfmt-dev libcli11-dev libssl-dev
   catch2 libbenchmark-dev
 )
 # What the tests use beyond the build: the seed one-liner's tools, zstd for
-# the broken-input matrix's corrupt zstd file, the JSON
+# the broken-input matrix's corrupt zstd file, the openssl command (the
+# what-if oracle is checked against `openssl ciphers -s`), the JSON
 # schema check, Chromium to render the HTML report, /usr/bin/time for the
 # scale test's peak memory, setpriv (util-linux) for the broken-input
 # matrix's permission case when it runs as root.
-MAILTLS_TEST_PACKAGES=(gzip zstd gawk sed grep coreutils python3 python3-jsonschema chromium time util-linux)
+MAILTLS_TEST_PACKAGES=(gzip zstd openssl gawk sed grep coreutils python3 python3-jsonschema chromium time util-linux)
 # What bench/compare.sh runs beside mailtls, and measures with.
 MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3)
 # scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes, and the

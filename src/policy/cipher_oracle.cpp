@@ -1,0 +1,133 @@
+#include "policy/cipher_oracle.hpp"
+
+#include <openssl/ssl.h>
+
+#include <memory>
+
+namespace mailtls::detail {
+
+namespace {
+
+struct CtxFree {
+  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
+};
+struct SslFree {
+  void operator()(SSL* s) const { SSL_free(s); }
+};
+using Ctx = std::unique_ptr<SSL_CTX, CtxFree>;
+using Ssl = std::unique_ptr<SSL, SslFree>;
+
+int openssl_version(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::kSSLv3: return SSL3_VERSION;
+    case TlsVersion::kTLSv1: return TLS1_VERSION;
+    case TlsVersion::kTLSv1_1: return TLS1_1_VERSION;
+    case TlsVersion::kTLSv1_2: return TLS1_2_VERSION;
+    case TlsVersion::kTLSv1_3: return TLS1_3_VERSION;
+  }
+  return 0;
+}
+
+// A client context, as `openssl ciphers -s` uses: the supported ciphers of
+// an SSL are then those a ClientHello would offer.
+Ctx new_context() {
+  return Ctx(SSL_CTX_new(TLS_client_method()));
+}
+
+// The ciphers an SSL supports with `version` alone, after `configure`.
+template <class Configure>
+std::set<std::string> supported_with(TlsVersion version, Configure&& configure) {
+  std::set<std::string> out;
+  Ctx ctx = new_context();
+  if (!ctx || !configure(ctx.get())) return out;
+  const int v = openssl_version(version);
+  if (SSL_CTX_set_min_proto_version(ctx.get(), v) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx.get(), v) != 1) {
+    return out;
+  }
+  Ssl ssl(SSL_new(ctx.get()));
+  if (!ssl) return out;
+  STACK_OF(SSL_CIPHER)* list = SSL_get1_supported_ciphers(ssl.get());
+  if (list == nullptr) return out;
+  for (int i = 0; i < sk_SSL_CIPHER_num(list); ++i) {
+    out.emplace(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(list, i)));
+  }
+  sk_SSL_CIPHER_free(list);
+  return out;
+}
+
+}  // namespace
+
+std::optional<TlsVersion> tls_version_from_name(std::string_view name) {
+  if (name == "SSLv3") return TlsVersion::kSSLv3;
+  if (name == "TLSv1") return TlsVersion::kTLSv1;
+  if (name == "TLSv1.1") return TlsVersion::kTLSv1_1;
+  if (name == "TLSv1.2") return TlsVersion::kTLSv1_2;
+  if (name == "TLSv1.3") return TlsVersion::kTLSv1_3;
+  return std::nullopt;
+}
+
+std::string_view to_string(TlsVersion v) {
+  switch (v) {
+    case TlsVersion::kSSLv3: return "SSLv3";
+    case TlsVersion::kTLSv1: return "TLSv1";
+    case TlsVersion::kTLSv1_1: return "TLSv1.1";
+    case TlsVersion::kTLSv1_2: return "TLSv1.2";
+    case TlsVersion::kTLSv1_3: return "TLSv1.3";
+  }
+  return "";
+}
+
+CipherOracle::CipherOracle() {
+  if (Ctx ctx = new_context()) default_level_ = SSL_CTX_get_security_level(ctx.get());
+  for (const TlsVersion v : kAllTlsVersions) {
+    std::set<std::string> all = supported_with(v, [](SSL_CTX* c) {
+      SSL_CTX_set_security_level(c, 0);
+      return SSL_CTX_set_cipher_list(c, "ALL:COMPLEMENTOFALL:@SECLEVEL=0") == 1;
+    });
+    versions_[static_cast<int>(v)] = !all.empty();
+    every_cipher_.insert(all.begin(), all.end());
+  }
+}
+
+CipherOracle::~CipherOracle() = default;
+
+int CipherOracle::security_level(std::string_view cipher_list,
+                                 std::optional<int> override_level) const {
+  if (override_level) return *override_level;
+  Ctx ctx = new_context();
+  if (!ctx) return default_level_;
+  const std::string list(cipher_list);
+  if (SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) != 1) return default_level_;
+  return SSL_CTX_get_security_level(ctx.get());
+}
+
+bool CipherOracle::valid_list(std::string_view cipher_list) const {
+  Ctx ctx = new_context();
+  const std::string list(cipher_list);
+  return ctx && SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1;
+}
+
+const std::set<std::string>& CipherOracle::supported(std::string_view cipher_list, TlsVersion v,
+                                                     int level) const {
+  auto key = std::make_tuple(std::string(cipher_list), v, level);
+  auto it = memo_.find(key);
+  if (it != memo_.end()) return it->second;
+  std::set<std::string> got = supported_with(v, [&](SSL_CTX* c) {
+    if (SSL_CTX_set_cipher_list(c, std::get<0>(key).c_str()) != 1) return false;
+    // After the list: a level in the list is replaced by the one asked.
+    SSL_CTX_set_security_level(c, level);
+    return true;
+  });
+  return memo_.emplace(std::move(key), std::move(got)).first->second;
+}
+
+bool CipherOracle::knows_cipher(std::string_view cipher) const {
+  return every_cipher_.find(std::string(cipher)) != every_cipher_.end();
+}
+
+bool CipherOracle::knows_version(TlsVersion v) const {
+  return versions_[static_cast<int>(v)];
+}
+
+}  // namespace mailtls::detail
