@@ -1,0 +1,153 @@
+#include "policy/verdict.hpp"
+
+namespace mailtls::detail {
+
+std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::kUnaffected: return "unaffected";
+    case Verdict::kMovesUp: return "moves_up";
+    case Verdict::kAtRisk: return "at_risk";
+    case Verdict::kUnknown: return "unknown";
+  }
+  return "";
+}
+
+std::string_view to_string(Certainty c) {
+  switch (c) {
+    case Certainty::kNone: return "";
+    case Certainty::kCertain: return "certain";
+    case Certainty::kLikely: return "likely";
+  }
+  return "";
+}
+
+std::string_view to_string(Why w) {
+  switch (w) {
+    case Why::kNone: return "";
+    case Why::kProtocol: return "protocol";
+    case Why::kCipher: return "cipher";
+    case Why::kSecurityLevel: return "security_level";
+    case Why::kLibrary: return "library";
+    case Why::kNoTls: return "no_tls";
+  }
+  return "";
+}
+
+std::string_view to_string(Impact i) {
+  switch (i) {
+    case Impact::kNone: return "";
+    case Impact::kPlaintextFallback: return "plaintext_fallback";
+    case Impact::kRejected: return "rejected";
+    case Impact::kDeferred: return "deferred";
+  }
+  return "";
+}
+
+JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
+                        std::optional<int> seclevel_override) {
+  return {&policy, oracle.security_level(policy.cipher_list, seclevel_override)};
+}
+
+namespace {
+
+// Why version `v` itself is refused (kNone: it is allowed).
+Why check_version(const JudgedPolicy& j, const CipherOracle& oracle, TlsVersion v) {
+  if (!oracle.knows_version(v)) return Why::kLibrary;
+  if (!j.policy->protocols.allows(v)) return Why::kProtocol;
+  if (!CipherOracle::version_allowed_at(v, j.security_level)) return Why::kSecurityLevel;
+  return Why::kNone;
+}
+
+}  // namespace
+
+Why check_handshake(const JudgedPolicy& j, const CipherOracle& oracle, std::string_view protocol,
+                    std::string_view cipher) {
+  const auto v = tls_version_from_name(protocol);
+  if (!v) return Why::kProtocol;
+  if (const Why w = check_version(j, oracle, *v); w != Why::kNone) return w;
+  if (!oracle.knows_cipher(cipher)) return Why::kLibrary;
+  if (j.policy->cipher_list.empty()) return Why::kCipher;  // Postfix could set no list
+  const std::string& list = j.policy->cipher_list;
+  if (oracle.supported(list, *v, j.security_level).count(std::string(cipher)) != 0) {
+    return Why::kNone;
+  }
+  // Refused at this level but allowed at level 0: the level decides.
+  if (j.security_level > 0 && oracle.supported(list, *v, 0).count(std::string(cipher)) != 0) {
+    return Why::kSecurityLevel;
+  }
+  return Why::kCipher;
+}
+
+PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
+                       const PeerTraffic& traffic) {
+  PeerVerdict out;
+  const TlsPolicy& policy = *j.policy;
+  const Impact refused = !policy.mandatory                         ? Impact::kPlaintextFallback
+                         : policy.direction == Direction::kInbound ? Impact::kRejected
+                                                                   : Impact::kDeferred;
+  bool any_protocol = false;
+  bool any_allowed = false;
+  bool any_refused = false;
+  std::optional<TlsVersion> best;  // the highest version it negotiated
+  Why best_why = Why::kNone;       // why the best version's handshakes are refused
+  Why other_why = Why::kNone;      // the first reason a handshake is refused
+  for (const auto& h : traffic.handshakes) {
+    const auto v = tls_version_from_name(h.protocol);
+    if (!v) continue;
+    any_protocol = true;
+    const Why w = check_handshake(j, oracle, h.protocol, h.cipher);
+    if (w == Why::kNone) {
+      any_allowed = true;
+    } else {
+      any_refused = true;
+      if (other_why == Why::kNone) other_why = w;
+    }
+    if (!best || *v > *best) best = v;
+  }
+  if (!any_protocol) {
+    if (!traffic.handshakes.empty()) {
+      out.verdict = Verdict::kUnknown;
+      return out;
+    }
+    if (traffic.plaintext_sessions > 0 && policy.mandatory &&
+        policy.direction == Direction::kInbound) {
+      out = {Verdict::kAtRisk, Certainty::kCertain, Why::kNoTls, Impact::kRejected};
+    }
+    return out;
+  }
+  if (!any_refused) {
+    // Its TLS handshakes all stay allowed; sessions it made without TLS are
+    // refused only where TLS becomes mandatory.
+    if (traffic.plaintext_sessions > 0 && policy.mandatory &&
+        policy.direction == Direction::kInbound) {
+      out.verdict = Verdict::kMovesUp;
+    }
+    return out;
+  }
+  if (any_allowed) {
+    out.verdict = Verdict::kMovesUp;
+    return out;
+  }
+  // Nothing it did is allowed. The protocol decides when its best version
+  // is refused as a version; else the cipher (it may offer another).
+  best_why = check_version(j, oracle, *best);
+  out.verdict = Verdict::kAtRisk;
+  out.impact = refused;
+  if (best_why != Why::kNone) {
+    out.certainty = Certainty::kCertain;
+    out.why = best_why;
+  } else {
+    out.certainty = Certainty::kLikely;
+    out.why = other_why == Why::kProtocol ? Why::kCipher : other_why;
+    // The best version's own handshakes decide the reason when they exist.
+    for (const auto& h : traffic.handshakes) {
+      if (tls_version_from_name(h.protocol) == best) {
+        out.why = check_handshake(j, oracle, h.protocol, h.cipher);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace mailtls::detail

@@ -1,0 +1,73 @@
+// The verdict of a proposed policy on one peer's traffic (CONTRACT,
+// "whatif"): each distinct (protocol, cipher) the peer negotiated is
+// checked once against the policy and the local OpenSSL, never per line.
+//
+// - unaffected: every handshake it made stays allowed;
+// - moves_up: some used what the policy drops, but at least one is
+//   allowed in full, protocol and cipher together;
+// - at_risk: none would be allowed, or it never used TLS and the policy
+//   makes TLS mandatory;
+// - unknown: its lines name no protocol.
+// For at_risk: `certainty` certain when the protocol decides (the best
+// protocol it ever negotiated is refused) or it never used TLS, likely
+// when only the cipher does (it may offer an allowed cipher it never chose
+// with us); `why` protocol, cipher, security_level (OpenSSL 3 refuses the
+// version or the cipher at the policy's level), library (this OpenSSL
+// cannot do it at all) or no_tls; `impact` plaintext_fallback where TLS is
+// opportunistic, rejected (inbound) or deferred (outbound) where it is
+// mandatory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/cipher_oracle.hpp"
+#include "policy/tls_policy.hpp"
+
+namespace mailtls::detail {
+
+enum class Verdict { kUnaffected, kMovesUp, kAtRisk, kUnknown };
+enum class Certainty { kNone, kCertain, kLikely };
+enum class Why { kNone, kProtocol, kCipher, kSecurityLevel, kLibrary, kNoTls };
+enum class Impact { kNone, kPlaintextFallback, kRejected, kDeferred };
+std::string_view to_string(Verdict v);
+std::string_view to_string(Certainty c);  // "" for kNone
+std::string_view to_string(Why w);        // "" for kNone
+std::string_view to_string(Impact i);     // "" for kNone
+
+// A policy made ready to judge handshakes: its security level settled.
+struct JudgedPolicy {
+  const TlsPolicy* policy = nullptr;
+  int security_level = 1;
+};
+JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
+                        std::optional<int> seclevel_override);
+
+// One handshake: allowed, or why not (kNone when allowed; kProtocol also
+// for a protocol name the policy cannot know).
+Why check_handshake(const JudgedPolicy& judged, const CipherOracle& oracle,
+                    std::string_view protocol, std::string_view cipher);
+
+struct PeerTraffic {
+  struct Handshake {
+    std::string protocol, cipher;
+    std::uint64_t count = 0;
+  };
+  std::vector<Handshake> handshakes;     // distinct (protocol, cipher)
+  std::uint64_t plaintext_sessions = 0;  // sessions that never started TLS
+};
+
+struct PeerVerdict {
+  Verdict verdict = Verdict::kUnaffected;
+  Certainty certainty = Certainty::kNone;
+  Why why = Why::kNone;
+  Impact impact = Impact::kNone;
+};
+
+PeerVerdict judge_peer(const JudgedPolicy& judged, const CipherOracle& oracle,
+                       const PeerTraffic& traffic);
+
+}  // namespace mailtls::detail
