@@ -53,7 +53,9 @@ SearchConfig search_config(const ScanOptions& options) {
   // Sessions are followed only when library lines are counted (the only
   // events whose peer comes from another line), or for the failure join,
   // which needs every session's slot whatever is counted.
-  c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures;
+  // `whatif` reads session ends for the plaintext sessions.
+  c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures ||
+                      options.tally.traffic;
   c.needs.kernel = options.match.kernel;
   c.needs.sessions = c.follow_sessions;
   // Error lines are events of two kinds and the peer-bearing lines of

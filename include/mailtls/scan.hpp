@@ -106,6 +106,9 @@ struct TallyConfig {
   // The report's header: note the syslog host of every event counted
   // (InputOutline::hosts; the MTA lines sampled are always noted).
   bool hosts = false;
+  // `whatif`: each peer's handshakes (distinct protocol and cipher) and
+  // plaintext sessions per direction and service (ScanResult::traffic).
+  bool traffic = false;
 
   // How many unparsed TLS lines to keep, in input order, for
   // `report --verbose` (they are always counted).

@@ -76,6 +76,30 @@ struct LegacyRow {
   }
 };
 
+// `whatif`: one peer's traffic with one service in one direction: what a
+// proposed policy is judged against.
+struct TrafficRow {
+  std::string peer_ip, peer_name;  // peer_name: the latest other than "unknown"
+  Direction direction = Direction::kInbound;
+  std::string service;
+  std::uint64_t connections = 0;         // completed handshakes
+  std::uint64_t plaintext_sessions = 0;  // sessions that ended without STARTTLS
+  struct Handshake {
+    std::string protocol, cipher;
+    std::uint64_t count = 0;
+    friend bool operator==(const Handshake&, const Handshake&) = default;
+  };
+  std::vector<Handshake> handshakes;  // distinct (protocol, cipher), in byte order
+  LocalTime first_seen, last_seen;    // of its handshakes and sessions
+  friend bool operator==(const TrafficRow& a, const TrafficRow& b) {
+    return a.peer_ip == b.peer_ip && a.peer_name == b.peer_name && a.direction == b.direction &&
+           a.service == b.service && a.connections == b.connections &&
+           a.plaintext_sessions == b.plaintext_sessions && a.handshakes == b.handshakes &&
+           a.first_seen.epoch_s == b.first_seen.epoch_s &&
+           a.last_seen.epoch_s == b.last_seen.epoch_s;
+  }
+};
+
 struct CoverageRow {
   std::string service;
   SessionCoverage sessions;
@@ -136,6 +160,9 @@ struct ScanResult {
   std::vector<LegacyRow> legacy;      // connections descending, then peer_ip, direction
   std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
   std::vector<CoverageRow> coverage;  // by service
+  // `whatif` (TallyConfig::traffic): connections descending, then peer_ip,
+  // peer_name, direction, service.
+  std::vector<TrafficRow> traffic;
   std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines
   InputOutline outline;
   // How the scan ran, where it is worth a line on standard error but no

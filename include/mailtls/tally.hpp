@@ -135,6 +135,37 @@ struct OutlineTally {
   void merge(const OutlineTally& other);
 };
 
+// What `whatif` knows of one peer with one service in one direction.
+struct PeerTraffic {
+  std::uint64_t connections = 0;
+  std::uint64_t plaintext_sessions = 0;
+  std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;
+  LocalTime first, last;
+  std::string name;  // the latest other than "unknown" (see PeerLegacy)
+  std::int64_t name_s = INT64_MIN;
+  std::vector<TrafficRow::Handshake> handshakes;  // sorted by protocol, cipher
+
+  void note_time(const LocalTime& t) {
+    if (t.epoch_s < first_s) {
+      first_s = t.epoch_s;
+      first = t;
+    }
+    if (t.epoch_s > last_s) {
+      last_s = t.epoch_s;
+      last = t;
+    }
+  }
+  void note_name(std::string_view n, std::int64_t time_s) {
+    if (n.empty() || n == "unknown") return;
+    if (time_s > name_s || (time_s == name_s && n > name)) {
+      name_s = time_s;
+      name.assign(n);
+    }
+  }
+  void add_handshake(std::string_view protocol, std::string_view cipher, std::uint64_t n);
+  void merge(const PeerTraffic& other);
+};
+
 struct Tally {
   FlatStringMap<std::uint64_t> counts;                           // encoded key -> events
   std::uint64_t events = 0;                                      // events counted (after filters)
@@ -155,6 +186,8 @@ struct Tally {
     }
   }
   OutlineTally outline;
+  // `whatif`: per "peer key NUL service" (append_peer_key), the traffic.
+  FlatStringMap<PeerTraffic> traffic;
   // `legacy`: per "peer_ip NUL direction" (peer name when no address), the
   // peers with a legacy handshake.
   FlatStringMap<PeerLegacy> legacy;

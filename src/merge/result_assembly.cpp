@@ -40,6 +40,33 @@ std::vector<LegacyRow> legacy_rows(const Tally& total) {
   return rows;
 }
 
+std::vector<TrafficRow> traffic_rows(const Tally& total) {
+  std::vector<TrafficRow> rows;
+  rows.reserve(total.traffic.size());
+  for (const auto& [key, t] : total.traffic) {
+    TrafficRow row;
+    const PeerKey k = split_peer_key(key);  // then NUL, service
+    row.peer_ip = k.ip;
+    row.direction = k.direction;
+    row.service = k.rest;
+    row.peer_name = t.name_s != INT64_MIN ? t.name : k.ip.empty() ? std::string(k.name) : "unknown";
+    row.connections = t.connections;
+    row.plaintext_sessions = t.plaintext_sessions;
+    row.handshakes = t.handshakes;
+    row.first_seen = t.first;
+    row.last_seen = t.last;
+    rows.push_back(std::move(row));
+  }
+  std::sort(rows.begin(), rows.end(), [](const TrafficRow& a, const TrafficRow& b) {
+    if (a.connections != b.connections) return a.connections > b.connections;
+    if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
+    if (a.peer_name != b.peer_name) return a.peer_name < b.peer_name;
+    if (a.direction != b.direction) return a.direction < b.direction;
+    return a.service < b.service;
+  });
+  return rows;
+}
+
 }  // namespace
 
 ScanResult assemble_result(AssemblyInput in) {
@@ -71,6 +98,7 @@ ScanResult assemble_result(AssemblyInput in) {
     out.last_seen = total.last;
   }
   out.legacy = legacy_rows(total);
+  out.traffic = traffic_rows(total);
   const OutlineTally& o = total.outline;
   if (o.mta_first_s <= o.mta_last_s) {
     out.outline.mta_first = o.mta_first;

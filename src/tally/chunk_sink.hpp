@@ -64,6 +64,7 @@ class ChunkSink {
   template <class End>
   void on_session_end(std::uint64_t session, SessionSlot* slot, const End& end) {
     if (context_.coverage) sink_.coverage().note(end, tally_);
+    sink_.note_plaintext(end, tally_);
     if (slot == nullptr) return;
     std::uint32_t end_index = 0;
     if (slot->end_unverified) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "mailtls/dialect.hpp"
 #include "mailtls/event.hpp"
 #include "mailtls/scan.hpp"
 #include "mailtls/tally.hpp"
@@ -40,6 +41,7 @@ class EventSink {
         keys_(config.keys),
         peer_facts_(config.legacy || config.failures),
         hosts_(config.hosts),
+        traffic_(config.traffic),
         verdicts_(filter.scanners()),
         peers_(config.legacy, config.legacy_protocols),
         coverage_(filter) {
@@ -89,6 +91,7 @@ class EventSink {
     }
     tally.note_time(e.time);
     if (hosts_) tally.outline.note_host(e.host);
+    if (traffic_ && e.kind == EventKind::kEstablished) note_traffic(e, tally);
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
     if (join_ != nullptr && slot != nullptr) join_->on_event(e, *slot);
@@ -105,6 +108,37 @@ class EventSink {
     tally.add(key_);
   }
 
+  // `whatif`: a session that ended without STARTTLS (its command counters
+  // show none) is a plaintext session of the peer its end names. A wrapper
+  // mode service (smtps) never shows STARTTLS: its sessions are TLS.
+  template <class End>
+  void note_plaintext(const End& end, Tally& tally) {
+    if (!traffic_) return;
+    const SessionCounters c = end.counters();
+    if (!c.present || c.starttls_tried > 0 ||
+        end.service().find("smtps") != std::string_view::npos) {
+      return;
+    }
+    const LocalTime t = end.time();
+    if (!filter_.admits_session_end(t.epoch_s, end.host(), end.service(),
+                                    [&] { return end.direction(); })) {
+      return;
+    }
+    std::string_view raw = end.peer_raw;
+    if (const std::size_t sp = raw.find(' '); sp != std::string_view::npos) raw = raw.substr(0, sp);
+    PeerRef p;
+    end.dialect.parse_peer_token(raw, p);
+    if (p.name.empty() && p.ip.empty()) return;
+    Event e;
+    e.peer_name = p.name;
+    e.peer_ip = p.ip;
+    if (verdicts_.active() && verdicts_.scanner_of(e) >= 0) return;
+    PeerTraffic& traffic = traffic_slot(p.ip, p.name, end.direction(), end.service(), tally);
+    ++traffic.plaintext_sessions;
+    traffic.note_time(t);
+    traffic.note_name(p.name, t.epoch_s);
+  }
+
   // A chunk's first and last lines of the MTA (InputOutline).
   void note_own_lines(const LocalTime& first, std::string_view first_host, const LocalTime& last,
                       std::string_view last_host, Tally& tally) const {
@@ -119,6 +153,24 @@ class EventSink {
   }
 
  private:
+  PeerTraffic& traffic_slot(std::string_view ip, std::string_view name, Direction direction,
+                            std::string_view service, Tally& tally) {
+    // The key is built before the slot exists: a fault mid-copy (a mapped
+    // file truncated under us) leaves no half entry.
+    traffic_key_.clear();
+    append_peer_key(traffic_key_, ip, name, direction);
+    traffic_key_ += '\0';
+    traffic_key_.append(service);
+    return tally.traffic[traffic_key_];
+  }
+  void note_traffic(const Event& e, Tally& tally) {
+    PeerTraffic& t = traffic_slot(e.peer_ip, e.peer_name, e.direction, e.service, tally);
+    ++t.connections;
+    t.note_time(e.time);
+    t.note_name(e.peer_name, e.time.epoch_s);
+    t.add_handshake(e.protocol, e.cipher, 1);
+  }
+
   // Why a TLS line was not counted, for the words when nothing was.
   void note_rejected(const Event& e, Tally& tally) const {
     switch (filter_.rejection(e)) {
@@ -141,6 +193,7 @@ class EventSink {
   const std::vector<Field>& keys_;
   bool peer_facts_;  // note completed handshakes in Tally::peers
   bool hosts_;       // note the hosts of the events counted (InputOutline)
+  bool traffic_;     // `whatif`: note each peer's handshakes and plaintext sessions
   std::optional<KeyMemo> memo_;
   ScannerVerdicts verdicts_;
   PeerNotes peers_;
@@ -148,7 +201,7 @@ class EventSink {
   EventStore* store_ = nullptr;
   const std::function<void(const Event&)>* emit_ = nullptr;
   FailureJoin* join_ = nullptr;
-  std::string key_, peer_;
+  std::string key_, peer_, traffic_key_;
 };
 
 }  // namespace mailtls::detail

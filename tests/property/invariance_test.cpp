@@ -113,6 +113,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   base.tally.keys = {Field::kEvent, Field::kPeer, Field::kProtocol, Field::kCipher, Field::kReason};
   base.tally.legacy = true;
   base.tally.failures = true;
+  base.tally.traffic = true;
   base.threads = 1;
   base.chunk.chunk_bytes = 1u << 30;
   // `events`: the records, in order, must not change either (line numbers
@@ -132,6 +133,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   REQUIRE(reference.total_events > 100);
   REQUIRE(reference.legacy.size() > 5);
   REQUIRE(reference.failures.size() > 5);
+  REQUIRE(reference.traffic.size() > 5);
   REQUIRE(reference.diagnostics.empty());
   const std::string reference_json = rows_json(reference);
 
@@ -165,6 +167,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
           CHECK(r.rows == reference.rows);
           CHECK(r.legacy == reference.legacy);
           CHECK(r.failures == reference.failures);
+          CHECK(r.traffic == reference.traffic);
           CHECK(records == reference_records);
           CHECK(r.total_events == reference.total_events);
           CHECK(r.scanner_events == reference.scanner_events);

@@ -334,6 +334,62 @@ TEST_CASE("the repeated autumn hour is read in log order", "[scan]") {
   tzset();
 }
 
+TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per service", "[scan]") {
+  TempDir dir;
+  const std::string tls12 =
+      " TLS connection established from a.example.net[192.0.2.1]: TLSv1.2 with cipher "
+      "ECDHE-RSA-AES256-GCM-SHA384 (256/256 bits)\n";
+  write_file(
+      dir.file("mail.log"),
+      "Nov 20 01:00:00 mx postfix/smtpd[1]: connect from a.example.net[192.0.2.1]\n"
+      "Nov 20 01:00:01 mx postfix/smtpd[1]: Anonymous" +
+          tls12 +
+          "Nov 20 01:00:02 mx postfix/smtpd[1]: disconnect from a.example.net[192.0.2.1] "
+          "ehlo=2 starttls=1 mail=1 quit=1 commands=5\n"
+          "Nov 20 01:10:01 mx postfix/smtpd[2]: Anonymous" +
+          tls12 +
+          "Nov 20 01:20:01 mx postfix/submission/smtpd[3]: Anonymous TLS connection "
+          "established from unknown[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 "
+          "(256/256 bits)\n"
+          "Nov 20 02:00:00 mx postfix/smtpd[4]: connect from plain.example.org[198.51.100.7]\n"
+          "Nov 20 02:00:05 mx postfix/smtpd[4]: disconnect from plain.example.org[198.51.100.7] "
+          "ehlo=1 mail=1 rcpt=1 data=1 quit=1 commands=5\n"
+          "Nov 20 02:10:00 mx postfix/smtpd[5]: disconnect from plain.example.org[198.51.100.7] "
+          "ehlo=1 mail=1 quit=1 commands=3\n"
+          "Nov 20 03:00:00 mx postfix/smtp[9]: Untrusted TLS connection established to "
+          "mx.example.com[203.0.113.5]:25: TLSv1.3 with cipher TLS_AES_128_GCM_SHA256 "
+          "(128/128 bits)\n");
+  auto summary = [](const ScanResult& r) {
+    std::vector<std::string> out;
+    for (const TrafficRow& t : r.traffic) {
+      std::string s = t.peer_ip + "|" + t.peer_name + "|" + std::string(to_string(t.direction)) +
+                      "|" + t.service + "|" + std::to_string(t.connections) + "|" +
+                      std::to_string(t.plaintext_sessions) + "|";
+      for (const auto& h : t.handshakes) {
+        s += h.protocol + " " + h.cipher + " " + std::to_string(h.count) + ";";
+      }
+      out.push_back(s);
+    }
+    return out;
+  };
+  const std::vector<std::string> expected = {
+      "192.0.2.1|a.example.net|in|postfix/smtpd|2|0|TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384 2;",
+      "192.0.2.1|unknown|in|postfix/submission/smtpd|1|0|TLSv1.3 TLS_AES_256_GCM_SHA384 1;",
+      "203.0.113.5|mx.example.com|out|postfix/smtp|1|0|TLSv1.3 TLS_AES_128_GCM_SHA256 1;",
+      "198.51.100.7|plain.example.org|in|postfix/smtpd|0|2|"};
+  auto o = base_options({});
+  o.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
+  o.tally.traffic = true;
+  for (unsigned threads : {1u, 2u}) {
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+      CAPTURE(threads, chunk);
+      o.threads = threads;
+      o.chunk.chunk_bytes = chunk;
+      CHECK(summary(scan_files({dir.file("mail.log")}, o)) == expected);
+    }
+  }
+}
+
 TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {
   setenv("TZ", "UTC", 1);
   tzset();
