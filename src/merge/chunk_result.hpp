@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,8 +88,17 @@ class EventStore {
   std::vector<Stored> events_;
 };
 
+// A line of the dialect's MTA (InputOutline): its time and host.
+struct OwnLine {
+  LocalTime time;
+  std::string host;
+};
+
 struct ChunkResult {
   std::uint64_t lines = 0;
+  // The chunk's first and last lines of the MTA, whatever they say: the
+  // merge keeps each file's first and last (the same whatever the chunks).
+  std::optional<OwnLine> first_own, last_own;
   std::uint64_t bytes = 0;
   std::uint64_t tls_unparsed = 0;
   std::vector<UnparsedLine> unparsed;  // the first few, for --verbose

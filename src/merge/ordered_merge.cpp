@@ -32,6 +32,8 @@ OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
       sink_(filter, options.tally),
       released_(files.size(), 0) {
   totals_.lines.assign(files.size(), 0);
+  totals_.first_own.resize(files.size());
+  totals_.last_own.resize(files.size());
   totals_.bytes.assign(files.size(), 0);
   if (collect_events_ || options.tally.failures) {
     emit_ = [this](const Event& e) {
@@ -245,6 +247,8 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
                open.seen_s);
   }
   totals_.lines[file_] += r.lines;
+  if (!totals_.first_own[file_] && r.first_own) totals_.first_own[file_] = std::move(r.first_own);
+  if (r.last_own) totals_.last_own[file_] = std::move(r.last_own);
   totals_.bytes[file_] += r.bytes;
   if (f.mapped) release_merged(file_, false);
   totals_.tls_unparsed += r.tls_unparsed;

@@ -61,6 +61,8 @@ class OrderedMerge {
   // What the merge counted itself; call after the last poll().
   struct Totals {
     std::vector<std::uint64_t> lines, bytes;  // per input
+    // Per input: its first and last lines of the MTA (InputOutline).
+    std::vector<std::optional<OwnLine>> first_own, last_own;
     std::uint64_t tls_unparsed = 0;
     std::vector<UnparsedLine> unparsed;
     Tally tally;  // the pending library lines' counts

@@ -99,7 +99,24 @@ ScanResult assemble_result(AssemblyInput in) {
   }
   out.legacy = legacy_rows(total);
   out.traffic = traffic_rows(total);
-  const OutlineTally& o = total.outline;
+  // Each input's first and last lines of the MTA: the span read, whether
+  // any falls in the window, and their hosts beside the events'.
+  OutlineTally& o = total.outline;
+  for (std::size_t i = 0; i < in.files.size(); ++i) {
+    const auto& first = in.merged.first_own[i];
+    const auto& last = in.merged.last_own[i];
+    if (!first || !last) continue;
+    o.note_mta(first->time);
+    o.note_mta(last->time);
+    o.note_host(first->host);
+    o.note_host(last->host);
+    const std::int64_t lo = std::min(first->time.epoch_s, last->time.epoch_s);
+    const std::int64_t hi = std::max(first->time.epoch_s, last->time.epoch_s);
+    const auto& f = in.options.filter;
+    if ((!f.since_s || hi >= *f.since_s) && (!f.until_s || lo < *f.until_s)) {
+      o.mta_in_window = true;
+    }
+  }
   if (o.mta_first_s <= o.mta_last_s) {
     out.outline.mta_first = o.mta_first;
     out.outline.mta_last = o.mta_last;

@@ -113,7 +113,12 @@ class ChunkSink {
 
   void on_own_lines(const LocalTime& first, std::string_view first_host, const LocalTime& last,
                     std::string_view last_host) {
-    sink_.note_own_lines(first, first_host, last, last_host, tally_);
+    // Copied before the results hold them (a truncated mapped file may
+    // fault mid-copy).
+    OwnLine a{first, std::string(first_host)};
+    OwnLine b{last, std::string(last_host)};
+    result_.first_own = std::move(a);
+    result_.last_own = std::move(b);
   }
 
  private:

@@ -139,19 +139,6 @@ class EventSink {
     traffic.note_name(p.name, t.epoch_s);
   }
 
-  // A chunk's first and last lines of the MTA (InputOutline).
-  void note_own_lines(const LocalTime& first, std::string_view first_host, const LocalTime& last,
-                      std::string_view last_host, Tally& tally) const {
-    OutlineTally& o = tally.outline;
-    o.note_mta(first);
-    o.note_mta(last);
-    o.note_host(first_host);
-    o.note_host(last_host);
-    const std::int64_t lo = std::min(first.epoch_s, last.epoch_s);
-    const std::int64_t hi = std::max(first.epoch_s, last.epoch_s);
-    if (filter_.window_overlaps(lo, hi)) o.mta_in_window = true;
-  }
-
  private:
   PeerTraffic& traffic_slot(std::string_view ip, std::string_view name, Direction direction,
                             std::string_view service, Tally& tally) {
