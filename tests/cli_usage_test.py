@@ -16,7 +16,7 @@ BASE_ENV.pop("MAILTLS_NOW", None)
 # (arguments, environment changes, text the one line must hold)
 REFUSED = [
     (["reprot", LOG], {}, "unknown command 'reprot' (did you mean 'report'?)"),
-    (["frobnicate"], {}, "unknown command 'frobnicate' (one of count, legacy, report, failures, events)"),
+    (["frobnicate"], {}, "unknown command 'frobnicate' (one of count, legacy, report, failures, events, whatif)"),
     ([], {}, "a command is required"),
     (["count", "--bogus", LOG], {}, "--bogus"),
     (["count", "--direction", "sideways", LOG], {}, "--direction"),

@@ -21,6 +21,8 @@
 
 namespace mailtls {
 
+struct WhatifOptions;
+
 struct ScanOptions;
 
 // Every event kind: for event_mask, and for `--event all`.
@@ -36,6 +38,11 @@ void configure_for_count(ScanOptions& options, std::vector<Field> keys, std::uin
 // legacy protocol or weak cipher; failed handshakes negotiated nothing).
 // `legacy_protocols` empty: SSLv2, SSLv3, TLSv1, TLSv1.1. No count rows.
 void configure_for_legacy(ScanOptions& options, std::vector<std::string> legacy_protocols);
+// `whatif`: each peer's traffic per direction and service. The row filters
+// (direction, protocols, cipher, peer, service) move from the scan to
+// `whatif` (they select rows, never change a verdict); the window, --host
+// and the scanner list stay.
+void configure_for_whatif(ScanOptions& options, WhatifOptions& whatif);
 
 // `failures` -> write_failures(): the failures table. Needs every event
 // kind: a failure joins an SSL_accept/SSL_connect error with the TLS

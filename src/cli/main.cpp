@@ -82,12 +82,13 @@ int run(int argc, char** argv) {
     std::unique_ptr<mailtls::cli::Subcommand> command;
     CLI::App* app = nullptr;
   };
-  std::array<Entry, 5> commands = {{
+  std::array<Entry, 6> commands = {{
       {mailtls::cli::make_count_command()},
       {mailtls::cli::make_legacy_command()},
       {mailtls::cli::make_report_command()},
       {mailtls::cli::make_failures_command()},
       {mailtls::cli::make_events_command()},
+      {mailtls::cli::make_whatif_command()},
   }};
   std::vector<std::string> names;
   for (Entry& e : commands) {

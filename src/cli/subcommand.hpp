@@ -38,6 +38,7 @@ std::unique_ptr<Subcommand> make_legacy_command();
 std::unique_ptr<Subcommand> make_report_command();
 std::unique_ptr<Subcommand> make_failures_command();
 std::unique_ptr<Subcommand> make_events_command();
+std::unique_ptr<Subcommand> make_whatif_command();
 
 // What every command does once `options` holds all but the inputs: finds
 // the inputs (the system's mail logs when no PATH is given; `command` is

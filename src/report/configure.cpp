@@ -5,6 +5,7 @@
 #include "mailtls/command.hpp"
 #include "mailtls/report.hpp"
 #include "mailtls/scan.hpp"
+#include "mailtls/whatif.hpp"
 
 namespace mailtls {
 
@@ -33,6 +34,22 @@ void configure_for_legacy(ScanOptions& options, std::vector<std::string> legacy_
   options.tally.legacy = true;
   options.tally.legacy_protocols = std::move(legacy_protocols);
   options.filter.event_mask = kEstablishedOnly;
+}
+
+void configure_for_whatif(ScanOptions& options, WhatifOptions& whatif) {
+  options.tally = empty_tally();
+  options.tally.traffic = true;
+  options.filter.event_mask = kEstablishedOnly;
+  whatif.direction = options.filter.direction;
+  whatif.protocols = std::move(options.filter.protocols);
+  whatif.cipher = std::move(options.filter.cipher_regex);
+  whatif.peer = std::move(options.filter.peer_regex);
+  whatif.service = std::move(options.filter.service_regex);
+  options.filter.direction.reset();
+  options.filter.protocols.clear();
+  options.filter.cipher_regex.clear();
+  options.filter.peer_regex.clear();
+  options.filter.service_regex.clear();
 }
 
 void configure_for_failures(ScanOptions& options) {

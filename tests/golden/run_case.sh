@@ -17,7 +17,7 @@ stdin=/dev/null
 [ -f "$case_dir/stdin" ] && stdin=$case_dir/stdin
 env_tz=UTC
 [ -f "$case_dir/tz" ] && env_tz=$(cat "$case_dir/tz")
-(cd "$case_dir" && TZ=$env_tz MAILTLS_NOW= "$bin" "${args[@]}" <"$stdin" >"$tmp/out" 2>"$tmp/err")
+(cd "$case_dir" && TZ=$env_tz MAILTLS_NOW= MAILTLS_POSTCONF= "$bin" "${args[@]}" <"$stdin" >"$tmp/out" 2>"$tmp/err")
 echo $? > "$tmp/status"
 # Paths in diagnostics are printed as given; make them relative to the tree.
 sed -i "s#$src/##g" "$tmp/out" "$tmp/err"
