@@ -55,7 +55,7 @@ SearchConfig search_config(const ScanOptions& options) {
   // which needs every session's slot whatever is counted.
   // `whatif` reads session ends for the plaintext sessions.
   c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures ||
-                      options.tally.traffic;
+                      options.tally.traffic_plaintext;
   c.needs.kernel = options.match.kernel;
   c.needs.sessions = c.follow_sessions;
   // Error lines are events of two kinds and the peer-bearing lines of

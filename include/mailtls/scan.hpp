@@ -109,6 +109,9 @@ struct TallyConfig {
   // `whatif`: each peer's handshakes (distinct protocol and cipher) and
   // plaintext sessions per direction and service (ScanResult::traffic).
   bool traffic = false;
+  // ... and the plaintext sessions too (they follow every session's end:
+  // only a proposal that makes TLS mandatory inbound needs them).
+  bool traffic_plaintext = false;
 
   // How many unparsed TLS lines to keep, in input order, for
   // `report --verbose` (they are always counted).

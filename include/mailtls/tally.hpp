@@ -159,7 +159,7 @@ struct PeerTraffic {
     if (n.empty() || n == "unknown") return;
     if (time_s > name_s || (time_s == name_s && n > name)) {
       name_s = time_s;
-      name.assign(n);
+      if (n != name) name.assign(n);
     }
   }
   void add_handshake(std::string_view protocol, std::string_view cipher, std::uint64_t n);

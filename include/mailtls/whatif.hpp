@@ -74,6 +74,11 @@ struct WhatifResult {
 // configuration Postfix would refuse).
 WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& options);
 
+// Whether the proposal makes TLS mandatory for an inbound service: only
+// then do plaintext sessions decide verdicts (no_tls), and the scan must
+// follow every session's end to count them (TallyConfig::traffic_plaintext).
+bool whatif_counts_plaintext(const WhatifOptions& options);
+
 void write_whatif(const WhatifResult& whatif, const ScanResult& scan, const ReportOptions& options,
                   std::ostream& out);
 

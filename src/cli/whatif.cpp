@@ -59,6 +59,7 @@ class WhatifCommand final : public Subcommand {
     if (common.direction == "in") whatif_.shortcut_direction = Direction::kInbound;
     if (common.direction == "out") whatif_.shortcut_direction = Direction::kOutbound;
     configure_for_whatif(options, whatif_);
+    options.tally.traffic_plaintext = whatif_counts_plaintext(whatif_);
     ReportOptions report = build_report_options(format_, common);
     if (top_ > 0) report.top = top_;
     return scan_and_write(common, std::move(options), kName, [&](const ScanResult& scan) {

@@ -57,14 +57,23 @@ std::vector<TrafficRow> traffic_rows(const Tally& total) {
     row.last_seen = t.last;
     rows.push_back(std::move(row));
   }
-  std::sort(rows.begin(), rows.end(), [](const TrafficRow& a, const TrafficRow& b) {
+  // Sorted by index: a row is large, a move of it costs as much as a
+  // comparison.
+  std::vector<std::size_t> order(rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&rows](std::size_t x, std::size_t y) {
+    const TrafficRow& a = rows[x];
+    const TrafficRow& b = rows[y];
     if (a.connections != b.connections) return a.connections > b.connections;
     if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
     if (a.peer_name != b.peer_name) return a.peer_name < b.peer_name;
     if (a.direction != b.direction) return a.direction < b.direction;
     return a.service < b.service;
   });
-  return rows;
+  std::vector<TrafficRow> sorted;
+  sorted.reserve(rows.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(rows[i]));
+  return sorted;
 }
 
 }  // namespace

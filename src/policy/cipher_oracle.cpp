@@ -36,8 +36,8 @@ Ctx new_context() {
 
 // The ciphers an SSL supports with `version` alone, after `configure`.
 template <class Configure>
-std::set<std::string> supported_with(TlsVersion version, Configure&& configure) {
-  std::set<std::string> out;
+CipherOracle::CipherSet supported_with(TlsVersion version, Configure&& configure) {
+  CipherOracle::CipherSet out;
   Ctx ctx = new_context();
   if (!ctx || !configure(ctx.get())) return out;
   const int v = openssl_version(version);
@@ -81,7 +81,7 @@ std::string_view to_string(TlsVersion v) {
 CipherOracle::CipherOracle() {
   if (Ctx ctx = new_context()) default_level_ = SSL_CTX_get_security_level(ctx.get());
   for (const TlsVersion v : kAllTlsVersions) {
-    std::set<std::string> all = supported_with(v, [](SSL_CTX* c) {
+    CipherSet all = supported_with(v, [](SSL_CTX* c) {
       SSL_CTX_set_security_level(c, 0);
       return SSL_CTX_set_cipher_list(c, "ALL:COMPLEMENTOFALL:@SECLEVEL=0") == 1;
     });
@@ -95,11 +95,14 @@ CipherOracle::~CipherOracle() = default;
 int CipherOracle::security_level(std::string_view cipher_list,
                                  std::optional<int> override_level) const {
   if (override_level) return *override_level;
-  Ctx ctx = new_context();
-  if (!ctx) return default_level_;
+  if (auto it = levels_.find(cipher_list); it != levels_.end()) return it->second;
+  int level = default_level_;
   const std::string list(cipher_list);
-  if (SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) != 1) return default_level_;
-  return SSL_CTX_get_security_level(ctx.get());
+  if (Ctx ctx = new_context(); ctx && SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1) {
+    level = SSL_CTX_get_security_level(ctx.get());
+  }
+  levels_.emplace(list, level);
+  return level;
 }
 
 bool CipherOracle::valid_list(std::string_view cipher_list) const {
@@ -108,12 +111,12 @@ bool CipherOracle::valid_list(std::string_view cipher_list) const {
   return ctx && SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1;
 }
 
-const std::set<std::string>& CipherOracle::supported(std::string_view cipher_list, TlsVersion v,
-                                                     int level) const {
+const CipherOracle::CipherSet& CipherOracle::supported(std::string_view cipher_list, TlsVersion v,
+                                                       int level) const {
   auto key = std::make_tuple(std::string(cipher_list), v, level);
   auto it = memo_.find(key);
   if (it != memo_.end()) return it->second;
-  std::set<std::string> got = supported_with(v, [&](SSL_CTX* c) {
+  CipherSet got = supported_with(v, [&](SSL_CTX* c) {
     if (SSL_CTX_set_cipher_list(c, std::get<0>(key).c_str()) != 1) return false;
     // After the list: a level in the list is replaced by the one asked.
     SSL_CTX_set_security_level(c, level);
@@ -123,7 +126,7 @@ const std::set<std::string>& CipherOracle::supported(std::string_view cipher_lis
 }
 
 bool CipherOracle::knows_cipher(std::string_view cipher) const {
-  return every_cipher_.find(std::string(cipher)) != every_cipher_.end();
+  return every_cipher_.find(cipher) != every_cipher_.end();
 }
 
 bool CipherOracle::knows_version(TlsVersion v) const {

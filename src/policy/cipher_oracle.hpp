@@ -51,8 +51,8 @@ class CipherOracle {
   // The ciphers (OpenSSL names) allowed with version `v` alone, under
   // `cipher_list` at `level`. Empty when the list is invalid, or when this
   // library cannot do `v` at all (Debian 12's has no SSLv3).
-  const std::set<std::string>& supported(std::string_view cipher_list, TlsVersion v,
-                                         int level) const;
+  using CipherSet = std::set<std::string, std::less<>>;
+  const CipherSet& supported(std::string_view cipher_list, TlsVersion v, int level) const;
   // Whether this library can negotiate `cipher` (an OpenSSL name) with any
   // version, at security level 0: Debian 12's OpenSSL has no RC4 or 3DES.
   bool knows_cipher(std::string_view cipher) const;
@@ -65,9 +65,10 @@ class CipherOracle {
 
  private:
   int default_level_ = 1;
-  std::set<std::string> every_cipher_;  // ALL:COMPLEMENTOFALL at level 0, every version
+  CipherSet every_cipher_;  // ALL:COMPLEMENTOFALL at level 0, every version
   bool versions_[5] = {};
-  mutable std::map<std::tuple<std::string, TlsVersion, int>, std::set<std::string>> memo_;
+  mutable std::map<std::tuple<std::string, TlsVersion, int>, CipherSet> memo_;
+  mutable std::map<std::string, int, std::less<>> levels_;  // security_level() of a list
 };
 
 }  // namespace mailtls::detail

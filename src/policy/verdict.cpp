@@ -45,7 +45,14 @@ std::string_view to_string(Impact i) {
 
 JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
                         std::optional<int> seclevel_override) {
-  return {&policy, oracle.security_level(policy.cipher_list, seclevel_override)};
+  JudgedPolicy j;
+  j.policy = &policy;
+  j.security_level = oracle.security_level(policy.cipher_list, seclevel_override);
+  for (const TlsVersion v : kAllTlsVersions) {
+    j.allowed[static_cast<int>(v)] = &oracle.supported(policy.cipher_list, v, j.security_level);
+    j.allowed_at_0[static_cast<int>(v)] = &oracle.supported(policy.cipher_list, v, 0);
+  }
+  return j;
 }
 
 namespace {
@@ -67,12 +74,10 @@ Why check_handshake(const JudgedPolicy& j, const CipherOracle& oracle, std::stri
   if (const Why w = check_version(j, oracle, *v); w != Why::kNone) return w;
   if (!oracle.knows_cipher(cipher)) return Why::kLibrary;
   if (j.policy->cipher_list.empty()) return Why::kCipher;  // Postfix could set no list
-  const std::string& list = j.policy->cipher_list;
-  if (oracle.supported(list, *v, j.security_level).count(std::string(cipher)) != 0) {
-    return Why::kNone;
-  }
+  const int i = static_cast<int>(*v);
+  if (j.allowed[i]->find(cipher) != j.allowed[i]->end()) return Why::kNone;
   // Refused at this level but allowed at level 0: the level decides.
-  if (j.security_level > 0 && oracle.supported(list, *v, 0).count(std::string(cipher)) != 0) {
+  if (j.security_level > 0 && j.allowed_at_0[i]->find(cipher) != j.allowed_at_0[i]->end()) {
     return Why::kSecurityLevel;
   }
   return Why::kCipher;

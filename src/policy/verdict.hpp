@@ -20,10 +20,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "mailtls/scan_result.hpp"
 #include "policy/cipher_oracle.hpp"
 #include "policy/tls_policy.hpp"
 
@@ -38,10 +40,14 @@ std::string_view to_string(Certainty c);  // "" for kNone
 std::string_view to_string(Why w);        // "" for kNone
 std::string_view to_string(Impact i);     // "" for kNone
 
-// A policy made ready to judge handshakes: its security level settled.
+// A policy made ready to judge handshakes: its security level settled and
+// the ciphers each version allows looked up once (at its level, and at
+// level 0 to tell the level's refusals from the list's).
 struct JudgedPolicy {
   const TlsPolicy* policy = nullptr;
   int security_level = 1;
+  const CipherOracle::CipherSet* allowed[5] = {};
+  const CipherOracle::CipherSet* allowed_at_0[5] = {};
 };
 JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
                         std::optional<int> seclevel_override);
@@ -52,12 +58,8 @@ Why check_handshake(const JudgedPolicy& judged, const CipherOracle& oracle,
                     std::string_view protocol, std::string_view cipher);
 
 struct PeerTraffic {
-  struct Handshake {
-    std::string protocol, cipher;
-    std::uint64_t count = 0;
-  };
-  std::vector<Handshake> handshakes;     // distinct (protocol, cipher)
-  std::uint64_t plaintext_sessions = 0;  // sessions that never started TLS
+  std::span<const TrafficRow::Handshake> handshakes;  // distinct (protocol, cipher)
+  std::uint64_t plaintext_sessions = 0;               // sessions that never started TLS
 };
 
 struct PeerVerdict {

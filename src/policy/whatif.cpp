@@ -109,6 +109,23 @@ int rank(const WhatifRow& r) {
 
 }  // namespace
 
+bool whatif_counts_plaintext(const WhatifOptions& o) {
+  const detail::CurrentConfig current = detail::load_current_config(o.config_dir, o.postconf);
+  PostfixParams main = current.main;
+  for (const auto& [name, value] : o.set) main.set(name, value);
+  auto mandatory = [&o](PostfixParams p) {
+    apply_shortcuts(o, Role::kServer, p);
+    return detail::server_policy(p).mandatory;
+  };
+  if (mandatory(main)) return true;
+  for (const MasterService& s : current.services) {
+    if (role_of(s.command) == Role::kServer && mandatory(detail::service_params(main, s))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
   WhatifResult out;
   if (!o.min_protocol.empty() && !detail::tls_version_from_name(o.min_protocol)) {
@@ -180,11 +197,10 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
       out.services.push_back(std::move(s));
     }
     detail::PeerTraffic traffic;
-    std::string protocols, ciphers;
+    traffic.handshakes = t.handshakes;
     bool protocol_match = o.protocols.empty();
     bool cipher_match = cipher == nullptr;
     for (const auto& h : t.handshakes) {
-      traffic.handshakes.push_back({h.protocol, h.cipher, h.count});
       protocol_match = protocol_match || std::find(o.protocols.begin(), o.protocols.end(),
                                                    h.protocol) != o.protocols.end();
       cipher_match = cipher_match || RE2::PartialMatch(h.cipher, *cipher);
@@ -235,7 +251,11 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
     out.rows.push_back(std::move(row));
   }
   if (first_s <= last_s) out.days = std::max(1.0, static_cast<double>(last_s - first_s) / 86400.0);
-  std::stable_sort(out.rows.begin(), out.rows.end(), [](const WhatifRow& a, const WhatifRow& b) {
+  std::vector<std::size_t> order(out.rows.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&out](std::size_t x, std::size_t y) {
+    const WhatifRow& a = out.rows[x];
+    const WhatifRow& b = out.rows[y];
     if (rank(a) != rank(b)) return rank(a) < rank(b);
     if (a.connections != b.connections) return a.connections > b.connections;
     if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
@@ -243,6 +263,10 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
     if (a.direction != b.direction) return a.direction < b.direction;
     return a.service < b.service;
   });
+  std::vector<WhatifRow> sorted;
+  sorted.reserve(out.rows.size());
+  for (const std::size_t i : order) sorted.push_back(std::move(out.rows[i]));
+  out.rows = std::move(sorted);
   std::sort(out.services.begin(), out.services.end(),
             [](const WhatifService& a, const WhatifService& b) {
               if (a.direction != b.direction) return a.direction < b.direction;

@@ -42,6 +42,7 @@ class EventSink {
         peer_facts_(config.legacy || config.failures),
         hosts_(config.hosts),
         traffic_(config.traffic),
+        plaintext_(config.traffic_plaintext),
         verdicts_(filter.scanners()),
         peers_(config.legacy, config.legacy_protocols),
         coverage_(filter) {
@@ -113,7 +114,7 @@ class EventSink {
   // mode service (smtps) never shows STARTTLS: its sessions are TLS.
   template <class End>
   void note_plaintext(const End& end, Tally& tally) {
-    if (!traffic_) return;
+    if (!plaintext_) return;
     const SessionCounters c = end.counters();
     if (!c.present || c.starttls_tried > 0 ||
         end.service().find("smtps") != std::string_view::npos) {
@@ -180,7 +181,8 @@ class EventSink {
   const std::vector<Field>& keys_;
   bool peer_facts_;  // note completed handshakes in Tally::peers
   bool hosts_;       // note the hosts of the events counted (InputOutline)
-  bool traffic_;     // `whatif`: note each peer's handshakes and plaintext sessions
+  bool traffic_;     // `whatif`: note each peer's handshakes
+  bool plaintext_;   // ... and its plaintext sessions
   std::optional<KeyMemo> memo_;
   ScannerVerdicts verdicts_;
   PeerNotes peers_;

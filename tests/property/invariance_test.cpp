@@ -114,6 +114,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   base.tally.legacy = true;
   base.tally.failures = true;
   base.tally.traffic = true;
+  base.tally.traffic_plaintext = true;
   base.threads = 1;
   base.chunk.chunk_bytes = 1u << 30;
   // `events`: the records, in order, must not change either (line numbers

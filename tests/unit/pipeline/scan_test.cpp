@@ -380,6 +380,7 @@ TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per s
   auto o = base_options({});
   o.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
   o.tally.traffic = true;
+  o.tally.traffic_plaintext = true;
   for (unsigned threads : {1u, 2u}) {
     for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
       CAPTURE(threads, chunk);

@@ -16,9 +16,9 @@ using mailtls::detail::TlsVersion;
 namespace {
 
 // `openssl ciphers -s FLAG LIST`, split at ':'; empty when it fails.
-std::set<std::string> openssl_ciphers(const char* flag, const std::string& list) {
+CipherOracle::CipherSet openssl_ciphers(const char* flag, const std::string& list) {
   std::string cmd = std::string("openssl ciphers -s ") + flag + " '" + list + "' 2>/dev/null";
-  std::set<std::string> out;
+  CipherOracle::CipherSet out;
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
   std::string text;

@@ -14,10 +14,10 @@ struct Case {
     const auto p = PostfixParams::from_main_cf(main_cf);
     policy = inbound ? server_policy(p) : client_policy(p);
   }
-  std::string judge(std::vector<PeerTraffic::Handshake> hs, std::uint64_t plaintext = 0,
+  std::string judge(std::vector<mailtls::TrafficRow::Handshake> hs, std::uint64_t plaintext = 0,
                     std::optional<int> level = std::nullopt) {
     const JudgedPolicy j = judge_with(policy, oracle, level);
-    PeerTraffic t{std::move(hs), plaintext};
+    PeerTraffic t{hs, plaintext};
     const PeerVerdict v = judge_peer(j, oracle, t);
     std::string s(to_string(v.verdict));
     if (v.verdict == Verdict::kAtRisk) {
@@ -28,13 +28,13 @@ struct Case {
   }
 };
 
-const PeerTraffic::Handshake kTls13{"TLSv1.3", "TLS_AES_256_GCM_SHA384", 3};
-const PeerTraffic::Handshake kTls12{"TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 2};
-const PeerTraffic::Handshake kTls12Rsa{"TLSv1.2", "AES256-GCM-SHA384", 2};
-const PeerTraffic::Handshake kTls1{"TLSv1", "ECDHE-RSA-AES128-SHA", 1};
-const PeerTraffic::Handshake kTls11{"TLSv1.1", "ECDHE-RSA-AES128-SHA", 1};
-const PeerTraffic::Handshake kRc4{"TLSv1", "RC4-SHA", 1};
-const PeerTraffic::Handshake kSsl3{"SSLv3", "DHE-RSA-AES256-SHA", 1};
+const mailtls::TrafficRow::Handshake kTls13{"TLSv1.3", "TLS_AES_256_GCM_SHA384", 3};
+const mailtls::TrafficRow::Handshake kTls12{"TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 2};
+const mailtls::TrafficRow::Handshake kTls12Rsa{"TLSv1.2", "AES256-GCM-SHA384", 2};
+const mailtls::TrafficRow::Handshake kTls1{"TLSv1", "ECDHE-RSA-AES128-SHA", 1};
+const mailtls::TrafficRow::Handshake kTls11{"TLSv1.1", "ECDHE-RSA-AES128-SHA", 1};
+const mailtls::TrafficRow::Handshake kRc4{"TLSv1", "RC4-SHA", 1};
+const mailtls::TrafficRow::Handshake kSsl3{"SSLv3", "DHE-RSA-AES256-SHA", 1};
 
 }  // namespace
 
