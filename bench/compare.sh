@@ -91,7 +91,10 @@ bench plain "$runs" \
   -n "mailtls count --threads 1" "$mailtls count --year 2026 --threads 1 $log" \
   -n "mailtls count" "$mailtls count --year 2026 $log" \
   -n "mailtls count --event all" "$mailtls count --year 2026 --event all $log" \
-  -n "mailtls report" "$mailtls report --year 2026 $log"
+  -n "mailtls report" "$mailtls report --year 2026 $log" \
+  -n "mailtls legacy" "$mailtls legacy --year 2026 $log" \
+  -n "mailtls whatif --min-protocol TLSv1.2" \
+  "env MAILTLS_POSTCONF= $mailtls whatif --year 2026 --config sample_logs/postfix --min-protocol TLSv1.2 $log"
 cat > "$tmp/devnull.sh" <<'SH'
 exec "$@" > /dev/null
 SH
@@ -192,7 +195,10 @@ print(f"- `count`: {count:.0f} ms, {size / count / 1e3:.0f} MB/s; {count / rg:.2
       f"`rg -c`; {one['seed one-liner, C.UTF-8'] / count:.1f}x faster than the seed one-liner "
       f"(C.UTF-8), {one['seed one-liner, LC_ALL=C'] / count:.1f}x with LC_ALL=C.")
 print(f"- `report`: {plain['mailtls report'] / count:.2f}x `count`; "
-      f"`count --event all`: {plain['mailtls count --event all'] / count:.2f}x.")
+      f"`count --event all`: {plain['mailtls count --event all'] / count:.2f}x; `report` against "
+      f"`count --event all`: {plain['mailtls report'] / plain['mailtls count --event all']:.2f}x.")
+print(f"- `whatif --min-protocol TLSv1.2` (sample_logs/postfix as the current policy): "
+      f"{plain['mailtls whatif --min-protocol TLSv1.2'] / plain['mailtls legacy']:.2f}x `legacy`.")
 print()
 print("### One gzip file (`gzip -6`)")
 print()
