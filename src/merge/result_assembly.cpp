@@ -40,19 +40,22 @@ std::vector<LegacyRow> legacy_rows(const Tally& total) {
   return rows;
 }
 
-std::vector<TrafficRow> traffic_rows(const Tally& total) {
+// Moves the traffic out of `total` (the tally is not read again).
+std::vector<TrafficRow> traffic_rows(Tally& total) {
   std::vector<TrafficRow> rows;
   rows.reserve(total.traffic.size());
-  for (const auto& [key, t] : total.traffic) {
+  for (auto& [key, t] : total.traffic) {
     TrafficRow row;
     const PeerKey k = split_peer_key(key);  // then NUL, service
     row.peer_ip = k.ip;
     row.direction = k.direction;
     row.service = k.rest;
-    row.peer_name = t.name_s != INT64_MIN ? t.name : k.ip.empty() ? std::string(k.name) : "unknown";
+    row.peer_name = t.name_s != INT64_MIN ? std::move(t.name)
+                    : k.ip.empty()        ? std::string(k.name)
+                                          : "unknown";
     row.connections = t.connections;
     row.plaintext_sessions = t.plaintext_sessions;
-    row.handshakes = t.handshakes;
+    row.handshakes = std::move(t.handshakes);
     row.first_seen = t.first;
     row.last_seen = t.last;
     rows.push_back(std::move(row));

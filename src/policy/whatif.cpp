@@ -170,12 +170,18 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
     detail::JudgedPolicy judged;
     std::size_t summary = 0;
   };
-  std::map<std::pair<Direction, std::string>, std::unique_ptr<Judged>> policies;
+  // Keyed by direction and service ("i" or "o", then the service); the key
+  // buffer is reused, so no row allocates.
+  std::map<std::string, std::unique_ptr<Judged>, std::less<>> policies;
+  std::string key;
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;
   for (const TrafficRow& t : scan.traffic) {
     const auto role = role_of(t.service);
     if (!role) continue;
-    auto& slot = policies[{t.direction, t.service}];
+    key.assign(t.direction == Direction::kInbound ? "i" : "o").append(t.service);
+    auto found = policies.find(key);
+    if (found == policies.end()) found = policies.emplace(key, nullptr).first;
+    auto& slot = found->second;
     if (!slot) {
       slot = std::make_unique<Judged>();
       ServiceParams now = params_for(t.service, *role, current.main, current.services);
