@@ -111,41 +111,13 @@ struct PeerLegacy {
   void merge(const PeerLegacy& other);
 };
 
-// The working form of InputOutline (scan_result.hpp), per worker.
-struct OutlineTally {
-  std::int64_t mta_first_s = INT64_MAX, mta_last_s = INT64_MIN;
-  LocalTime mta_first, mta_last;
-  bool mta_in_window = false;
-  std::uint64_t outside_window = 0, other_kinds = 0, filtered = 0;
-  std::vector<std::string> hosts;  // byte order, at most InputOutline::kMaxHosts
-  bool more_hosts = false;
-  std::size_t last_host = 0;  // index of the host noted last
-
-  void note_mta(const LocalTime& t) {
-    if (t.epoch_s < mta_first_s) {
-      mta_first_s = t.epoch_s;
-      mta_first = t;
-    }
-    if (t.epoch_s > mta_last_s) {
-      mta_last_s = t.epoch_s;
-      mta_last = t;
-    }
-  }
-  void note_host(std::string_view host);
-  void merge(const OutlineTally& other);
-};
-
-// What `whatif` knows of one peer with one service in one direction.
-struct PeerTraffic {
-  std::uint64_t connections = 0;
-  std::uint64_t plaintext_sessions = 0;
+// The first and last time of what was noted.
+struct SeenSpan {
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;
   LocalTime first, last;
-  std::string name;  // the latest other than "unknown" (see PeerLegacy)
-  std::int64_t name_s = INT64_MIN;
-  std::vector<TrafficRow::Handshake> handshakes;  // sorted by protocol, cipher
 
-  void note_time(const LocalTime& t) {
+  bool empty() const { return first_s > last_s; }
+  void note(const LocalTime& t) {
     if (t.epoch_s < first_s) {
       first_s = t.epoch_s;
       first = t;
@@ -155,6 +127,35 @@ struct PeerTraffic {
       last = t;
     }
   }
+  void merge(const SeenSpan& other) {
+    if (other.empty()) return;
+    note(other.first);
+    note(other.last);
+  }
+};
+
+// The working form of InputOutline (scan_result.hpp), per worker.
+struct OutlineTally {
+  SeenSpan mta;  // the MTA lines read
+  bool mta_in_window = false;
+  std::uint64_t outside_window = 0, other_kinds = 0, filtered = 0;
+  std::vector<std::string> hosts;  // byte order, at most InputOutline::kMaxHosts
+  bool more_hosts = false;
+  std::size_t last_host = 0;  // index of the host noted last
+
+  void note_host(std::string_view host);
+  void merge(const OutlineTally& other);
+};
+
+// What `whatif` knows of one peer with one service in one direction.
+struct PeerTraffic {
+  std::uint64_t connections = 0;
+  std::uint64_t plaintext_sessions = 0;
+  SeenSpan seen;
+  std::string name;  // the latest other than "unknown" (see PeerLegacy)
+  std::int64_t name_s = INT64_MIN;
+  std::vector<TrafficRow::Handshake> handshakes;  // sorted by protocol, cipher
+
   void note_name(std::string_view n, std::int64_t time_s) {
     if (n.empty() || n == "unknown") return;
     if (time_s > name_s || (time_s == name_s && n > name)) {
@@ -173,18 +174,8 @@ struct Tally {
   StringSet scanner_peers;                                       // distinct excluded peers
   std::uint64_t unknown_excluded = 0;                            // --exclude-unknown drops
   std::map<std::string, SessionCoverage, std::less<>> coverage;  // by service
-  std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;          // span of counted lines
-  LocalTime first, last;
-  void note_time(const LocalTime& t) {
-    if (t.epoch_s < first_s) {
-      first_s = t.epoch_s;
-      first = t;
-    }
-    if (t.epoch_s > last_s) {
-      last_s = t.epoch_s;
-      last = t;
-    }
-  }
+  SeenSpan span;                                                 // of the counted lines
+  void note_time(const LocalTime& t) { span.note(t); }
   OutlineTally outline;
   // `whatif`: per "peer key NUL service" (append_peer_key), the traffic.
   FlatStringMap<PeerTraffic> traffic;

@@ -56,8 +56,8 @@ std::vector<TrafficRow> traffic_rows(Tally& total) {
     row.connections = t.connections;
     row.plaintext_sessions = t.plaintext_sessions;
     row.handshakes = std::move(t.handshakes);
-    row.first_seen = t.first;
-    row.last_seen = t.last;
+    row.first_seen = t.seen.first;
+    row.last_seen = t.seen.last;
     rows.push_back(std::move(row));
   }
   // Sorted by index: a row is large, a move of it costs as much as a
@@ -105,9 +105,9 @@ ScanResult assemble_result(AssemblyInput in) {
     out.failures = in.merged.failures.finish(total.peers, &in.failure_rows);
   }
   for (const auto& [service, c] : total.coverage) out.coverage.push_back({service, c});
-  if (total.first_s <= total.last_s) {
-    out.first_seen = total.first;
-    out.last_seen = total.last;
+  if (!total.span.empty()) {
+    out.first_seen = total.span.first;
+    out.last_seen = total.span.last;
   }
   out.legacy = legacy_rows(total);
   out.traffic = traffic_rows(total);
@@ -118,8 +118,8 @@ ScanResult assemble_result(AssemblyInput in) {
     const auto& first = in.merged.first_own[i];
     const auto& last = in.merged.last_own[i];
     if (!first || !last) continue;
-    o.note_mta(first->time);
-    o.note_mta(last->time);
+    o.mta.note(first->time);
+    o.mta.note(last->time);
     o.note_host(first->host);
     o.note_host(last->host);
     const std::int64_t lo = std::min(first->time.epoch_s, last->time.epoch_s);
@@ -129,9 +129,9 @@ ScanResult assemble_result(AssemblyInput in) {
       o.mta_in_window = true;
     }
   }
-  if (o.mta_first_s <= o.mta_last_s) {
-    out.outline.mta_first = o.mta_first;
-    out.outline.mta_last = o.mta_last;
+  if (!o.mta.empty()) {
+    out.outline.mta_first = o.mta.first;
+    out.outline.mta_last = o.mta.last;
   }
   out.outline.mta_in_window = o.mta_in_window;
   out.outline.outside_window = o.outside_window;

@@ -42,6 +42,19 @@ std::string join(std::initializer_list<std::string> parts) {
   return out;
 }
 
+// The cipher list from the grade and exclusions, and what Postfix would
+// refuse.
+void finish(const PostfixParams& p, const std::string& exclusions, TlsPolicy& out) {
+  out.cipher_list = build_cipher_list(p, out.grade, exclusions);
+  if (out.cipher_list.empty()) {
+    out.problems.push_back("cipher grade \"" + out.grade + "\" or exclusions \"" + exclusions +
+                           "\" refused: no TLS");
+  }
+  if (!out.protocols.valid) {
+    out.problems.push_back("protocol list \"" + out.protocols_text + "\" refused: no TLS");
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(TlsLevel level) {
@@ -112,14 +125,7 @@ TlsPolicy server_policy(const PostfixParams& p) {
       join({p.get("smtpd_tls_exclude_ciphers"),
             enforce ? p.get("smtpd_tls_mandatory_exclude_ciphers") : std::string(),
             ask_ccert ? std::string("aNULL") : std::string()});
-  out.cipher_list = build_cipher_list(p, out.grade, exclusions);
-  if (out.cipher_list.empty()) {
-    out.problems.push_back("cipher grade \"" + out.grade + "\" or exclusions \"" + exclusions +
-                           "\" refused: no TLS");
-  }
-  if (!out.protocols.valid) {
-    out.problems.push_back("protocol list \"" + out.protocols_text + "\" refused: no TLS");
-  }
+  finish(p, exclusions, out);
   return out;
 }
 
@@ -150,14 +156,7 @@ TlsPolicy client_policy(const PostfixParams& p, std::string_view prefix) {
     exclusions = join({exclusions, p.get(pre + "_tls_mandatory_exclude_ciphers"),
                        out.level == TlsLevel::kEncrypt ? "eNULL" : "aNULL"});
   }
-  out.cipher_list = build_cipher_list(p, out.grade, exclusions);
-  if (out.cipher_list.empty()) {
-    out.problems.push_back("cipher grade \"" + out.grade + "\" or exclusions \"" + exclusions +
-                           "\" refused: no TLS");
-  }
-  if (!out.protocols.valid) {
-    out.problems.push_back("protocol list \"" + out.protocols_text + "\" refused: no TLS");
-  }
+  finish(p, exclusions, out);
   return out;
 }
 

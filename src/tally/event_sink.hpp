@@ -136,7 +136,7 @@ class EventSink {
     if (verdicts_.active() && verdicts_.scanner_of(e) >= 0) return;
     PeerTraffic& traffic = traffic_slot(p.ip, p.name, end.direction(), end.service(), tally);
     ++traffic.plaintext_sessions;
-    traffic.note_time(t);
+    traffic.seen.note(t);
     traffic.note_name(p.name, t.epoch_s);
   }
 
@@ -154,7 +154,7 @@ class EventSink {
   void note_traffic(const Event& e, Tally& tally) {
     PeerTraffic& t = traffic_slot(e.peer_ip, e.peer_name, e.direction, e.service, tally);
     ++t.connections;
-    t.note_time(e.time);
+    t.seen.note(e.time);
     t.note_name(e.peer_name, e.time.epoch_s);
     t.add_handshake(e.protocol, e.cipher, 1);
   }

@@ -54,10 +54,7 @@ void OutlineTally::note_host(std::string_view host) {
 }
 
 void OutlineTally::merge(const OutlineTally& other) {
-  if (other.mta_first_s <= other.mta_last_s) {
-    note_mta(other.mta_first);
-    note_mta(other.mta_last);
-  }
+  mta.merge(other.mta);
   mta_in_window = mta_in_window || other.mta_in_window;
   outside_window += other.outside_window;
   other_kinds += other.other_kinds;
@@ -85,10 +82,7 @@ void PeerTraffic::add_handshake(std::string_view protocol, std::string_view ciph
 void PeerTraffic::merge(const PeerTraffic& o) {
   connections += o.connections;
   plaintext_sessions += o.plaintext_sessions;
-  if (o.first_s <= o.last_s) {
-    note_time(o.first);
-    note_time(o.last);
-  }
+  seen.merge(o.seen);
   if (o.name_s != INT64_MIN) note_name(o.name, o.name_s);
   for (const auto& h : o.handshakes) add_handshake(h.protocol, h.cipher, h.count);
 }
@@ -121,10 +115,7 @@ void Tally::merge(Tally&& other) {
     mine.tls += c.tls;
     mine.tls_failed += c.tls_failed;
   }
-  if (other.first_s <= other.last_s) {  // the other tally saw a line
-    note_time(other.first);
-    note_time(other.last);
-  }
+  span.merge(other.span);
   peers.merge(other.peers);
   for (auto& [key, peer] : other.legacy) {
     if (PeerLegacy* mine = legacy.find(key)) {
