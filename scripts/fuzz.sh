@@ -33,10 +33,14 @@ mkdir -p "$seeds"/{envelope,line_matcher,source,scan}
 plain=$(mktemp)
 trap 'rm -f "$plain"' EXIT
 # The real-world copies golden adds the envelope forms of copied logs.
-for f in sample_logs/* tests/golden/real-world-copies/mail.log; do zcat -f "$f"; done > "$plain"
+# (Files only: sample_logs/postfix/ holds whatif's Postfix configuration.)
+for f in sample_logs/* tests/golden/real-world-copies/mail.log; do
+  if [ -f "$f" ]; then zcat -f "$f"; fi
+done > "$plain"
 split -l 1 -a 4 "$plain" "$seeds/envelope/line-"
 cp "$seeds"/envelope/* "$seeds/line_matcher/"
 for f in sample_logs/*; do
+  [ -f "$f" ] || continue
   name=$(basename "$f")
   cp "$f" "$seeds/source/$name"
   for chunk in 1 7 63; do
