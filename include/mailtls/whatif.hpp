@@ -59,6 +59,9 @@ struct WhatifService {
   std::uint64_t peers[4] = {};          // by verdict: unaffected, moves_up, at_risk, unknown
   std::uint64_t connections[4] = {};    // TLS connections, by verdict
   std::uint64_t plaintext_at_risk = 0;  // plaintext sessions refused
+  // TLS connections of peers at risk under the proposal but not under the
+  // current policy: the failed handshakes it would add.
+  std::uint64_t added_failures = 0;
 };
 
 struct WhatifResult {

@@ -167,7 +167,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
   // One policy per direction and service, built once.
   struct Judged {
     TlsPolicy current, proposed;
-    detail::JudgedPolicy judged;
+    detail::JudgedPolicy judged, judged_now;
     std::size_t summary = 0;
   };
   // Keyed by direction and service ("i" or "o", then the service); the key
@@ -190,6 +190,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
       slot->current = policy_for(*role, now.params);
       slot->proposed = policy_for(*role, next.params);
       slot->judged = detail::judge_with(slot->proposed, oracle, o.seclevel);
+      slot->judged_now = detail::judge_with(slot->current, oracle, o.seclevel);
       for (const std::string& problem : slot->proposed.problems) {
         out.notes.push_back(t.service + ": " + problem);
       }
@@ -217,6 +218,12 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
     ++summary.peers[verdict_index(v.verdict)];
     summary.connections[verdict_index(v.verdict)] += t.connections;
     if (v.why == detail::Why::kNoTls) summary.plaintext_at_risk += t.plaintext_sessions;
+    // What the proposal adds: at risk now, but not under the current policy
+    // (a peer this OpenSSL already cannot serve fails either way).
+    if (v.verdict == detail::Verdict::kAtRisk &&
+        detail::judge_peer(slot->judged_now, oracle, traffic).verdict != detail::Verdict::kAtRisk) {
+      summary.added_failures += t.connections;
+    }
     if (t.first_seen.epoch_s < first_s) first_s = t.first_seen.epoch_s;
     if (t.last_seen.epoch_s > last_s) last_s = t.last_seen.epoch_s;
 

@@ -57,7 +57,7 @@ void write_text(const WhatifResult& w, const ScanResult& scan, const ReportOptio
           << ", " << detail::percent_of(s.connections[v], connections) << ')';
     }
     out << '\n';
-    const double per_day = static_cast<double>(s.connections[2]) / w.days;
+    const double per_day = static_cast<double>(s.added_failures) / w.days;
     out << fmt::format("  about {:.1f} more failed handshakes a day", per_day);
     if (s.plaintext_at_risk > 0) {
       out << ", and "
