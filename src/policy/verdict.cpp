@@ -90,6 +90,10 @@ PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
   const Impact refused = !policy.mandatory                         ? Impact::kPlaintextFallback
                          : policy.direction == Direction::kInbound ? Impact::kRejected
                                                                    : Impact::kDeferred;
+  // TLS off (level none, or settings Postfix refuses and so runs without
+  // TLS): no protocol is allowed at all.
+  const bool tls_off =
+      policy.level == TlsLevel::kNone || policy.cipher_list.empty() || !policy.protocols.valid;
   bool any_protocol = false;
   bool any_allowed = false;
   bool any_refused = false;
@@ -100,7 +104,7 @@ PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
     const auto v = tls_version_from_name(h.protocol);
     if (!v) continue;
     any_protocol = true;
-    const Why w = check_handshake(j, oracle, h.protocol, h.cipher);
+    const Why w = tls_off ? Why::kProtocol : check_handshake(j, oracle, h.protocol, h.cipher);
     if (w == Why::kNone) {
       any_allowed = true;
     } else {
@@ -135,7 +139,7 @@ PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
   }
   // Nothing it did is allowed. The protocol decides when its best version
   // is refused as a version; else the cipher (it may offer another).
-  best_why = check_version(j, oracle, *best);
+  best_why = tls_off ? Why::kProtocol : check_version(j, oracle, *best);
   out.verdict = Verdict::kAtRisk;
   out.impact = refused;
   if (best_why != Why::kNone) {

@@ -52,9 +52,12 @@ void write_text(const WhatifResult& w, const ScanResult& scan, const ReportOptio
     out << "  proposed: " << esc(s.proposed) << '\n';
     out << "  " << detail::count_of(peers, "peer", "peers") << ", "
         << detail::count_of(connections, "TLS connection", "TLS connections") << ':';
+    const char* sep = " ";
     for (int v = 0; v < 4; ++v) {
-      out << (v == 0 ? " " : ", ") << s.peers[v] << ' ' << kVerdicts[v] << " (" << s.connections[v]
-          << ", " << detail::percent_of(s.connections[v], connections) << ')';
+      if (s.peers[v] == 0) continue;  // a verdict no peer has is not worth a word
+      out << sep << s.peers[v] << ' ' << kVerdicts[v] << " (" << s.connections[v] << ", "
+          << detail::percent_of(s.connections[v], connections) << ')';
+      sep = ", ";
     }
     out << '\n';
     const double per_day = static_cast<double>(s.added_failures) / w.days;

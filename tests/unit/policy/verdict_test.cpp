@@ -93,6 +93,11 @@ TEST_CASE("verdicts: mandatory TLS, plaintext senders, outbound, unknown", "[pol
   CHECK(may.judge({}, 5) == "unaffected");
   Case out("smtp_tls_security_level = encrypt\nsmtp_tls_mandatory_protocols = >=TLSv1.2\n", false);
   CHECK(out.judge({kTls11}) == "at_risk|certain|protocol|deferred");
+  // TLS turned off: every TLS peer falls back to plaintext.
+  Case off("smtpd_tls_security_level = none\n");
+  CHECK(off.judge({kTls13}) == "at_risk|certain|protocol|plaintext_fallback");
+  Case refused("smtpd_tls_security_level = may\nsmtpd_tls_protocols = TLSv1.4\n");
+  CHECK(refused.judge({kTls13}) == "at_risk|certain|protocol|plaintext_fallback");
   // Lines that name no protocol: nothing to judge.
   CHECK(may.judge({{"", "", 4}}) == "unknown");
 }
