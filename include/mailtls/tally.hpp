@@ -134,10 +134,10 @@ struct SeenSpan {
   }
 };
 
-// The working form of InputOutline (scan_result.hpp), per worker.
+// The working form of InputOutline (scan_result.hpp), per worker: why TLS
+// lines were refused, and the hosts of the events counted. (The span of
+// MTA lines comes from each file's first and last one, kept by the merge.)
 struct OutlineTally {
-  SeenSpan mta;  // the MTA lines read
-  bool mta_in_window = false;
   std::uint64_t outside_window = 0, other_kinds = 0, filtered = 0;
   std::vector<std::string> hosts;  // byte order, at most InputOutline::kMaxHosts
   bool more_hosts = false;

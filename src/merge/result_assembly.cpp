@@ -114,26 +114,26 @@ ScanResult assemble_result(AssemblyInput in) {
   // Each input's first and last lines of the MTA: the span read, whether
   // any falls in the window, and their hosts beside the events'.
   OutlineTally& o = total.outline;
+  SeenSpan mta;
   for (std::size_t i = 0; i < in.files.size(); ++i) {
     const auto& first = in.merged.first_own[i];
     const auto& last = in.merged.last_own[i];
     if (!first || !last) continue;
-    o.mta.note(first->time);
-    o.mta.note(last->time);
+    mta.note(first->time);
+    mta.note(last->time);
     o.note_host(first->host);
     o.note_host(last->host);
     const std::int64_t lo = std::min(first->time.epoch_s, last->time.epoch_s);
     const std::int64_t hi = std::max(first->time.epoch_s, last->time.epoch_s);
     const auto& f = in.options.filter;
     if ((!f.since_s || hi >= *f.since_s) && (!f.until_s || lo < *f.until_s)) {
-      o.mta_in_window = true;
+      out.outline.mta_in_window = true;
     }
   }
-  if (!o.mta.empty()) {
-    out.outline.mta_first = o.mta.first;
-    out.outline.mta_last = o.mta.last;
+  if (!mta.empty()) {
+    out.outline.mta_first = mta.first;
+    out.outline.mta_last = mta.last;
   }
-  out.outline.mta_in_window = o.mta_in_window;
   out.outline.outside_window = o.outside_window;
   out.outline.other_kinds = o.other_kinds;
   out.outline.filtered = o.filtered;

@@ -66,12 +66,6 @@ class EventFilter {
     return in_window(e.time.epoch_s) ? Rejection::kOther : Rejection::kWindow;
   }
 
-  // Whether [lo_s, hi_s] meets the window.
-  bool window_overlaps(std::int64_t lo_s, std::int64_t hi_s) const {
-    if (since_s_ && hi_s < *since_s_) return false;
-    return !until_s_ || lo_s < *until_s_;
-  }
-
   bool in_window(std::int64_t epoch_s) const {
     if (since_s_ && epoch_s < *since_s_) return false;
     return !until_s_ || epoch_s < *until_s_;

@@ -54,8 +54,6 @@ void OutlineTally::note_host(std::string_view host) {
 }
 
 void OutlineTally::merge(const OutlineTally& other) {
-  mta.merge(other.mta);
-  mta_in_window = mta_in_window || other.mta_in_window;
   outside_window += other.outside_window;
   other_kinds += other.other_kinds;
   filtered += other.filtered;
