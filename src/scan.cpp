@@ -53,11 +53,12 @@ SearchConfig search_config(const ScanOptions& options) {
   // Sessions are followed only when library lines are counted (the only
   // events whose peer comes from another line), or for the failure join,
   // which needs every session's slot whatever is counted.
-  // `whatif` reads session ends for the plaintext sessions.
-  c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures ||
-                      options.tally.traffic_plaintext;
+  // `whatif` reads session ends for the plaintext sessions, without
+  // following sessions: an end line names its peer.
+  c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures;
+  c.session_ends = options.tally.traffic_plaintext.any();
   c.needs.kernel = options.match.kernel;
-  c.needs.sessions = c.follow_sessions;
+  c.needs.sessions = c.follow_sessions || c.session_ends;
   // Error lines are events of two kinds and the peer-bearing lines of
   // sessions; a scan that wants neither (count's default, established
   // handshakes) does not look at them at all. Their parse coverage is then
@@ -174,6 +175,7 @@ void ScanPipeline::worker(const D& dialect) {
   FailureJoin join;
   thread_local SessionTable sessions;
   if (options_.tally.failures) sink.set_join(&join);
+  sink.set_traffic_batched(true);
   while (chunker_->next(chunk)) {
     ChunkResult result;
     if (options_.on_event) sink.set_store(&result.events);

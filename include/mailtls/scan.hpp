@@ -11,6 +11,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mailtls/candidate_scan.hpp"
@@ -85,6 +87,28 @@ struct FilterConfig {
 };
 
 // Tally: what is counted of the events that pass.
+// Services chosen by the name they log under (`postfix/submission/smtpd`):
+// those named, each chosen or not, and every other one as `others` says.
+struct ServiceChoice {
+  std::vector<std::pair<std::string, bool>> named;
+  bool others = false;
+
+  bool any() const {
+    if (others) return true;
+    for (const auto& [name, chosen] : named) {
+      if (chosen) return true;
+    }
+    return false;
+  }
+  bool chooses(std::string_view service) const {
+    for (const auto& [name, chosen] : named) {
+      if (name == service) return chosen;
+    }
+    return others;
+  }
+  friend bool operator==(const ServiceChoice&, const ServiceChoice&) = default;
+};
+
 struct TallyConfig {
   // The fields that make a row's key (empty: no count table).
   std::vector<Field> keys = {Field::kProtocol, Field::kCipher};
@@ -106,12 +130,13 @@ struct TallyConfig {
   // The report's header: note the syslog host of every event counted
   // (InputOutline::hosts; the MTA lines sampled are always noted).
   bool hosts = false;
-  // `whatif`: each peer's handshakes (distinct protocol and cipher) and
-  // plaintext sessions per direction and service (ScanResult::traffic).
+  // `whatif`: each peer's handshakes (distinct protocol and cipher) per
+  // direction and service (ScanResult::traffic).
   bool traffic = false;
-  // ... and the plaintext sessions too (they follow every session's end:
-  // only a proposal that makes TLS mandatory inbound needs them).
-  bool traffic_plaintext = false;
+  // ... and the plaintext sessions of these services: those where the
+  // proposal makes TLS mandatory inbound, the only ones a TLS policy
+  // refuses. Any chosen, every session's end is followed.
+  ServiceChoice traffic_plaintext;
 
   // How many unparsed TLS lines to keep, in input order, for
   // `report --verbose` (they are always counted).

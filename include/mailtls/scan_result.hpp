@@ -76,21 +76,27 @@ struct LegacyRow {
   }
 };
 
-// `whatif`: one peer's traffic with one service in one direction: what a
-// proposed policy is judged against.
+// `whatif`: what a proposed policy is judged against, per peer, direction
+// and service. The services and the distinct (protocol, cipher) pairs are
+// listed once; rows refer to them by index.
+struct TrafficHandshake {
+  std::string protocol, cipher;
+  friend bool operator==(const TrafficHandshake&, const TrafficHandshake&) = default;
+};
+
 struct TrafficRow {
   std::string peer_ip, peer_name;  // peer_name: the latest other than "unknown"
   Direction direction = Direction::kInbound;
-  std::string service;
+  std::uint32_t service = 0;             // index in Traffic::services
   std::uint64_t connections = 0;         // completed handshakes
   std::uint64_t plaintext_sessions = 0;  // sessions that ended without STARTTLS
-  struct Handshake {
-    std::string protocol, cipher;
+  struct Count {
+    std::uint32_t handshake = 0;  // index in Traffic::handshakes
     std::uint64_t count = 0;
-    friend bool operator==(const Handshake&, const Handshake&) = default;
+    friend bool operator==(const Count&, const Count&) = default;
   };
-  std::vector<Handshake> handshakes;  // distinct (protocol, cipher), in byte order
-  LocalTime first_seen, last_seen;    // of its handshakes and sessions
+  std::vector<Count> handshakes;    // by index, ascending
+  LocalTime first_seen, last_seen;  // of its handshakes and plaintext sessions
   friend bool operator==(const TrafficRow& a, const TrafficRow& b) {
     return a.peer_ip == b.peer_ip && a.peer_name == b.peer_name && a.direction == b.direction &&
            a.service == b.service && a.connections == b.connections &&
@@ -98,6 +104,14 @@ struct TrafficRow {
            a.first_seen.epoch_s == b.first_seen.epoch_s &&
            a.last_seen.epoch_s == b.last_seen.epoch_s;
   }
+};
+
+struct Traffic {
+  std::vector<std::string> services;         // byte order
+  std::vector<TrafficHandshake> handshakes;  // byte order of protocol, then cipher
+  std::vector<TrafficRow> rows;              // by peer_ip, peer_name, direction, service
+  bool empty() const { return rows.empty(); }
+  friend bool operator==(const Traffic&, const Traffic&) = default;
 };
 
 struct CoverageRow {
@@ -160,9 +174,8 @@ struct ScanResult {
   std::vector<LegacyRow> legacy;      // connections descending, then peer_ip, direction
   std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
   std::vector<CoverageRow> coverage;  // by service
-  // `whatif` (TallyConfig::traffic): connections descending, then peer_ip,
-  // peer_name, direction, service.
-  std::vector<TrafficRow> traffic;
+  // `whatif` (TallyConfig::traffic).
+  Traffic traffic;
   std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines
   InputOutline outline;
   // How the scan ran, where it is worth a line on standard error but no

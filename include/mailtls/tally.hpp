@@ -21,6 +21,7 @@
 #include "mailtls/flat_string_map.hpp"
 #include "mailtls/hash.hpp"
 #include "mailtls/scan_result.hpp"
+#include "mailtls/traffic_tally.hpp"
 
 namespace mailtls {
 
@@ -147,26 +148,6 @@ struct OutlineTally {
   void merge(const OutlineTally& other);
 };
 
-// What `whatif` knows of one peer with one service in one direction.
-struct PeerTraffic {
-  std::uint64_t connections = 0;
-  std::uint64_t plaintext_sessions = 0;
-  SeenSpan seen;
-  std::string name;  // the latest other than "unknown" (see PeerLegacy)
-  std::int64_t name_s = INT64_MIN;
-  std::vector<TrafficRow::Handshake> handshakes;  // sorted by protocol, cipher
-
-  void note_name(std::string_view n, std::int64_t time_s) {
-    if (n.empty() || n == "unknown") return;
-    if (time_s > name_s || (time_s == name_s && n > name)) {
-      name_s = time_s;
-      if (n != name) name.assign(n);
-    }
-  }
-  void add_handshake(std::string_view protocol, std::string_view cipher, std::uint64_t n);
-  void merge(const PeerTraffic& other);
-};
-
 struct Tally {
   FlatStringMap<std::uint64_t> counts;                           // encoded key -> events
   std::uint64_t events = 0;                                      // events counted (after filters)
@@ -177,8 +158,8 @@ struct Tally {
   SeenSpan span;                                                 // of the counted lines
   void note_time(const LocalTime& t) { span.note(t); }
   OutlineTally outline;
-  // `whatif`: per "peer key NUL service" (append_peer_key), the traffic.
-  FlatStringMap<PeerTraffic> traffic;
+  // `whatif`: per peer, direction and service, the traffic.
+  TrafficTally traffic;
   // `legacy`: per "peer_ip NUL direction" (peer name when no address), the
   // peers with a legacy handshake.
   FlatStringMap<PeerLegacy> legacy;

@@ -32,6 +32,9 @@ int parse_month_abbrev(std::string_view text);
 // than parse_month_abbrev: for lines that one does not read.
 int parse_month_name(std::string_view text);
 
+// The wall-clock fields of an instant at a known offset from UTC.
+LocalTime fields_from_epoch(std::int64_t epoch_s, int utc_offset_s);
+
 class ZoneCache {
  public:
   // Local wall-clock fields -> full LocalTime (offset and epoch filled in).

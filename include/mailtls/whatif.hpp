@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "mailtls/event.hpp"
 #include "mailtls/report.hpp"
+#include "mailtls/scan.hpp"
 #include "mailtls/scan_result.hpp"
 
 namespace mailtls {
@@ -73,14 +75,31 @@ struct WhatifResult {
   double days = 1;                 // the span of the traffic, at least one day
 };
 
-// Throws std::invalid_argument (a bad option) or std::runtime_error (a
-// configuration Postfix would refuse).
-WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& options);
+// A proposal made ready: the options checked and the current
+// configuration read, once, before the scan.
+class WhatifPlan {
+ public:
+  // Throws std::invalid_argument (a bad option) or std::runtime_error (a
+  // configuration that cannot be read, or one Postfix would refuse).
+  explicit WhatifPlan(WhatifOptions options);
 
-// Whether the proposal makes TLS mandatory for an inbound service: only
-// then do plaintext sessions decide verdicts (no_tls), and the scan must
-// follow every session's end to count them (TallyConfig::traffic_plaintext).
-bool whatif_counts_plaintext(const WhatifOptions& options);
+  const WhatifOptions& options() const;
+  // The inbound services where the proposal makes TLS mandatory: only
+  // there do plaintext sessions decide verdicts (no_tls), and the scan
+  // follows every session's end to count them (TallyConfig::traffic_plaintext).
+  ServiceChoice plaintext_services() const;
+
+ private:
+  struct State;
+  std::shared_ptr<const State> state_;
+  friend WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan);
+};
+
+// Every traffic row judged (the scan ran with TallyConfig::traffic, and
+// traffic_plaintext from plan.plaintext_services()). Throws as WhatifPlan
+// does, and std::invalid_argument for an invalid row filter.
+WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan);
+WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& options);
 
 void write_whatif(const WhatifResult& whatif, const ScanResult& scan, const ReportOptions& options,
                   std::ostream& out);

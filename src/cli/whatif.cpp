@@ -59,11 +59,12 @@ class WhatifCommand final : public Subcommand {
     if (common.direction == "in") whatif_.shortcut_direction = Direction::kInbound;
     if (common.direction == "out") whatif_.shortcut_direction = Direction::kOutbound;
     configure_for_whatif(options, whatif_);
-    options.tally.traffic_plaintext = whatif_counts_plaintext(whatif_);
+    const WhatifPlan plan(std::move(whatif_));  // before the scan: a bad config fails at once
+    options.tally.traffic_plaintext = plan.plaintext_services();
     ReportOptions report = build_report_options(format_, common);
     if (top_ > 0) report.top = top_;
     return scan_and_write(common, std::move(options), kName, [&](const ScanResult& scan) {
-      write_whatif(evaluate_whatif(scan, whatif_), scan, report, std::cout);
+      write_whatif(evaluate_whatif(scan, plan), scan, report, std::cout);
     });
   }
 

@@ -65,6 +65,10 @@ struct SearchConfig {
   // from another line, so a scan that counts none of them (nor failures)
   // skips the session lines altogether.
   bool follow_sessions = true;
+  // Whether session ends reach the sink when sessions are not followed
+  // (`whatif` counts plaintext sessions from the end lines alone: slot
+  // null, session 0).
+  bool session_ends = false;
   CandidateNeeds needs;
 };
 
@@ -248,7 +252,12 @@ class ChunkSearcher {
   void note_session_line(LineClass cls, const Envelope& env, const PeerRef& peer,
                          std::string_view line, std::uint64_t line_index, const LineClock& clock,
                          SessionTable& sessions, Sink& sink) const {
-    if (!config_.follow_sessions) return;
+    if (!config_.follow_sessions) {
+      if (cls == LineClass::kSessionEnd && config_.session_ends) {
+        sink.on_session_end(0, nullptr, SessionEnd<D>{dialect_, env, clock, peer.raw});
+      }
+      return;
+    }
     const std::string_view key = dialect_.session_key(env);
     const std::uint64_t session = session_hash(key);
     SessionSlot& slot = sessions.at(session, key);

@@ -40,45 +40,6 @@ std::vector<LegacyRow> legacy_rows(const Tally& total) {
   return rows;
 }
 
-// Moves the traffic out of `total` (the tally is not read again).
-std::vector<TrafficRow> traffic_rows(Tally& total) {
-  std::vector<TrafficRow> rows;
-  rows.reserve(total.traffic.size());
-  for (auto& [key, t] : total.traffic) {
-    TrafficRow row;
-    const PeerKey k = split_peer_key(key);  // then NUL, service
-    row.peer_ip = k.ip;
-    row.direction = k.direction;
-    row.service = k.rest;
-    row.peer_name = t.name_s != INT64_MIN ? std::move(t.name)
-                    : k.ip.empty()        ? std::string(k.name)
-                                          : "unknown";
-    row.connections = t.connections;
-    row.plaintext_sessions = t.plaintext_sessions;
-    row.handshakes = std::move(t.handshakes);
-    row.first_seen = t.seen.first;
-    row.last_seen = t.seen.last;
-    rows.push_back(std::move(row));
-  }
-  // Sorted by index: a row is large, a move of it costs as much as a
-  // comparison.
-  std::vector<std::size_t> order(rows.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&rows](std::size_t x, std::size_t y) {
-    const TrafficRow& a = rows[x];
-    const TrafficRow& b = rows[y];
-    if (a.connections != b.connections) return a.connections > b.connections;
-    if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
-    if (a.peer_name != b.peer_name) return a.peer_name < b.peer_name;
-    if (a.direction != b.direction) return a.direction < b.direction;
-    return a.service < b.service;
-  });
-  std::vector<TrafficRow> sorted;
-  sorted.reserve(rows.size());
-  for (const std::size_t i : order) sorted.push_back(std::move(rows[i]));
-  return sorted;
-}
-
 }  // namespace
 
 ScanResult assemble_result(AssemblyInput in) {
@@ -110,7 +71,7 @@ ScanResult assemble_result(AssemblyInput in) {
     out.last_seen = total.span.last;
   }
   out.legacy = legacy_rows(total);
-  out.traffic = traffic_rows(total);
+  out.traffic = total.traffic.finish();
   // Each input's first and last lines of the MTA: the span read, whether
   // any falls in the window, and their hosts beside the events'.
   OutlineTally& o = total.outline;

@@ -47,6 +47,10 @@ JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
                         std::optional<int> seclevel_override) {
   JudgedPolicy j;
   j.policy = &policy;
+  // TLS off (level none, or settings Postfix refuses and so runs without
+  // TLS): no protocol is allowed at all.
+  j.tls_off =
+      policy.level == TlsLevel::kNone || policy.cipher_list.empty() || !policy.protocols.valid;
   j.security_level = oracle.security_level(policy.cipher_list, seclevel_override);
   for (const TlsVersion v : kAllTlsVersions) {
     j.allowed[static_cast<int>(v)] = &oracle.supported(policy.cipher_list, v, j.security_level);
@@ -83,43 +87,47 @@ Why check_handshake(const JudgedPolicy& j, const CipherOracle& oracle, std::stri
   return Why::kCipher;
 }
 
-PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
-                       const PeerTraffic& traffic) {
+HandshakeCheck check(const JudgedPolicy& j, const CipherOracle& oracle, std::string_view protocol,
+                     std::string_view cipher) {
+  HandshakeCheck c;
+  c.version = tls_version_from_name(protocol);
+  if (!c.version) return c;
+  if (j.tls_off) {
+    c.why = c.version_why = Why::kProtocol;
+    return c;
+  }
+  c.why = check_handshake(j, oracle, protocol, cipher);
+  c.version_why = check_version(j, oracle, *c.version);
+  return c;
+}
+
+PeerVerdict judge(const JudgedPolicy& j, std::span<const HandshakeCheck> handshakes,
+                  std::uint64_t plaintext_sessions) {
   PeerVerdict out;
   const TlsPolicy& policy = *j.policy;
   const Impact refused = !policy.mandatory                         ? Impact::kPlaintextFallback
                          : policy.direction == Direction::kInbound ? Impact::kRejected
                                                                    : Impact::kDeferred;
-  // TLS off (level none, or settings Postfix refuses and so runs without
-  // TLS): no protocol is allowed at all.
-  const bool tls_off =
-      policy.level == TlsLevel::kNone || policy.cipher_list.empty() || !policy.protocols.valid;
-  bool any_protocol = false;
+  const bool refuses_plaintext =
+      plaintext_sessions > 0 && policy.mandatory && policy.direction == Direction::kInbound;
   bool any_allowed = false;
   bool any_refused = false;
-  std::optional<TlsVersion> best;  // the highest version it negotiated
-  Why best_why = Why::kNone;       // why the best version's handshakes are refused
-  Why other_why = Why::kNone;      // the first reason a handshake is refused
-  for (const auto& h : traffic.handshakes) {
-    const auto v = tls_version_from_name(h.protocol);
-    if (!v) continue;
-    any_protocol = true;
-    const Why w = tls_off ? Why::kProtocol : check_handshake(j, oracle, h.protocol, h.cipher);
-    if (w == Why::kNone) {
+  const HandshakeCheck* best = nullptr;  // the first of the highest version it negotiated
+  Why other_why = Why::kNone;            // the first reason a handshake is refused
+  for (const HandshakeCheck& h : handshakes) {
+    if (!h.version) continue;
+    if (h.why == Why::kNone) {
       any_allowed = true;
     } else {
       any_refused = true;
-      if (other_why == Why::kNone) other_why = w;
+      if (other_why == Why::kNone) other_why = h.why;
     }
-    if (!best || *v > *best) best = v;
+    if (best == nullptr || *h.version > *best->version) best = &h;
   }
-  if (!any_protocol) {
-    if (!traffic.handshakes.empty()) {
+  if (best == nullptr) {
+    if (!handshakes.empty()) {
       out.verdict = Verdict::kUnknown;
-      return out;
-    }
-    if (traffic.plaintext_sessions > 0 && policy.mandatory &&
-        policy.direction == Direction::kInbound) {
+    } else if (refuses_plaintext) {
       out = {Verdict::kAtRisk, Certainty::kCertain, Why::kNoTls, Impact::kRejected};
     }
     return out;
@@ -127,10 +135,7 @@ PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
   if (!any_refused) {
     // Its TLS handshakes all stay allowed; sessions it made without TLS are
     // refused only where TLS becomes mandatory.
-    if (traffic.plaintext_sessions > 0 && policy.mandatory &&
-        policy.direction == Direction::kInbound) {
-      out.verdict = Verdict::kMovesUp;
-    }
+    if (refuses_plaintext) out.verdict = Verdict::kMovesUp;
     return out;
   }
   if (any_allowed) {
@@ -138,25 +143,28 @@ PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
     return out;
   }
   // Nothing it did is allowed. The protocol decides when its best version
-  // is refused as a version; else the cipher (it may offer another).
-  best_why = tls_off ? Why::kProtocol : check_version(j, oracle, *best);
+  // is refused as a version; else the cipher (it may offer another), and
+  // the best version's own handshakes give the reason.
   out.verdict = Verdict::kAtRisk;
   out.impact = refused;
-  if (best_why != Why::kNone) {
+  if (best->version_why != Why::kNone) {
     out.certainty = Certainty::kCertain;
-    out.why = best_why;
+    out.why = best->version_why;
   } else {
     out.certainty = Certainty::kLikely;
-    out.why = other_why == Why::kProtocol ? Why::kCipher : other_why;
-    // The best version's own handshakes decide the reason when they exist.
-    for (const auto& h : traffic.handshakes) {
-      if (tls_version_from_name(h.protocol) == best) {
-        out.why = check_handshake(j, oracle, h.protocol, h.cipher);
-        break;
-      }
-    }
+    out.why = best->why;
   }
   return out;
+}
+
+PeerVerdict judge_peer(const JudgedPolicy& j, const CipherOracle& oracle,
+                       const PeerTraffic& traffic) {
+  std::vector<HandshakeCheck> checks;
+  checks.reserve(traffic.handshakes.size());
+  for (const TrafficHandshake& h : traffic.handshakes) {
+    checks.push_back(check(j, oracle, h.protocol, h.cipher));
+  }
+  return judge(j, checks, traffic.plaintext_sessions);
 }
 
 }  // namespace mailtls::detail

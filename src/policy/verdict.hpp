@@ -45,6 +45,7 @@ std::string_view to_string(Impact i);     // "" for kNone
 // level 0 to tell the level's refusals from the list's).
 struct JudgedPolicy {
   const TlsPolicy* policy = nullptr;
+  bool tls_off = false;  // no TLS at all (level none, or settings Postfix refuses)
   int security_level = 1;
   const CipherOracle::CipherSet* allowed[5] = {};
   const CipherOracle::CipherSet* allowed_at_0[5] = {};
@@ -57,11 +58,6 @@ JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
 Why check_handshake(const JudgedPolicy& judged, const CipherOracle& oracle,
                     std::string_view protocol, std::string_view cipher);
 
-struct PeerTraffic {
-  std::span<const TrafficRow::Handshake> handshakes;  // distinct (protocol, cipher)
-  std::uint64_t plaintext_sessions = 0;               // sessions that never started TLS
-};
-
 struct PeerVerdict {
   Verdict verdict = Verdict::kUnaffected;
   Certainty certainty = Certainty::kNone;
@@ -69,6 +65,26 @@ struct PeerVerdict {
   Impact impact = Impact::kNone;
 };
 
+// One distinct (protocol, cipher) against a policy, checked once however
+// many peers negotiated it.
+struct HandshakeCheck {
+  std::optional<TlsVersion> version;  // none: the line named no protocol
+  Why why = Why::kNone;               // why the handshake is refused (kNone: allowed)
+  Why version_why = Why::kNone;       // why its version alone is refused
+};
+HandshakeCheck check(const JudgedPolicy& judged, const CipherOracle& oracle,
+                     std::string_view protocol, std::string_view cipher);
+
+// A peer's verdict from the checks of its distinct handshakes, in byte
+// order of protocol and cipher, and its plaintext sessions.
+PeerVerdict judge(const JudgedPolicy& judged, std::span<const HandshakeCheck> handshakes,
+                  std::uint64_t plaintext_sessions);
+
+// The same from the handshakes themselves.
+struct PeerTraffic {
+  std::span<const TrafficHandshake> handshakes;  // distinct, byte order
+  std::uint64_t plaintext_sessions = 0;          // sessions that never started TLS
+};
 PeerVerdict judge_peer(const JudgedPolicy& judged, const CipherOracle& oracle,
                        const PeerTraffic& traffic);
 

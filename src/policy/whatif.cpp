@@ -100,48 +100,88 @@ int verdict_index(detail::Verdict v) {
   return static_cast<int>(v);
 }
 
-int rank(const WhatifRow& r) {
-  if (r.verdict == "at_risk") return r.certainty == "certain" ? 0 : 1;
-  if (r.verdict == "moves_up") return 2;
-  if (r.verdict == "unknown") return 3;
+int rank(const detail::PeerVerdict& v) {
+  switch (v.verdict) {
+    case detail::Verdict::kAtRisk: return v.certainty == detail::Certainty::kCertain ? 0 : 1;
+    case detail::Verdict::kMovesUp: return 2;
+    case detail::Verdict::kUnknown: return 3;
+    case detail::Verdict::kUnaffected: return 4;
+  }
   return 4;
+}
+
+// A comma-separated list of distinct values, in byte order.
+std::string joined(std::vector<std::string_view>& values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  std::string out;
+  for (const std::string_view v : values) {
+    if (!out.empty()) out += ',';
+    out += v;
+  }
+  return out;
 }
 
 }  // namespace
 
-bool whatif_counts_plaintext(const WhatifOptions& o) {
-  const detail::CurrentConfig current = detail::load_current_config(o.config_dir, o.postconf);
-  PostfixParams main = current.main;
-  for (const auto& [name, value] : o.set) main.set(name, value);
+struct WhatifPlan::State {
+  WhatifOptions options;
+  detail::CurrentConfig current;
+  PostfixParams proposed_main;  // main.cf with --set laid on it
+};
+
+WhatifPlan::WhatifPlan(WhatifOptions options) {
+  auto state = std::make_shared<State>();
+  if (!options.min_protocol.empty() && !detail::tls_version_from_name(options.min_protocol)) {
+    throw std::invalid_argument("--min-protocol: unknown protocol '" + options.min_protocol +
+                                "' (SSLv3, TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)");
+  }
+  if (options.seclevel && (*options.seclevel < 0 || *options.seclevel > 5)) {
+    throw std::invalid_argument("--seclevel: not a security level (0 to 5)");
+  }
+  state->current = detail::load_current_config(options.config_dir, options.postconf);
+  state->proposed_main = state->current.main;
+  for (const auto& [name, value] : options.set) state->proposed_main.set(name, value);
+  state->options = std::move(options);
+  state_ = std::move(state);
+}
+
+const WhatifOptions& WhatifPlan::options() const {
+  return state_->options;
+}
+
+ServiceChoice WhatifPlan::plaintext_services() const {
+  const WhatifOptions& o = state_->options;
   auto mandatory = [&o](PostfixParams p) {
     apply_shortcuts(o, Role::kServer, p);
     return detail::server_policy(p).mandatory;
   };
-  if (mandatory(main)) return true;
-  for (const MasterService& s : current.services) {
-    if (role_of(s.command) == Role::kServer && mandatory(detail::service_params(main, s))) {
-      return true;
-    }
+  // As params_for() ties lines to services: the first server of master.cf
+  // that logs under the name, else main.cf.
+  ServiceChoice choice;
+  choice.others = mandatory(state_->proposed_main);
+  for (const MasterService& s : state_->current.services) {
+    if (role_of(s.command) != Role::kServer) continue;
+    bool own_name = false;
+    for (const auto& [name, value] : s.overrides) own_name = own_name || name == "syslog_name";
+    if (!own_name) continue;
+    choice.named.emplace_back(detail::service_log_name(state_->proposed_main, s),
+                              mandatory(detail::service_params(state_->proposed_main, s)));
   }
-  return false;
+  return choice;
 }
 
-WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
+WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& options) {
+  return evaluate_whatif(scan, WhatifPlan(options));
+}
+
+WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
+  const WhatifOptions& o = plan.options();
+  const detail::CurrentConfig& current = plan.state_->current;
+  const PostfixParams& proposed_main = plan.state_->proposed_main;
   WhatifResult out;
-  if (!o.min_protocol.empty() && !detail::tls_version_from_name(o.min_protocol)) {
-    throw std::invalid_argument("--min-protocol: unknown protocol '" + o.min_protocol +
-                                "' (SSLv3, TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3)");
-  }
-  if (o.seclevel && (*o.seclevel < 0 || *o.seclevel > 5)) {
-    throw std::invalid_argument("--seclevel: not a security level (0 to 5)");
-  }
-  const detail::CurrentConfig current = detail::load_current_config(o.config_dir, o.postconf);
   out.source = current.source;
-  PostfixParams proposed_main = current.main;
-  for (const auto& [name, value] : o.set) {
-    proposed_main.set(name, value);
-    out.proposal.push_back(name + " = " + value);
-  }
+  for (const auto& [name, value] : o.set) out.proposal.push_back(name + " = " + value);
   if (!o.min_protocol.empty()) out.proposal.push_back("lowest protocol " + o.min_protocol);
   if (!o.exclude_ciphers.empty()) out.proposal.push_back("exclude ciphers " + o.exclude_ciphers);
   if (o.seclevel) out.proposal.push_back("security level " + std::to_string(*o.seclevel));
@@ -152,7 +192,6 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
   }
 
   const CipherOracle oracle;
-  std::unique_ptr<RE2> cipher, peer, service;
   auto compile = [](const std::string& re, const char* option) -> std::unique_ptr<RE2> {
     if (re.empty()) return nullptr;
     auto r = std::make_unique<RE2>(re, RE2::Quiet);
@@ -160,69 +199,102 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
       throw std::invalid_argument(std::string("invalid ") + option + " regex: " + r->error());
     return r;
   };
-  cipher = compile(o.cipher, "--cipher");
-  peer = compile(o.peer, "--peer");
-  service = compile(o.service, "--service");
+  const std::unique_ptr<RE2> cipher = compile(o.cipher, "--cipher");
+  const std::unique_ptr<RE2> peer = compile(o.peer, "--peer");
+  const std::unique_ptr<RE2> service = compile(o.service, "--service");
 
-  // One policy per direction and service, built once.
+  const Traffic& traffic = scan.traffic;
+  // The row filters on each distinct handshake, once.
+  std::vector<char> protocol_selects(traffic.handshakes.size(), o.protocols.empty());
+  std::vector<char> cipher_selects(traffic.handshakes.size(), cipher == nullptr);
+  for (std::size_t k = 0; k < traffic.handshakes.size(); ++k) {
+    const TrafficHandshake& h = traffic.handshakes[k];
+    if (!o.protocols.empty()) {
+      protocol_selects[k] =
+          std::find(o.protocols.begin(), o.protocols.end(), h.protocol) != o.protocols.end();
+    }
+    if (cipher) cipher_selects[k] = RE2::PartialMatch(h.cipher, *cipher);
+  }
+
+  // A policy, with each distinct handshake checked against it once.
   struct Judged {
-    TlsPolicy current, proposed;
-    detail::JudgedPolicy judged, judged_now;
+    TlsPolicy policy;
+    detail::JudgedPolicy judged;
+    std::vector<detail::HandshakeCheck> checks;
+    std::vector<char> checked;
+    const detail::HandshakeCheck& check(const CipherOracle& oracle, const Traffic& traffic,
+                                        std::uint32_t k) {
+      if (checks.empty()) {
+        checks.resize(traffic.handshakes.size());
+        checked.assign(traffic.handshakes.size(), 0);
+      }
+      if (!checked[k]) {
+        checks[k] = detail::check(judged, oracle, traffic.handshakes[k].protocol,
+                                  traffic.handshakes[k].cipher);
+        checked[k] = 1;
+      }
+      return checks[k];
+    }
+  };
+  // One per direction and service, built when a row first needs it.
+  struct ServicePolicies {
+    Judged proposed, current;
     std::size_t summary = 0;
   };
-  // Keyed by direction and service ("i" or "o", then the service); the key
-  // buffer is reused, so no row allocates.
-  std::map<std::string, std::unique_ptr<Judged>, std::less<>> policies;
-  std::string key;
+  std::vector<std::unique_ptr<ServicePolicies>> policies(2 * traffic.services.size());
+  std::vector<detail::HandshakeCheck> checks;
+  std::vector<std::pair<int, std::size_t>> shown;  // (rank, row) of the rows listed
+  std::vector<detail::PeerVerdict> verdicts;       // of the rows listed
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;
-  for (const TrafficRow& t : scan.traffic) {
-    const auto role = role_of(t.service);
+  std::string who;
+  for (std::size_t r = 0; r < traffic.rows.size(); ++r) {
+    const TrafficRow& t = traffic.rows[r];
+    const std::string& service_name = traffic.services[t.service];
+    const auto role = role_of(service_name);
     if (!role) continue;
-    key.assign(t.direction == Direction::kInbound ? "i" : "o").append(t.service);
-    auto found = policies.find(key);
-    if (found == policies.end()) found = policies.emplace(key, nullptr).first;
-    auto& slot = found->second;
+    auto& slot = policies[2 * t.service + (t.direction == Direction::kInbound ? 0 : 1)];
     if (!slot) {
-      slot = std::make_unique<Judged>();
-      ServiceParams now = params_for(t.service, *role, current.main, current.services);
-      ServiceParams next = params_for(t.service, *role, proposed_main, current.services);
+      slot = std::make_unique<ServicePolicies>();
+      ServiceParams now = params_for(service_name, *role, current.main, current.services);
+      ServiceParams next = params_for(service_name, *role, proposed_main, current.services);
       apply_shortcuts(o, *role, next.params);
-      slot->current = policy_for(*role, now.params);
-      slot->proposed = policy_for(*role, next.params);
-      slot->judged = detail::judge_with(slot->proposed, oracle, o.seclevel);
-      slot->judged_now = detail::judge_with(slot->current, oracle, o.seclevel);
-      for (const std::string& problem : slot->proposed.problems) {
-        out.notes.push_back(t.service + ": " + problem);
+      slot->current.policy = policy_for(*role, now.params);
+      slot->proposed.policy = policy_for(*role, next.params);
+      slot->proposed.judged = detail::judge_with(slot->proposed.policy, oracle, o.seclevel);
+      slot->current.judged = detail::judge_with(slot->current.policy, oracle, o.seclevel);
+      for (const std::string& problem : slot->proposed.policy.problems) {
+        out.notes.push_back(service_name + ": " + problem);
       }
       WhatifService s;
       s.direction = t.direction;
-      s.service = t.service;
+      s.service = service_name;
       s.policy_source = now.source;
-      s.current = describe(slot->current, oracle, std::nullopt);
-      s.proposed = describe(slot->proposed, oracle, o.seclevel);
+      s.current = describe(slot->current.policy, oracle, std::nullopt);
+      s.proposed = describe(slot->proposed.policy, oracle, o.seclevel);
       slot->summary = out.services.size();
       out.services.push_back(std::move(s));
     }
-    detail::PeerTraffic traffic;
-    traffic.handshakes = t.handshakes;
-    bool protocol_match = o.protocols.empty();
-    bool cipher_match = cipher == nullptr;
-    for (const auto& h : t.handshakes) {
-      protocol_match = protocol_match || std::find(o.protocols.begin(), o.protocols.end(),
-                                                   h.protocol) != o.protocols.end();
-      cipher_match = cipher_match || RE2::PartialMatch(h.cipher, *cipher);
+    checks.clear();
+    for (const TrafficRow::Count& c : t.handshakes) {
+      checks.push_back(slot->proposed.check(oracle, traffic, c.handshake));
     }
-    traffic.plaintext_sessions = t.plaintext_sessions;
-    const detail::PeerVerdict v = detail::judge_peer(slot->judged, oracle, traffic);
+    const detail::PeerVerdict v =
+        detail::judge(slot->proposed.judged, checks, t.plaintext_sessions);
     WhatifService& summary = out.services[slot->summary];
     ++summary.peers[verdict_index(v.verdict)];
     summary.connections[verdict_index(v.verdict)] += t.connections;
     if (v.why == detail::Why::kNoTls) summary.plaintext_at_risk += t.plaintext_sessions;
     // What the proposal adds: at risk now, but not under the current policy
     // (a peer this OpenSSL already cannot serve fails either way).
-    if (v.verdict == detail::Verdict::kAtRisk &&
-        detail::judge_peer(slot->judged_now, oracle, traffic).verdict != detail::Verdict::kAtRisk) {
-      summary.added_failures += t.connections;
+    if (v.verdict == detail::Verdict::kAtRisk) {
+      checks.clear();
+      for (const TrafficRow::Count& c : t.handshakes) {
+        checks.push_back(slot->current.check(oracle, traffic, c.handshake));
+      }
+      if (detail::judge(slot->current.judged, checks, t.plaintext_sessions).verdict !=
+          detail::Verdict::kAtRisk) {
+        summary.added_failures += t.connections;
+      }
     }
     if (t.first_seen.epoch_s < first_s) first_s = t.first_seen.epoch_s;
     if (t.last_seen.epoch_s > last_s) last_s = t.last_seen.epoch_s;
@@ -230,31 +302,55 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
     // Rows: the filters select, the verdict stays.
     if (!o.all && v.verdict == detail::Verdict::kUnaffected) continue;
     if (o.direction && *o.direction != t.direction) continue;
+    bool protocol_match = o.protocols.empty();
+    bool cipher_match = cipher == nullptr;
+    for (const TrafficRow::Count& c : t.handshakes) {
+      protocol_match = protocol_match || protocol_selects[c.handshake];
+      cipher_match = cipher_match || cipher_selects[c.handshake];
+    }
     if (!protocol_match || !cipher_match) continue;
-    if (service && !RE2::PartialMatch(t.service, *service)) continue;
+    if (service && !RE2::PartialMatch(service_name, *service)) continue;
     if (peer) {
-      std::string who = t.peer_name;
-      if (!t.peer_ip.empty()) who += "[" + t.peer_ip + "]";
+      who = t.peer_name;
+      if (!t.peer_ip.empty()) who.append("[").append(t.peer_ip).append("]");
       if (!RE2::PartialMatch(who, *peer)) continue;
     }
+    shown.emplace_back(rank(v), r);
+    verdicts.push_back(v);
+  }
+  if (first_s <= last_s) out.days = std::max(1.0, static_cast<double>(last_s - first_s) / 86400.0);
+
+  // At risk first (certain, then likely), then moves_up, unknown and
+  // unaffected; then connections descending. The scan's rows are already
+  // in peer_ip, peer_name, direction, service order, which a stable sort
+  // keeps among equals.
+  std::vector<std::size_t> order(shown.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    if (shown[x].first != shown[y].first) return shown[x].first < shown[y].first;
+    return traffic.rows[shown[x].second].connections > traffic.rows[shown[y].second].connections;
+  });
+  out.rows.reserve(order.size());
+  std::vector<std::string_view> protocols, ciphers;
+  for (const std::size_t i : order) {
+    const TrafficRow& t = traffic.rows[shown[i].second];
+    const detail::PeerVerdict& v = verdicts[i];
     WhatifRow row;
     row.peer_ip = t.peer_ip;
     row.peer_name = t.peer_name;
     row.direction = t.direction;
-    row.service = t.service;
+    row.service = traffic.services[t.service];
     row.connections = t.connections;
     row.plaintext_sessions = t.plaintext_sessions;
-    std::vector<std::string> ps, cs;
-    for (const auto& h : t.handshakes) {
-      if (!h.protocol.empty()) ps.push_back(h.protocol);
-      if (!h.cipher.empty()) cs.push_back(h.cipher);
+    protocols.clear();
+    ciphers.clear();
+    for (const TrafficRow::Count& c : t.handshakes) {
+      const TrafficHandshake& h = traffic.handshakes[c.handshake];
+      if (!h.protocol.empty()) protocols.push_back(h.protocol);
+      if (!h.cipher.empty()) ciphers.push_back(h.cipher);
     }
-    for (auto* list : {&ps, &cs}) {
-      std::sort(list->begin(), list->end());
-      list->erase(std::unique(list->begin(), list->end()), list->end());
-    }
-    for (const auto& p : ps) row.protocols += (row.protocols.empty() ? "" : ",") + p;
-    for (const auto& c : cs) row.ciphers += (row.ciphers.empty() ? "" : ",") + c;
+    row.protocols = joined(protocols);
+    row.ciphers = joined(ciphers);
     row.verdict = std::string(detail::to_string(v.verdict));
     row.certainty = std::string(detail::to_string(v.certainty));
     row.why = std::string(detail::to_string(v.why));
@@ -263,23 +359,6 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifOptions& o) {
     row.last_seen = t.last_seen;
     out.rows.push_back(std::move(row));
   }
-  if (first_s <= last_s) out.days = std::max(1.0, static_cast<double>(last_s - first_s) / 86400.0);
-  std::vector<std::size_t> order(out.rows.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&out](std::size_t x, std::size_t y) {
-    const WhatifRow& a = out.rows[x];
-    const WhatifRow& b = out.rows[y];
-    if (rank(a) != rank(b)) return rank(a) < rank(b);
-    if (a.connections != b.connections) return a.connections > b.connections;
-    if (a.peer_ip != b.peer_ip) return a.peer_ip < b.peer_ip;
-    if (a.peer_name != b.peer_name) return a.peer_name < b.peer_name;
-    if (a.direction != b.direction) return a.direction < b.direction;
-    return a.service < b.service;
-  });
-  std::vector<WhatifRow> sorted;
-  sorted.reserve(out.rows.size());
-  for (const std::size_t i : order) sorted.push_back(std::move(out.rows[i]));
-  out.rows = std::move(sorted);
   std::sort(out.services.begin(), out.services.end(),
             [](const WhatifService& a, const WhatifService& b) {
               if (a.direction != b.direction) return a.direction < b.direction;

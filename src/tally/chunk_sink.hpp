@@ -88,6 +88,7 @@ class ChunkSink {
   }
 
   void on_searched(std::uint64_t lines) {
+    sink_.end_of_search(tally_);
     result_.lines += lines;
     result_.bytes += context_.size_bytes;
   }

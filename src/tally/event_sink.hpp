@@ -42,7 +42,8 @@ class EventSink {
         peer_facts_(config.legacy || config.failures),
         hosts_(config.hosts),
         traffic_(config.traffic),
-        plaintext_(config.traffic_plaintext),
+        plaintext_(config.traffic_plaintext.any()),
+        plaintext_services_(config.traffic_plaintext),
         verdicts_(filter.scanners()),
         peers_(config.legacy, config.legacy_protocols),
         coverage_(filter) {
@@ -61,9 +62,19 @@ class EventSink {
 
   CoverageCounter& coverage() { return coverage_; }
 
+  // `whatif` in a worker: queue the traffic notes (TrafficTally), applied
+  // by end_of_search() while the chunk's text is still there.
+  void set_traffic_batched(bool batched) { batched_ = batched; }
+  void end_of_search(Tally& tally) {
+    if (batched_) tally.traffic.apply_queued();
+  }
+
   // Moves what waits in the sink into `tally`: the key memo's counts and
-  // the queued peer facts. The worker calls it after every chunk.
+  // the queued peer facts. The worker calls it after every chunk. Traffic
+  // notes still queued come from a search cut short by a fault (a mapped
+  // file shrank): their text is gone, and they are dropped.
   void flush(Tally& tally) {
+    tally.traffic.drop_queued();
     verdicts_.forget_prefetch();
     if (memo_) memo_->flush(tally);
     peers_.flush(tally);
@@ -114,7 +125,7 @@ class EventSink {
   // mode service (smtps) never shows STARTTLS: its sessions are TLS.
   template <class End>
   void note_plaintext(const End& end, Tally& tally) {
-    if (!plaintext_) return;
+    if (!plaintext_ || !plaintext_services_.chooses(end.service())) return;
     const SessionCounters c = end.counters();
     if (!c.present || c.starttls_tried > 0 ||
         end.service().find("smtps") != std::string_view::npos) {
@@ -134,29 +145,22 @@ class EventSink {
     e.peer_name = p.name;
     e.peer_ip = p.ip;
     if (verdicts_.active() && verdicts_.scanner_of(e) >= 0) return;
-    PeerTraffic& traffic = traffic_slot(p.ip, p.name, end.direction(), end.service(), tally);
-    ++traffic.plaintext_sessions;
-    traffic.seen.note(t);
-    traffic.note_name(p.name, t.epoch_s);
+    const TrafficTally::Key key{p.ip, p.name, end.direction(), end.service()};
+    if (batched_) {
+      tally.traffic.queue_plaintext(key, t);
+    } else {
+      tally.traffic.add_plaintext(key, t);
+    }
   }
 
  private:
-  PeerTraffic& traffic_slot(std::string_view ip, std::string_view name, Direction direction,
-                            std::string_view service, Tally& tally) {
-    // The key is built before the slot exists: a fault mid-copy (a mapped
-    // file truncated under us) leaves no half entry.
-    traffic_key_.clear();
-    append_peer_key(traffic_key_, ip, name, direction);
-    traffic_key_ += '\0';
-    traffic_key_.append(service);
-    return tally.traffic[traffic_key_];
-  }
   void note_traffic(const Event& e, Tally& tally) {
-    PeerTraffic& t = traffic_slot(e.peer_ip, e.peer_name, e.direction, e.service, tally);
-    ++t.connections;
-    t.seen.note(e.time);
-    t.note_name(e.peer_name, e.time.epoch_s);
-    t.add_handshake(e.protocol, e.cipher, 1);
+    const TrafficTally::Key key{e.peer_ip, e.peer_name, e.direction, e.service};
+    if (batched_) {
+      tally.traffic.queue_handshake(key, e.protocol, e.cipher, e.time);
+    } else {
+      tally.traffic.add_handshake(key, e.protocol, e.cipher, e.time);
+    }
   }
 
   // Why a TLS line was not counted, for the words when nothing was.
@@ -179,10 +183,12 @@ class EventSink {
 
   const EventFilter& filter_;
   const std::vector<Field>& keys_;
-  bool peer_facts_;  // note completed handshakes in Tally::peers
-  bool hosts_;       // note the hosts of the events counted (InputOutline)
-  bool traffic_;     // `whatif`: note each peer's handshakes
-  bool plaintext_;   // ... and its plaintext sessions
+  bool peer_facts_;                   // note completed handshakes in Tally::peers
+  bool hosts_;                        // note the hosts of the events counted (InputOutline)
+  bool traffic_;                      // `whatif`: note each peer's handshakes
+  bool plaintext_;                    // ... and its plaintext sessions
+  ServiceChoice plaintext_services_;  // ... of these services
+  bool batched_ = false;              // traffic notes queued (set_traffic_batched)
   std::optional<KeyMemo> memo_;
   ScannerVerdicts verdicts_;
   PeerNotes peers_;
@@ -190,7 +196,7 @@ class EventSink {
   EventStore* store_ = nullptr;
   const std::function<void(const Event&)>* emit_ = nullptr;
   FailureJoin* join_ = nullptr;
-  std::string key_, peer_, traffic_key_;
+  std::string key_, peer_;
 };
 
 }  // namespace mailtls::detail

@@ -61,37 +61,9 @@ void OutlineTally::merge(const OutlineTally& other) {
   more_hosts = more_hosts || other.more_hosts;
 }
 
-void PeerTraffic::add_handshake(std::string_view protocol, std::string_view cipher,
-                                std::uint64_t n) {
-  auto at = std::lower_bound(
-      handshakes.begin(), handshakes.end(),
-      std::pair<std::string_view, std::string_view>(protocol, cipher),
-      [](const TrafficRow::Handshake& h, const std::pair<std::string_view, std::string_view>& k) {
-        return std::string_view(h.protocol) < k.first ||
-               (std::string_view(h.protocol) == k.first && std::string_view(h.cipher) < k.second);
-      });
-  if (at != handshakes.end() && at->protocol == protocol && at->cipher == cipher) {
-    at->count += n;
-    return;
-  }
-  handshakes.insert(at, {std::string(protocol), std::string(cipher), n});
-}
-
-void PeerTraffic::merge(const PeerTraffic& o) {
-  connections += o.connections;
-  plaintext_sessions += o.plaintext_sessions;
-  seen.merge(o.seen);
-  if (o.name_s != INT64_MIN) note_name(o.name, o.name_s);
-  for (const auto& h : o.handshakes) add_handshake(h.protocol, h.cipher, h.count);
-}
-
 void Tally::merge(Tally&& other) {
   events += other.events;
-  if (traffic.empty()) {
-    traffic = std::move(other.traffic);
-  } else {
-    for (auto& [key, t] : other.traffic) traffic[key].merge(t);
-  }
+  traffic.merge(std::move(other.traffic));
   outline.merge(other.outline);
   if (counts.empty()) {
     counts = std::move(other.counts);

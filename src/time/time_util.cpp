@@ -257,16 +257,6 @@ int parse_month_abbrev(std::string_view text) {
   }
 }
 
-namespace {
-
-// mktime and localtime_r consult the zone data through glibc's tzset, which
-// rewrites shared state; ZoneCache asks once per hour of log per thread, so
-// one lock around those calls costs nothing and keeps threads apart.
-std::mutex& zone_mutex() {
-  static std::mutex m;
-  return m;
-}
-
 LocalTime fields_from_epoch(std::int64_t epoch_s, int offset_s) {
   LocalTime t;
   t.epoch_s = epoch_s;
@@ -283,6 +273,16 @@ LocalTime fields_from_epoch(std::int64_t epoch_s, int offset_s) {
   t.minute = static_cast<int>(rem % 3600 / 60);
   t.second = static_cast<int>(rem % 60);
   return t;
+}
+
+namespace {
+
+// mktime and localtime_r consult the zone data through glibc's tzset, which
+// rewrites shared state; ZoneCache asks once per hour of log per thread, so
+// one lock around those calls costs nothing and keeps threads apart.
+std::mutex& zone_mutex() {
+  static std::mutex m;
+  return m;
 }
 
 // The zone's offset at an instant, asked of the C library without a cache

@@ -38,7 +38,7 @@ Run scan_once(const std::string& path, unsigned threads, std::size_t chunk_bytes
   o.tally.legacy = true;
   o.tally.coverage = true;
   o.tally.traffic = true;
-  o.tally.traffic_plaintext = true;
+  o.tally.traffic_plaintext.others = true;
   o.tally.unparsed_samples = 4;
   o.tally.keys = {mailtls::Field::kDirection, mailtls::Field::kProtocol, mailtls::Field::kCipher,
                   mailtls::Field::kPeer,      mailtls::Field::kService,  mailtls::Field::kReason};

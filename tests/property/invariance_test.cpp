@@ -114,7 +114,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   base.tally.legacy = true;
   base.tally.failures = true;
   base.tally.traffic = true;
-  base.tally.traffic_plaintext = true;
+  base.tally.traffic_plaintext.others = true;
   base.threads = 1;
   base.chunk.chunk_bytes = 1u << 30;
   // `events`: the records, in order, must not change either (line numbers
@@ -134,7 +134,7 @@ TEST_CASE("results are invariant to threads, chunk size, order and compression",
   REQUIRE(reference.total_events > 100);
   REQUIRE(reference.legacy.size() > 5);
   REQUIRE(reference.failures.size() > 5);
-  REQUIRE(reference.traffic.size() > 5);
+  REQUIRE(reference.traffic.rows.size() > 5);
   REQUIRE(reference.diagnostics.empty());
   const std::string reference_json = rows_json(reference);
 

@@ -361,12 +361,13 @@ TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per s
           "(128/128 bits)\n");
   auto summary = [](const ScanResult& r) {
     std::vector<std::string> out;
-    for (const TrafficRow& t : r.traffic) {
+    for (const TrafficRow& t : r.traffic.rows) {
       std::string s = t.peer_ip + "|" + t.peer_name + "|" + std::string(to_string(t.direction)) +
-                      "|" + t.service + "|" + std::to_string(t.connections) + "|" +
-                      std::to_string(t.plaintext_sessions) + "|";
-      for (const auto& h : t.handshakes) {
-        s += h.protocol + " " + h.cipher + " " + std::to_string(h.count) + ";";
+                      "|" + r.traffic.services.at(t.service) + "|" + std::to_string(t.connections) +
+                      "|" + std::to_string(t.plaintext_sessions) + "|";
+      for (const auto& c : t.handshakes) {
+        const TrafficHandshake& h = r.traffic.handshakes.at(c.handshake);
+        s += h.protocol + " " + h.cipher + " " + std::to_string(c.count) + ";";
       }
       out.push_back(s);
     }
@@ -375,20 +376,34 @@ TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per s
   const std::vector<std::string> expected = {
       "192.0.2.1|a.example.net|in|postfix/smtpd|2|0|TLSv1.2 ECDHE-RSA-AES256-GCM-SHA384 2;",
       "192.0.2.1|unknown|in|postfix/submission/smtpd|1|0|TLSv1.3 TLS_AES_256_GCM_SHA384 1;",
-      "203.0.113.5|mx.example.com|out|postfix/smtp|1|0|TLSv1.3 TLS_AES_128_GCM_SHA256 1;",
-      "198.51.100.7|plain.example.org|in|postfix/smtpd|0|2|"};
+      "198.51.100.7|plain.example.org|in|postfix/smtpd|0|2|",
+      "203.0.113.5|mx.example.com|out|postfix/smtp|1|0|TLSv1.3 TLS_AES_128_GCM_SHA256 1;"};
   auto o = base_options({});
   o.filter.event_mask = 1u << static_cast<unsigned>(EventKind::kEstablished);
   o.tally.traffic = true;
-  o.tally.traffic_plaintext = true;
+  o.tally.traffic_plaintext.others = true;
   for (unsigned threads : {1u, 2u}) {
     for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
       CAPTURE(threads, chunk);
       o.threads = threads;
       o.chunk.chunk_bytes = chunk;
-      CHECK(summary(scan_files({dir.file("mail.log")}, o)) == expected);
+      const ScanResult r = scan_files({dir.file("mail.log")}, o);
+      CHECK(summary(r) == expected);
+      CHECK(r.traffic.services ==
+            std::vector<std::string>{"postfix/smtp", "postfix/smtpd", "postfix/submission/smtpd"});
     }
   }
+  // Plaintext sessions of the chosen services only: submission alone has
+  // none, and port 25's are not counted.
+  o.tally.traffic_plaintext = {{{"postfix/submission/smtpd", true}}, false};
+  CHECK(summary(scan_files({dir.file("mail.log")}, o)) ==
+        std::vector<std::string>{expected[0], expected[1], expected[3]});
+  o.tally.traffic_plaintext = {{{"postfix/smtpd", true}}, false};
+  CHECK(summary(scan_files({dir.file("mail.log")}, o)) == expected);
+  // Named and not chosen, the others chosen.
+  o.tally.traffic_plaintext = {{{"postfix/smtpd", false}}, true};
+  CHECK(summary(scan_files({dir.file("mail.log")}, o)) ==
+        std::vector<std::string>{expected[0], expected[1], expected[3]});
 }
 
 TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {

@@ -14,7 +14,7 @@ struct Case {
     const auto p = PostfixParams::from_main_cf(main_cf);
     policy = inbound ? server_policy(p) : client_policy(p);
   }
-  std::string judge(std::vector<mailtls::TrafficRow::Handshake> hs, std::uint64_t plaintext = 0,
+  std::string judge(std::vector<mailtls::TrafficHandshake> hs, std::uint64_t plaintext = 0,
                     std::optional<int> level = std::nullopt) {
     const JudgedPolicy j = judge_with(policy, oracle, level);
     PeerTraffic t{hs, plaintext};
@@ -28,13 +28,13 @@ struct Case {
   }
 };
 
-const mailtls::TrafficRow::Handshake kTls13{"TLSv1.3", "TLS_AES_256_GCM_SHA384", 3};
-const mailtls::TrafficRow::Handshake kTls12{"TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", 2};
-const mailtls::TrafficRow::Handshake kTls12Rsa{"TLSv1.2", "AES256-GCM-SHA384", 2};
-const mailtls::TrafficRow::Handshake kTls1{"TLSv1", "ECDHE-RSA-AES128-SHA", 1};
-const mailtls::TrafficRow::Handshake kTls11{"TLSv1.1", "ECDHE-RSA-AES128-SHA", 1};
-const mailtls::TrafficRow::Handshake kRc4{"TLSv1", "RC4-SHA", 1};
-const mailtls::TrafficRow::Handshake kSsl3{"SSLv3", "DHE-RSA-AES256-SHA", 1};
+const mailtls::TrafficHandshake kTls13{"TLSv1.3", "TLS_AES_256_GCM_SHA384"};
+const mailtls::TrafficHandshake kTls12{"TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"};
+const mailtls::TrafficHandshake kTls12Rsa{"TLSv1.2", "AES256-GCM-SHA384"};
+const mailtls::TrafficHandshake kTls1{"TLSv1", "ECDHE-RSA-AES128-SHA"};
+const mailtls::TrafficHandshake kTls11{"TLSv1.1", "ECDHE-RSA-AES128-SHA"};
+const mailtls::TrafficHandshake kRc4{"TLSv1", "RC4-SHA"};
+const mailtls::TrafficHandshake kSsl3{"SSLv3", "DHE-RSA-AES256-SHA"};
 
 }  // namespace
 
@@ -99,5 +99,5 @@ TEST_CASE("verdicts: mandatory TLS, plaintext senders, outbound, unknown", "[pol
   Case refused("smtpd_tls_security_level = may\nsmtpd_tls_protocols = TLSv1.4\n");
   CHECK(refused.judge({kTls13}) == "at_risk|certain|protocol|plaintext_fallback");
   // Lines that name no protocol: nothing to judge.
-  CHECK(may.judge({{"", "", 4}}) == "unknown");
+  CHECK(may.judge({{"", ""}}) == "unknown");
 }
