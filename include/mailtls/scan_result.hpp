@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "mailtls/diagnostic.hpp"
 #include "mailtls/event.hpp"
+#include "mailtls/huge_page_allocator.hpp"
 
 namespace mailtls {
 
@@ -78,10 +80,17 @@ struct LegacyRow {
 
 // `whatif`: what a proposed policy is judged against, per peer, direction
 // and service. The services and the distinct (protocol, cipher) pairs are
-// listed once; rows refer to them by index.
+// listed once; rows refer to them by index, and to their counts of each
+// pair by a range of Traffic::counts.
 struct TrafficHandshake {
   std::string protocol, cipher;
   friend bool operator==(const TrafficHandshake&, const TrafficHandshake&) = default;
+};
+
+struct TrafficCount {
+  std::uint32_t handshake = 0;  // index in Traffic::handshakes
+  std::uint64_t count = 0;
+  friend bool operator==(const TrafficCount&, const TrafficCount&) = default;
 };
 
 struct TrafficRow {
@@ -90,18 +99,15 @@ struct TrafficRow {
   std::uint32_t service = 0;             // index in Traffic::services
   std::uint64_t connections = 0;         // completed handshakes
   std::uint64_t plaintext_sessions = 0;  // sessions that ended without STARTTLS
-  struct Count {
-    std::uint32_t handshake = 0;  // index in Traffic::handshakes
-    std::uint64_t count = 0;
-    friend bool operator==(const Count&, const Count&) = default;
-  };
-  std::vector<Count> handshakes;    // by index, ascending
+  // Its counts of each pair: Traffic::counts[counts_at, counts_at + pairs),
+  // by pair index ascending.
+  std::size_t counts_at = 0, pairs = 0;
   LocalTime first_seen, last_seen;  // of its handshakes and plaintext sessions
   friend bool operator==(const TrafficRow& a, const TrafficRow& b) {
     return a.peer_ip == b.peer_ip && a.peer_name == b.peer_name && a.direction == b.direction &&
            a.service == b.service && a.connections == b.connections &&
-           a.plaintext_sessions == b.plaintext_sessions && a.handshakes == b.handshakes &&
-           a.first_seen.epoch_s == b.first_seen.epoch_s &&
+           a.plaintext_sessions == b.plaintext_sessions && a.counts_at == b.counts_at &&
+           a.pairs == b.pairs && a.first_seen.epoch_s == b.first_seen.epoch_s &&
            a.last_seen.epoch_s == b.last_seen.epoch_s;
   }
 };
@@ -109,7 +115,16 @@ struct TrafficRow {
 struct Traffic {
   std::vector<std::string> services;         // byte order
   std::vector<TrafficHandshake> handshakes;  // byte order of protocol, then cipher
-  std::vector<TrafficRow> rows;              // by peer_ip, peer_name, direction, service
+  // The rows' ranges. (Both tables are written at random when the scan
+  // ends: in huge pages, see HugePageAllocator.)
+  std::vector<TrafficCount, HugePageAllocator<TrafficCount>> counts;
+  // In an order of their own (by a hash of the peer and service: the same
+  // in every run, whatever the thread count), not a meaningful one.
+  std::vector<TrafficRow, HugePageAllocator<TrafficRow>> rows;
+
+  std::span<const TrafficCount> counts_of(const TrafficRow& row) const {
+    return {counts.data() + row.counts_at, row.pairs};
+  }
   bool empty() const { return rows.empty(); }
   friend bool operator==(const Traffic&, const Traffic&) = default;
 };

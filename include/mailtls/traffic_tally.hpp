@@ -19,6 +19,7 @@
 
 #include "mailtls/event.hpp"
 #include "mailtls/hash.hpp"
+#include "mailtls/huge_page_allocator.hpp"
 #include "mailtls/scan_result.hpp"
 
 namespace mailtls {
@@ -139,10 +140,10 @@ class TrafficTally {
     std::uint64_t hash = 0;  // 0: empty
     std::uint32_t index = 0;
   };
-  template <class HashOf>
-  static void grow_index(std::vector<Slot>& index, std::size_t& mask, std::size_t entries,
-                         HashOf hash_of);
-  static std::size_t free_slot(const std::vector<Slot>& index, std::size_t mask, std::uint64_t h);
+  template <class Index, class HashOf>
+  static void grow_index(Index& index, std::size_t& mask, std::size_t entries, HashOf hash_of);
+  template <class Index>
+  static std::size_t free_slot(const Index& index, std::size_t mask, std::uint64_t h);
 
   static std::uint64_t row_hash(std::string_view peer, bool by_name, Direction direction,
                                 std::string_view service) {
@@ -203,13 +204,13 @@ class TrafficTally {
     std::int64_t epoch_s = 0;
     std::int32_t utc_offset_s = 0;
     std::uint64_t hash = 0;
-    std::uint32_t hint = UINT32_MAX;  // the row its hash leads to, if any
   };
-  void apply(const Queued& q);
+  template <class HashOf, class Apply>
+  void pipelined(std::size_t n, HashOf hash_of, Apply apply);
 
   std::vector<Queued> queue_;
-  std::vector<Row> rows_;
-  std::vector<Slot> row_index_;
+  std::vector<Row, HugePageAllocator<Row>> rows_;
+  std::vector<Slot, HugePageAllocator<Slot>> row_index_;
   std::size_t row_mask_ = 0;
   std::vector<TrafficHandshake> kinds_;
   std::vector<Slot> kind_index_;

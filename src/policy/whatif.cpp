@@ -110,6 +110,16 @@ int rank(const detail::PeerVerdict& v) {
   return 4;
 }
 
+// The first 16 bytes of `s` as two big-endian words (zero-padded): their
+// order is the strings' byte order wherever the words differ.
+std::pair<std::uint64_t, std::uint64_t> prefix_of(std::string_view s) {
+  std::uint64_t w[2] = {0, 0};
+  for (std::size_t i = 0; i < 16 && i < s.size(); ++i) {
+    w[i / 8] |= static_cast<std::uint64_t>(static_cast<unsigned char>(s[i])) << (56 - 8 * (i % 8));
+  }
+  return {w[0], w[1]};
+}
+
 // A comma-separated list of distinct values, in byte order.
 std::string joined(std::vector<std::string_view>& values) {
   std::sort(values.begin(), values.end());
@@ -243,14 +253,23 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
   };
   std::vector<std::unique_ptr<ServicePolicies>> policies(2 * traffic.services.size());
   std::vector<detail::HandshakeCheck> checks;
-  std::vector<std::pair<int, std::size_t>> shown;  // (rank, row) of the rows listed
-  std::vector<detail::PeerVerdict> verdicts;       // of the rows listed
+  // The rows listed, with what they are sorted by.
+  struct Shown {
+    int rank;
+    std::uint64_t connections;
+    std::pair<std::uint64_t, std::uint64_t> ip_prefix;
+    std::size_t row;
+    detail::PeerVerdict verdict;
+  };
+  std::vector<Shown> shown;
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;
   std::string who;
+  std::vector<std::optional<Role>> roles(traffic.services.size());
+  for (std::size_t i = 0; i < roles.size(); ++i) roles[i] = role_of(traffic.services[i]);
   for (std::size_t r = 0; r < traffic.rows.size(); ++r) {
     const TrafficRow& t = traffic.rows[r];
     const std::string& service_name = traffic.services[t.service];
-    const auto role = role_of(service_name);
+    const auto role = roles[t.service];
     if (!role) continue;
     auto& slot = policies[2 * t.service + (t.direction == Direction::kInbound ? 0 : 1)];
     if (!slot) {
@@ -274,8 +293,9 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
       slot->summary = out.services.size();
       out.services.push_back(std::move(s));
     }
+    const std::span<const TrafficCount> counts = traffic.counts_of(t);
     checks.clear();
-    for (const TrafficRow::Count& c : t.handshakes) {
+    for (const TrafficCount& c : counts) {
       checks.push_back(slot->proposed.check(oracle, traffic, c.handshake));
     }
     const detail::PeerVerdict v =
@@ -288,7 +308,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     // (a peer this OpenSSL already cannot serve fails either way).
     if (v.verdict == detail::Verdict::kAtRisk) {
       checks.clear();
-      for (const TrafficRow::Count& c : t.handshakes) {
+      for (const TrafficCount& c : counts) {
         checks.push_back(slot->current.check(oracle, traffic, c.handshake));
       }
       if (detail::judge(slot->current.judged, checks, t.plaintext_sessions).verdict !=
@@ -304,7 +324,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     if (o.direction && *o.direction != t.direction) continue;
     bool protocol_match = o.protocols.empty();
     bool cipher_match = cipher == nullptr;
-    for (const TrafficRow::Count& c : t.handshakes) {
+    for (const TrafficCount& c : counts) {
       protocol_match = protocol_match || protocol_selects[c.handshake];
       cipher_match = cipher_match || cipher_selects[c.handshake];
     }
@@ -315,26 +335,30 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
       if (!t.peer_ip.empty()) who.append("[").append(t.peer_ip).append("]");
       if (!RE2::PartialMatch(who, *peer)) continue;
     }
-    shown.emplace_back(rank(v), r);
-    verdicts.push_back(v);
+    shown.push_back({rank(v), t.connections, prefix_of(t.peer_ip), r, v});
   }
   if (first_s <= last_s) out.days = std::max(1.0, static_cast<double>(last_s - first_s) / 86400.0);
 
   // At risk first (certain, then likely), then moves_up, unknown and
-  // unaffected; then connections descending. The scan's rows are already
-  // in peer_ip, peer_name, direction, service order, which a stable sort
-  // keeps among equals.
-  std::vector<std::size_t> order(shown.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-    if (shown[x].first != shown[y].first) return shown[x].first < shown[y].first;
-    return traffic.rows[shown[x].second].connections > traffic.rows[shown[y].second].connections;
+  // unaffected; then connections descending, then peer_ip, peer_name,
+  // direction and service (services are listed in byte order). An
+  // address's first 16 bytes, compared as integers, decide most ties.
+  std::sort(shown.begin(), shown.end(), [&traffic](const Shown& x, const Shown& y) {
+    if (x.rank != y.rank) return x.rank < y.rank;
+    if (x.connections != y.connections) return x.connections > y.connections;
+    if (x.ip_prefix != y.ip_prefix) return x.ip_prefix < y.ip_prefix;
+    const TrafficRow& a = traffic.rows[x.row];
+    const TrafficRow& b = traffic.rows[y.row];
+    if (const int c = a.peer_ip.compare(b.peer_ip); c != 0) return c < 0;
+    if (const int c = a.peer_name.compare(b.peer_name); c != 0) return c < 0;
+    if (a.direction != b.direction) return a.direction < b.direction;
+    return a.service < b.service;
   });
-  out.rows.reserve(order.size());
+  out.rows.reserve(shown.size());
   std::vector<std::string_view> protocols, ciphers;
-  for (const std::size_t i : order) {
-    const TrafficRow& t = traffic.rows[shown[i].second];
-    const detail::PeerVerdict& v = verdicts[i];
+  for (const Shown& s : shown) {
+    const TrafficRow& t = traffic.rows[s.row];
+    const detail::PeerVerdict& v = s.verdict;
     WhatifRow row;
     row.peer_ip = t.peer_ip;
     row.peer_name = t.peer_name;
@@ -344,7 +368,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     row.plaintext_sessions = t.plaintext_sessions;
     protocols.clear();
     ciphers.clear();
-    for (const TrafficRow::Count& c : t.handshakes) {
+    for (const TrafficCount& c : traffic.counts_of(t)) {
       const TrafficHandshake& h = traffic.handshakes[c.handshake];
       if (!h.protocol.empty()) protocols.push_back(h.protocol);
       if (!h.cipher.empty()) ciphers.push_back(h.cipher);

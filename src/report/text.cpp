@@ -190,37 +190,64 @@ void write_count_text(const ScanResult& result, std::span<const Row* const> rows
 }
 
 void write_table_text(const Table& table, bool color, bool wide, std::ostream& out) {
-  std::vector<std::size_t> width(table.columns.size());
-  for (std::size_t c = 0; c < table.columns.size(); ++c) width[c] = table.columns[c].size();
-  std::vector<std::vector<std::string>> cells;
-  cells.reserve(table.rows.size());
+  const std::size_t columns = table.columns.size();
+  std::vector<std::size_t> width(columns);
+  for (std::size_t c = 0; c < columns; ++c) width[c] = table.columns[c].size();
+  // Every cell as shown (escaped, cut) with its width, row after row.
+  // Printable ASCII, the usual case, is shown as it is: one byte a column.
+  std::vector<std::string> cells;
+  std::vector<std::size_t> widths;
+  cells.reserve(table.rows.size() * columns);
+  widths.reserve(table.rows.size() * columns);
   for (const auto& row : table.rows) {
-    std::vector<std::string> line;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      std::string v = row[c].empty() ? "-" : cell(esc(row[c]), wide);
-      width[c] = std::max(width[c], display_width(v));
-      line.push_back(std::move(v));
+    for (std::size_t c = 0; c < columns; ++c) {
+      static const std::string kMissing;
+      const std::string& v = c < row.size() ? row[c] : kMissing;
+      const bool plain = std::all_of(v.begin(), v.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7f;
+      });
+      if (v.empty()) {
+        cells.emplace_back("-");
+      } else if (plain && (wide || v.size() <= kMaxCellChars)) {
+        cells.push_back(v);
+      } else {
+        cells.push_back(cell(esc(v), wide));
+      }
+      widths.push_back(plain && cells.back().size() == v.size() ? v.size()
+                                                                : display_width(cells.back()));
+      width[c] = std::max(width[c], widths.back());
     }
-    cells.push_back(std::move(line));
   }
   // Numbers align right, text left; the last column carries no padding.
-  auto render = [&](const std::vector<std::string>& line) {
-    std::string s;
-    for (std::size_t c = 0; c < line.size(); ++c) {
-      const std::size_t pad = width[c] - std::min(width[c], display_width(line[c]));
+  std::string text;
+  auto render = [&](const std::string* line, const std::size_t* shown) {
+    for (std::size_t c = 0; c < columns; ++c) {
+      const std::size_t pad = width[c] - std::min(width[c], shown[c]);
       if (table.integer[c]) {
-        s += std::string(pad, ' ') + line[c];
+        text.append(pad, ' ').append(line[c]);
       } else {
-        s += line[c];
-        if (c + 1 < line.size()) s += std::string(pad, ' ');
+        text.append(line[c]);
+        if (c + 1 < columns) text.append(pad, ' ');
       }
-      if (c + 1 < line.size()) s += "  ";
+      if (c + 1 < columns) text.append("  ");
     }
-    return s;
+    text += '\n';
   };
-  const std::string header = render(table.columns);
-  out << (color ? "\x1b[1m" + header + "\x1b[0m" : header) << '\n';
-  for (const auto& line : cells) out << render(line) << '\n';
+  std::vector<std::size_t> header_widths(columns);
+  for (std::size_t c = 0; c < columns; ++c) header_widths[c] = table.columns[c].size();
+  if (color) text += "\x1b[1m";
+  render(table.columns.data(), header_widths.data());
+  if (color) text.insert(text.size() - 1, "\x1b[0m");
+  out << text;
+  text.clear();
+  for (std::size_t r = 0; r < table.rows.size(); ++r) {
+    render(cells.data() + r * columns, widths.data() + r * columns);
+    if (text.size() >= (1u << 16)) {
+      out << text;
+      text.clear();
+    }
+  }
+  out << text;
 }
 
 void write_legacy_footer_text(const ScanResult& result, std::size_t shown, std::ostream& out) {

@@ -9,8 +9,8 @@
 namespace mailtls {
 
 // Doubles `index` (kept at most half full) and puts every entry back.
-template <class HashOf>
-void TrafficTally::grow_index(std::vector<Slot>& index, std::size_t& mask, std::size_t entries,
+template <class Index, class HashOf>
+void TrafficTally::grow_index(Index& index, std::size_t& mask, std::size_t entries,
                               HashOf hash_of) {
   const std::size_t n = index.empty() ? 256 : index.size() * 2;
   index.assign(n, {});
@@ -24,8 +24,8 @@ void TrafficTally::grow_index(std::vector<Slot>& index, std::size_t& mask, std::
 }
 
 // Where a new entry of hash `h` goes (the index has room).
-std::size_t TrafficTally::free_slot(const std::vector<Slot>& index, std::size_t mask,
-                                    std::uint64_t h) {
+template <class Index>
+std::size_t TrafficTally::free_slot(const Index& index, std::size_t mask, std::uint64_t h) {
   std::size_t i = h & mask;
   while (index[i].hash != 0) i = (i + 1) & mask;
   return i;
@@ -91,47 +91,58 @@ std::uint32_t TrafficTally::add_kind(std::uint64_t hash, std::string_view protoc
   return id;
 }
 
-void TrafficTally::apply(const Queued& q) {
-  Row& row = q.hint != UINT32_MAX && is_row_of(rows_[q.hint], q.key) ? rows_[q.hint]
-                                                                     : row_of(q.key, q.hash);
-  if (q.kind == kNoKind) {
-    ++row.plaintext_sessions;
-  } else {
-    ++row.connections;
-    row.add_kind(q.kind, 1);
-  }
-  row.note(q.key.name, q.epoch_s, q.utc_offset_s);
-}
-
-// Three steps a few notes apart: the index slot of a note is prefetched,
-// then read to find (and prefetch) the row its hash leads to, then the
-// row is checked and updated. A row added meanwhile (by an earlier note
-// of the batch) is found by the full lookup the check falls back to.
-void TrafficTally::apply_queued() {
+// Three steps a few entries apart: the index slot of an entry's hash is
+// prefetched, then read to find (and prefetch) the row the hash leads to,
+// then the row is checked and updated (apply(i, hint)). A row added
+// meanwhile (by an earlier entry) is found by the full lookup the check
+// falls back to.
+template <class HashOf, class Apply>
+void TrafficTally::pipelined(std::size_t n, HashOf hash_of, Apply apply) {
   constexpr std::size_t kSlotAhead = 8, kRowAhead = 4;
-  const std::size_t n = queue_.size();
-  for (Queued& q : queue_) q.hash = key_hash(q.key);
+  std::uint32_t hints[kRowAhead + 1];
   for (std::size_t i = 0; i < n + kSlotAhead + kRowAhead; ++i) {
-    if (i < n && !row_index_.empty()) {
-      __builtin_prefetch(&row_index_[queue_[i].hash & row_mask_]);
-    }
-    if (i >= kSlotAhead && i - kSlotAhead < n && !row_index_.empty()) {
-      Queued& q = queue_[i - kSlotAhead];
-      for (std::size_t s = q.hash & row_mask_; row_index_[s].hash != 0; s = (s + 1) & row_mask_) {
-        if (row_index_[s].hash == q.hash) {
-          q.hint = row_index_[s].index;
-          const char* row = reinterpret_cast<const char*>(&rows_[q.hint]);
-          __builtin_prefetch(row);  // a Row is 64-aligned: three lines hold what a note reads
-          __builtin_prefetch(row + 64);
-          __builtin_prefetch(row + 128);
-          break;
+    if (i < n && !row_index_.empty()) __builtin_prefetch(&row_index_[hash_of(i) & row_mask_]);
+    if (i >= kSlotAhead && i - kSlotAhead < n) {
+      const std::size_t j = i - kSlotAhead;
+      std::uint32_t& hint = hints[j % (kRowAhead + 1)];
+      hint = UINT32_MAX;
+      if (!row_index_.empty()) {
+        const std::uint64_t h = hash_of(j);
+        for (std::size_t s = h & row_mask_; row_index_[s].hash != 0; s = (s + 1) & row_mask_) {
+          if (row_index_[s].hash == h) {
+            hint = row_index_[s].index;
+            const char* row = reinterpret_cast<const char*>(&rows_[hint]);
+            __builtin_prefetch(row);  // a Row is 64-aligned: three lines hold what a note reads
+            __builtin_prefetch(row + 64);
+            __builtin_prefetch(row + 128);
+            break;
+          }
         }
       }
     }
     if (i >= kSlotAhead + kRowAhead && i - kSlotAhead - kRowAhead < n) {
-      apply(queue_[i - kSlotAhead - kRowAhead]);
+      const std::size_t k = i - kSlotAhead - kRowAhead;
+      apply(k, hints[k % (kRowAhead + 1)]);
     }
   }
+}
+
+void TrafficTally::apply_queued() {
+  for (Queued& q : queue_) q.hash = key_hash(q.key);
+  pipelined(
+      queue_.size(), [this](std::size_t i) { return queue_[i].hash; },
+      [this](std::size_t i, std::uint32_t hint) {
+        const Queued& q = queue_[i];
+        Row& row = hint != UINT32_MAX && is_row_of(rows_[hint], q.key) ? rows_[hint]
+                                                                       : row_of(q.key, q.hash);
+        if (q.kind == kNoKind) {
+          ++row.plaintext_sessions;
+        } else {
+          ++row.connections;
+          row.add_kind(q.kind, 1);
+        }
+        row.note(q.key.name, q.epoch_s, q.utc_offset_s);
+      });
   queue_.clear();
 }
 
@@ -145,25 +156,36 @@ void TrafficTally::merge(TrafficTally&& other) {
   for (std::size_t k = 0; k < kinds.size(); ++k) {
     kinds[k] = kind_id(other.kinds_[k].protocol, other.kinds_[k].cipher);
   }
-  for (Row& o : other.rows_) {
-    const Key key{o.by_name ? std::string_view() : std::string_view(o.peer),
-                  o.by_name ? std::string_view(o.peer) : std::string_view(), o.direction,
-                  other.services_[o.service]};
-    Row& r = row_of(key);
-    r.connections += o.connections;
-    r.plaintext_sessions += o.plaintext_sessions;
-    if (o.first_s < r.first_s) {
-      r.first_s = o.first_s;
-      r.first_offset = o.first_offset;
-    }
-    if (o.last_s > r.last_s) {
-      r.last_s = o.last_s;
-      r.last_offset = o.last_offset;
-    }
-    if (o.name_s != INT64_MIN) r.note_name(o.name, o.name_s);
-    for (std::uint8_t i = 0; i < o.inline_kinds; ++i) r.add_kind(kinds[o.kinds[i]], o.counts[i]);
-    for (const KindCount& k : o.more) r.add_kind(kinds[k.kind], k.count);
-  }
+  auto key_of = [&other](const Row& o) {
+    return Key{o.by_name ? std::string_view() : std::string_view(o.peer),
+               o.by_name ? std::string_view(o.peer) : std::string_view(), o.direction,
+               other.services_[o.service]};
+  };
+  std::vector<std::uint64_t> hashes(other.rows_.size());
+  for (std::size_t i = 0; i < hashes.size(); ++i) hashes[i] = key_hash(key_of(other.rows_[i]));
+  pipelined(
+      hashes.size(), [&hashes](std::size_t i) { return hashes[i]; },
+      [&](std::size_t i, std::uint32_t hint) {
+        const Row& o = other.rows_[i];
+        const Key key = key_of(o);
+        Row& r = hint != UINT32_MAX && is_row_of(rows_[hint], key) ? rows_[hint]
+                                                                   : row_of(key, hashes[i]);
+        r.connections += o.connections;
+        r.plaintext_sessions += o.plaintext_sessions;
+        if (o.first_s < r.first_s) {
+          r.first_s = o.first_s;
+          r.first_offset = o.first_offset;
+        }
+        if (o.last_s > r.last_s) {
+          r.last_s = o.last_s;
+          r.last_offset = o.last_offset;
+        }
+        if (o.name_s != INT64_MIN) r.note_name(o.name, o.name_s);
+        for (std::uint8_t k = 0; k < o.inline_kinds; ++k) {
+          r.add_kind(kinds[o.kinds[k]], o.counts[k]);
+        }
+        for (const KindCount& k : o.more) r.add_kind(kinds[k.kind], k.count);
+      });
   other = TrafficTally();
 }
 
@@ -191,32 +213,82 @@ Traffic TrafficTally::finish() {
   out.handshakes.reserve(kinds_.size());
   for (const std::uint32_t i : kind_order) out.handshakes.push_back(std::move(kinds_[i]));
 
-  out.rows.reserve(rows_.size());
-  for (Row& r : rows_) {
-    TrafficRow row;
+  // Rows in the order of their hash, and of their key where two hashes
+  // agree: the same whatever order they were noted and merged in, and no
+  // string compared in the usual case. The rows are read in memory order
+  // (twice) and written to their places.
+  struct Order {
+    std::uint64_t hash;
+    std::uint32_t row;
+  };
+  std::vector<Order> order(rows_.size());
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const Row& r = rows_[i];
+    order[i] = {row_hash(r.peer, r.by_name, r.direction, services_[r.service]),
+                static_cast<std::uint32_t>(i)};
+  }
+  std::sort(order.begin(), order.end(), [&](const Order& x, const Order& y) {
+    if (x.hash != y.hash) return x.hash < y.hash;
+    const Row& a = rows_[x.row];
+    const Row& b = rows_[y.row];
+    if (a.by_name != b.by_name) return a.by_name < b.by_name;
+    if (a.peer != b.peer) return a.peer < b.peer;
+    if (a.direction != b.direction) return a.direction < b.direction;
+    return service_place[a.service] < service_place[b.service];
+  });
+  // Each row's place, and where its counts start (a count past 32 bits
+  // may be both in line and in `more`: counted once).
+  std::vector<std::uint32_t> place(rows_.size());
+  std::vector<std::size_t> counts_at(rows_.size() + 1, 0);
+  for (std::size_t p = 0; p < order.size(); ++p) {
+    place[order[p].row] = static_cast<std::uint32_t>(p);
+    const Row& r = rows_[order[p].row];
+    std::size_t pairs = r.inline_kinds;
+    for (const KindCount& k : r.more) {
+      bool in_line = false;
+      for (std::uint8_t i = 0; i < r.inline_kinds; ++i) in_line = in_line || r.kinds[i] == k.kind;
+      if (!in_line) ++pairs;
+    }
+    counts_at[p + 1] = counts_at[p] + pairs;
+  }
+  order = {};
+  out.rows.resize(rows_.size());
+  out.counts.resize(counts_at.back());
+  constexpr std::size_t kAhead = 8;  // the places written next, fetched meanwhile
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    if (i + kAhead < rows_.size()) {
+      const std::uint32_t ahead = place[i + kAhead];
+      const char* to = reinterpret_cast<const char*>(&out.rows[ahead]);
+      for (std::size_t line = 0; line < sizeof(TrafficRow); line += 64) {
+        __builtin_prefetch(to + line, 1);
+      }
+      __builtin_prefetch(out.counts.data() + counts_at[ahead], 1);
+    }
+    Row& r = rows_[i];
+    const std::uint32_t p = place[i];
+    TrafficRow& row = out.rows[p];
     row.direction = r.direction;
     row.service = service_place[r.service];
     row.connections = r.connections;
     row.plaintext_sessions = r.plaintext_sessions;
-    row.handshakes.reserve(r.inline_kinds + r.more.size());
-    for (std::uint8_t i = 0; i < r.inline_kinds; ++i) {
-      row.handshakes.push_back({kind_place[r.kinds[i]], r.counts[i]});
-    }
+    row.counts_at = counts_at[p];
+    row.pairs = counts_at[p + 1] - counts_at[p];
+    TrafficCount* c = out.counts.data() + row.counts_at;
+    for (std::uint8_t k = 0; k < r.inline_kinds; ++k) c[k] = {kind_place[r.kinds[k]], r.counts[k]};
+    std::size_t n = r.inline_kinds;
     for (const KindCount& k : r.more) {
-      // A pair whose count went past 32 bits is in both places.
       bool merged = false;
-      for (std::uint8_t i = 0; i < r.inline_kinds && !merged; ++i) {
-        if (r.kinds[i] == k.kind) {
-          row.handshakes[i].count += k.count;
+      for (std::uint8_t j = 0; j < r.inline_kinds && !merged; ++j) {
+        if (r.kinds[j] == k.kind) {
+          c[j].count += k.count;
           merged = true;
         }
       }
-      if (!merged) row.handshakes.push_back({kind_place[k.kind], k.count});
+      if (!merged) c[n++] = {kind_place[k.kind], k.count};
     }
-    std::sort(row.handshakes.begin(), row.handshakes.end(),
-              [](const TrafficRow::Count& a, const TrafficRow::Count& b) {
-                return a.handshake < b.handshake;
-              });
+    std::sort(c, c + n, [](const TrafficCount& a, const TrafficCount& b) {
+      return a.handshake < b.handshake;
+    });
     if (r.first_s <= r.last_s) {
       row.first_seen = fields_from_epoch(r.first_s, r.first_offset);
       row.last_seen = fields_from_epoch(r.last_s, r.last_offset);
@@ -229,24 +301,7 @@ Traffic TrafficTally::finish() {
       row.peer_name = "unknown";
     }
     if (!r.by_name) row.peer_ip = std::move(r.peer);
-    out.rows.push_back(std::move(row));
   }
-  // Sorted by index: a row is large, a move of it costs more than a
-  // comparison.
-  std::vector<std::uint32_t> order(out.rows.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&out](std::uint32_t x, std::uint32_t y) {
-    const TrafficRow& a = out.rows[x];
-    const TrafficRow& b = out.rows[y];
-    if (const int c = a.peer_ip.compare(b.peer_ip); c != 0) return c < 0;
-    if (const int c = a.peer_name.compare(b.peer_name); c != 0) return c < 0;
-    if (a.direction != b.direction) return a.direction < b.direction;
-    return a.service < b.service;
-  });
-  std::vector<TrafficRow> sorted;
-  sorted.reserve(out.rows.size());
-  for (const std::uint32_t i : order) sorted.push_back(std::move(out.rows[i]));
-  out.rows = std::move(sorted);
   *this = TrafficTally();
   return out;
 }

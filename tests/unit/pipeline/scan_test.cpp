@@ -365,12 +365,13 @@ TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per s
       std::string s = t.peer_ip + "|" + t.peer_name + "|" + std::string(to_string(t.direction)) +
                       "|" + r.traffic.services.at(t.service) + "|" + std::to_string(t.connections) +
                       "|" + std::to_string(t.plaintext_sessions) + "|";
-      for (const auto& c : t.handshakes) {
+      for (const auto& c : r.traffic.counts_of(t)) {
         const TrafficHandshake& h = r.traffic.handshakes.at(c.handshake);
         s += h.protocol + " " + h.cipher + " " + std::to_string(c.count) + ";";
       }
       out.push_back(s);
     }
+    std::sort(out.begin(), out.end());  // the rows come in an order of their own
     return out;
   };
   const std::vector<std::string> expected = {
