@@ -57,6 +57,7 @@ SearchConfig search_config(const ScanOptions& options) {
   // following sessions: an end line names its peer.
   c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures;
   c.session_ends = options.tally.traffic_plaintext.any();
+  if (c.session_ends) c.end_services = options.tally.traffic_plaintext;
   c.needs.kernel = options.match.kernel;
   c.needs.sessions = c.follow_sessions || c.session_ends;
   // Error lines are events of two kinds and the peer-bearing lines of

@@ -34,10 +34,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "mailtls/dialect.hpp"
 #include "mailtls/event.hpp"
+#include "mailtls/scan.hpp"
 #include "match/session_table.hpp"
 #include "time/year_inference.hpp"
 
@@ -59,6 +61,24 @@ struct SessionEnd {
   SessionCounters counters() const { return dialect.session_counters(env); }
 };
 
+// The program of a syslog line whose message starts at `at`, when the
+// envelope ends "program[pid]: " there; empty otherwise. Enough to skip a
+// line before parsing it: a message that starts at `at` follows exactly
+// that envelope.
+inline std::string_view program_before(std::string_view line, std::size_t at) {
+  if (at < 5 || at > line.size() || line[at - 1] != ' ' || line[at - 2] != ':' ||
+      line[at - 3] != ']') {
+    return {};
+  }
+  std::size_t open = at - 3;
+  while (open > 0 && line[open - 1] >= '0' && line[open - 1] <= '9') --open;
+  if (open == at - 3 || open == 0 || line[open - 1] != '[') return {};
+  const std::size_t end = open - 1;
+  std::size_t start = end;
+  while (start > 0 && line[start - 1] != ' ') --start;
+  return line.substr(start, end - start);
+}
+
 struct SearchConfig {
   std::size_t max_line = 0;
   // Whether sessions are followed: only library lines take their peer
@@ -69,6 +89,9 @@ struct SearchConfig {
   // (`whatif` counts plaintext sessions from the end lines alone: slot
   // null, session 0).
   bool session_ends = false;
+  // ... of these services only: when sessions are not followed, another
+  // service's session end is skipped before its envelope is parsed.
+  std::optional<ServiceChoice> end_services;
   CandidateNeeds needs;
 };
 
@@ -88,9 +111,14 @@ class ChunkSearcher {
     note_own_lines(data, size, clock, sink);
     Envelope env;
     PeerRef peer;
-    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
+    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t anchor,
                             std::uint64_t line_index) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (config_.end_services && !config_.follow_sessions && anchor >= 4 &&
+          line.substr(anchor - 4, 16) == "disconnect from ") {
+        const std::string_view program = program_before(line, anchor - 4);
+        if (!program.empty() && !config_.end_services->chooses(program)) return;
+      }
       if (!dialect_.parse_envelope(line, env)) return;
       const LineClass cls = dialect_.classify(env, event, peer);
       switch (cls) {

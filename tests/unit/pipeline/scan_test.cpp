@@ -8,6 +8,7 @@
 #include "mailtls/scan.hpp"
 #include "mailtls/source.hpp"
 #include "mailtls/time_util.hpp"
+#include "match/chunk_searcher.hpp"
 #include "test_util.hpp"
 
 using namespace mailtls;
@@ -405,6 +406,50 @@ TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per s
   o.tally.traffic_plaintext = {{{"postfix/smtpd", false}}, true};
   CHECK(summary(scan_files({dir.file("mail.log")}, o)) ==
         std::vector<std::string>{expected[0], expected[1], expected[3]});
+
+  // Session ends of services not chosen are skipped before their envelope
+  // is parsed, by the program before "[pid]: ": the same sessions counted
+  // whatever the envelope (RFC 3339, a docker prefix, no pid, no host).
+  write_file(dir.file("shapes.log"),
+             "2026-11-20T02:00:05+00:00 mx postfix/submission/smtpd[4]: disconnect from "
+             "a.example.org[198.51.100.7] ehlo=1 quit=1 commands=2\n"
+             "mail_1  | Nov 20 02:00:06 mx postfix/submission/smtpd[5]: disconnect from "
+             "b.example.org[198.51.100.8] ehlo=1 quit=1 commands=2\n"
+             "Nov 20 02:00:07 mx postfix/submission/smtpd: disconnect from "
+             "c.example.org[198.51.100.9] ehlo=1 quit=1 commands=2\n"
+             "Nov 20 02:00:08 postfix/submission/smtpd[6]: disconnect from "
+             "d.example.org[198.51.100.10] ehlo=1 quit=1 commands=2\n"
+             "Nov 20 02:00:09 mx postfix/smtpd[7]: disconnect from "
+             "e.example.org[198.51.100.11] ehlo=1 quit=1 commands=2\n");
+  auto services = [&](const ScanOptions& options) {
+    std::vector<std::string> out;
+    const ScanResult r = scan_files({dir.file("shapes.log")}, options);
+    for (const TrafficRow& t : r.traffic.rows) {
+      out.push_back(t.peer_name + " " + r.traffic.services.at(t.service));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  o.tally.traffic_plaintext = {{{"postfix/submission/smtpd", true}}, false};
+  CHECK(services(o) == std::vector<std::string>{"a.example.org postfix/submission/smtpd",
+                                                "b.example.org postfix/submission/smtpd",
+                                                "c.example.org postfix/submission/smtpd",
+                                                "d.example.org postfix/submission/smtpd"});
+  o.tally.traffic_plaintext = {{{"postfix/submission/smtpd", false}}, true};
+  CHECK(services(o) == std::vector<std::string>{"e.example.org postfix/smtpd"});
+}
+
+TEST_CASE("the program before a syslog message", "[scan]") {
+  using mailtls::detail::program_before;
+  const std::string_view line = "Nov 20 02:00:05 mx postfix/smtpd[123]: disconnect from x";
+  const std::size_t at = line.find("disconnect");
+  CHECK(program_before(line, at) == "postfix/smtpd");
+  CHECK(program_before("postfix/smtpd[1]: disconnect", 18) == "postfix/smtpd");
+  CHECK(program_before("mx postfix/smtpd: disconnect", 19).empty());    // no pid
+  CHECK(program_before("mx postfix/smtpd[]: disconnect", 20).empty());  // an empty pid
+  CHECK(program_before("mx [1]: disconnect", 8).empty());               // no program
+  CHECK(program_before("x]: y", 4).empty());
+  CHECK(program_before("", 0).empty());
 }
 
 TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {
