@@ -66,8 +66,9 @@ class TrafficTally {
   void drop_queued() { queue_.clear(); }
 
   void merge(TrafficTally&& other);
-  // The rows in the result's order; leaves the tally empty.
-  Traffic finish();
+  // The rows in the result's order; leaves the tally empty. `threads`:
+  // how many may build the rows (a large tally's are built in parts).
+  Traffic finish(unsigned threads = 1);
 
   std::size_t size() const { return rows_.size(); }
   bool empty() const { return rows_.empty(); }
@@ -207,6 +208,12 @@ class TrafficTally {
   };
   template <class HashOf, class Apply>
   void pipelined(std::size_t n, HashOf hash_of, Apply apply);
+  struct RowOrder {
+    std::uint64_t hash;
+    std::uint32_t row;
+  };
+  void sort_rows(std::vector<RowOrder>& order,
+                 const std::vector<std::uint32_t>& service_place) const;
 
   std::vector<Queued> queue_;
   std::vector<Row, HugePageAllocator<Row>> rows_;

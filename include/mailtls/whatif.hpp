@@ -10,6 +10,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,7 +48,8 @@ struct WhatifRow {
   std::uint64_t connections = 0;
   std::uint64_t plaintext_sessions = 0;
   std::string protocols, ciphers;  // comma-separated, byte order
-  std::string verdict, certainty, why, impact;
+  // Words of the contract's vocabularies (static strings; "" when none).
+  std::string_view verdict, certainty, why, impact;
   LocalTime first_seen, last_seen;
 };
 

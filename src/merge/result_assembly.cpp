@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 
 namespace mailtls::detail {
 
@@ -71,7 +72,11 @@ ScanResult assemble_result(AssemblyInput in) {
     out.last_seen = total.span.last;
   }
   out.legacy = legacy_rows(total);
-  out.traffic = total.traffic.finish();
+  // Built by as many threads as scanned (the workers are done).
+  const unsigned threads = in.options.threads != 0
+                               ? in.options.threads
+                               : std::max(1u, std::thread::hardware_concurrency());
+  out.traffic = total.traffic.finish(threads);
   // Each input's first and last lines of the MTA: the span read, whether
   // any falls in the window, and their hosts beside the events'.
   OutlineTally& o = total.outline;

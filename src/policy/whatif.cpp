@@ -375,10 +375,10 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     }
     row.protocols = joined(protocols);
     row.ciphers = joined(ciphers);
-    row.verdict = std::string(detail::to_string(v.verdict));
-    row.certainty = std::string(detail::to_string(v.certainty));
-    row.why = std::string(detail::to_string(v.why));
-    row.impact = std::string(detail::to_string(v.impact));
+    row.verdict = detail::to_string(v.verdict);
+    row.certainty = detail::to_string(v.certainty);
+    row.why = detail::to_string(v.why);
+    row.impact = detail::to_string(v.impact);
     row.first_seen = t.first_seen;
     row.last_seen = t.last_seen;
     out.rows.push_back(std::move(row));

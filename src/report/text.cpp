@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 #include <iterator>
 
 #include "report/formats.hpp"
@@ -194,33 +195,35 @@ void write_table_text(const Table& table, bool color, bool wide, std::ostream& o
   std::vector<std::size_t> width(columns);
   for (std::size_t c = 0; c < columns; ++c) width[c] = table.columns[c].size();
   // Every cell as shown (escaped, cut) with its width, row after row.
-  // Printable ASCII, the usual case, is shown as it is: one byte a column.
-  std::vector<std::string> cells;
+  // Printable ASCII, the usual case, is shown as it is (a view of the
+  // table's own string), one byte a column.
+  std::vector<std::string_view> cells;
   std::vector<std::size_t> widths;
+  std::deque<std::string> escaped;  // the cells that are not shown as they are
   cells.reserve(table.rows.size() * columns);
   widths.reserve(table.rows.size() * columns);
   for (const auto& row : table.rows) {
     for (std::size_t c = 0; c < columns; ++c) {
-      static const std::string kMissing;
-      const std::string& v = c < row.size() ? row[c] : kMissing;
+      const std::string_view v = c < row.size() ? std::string_view(row[c]) : std::string_view();
       const bool plain = std::all_of(v.begin(), v.end(), [](char ch) {
         return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7f;
       });
       if (v.empty()) {
         cells.emplace_back("-");
+        widths.push_back(1);
       } else if (plain && (wide || v.size() <= kMaxCellChars)) {
         cells.push_back(v);
+        widths.push_back(v.size());
       } else {
-        cells.push_back(cell(esc(v), wide));
+        cells.emplace_back(escaped.emplace_back(cell(esc(v), wide)));
+        widths.push_back(display_width(cells.back()));
       }
-      widths.push_back(plain && cells.back().size() == v.size() ? v.size()
-                                                                : display_width(cells.back()));
       width[c] = std::max(width[c], widths.back());
     }
   }
   // Numbers align right, text left; the last column carries no padding.
   std::string text;
-  auto render = [&](const std::string* line, const std::size_t* shown) {
+  auto render = [&](const auto* line, const std::size_t* shown) {
     for (std::size_t c = 0; c < columns; ++c) {
       const std::size_t pad = width[c] - std::min(width[c], shown[c]);
       if (table.integer[c]) {

@@ -13,6 +13,7 @@ constexpr const char* kVerdicts[] = {"unaffected", "moves up", "at risk", "unkno
 
 detail::Table whatif_table(const WhatifResult& w, std::size_t shown) {
   detail::Table table;
+  table.rows.reserve(shown);
   table.columns = {"peer_ip",   "peer_name",  "direction", "service",   "connections",
                    "protocols", "ciphers",    "verdict",   "certainty", "why",
                    "impact",    "first_seen", "last_seen"};
@@ -21,8 +22,9 @@ detail::Table whatif_table(const WhatifResult& w, std::size_t shown) {
   for (std::size_t i = 0; i < shown; ++i) {
     const WhatifRow& r = w.rows[i];
     table.rows.push_back({r.peer_ip, r.peer_name, std::string(to_string(r.direction)), r.service,
-                          std::to_string(r.connections), r.protocols, r.ciphers, r.verdict,
-                          r.certainty, r.why, r.impact, detail::iso8601(r.first_seen),
+                          std::to_string(r.connections), r.protocols, r.ciphers,
+                          std::string(r.verdict), std::string(r.certainty), std::string(r.why),
+                          std::string(r.impact), detail::iso8601(r.first_seen),
                           detail::iso8601(r.last_seen)});
   }
   return table;

@@ -1,7 +1,10 @@
 #include "mailtls/traffic_tally.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <numeric>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 #include "mailtls/time_util.hpp"
@@ -189,7 +192,7 @@ void TrafficTally::merge(TrafficTally&& other) {
   other = TrafficTally();
 }
 
-Traffic TrafficTally::finish() {
+Traffic TrafficTally::finish(unsigned threads) {
   Traffic out;
   // Services and pairs in byte order, and each id mapped to its place.
   auto order_of = [](std::size_t n, auto less) {
@@ -208,26 +211,137 @@ Traffic TrafficTally::finish() {
     const TrafficHandshake& y = kinds_[b];
     return x.protocol != y.protocol ? x.protocol < y.protocol : x.cipher < y.cipher;
   });
-  out.services.reserve(services_.size());
-  for (const std::uint32_t i : service_order) out.services.push_back(std::move(services_[i]));
-  out.handshakes.reserve(kinds_.size());
-  for (const std::uint32_t i : kind_order) out.handshakes.push_back(std::move(kinds_[i]));
 
   // Rows in the order of their hash, and of their key where two hashes
   // agree: the same whatever order they were noted and merged in, and no
   // string compared in the usual case. The rows are read in memory order
-  // (twice) and written to their places.
-  struct Order {
-    std::uint64_t hash;
-    std::uint32_t row;
-  };
-  std::vector<Order> order(rows_.size());
-  for (std::size_t i = 0; i < rows_.size(); ++i) {
+  // and written to their places.
+  const std::size_t n = rows_.size();
+  std::vector<RowOrder> order(n);
+  std::vector<std::uint32_t> pairs(n);
+  for (std::size_t i = 0; i < n; ++i) {
     const Row& r = rows_[i];
     order[i] = {row_hash(r.peer, r.by_name, r.direction, services_[r.service]),
                 static_cast<std::uint32_t>(i)};
+    // A count past 32 bits may be both in line and in `more`: one pair.
+    std::uint32_t p = r.inline_kinds;
+    for (const KindCount& k : r.more) {
+      bool in_line = false;
+      for (std::uint8_t j = 0; j < r.inline_kinds; ++j) in_line = in_line || r.kinds[j] == k.kind;
+      if (!in_line) ++p;
+    }
+    pairs[i] = p;
   }
-  std::sort(order.begin(), order.end(), [&](const Order& x, const Order& y) {
+  sort_rows(order, service_place);
+  std::vector<std::uint32_t> place(n);
+  std::vector<std::size_t> counts_at(n + 1, 0);
+  for (std::size_t p = 0; p < n; ++p) {
+    place[order[p].row] = static_cast<std::uint32_t>(p);
+    counts_at[p + 1] = counts_at[p] + pairs[order[p].row];
+  }
+  order = {};
+  out.rows.resize(n);
+  out.counts.resize(counts_at.back());
+
+  auto build = [&](std::size_t from, std::size_t to) {
+    constexpr std::size_t kAhead = 8;  // the places written next, fetched meanwhile
+    for (std::size_t i = from; i < to; ++i) {
+      if (i + kAhead < to) {
+        const std::uint32_t ahead = place[i + kAhead];
+        const char* at = reinterpret_cast<const char*>(&out.rows[ahead]);
+        for (std::size_t line = 0; line < sizeof(TrafficRow); line += 64) {
+          __builtin_prefetch(at + line, 1);
+        }
+        __builtin_prefetch(out.counts.data() + counts_at[ahead], 1);
+      }
+      Row& r = rows_[i];
+      const std::uint32_t p = place[i];
+      TrafficRow& row = out.rows[p];
+      row.direction = r.direction;
+      row.service = service_place[r.service];
+      row.connections = r.connections;
+      row.plaintext_sessions = r.plaintext_sessions;
+      row.counts_at = counts_at[p];
+      row.pairs = counts_at[p + 1] - counts_at[p];
+      TrafficCount* c = out.counts.data() + row.counts_at;
+      for (std::uint8_t k = 0; k < r.inline_kinds; ++k) {
+        c[k] = {kind_place[r.kinds[k]], r.counts[k]};
+      }
+      std::size_t used = r.inline_kinds;
+      for (const KindCount& k : r.more) {
+        bool merged = false;
+        for (std::uint8_t j = 0; j < r.inline_kinds && !merged; ++j) {
+          if (r.kinds[j] == k.kind) {
+            c[j].count += k.count;
+            merged = true;
+          }
+        }
+        if (!merged) c[used++] = {kind_place[k.kind], k.count};
+      }
+      std::sort(c, c + used, [](const TrafficCount& a, const TrafficCount& b) {
+        return a.handshake < b.handshake;
+      });
+      if (r.first_s <= r.last_s) {
+        row.first_seen = fields_from_epoch(r.first_s, r.first_offset);
+        row.last_seen = fields_from_epoch(r.last_s, r.last_offset);
+      }
+      if (r.name_s != INT64_MIN) {
+        row.peer_name = std::move(r.name);
+      } else if (r.by_name) {
+        row.peer_name = r.peer;
+      } else {
+        row.peer_name = "unknown";
+      }
+      if (!r.by_name) row.peer_ip = std::move(r.peer);
+    }
+  };
+  // Each part of the rows on a thread of its own (the places written do
+  // not overlap); on this one when no other can start.
+  const std::size_t parts = n >= 16384 ? std::clamp<std::size_t>(threads, 1, 4) : 1;
+  std::vector<std::thread> helpers;
+  std::vector<std::exception_ptr> errors(parts);
+  auto run_part = [&](std::size_t part) {
+    try {
+      build(n * part / parts, n * (part + 1) / parts);
+    } catch (...) {
+      errors[part] = std::current_exception();
+    }
+  };
+  for (std::size_t part = 1; part < parts; ++part) {
+    try {
+      helpers.emplace_back(run_part, part);
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
+  run_part(0);
+  for (std::size_t part = helpers.size() + 1; part < parts; ++part) run_part(part);
+  for (std::thread& t : helpers) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+
+  out.services.reserve(services_.size());
+  for (const std::uint32_t i : service_order) out.services.push_back(std::move(services_[i]));
+  out.handshakes.reserve(kinds_.size());
+  for (const std::uint32_t i : kind_order) out.handshakes.push_back(std::move(kinds_[i]));
+  *this = TrafficTally();
+  return out;
+}
+
+// By hash: a radix sort on its top 32 bits (two passes of 16), then the
+// rare runs of equal hashes in key order.
+void TrafficTally::sort_rows(std::vector<RowOrder>& order,
+                             const std::vector<std::uint32_t>& service_place) const {
+  std::vector<RowOrder> scratch(order.size());
+  for (const int shift : {32, 48}) {
+    std::vector<std::size_t> start(65537, 0);
+    for (const RowOrder& o : order) ++start[((o.hash >> shift) & 0xffff) + 1];
+    for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+    for (const RowOrder& o : order) scratch[start[(o.hash >> shift) & 0xffff]++] = o;
+    order.swap(scratch);
+  }
+  auto less = [&](const RowOrder& x, const RowOrder& y) {
     if (x.hash != y.hash) return x.hash < y.hash;
     const Row& a = rows_[x.row];
     const Row& b = rows_[y.row];
@@ -235,75 +349,17 @@ Traffic TrafficTally::finish() {
     if (a.peer != b.peer) return a.peer < b.peer;
     if (a.direction != b.direction) return a.direction < b.direction;
     return service_place[a.service] < service_place[b.service];
-  });
-  // Each row's place, and where its counts start (a count past 32 bits
-  // may be both in line and in `more`: counted once).
-  std::vector<std::uint32_t> place(rows_.size());
-  std::vector<std::size_t> counts_at(rows_.size() + 1, 0);
-  for (std::size_t p = 0; p < order.size(); ++p) {
-    place[order[p].row] = static_cast<std::uint32_t>(p);
-    const Row& r = rows_[order[p].row];
-    std::size_t pairs = r.inline_kinds;
-    for (const KindCount& k : r.more) {
-      bool in_line = false;
-      for (std::uint8_t i = 0; i < r.inline_kinds; ++i) in_line = in_line || r.kinds[i] == k.kind;
-      if (!in_line) ++pairs;
-    }
-    counts_at[p + 1] = counts_at[p] + pairs;
+  };
+  // Runs that agree in the top 32 bits: ordered by the whole hash, then
+  // the key.
+  for (std::size_t i = 0; i < order.size();) {
+    std::size_t j = i + 1;
+    while (j < order.size() && (order[j].hash >> 32) == (order[i].hash >> 32)) ++j;
+    if (j - i > 1)
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(i),
+                order.begin() + static_cast<std::ptrdiff_t>(j), less);
+    i = j;
   }
-  order = {};
-  out.rows.resize(rows_.size());
-  out.counts.resize(counts_at.back());
-  constexpr std::size_t kAhead = 8;  // the places written next, fetched meanwhile
-  for (std::size_t i = 0; i < rows_.size(); ++i) {
-    if (i + kAhead < rows_.size()) {
-      const std::uint32_t ahead = place[i + kAhead];
-      const char* to = reinterpret_cast<const char*>(&out.rows[ahead]);
-      for (std::size_t line = 0; line < sizeof(TrafficRow); line += 64) {
-        __builtin_prefetch(to + line, 1);
-      }
-      __builtin_prefetch(out.counts.data() + counts_at[ahead], 1);
-    }
-    Row& r = rows_[i];
-    const std::uint32_t p = place[i];
-    TrafficRow& row = out.rows[p];
-    row.direction = r.direction;
-    row.service = service_place[r.service];
-    row.connections = r.connections;
-    row.plaintext_sessions = r.plaintext_sessions;
-    row.counts_at = counts_at[p];
-    row.pairs = counts_at[p + 1] - counts_at[p];
-    TrafficCount* c = out.counts.data() + row.counts_at;
-    for (std::uint8_t k = 0; k < r.inline_kinds; ++k) c[k] = {kind_place[r.kinds[k]], r.counts[k]};
-    std::size_t n = r.inline_kinds;
-    for (const KindCount& k : r.more) {
-      bool merged = false;
-      for (std::uint8_t j = 0; j < r.inline_kinds && !merged; ++j) {
-        if (r.kinds[j] == k.kind) {
-          c[j].count += k.count;
-          merged = true;
-        }
-      }
-      if (!merged) c[n++] = {kind_place[k.kind], k.count};
-    }
-    std::sort(c, c + n, [](const TrafficCount& a, const TrafficCount& b) {
-      return a.handshake < b.handshake;
-    });
-    if (r.first_s <= r.last_s) {
-      row.first_seen = fields_from_epoch(r.first_s, r.first_offset);
-      row.last_seen = fields_from_epoch(r.last_s, r.last_offset);
-    }
-    if (r.name_s != INT64_MIN) {
-      row.peer_name = std::move(r.name);
-    } else if (r.by_name) {
-      row.peer_name = r.peer;
-    } else {
-      row.peer_name = "unknown";
-    }
-    if (!r.by_name) row.peer_ip = std::move(r.peer);
-  }
-  *this = TrafficTally();
-  return out;
 }
 
 }  // namespace mailtls
