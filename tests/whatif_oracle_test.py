@@ -52,19 +52,11 @@ for v in FLAG:
     KNOWN |= openssl_ciphers(FLAG[v], "ALL:COMPLEMENTOFALL:@SECLEVEL=0")
 
 
-def default_level():
-    # What a list without @SECLEVEL gets: the level at which the openssl
-    # command's default list still holds the level-0-only ciphers.
-    probe = subprocess.run(["openssl", "version", "-d"], capture_output=True, text=True)
-    del probe
-    for level in range(0, 6):
-        if openssl_ciphers("-tls1_2", "ALL:COMPLEMENTOFALL") == openssl_ciphers(
-                "-tls1_2", "ALL:COMPLEMENTOFALL:@SECLEVEL=%d" % level):
-            return level
-    return 1
-
-
-DEFAULT_LEVEL = default_level()
+# Postfix's contexts start at OpenSSL security level 0 (tls_server.c and
+# tls_client.c, since 3.1), whatever the library's default; a cipher list's
+# @SECLEVEL=N sets N; a server that requires client certificates and a
+# client level that authenticates the peer set 1 last.
+AUTHENTICATING = ("fingerprint", "dane", "dane-only", "verify", "secure")
 
 
 def postfix_protocols(text):
@@ -112,12 +104,24 @@ class Policy:
         grade = get("mandatory_ciphers" if self.mandatory else "ciphers")
         grade_lists = {g: params.get("tls_%s_cipherlist" % g, GRADES[g]) for g in GRADES}
         exclusions = get("exclude_ciphers")
+        req_ccert = params.get("smtpd_tls_req_ccert", "no") == "yes"
+        if direction == "out":
+            self.authenticates = level in AUTHENTICATING
+            added = "aNULL" if self.authenticates else "eNULL"
+        else:
+            self.authenticates = self.mandatory and req_ccert
+            added = "aNULL" if self.authenticates else ""
         if self.mandatory:
-            exclusions = " ".join(x for x in [exclusions, get("mandatory_exclude_ciphers"),
-                                              "eNULL" if direction == "out" else ""] if x)
+            exclusions = " ".join(x for x in [exclusions, get("mandatory_exclude_ciphers"), added]
+                                  if x)
         self.cipher_list = cipher_list(grade_lists[grade], exclusions)
         in_list = [int(t.split("=")[1]) for t in self.cipher_list.split(":") if t.startswith("@SECLEVEL=")]
-        self.level = seclevel if seclevel is not None else (in_list[-1] if in_list else DEFAULT_LEVEL)
+        if seclevel is not None:
+            self.level = seclevel
+        elif self.authenticates:
+            self.level = 1
+        else:
+            self.level = in_list[-1] if in_list else 0
 
     def allowed_at(self, version, level):
         if version == "TLSv1.3":
@@ -270,6 +274,10 @@ run_case("grade-high", BOTH + LEVEL0 + "smtpd_tls_ciphers = high\nsmtp_tls_ciphe
 for level in [0, 1, 2]:
     run_case("seclevel-%d" % level, BOTH, seclevel=level)
 run_case("default-level", BOTH)
+# Levels that authenticate: Postfix runs them at security level 1, even
+# with @SECLEVEL=0 in the list.
+run_case("authenticating", "smtpd_tls_security_level = encrypt\nsmtpd_tls_req_ccert = yes\n"
+         "smtp_tls_security_level = verify\n" + LEVEL0)
 # The seeds' blocks (../shared/seeds/), main.cf form.
 run_case("seed-000", "smtpd_use_tls = yes\nsmtp_use_tls = yes\nsmtpd_tls_security_level = may\n"
          "smtp_tls_security_level = may\n"

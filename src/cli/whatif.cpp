@@ -31,7 +31,8 @@ class WhatifCommand final : public Subcommand {
                     "The lowest protocol to allow, every service (with --direction, one way)");
     cmd->add_option("--exclude-ciphers", whatif_.exclude_ciphers,
                     "Ciphers to exclude, every service (Postfix's *_tls_exclude_ciphers syntax)");
-    cmd->add_option("--seclevel", seclevel_, "The OpenSSL security level to judge with (0-5)")
+    cmd->add_option("--seclevel", seclevel_,
+                    "The OpenSSL security level to judge with (0-5; default: the one Postfix runs)")
         ->check(CLI::Range(0, 5));
     cmd->add_flag("--all", whatif_.all, "Every peer, unaffected ones too");
     cmd->add_option("--format", format_, "text, csv, tsv, json or ndjson")

@@ -96,10 +96,13 @@ int CipherOracle::security_level(std::string_view cipher_list,
                                  std::optional<int> override_level) const {
   if (override_level) return *override_level;
   if (auto it = levels_.find(cipher_list); it != levels_.end()) return it->second;
-  int level = default_level_;
+  int level = 0;
   const std::string list(cipher_list);
-  if (Ctx ctx = new_context(); ctx && SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1) {
-    level = SSL_CTX_get_security_level(ctx.get());
+  if (Ctx ctx = new_context()) {
+    SSL_CTX_set_security_level(ctx.get(), 0);
+    if (SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1) {
+      level = SSL_CTX_get_security_level(ctx.get());
+    }
   }
   levels_.emplace(list, level);
   return level;

@@ -40,10 +40,12 @@ class CipherOracle {
   CipherOracle(const CipherOracle&) = delete;
   CipherOracle& operator=(const CipherOracle&) = delete;
 
-  // The security level of a context given `cipher_list` (its @SECLEVEL, or
-  // the library default), or `override_level` when set.
+  // The security level of a context set to level 0, as Postfix sets its
+  // own, then given `cipher_list`: its @SECLEVEL, else 0. `override_level`
+  // when set.
   int security_level(std::string_view cipher_list, std::optional<int> override_level) const;
-  // The library's configured default level (a fresh context's).
+  // The library's configured default level (a fresh context's), which
+  // Postfix does not use: shown to say so.
   int default_security_level() const { return default_level_; }
   // Whether `cipher_list` is one OpenSSL accepts (it matches at least one
   // cipher below TLS 1.3: otherwise Postfix cannot set it and TLS fails).

@@ -121,6 +121,8 @@ TlsPolicy server_policy(const PostfixParams& p) {
   out.grade = p.get(enforce ? "smtpd_tls_mandatory_ciphers" : "smtpd_tls_ciphers");
   const bool ask_ccert = yes(p, "smtpd_tls_ask_ccert", out.problems) ||
                          (enforce && yes(p, "smtpd_tls_req_ccert", out.problems));
+  // smtpd.c: requirecert = smtpd_tls_req_ccert && enforced TLS.
+  out.authenticates = enforce && yes(p, "smtpd_tls_req_ccert", out.problems);
   const std::string exclusions =
       join({p.get("smtpd_tls_exclude_ciphers"),
             enforce ? p.get("smtpd_tls_mandatory_exclude_ciphers") : std::string(),
@@ -148,6 +150,7 @@ TlsPolicy client_policy(const PostfixParams& p, std::string_view prefix) {
     out.level = yes(p, pre + "_use_tls", out.problems) ? TlsLevel::kMay : TlsLevel::kNone;
   }
   out.mandatory = out.level > TlsLevel::kMay;
+  out.authenticates = out.level > TlsLevel::kEncrypt;
   out.protocols_text = p.get(pre + (out.mandatory ? "_tls_mandatory_protocols" : "_tls_protocols"));
   out.protocols = parse_protocol_list(out.protocols_text);
   out.grade = p.get(pre + (out.mandatory ? "_tls_mandatory_ciphers" : "_tls_ciphers"));

@@ -17,6 +17,10 @@
 //
 // The cipher list is tls_<grade>_cipherlist with ":!X" appended for each
 // excluded X (tls_set_ciphers()).
+//
+// OpenSSL's security level: Postfix (3.1 and later) sets its contexts to
+// level 0, the cipher list's @SECLEVEL=N then sets N, and the
+// authenticating cases set 1 last (TlsPolicy::authenticates).
 #pragma once
 
 #include <optional>
@@ -44,6 +48,11 @@ struct TlsPolicy {
   std::string grade;        // high, medium, low, export, null
   std::string cipher_list;  // for OpenSSL; empty when the grade or an exclusion is invalid
   std::vector<std::string> problems;  // what Postfix would refuse or warn about
+  // Postfix raises OpenSSL's security level from its base of 0 to 1,
+  // whatever the cipher list says: a server that requires client
+  // certificates (tls_server.c), a client level that authenticates the
+  // peer, above encrypt (tls_client.c, TLS_MUST_MATCH).
+  bool authenticates = false;
 };
 
 // The smtpd policy of `params` (main.cf's, or a service's with its -o).

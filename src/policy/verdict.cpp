@@ -43,6 +43,13 @@ std::string_view to_string(Impact i) {
   return "";
 }
 
+int security_level_of(const TlsPolicy& policy, const CipherOracle& oracle,
+                      std::optional<int> seclevel_override) {
+  if (seclevel_override) return *seclevel_override;
+  if (policy.authenticates) return 1;
+  return oracle.security_level(policy.cipher_list, std::nullopt);
+}
+
 JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
                         std::optional<int> seclevel_override) {
   JudgedPolicy j;
@@ -51,7 +58,7 @@ JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
   // TLS): no protocol is allowed at all.
   j.tls_off =
       policy.level == TlsLevel::kNone || policy.cipher_list.empty() || !policy.protocols.valid;
-  j.security_level = oracle.security_level(policy.cipher_list, seclevel_override);
+  j.security_level = security_level_of(policy, oracle, seclevel_override);
   for (const TlsVersion v : kAllTlsVersions) {
     j.allowed[static_cast<int>(v)] = &oracle.supported(policy.cipher_list, v, j.security_level);
     j.allowed_at_0[static_cast<int>(v)] = &oracle.supported(policy.cipher_list, v, 0);

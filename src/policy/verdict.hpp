@@ -52,6 +52,10 @@ struct JudgedPolicy {
 };
 JudgedPolicy judge_with(const TlsPolicy& policy, const CipherOracle& oracle,
                         std::optional<int> seclevel_override);
+// The OpenSSL security level Postfix runs `policy` at (tls_policy.hpp), or
+// the override.
+int security_level_of(const TlsPolicy& policy, const CipherOracle& oracle,
+                      std::optional<int> seclevel_override);
 
 // One handshake: allowed, or why not (kNone when allowed; kProtocol also
 // for a protocol name the policy cannot know).

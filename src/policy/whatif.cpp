@@ -63,7 +63,7 @@ void apply_shortcuts(const WhatifOptions& o, Role role, PostfixParams& p) {
 
 std::string describe(const TlsPolicy& p, const CipherOracle& oracle, std::optional<int> level) {
   if (p.level == detail::TlsLevel::kNone) return "no TLS";
-  const int l = oracle.security_level(p.cipher_list, level);
+  const int l = detail::security_level_of(p, oracle, level);
   std::string s = std::string(detail::to_string(p.level)) + "; protocols " +
                   p.protocols.describe() + "; ciphers " + p.grade;
   if (p.cipher_list.empty()) s += " (refused: no TLS)";

@@ -80,6 +80,28 @@ TEST_CASE("verdicts: the security level is a protocol floor", "[policy]") {
       "tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=0\n");
   CHECK(level0.judge({kTls1}) == "unaffected");
   CHECK(level0.judge({kTls1}, 0, 1) == "at_risk|certain|security_level|plaintext_fallback");
+  // Without @SECLEVEL: Postfix's own level 0, not the library's default.
+  CHECK(c.judge({kTls1}) == "unaffected");
+  Case level2(
+      "smtpd_tls_security_level = may\n"
+      "tls_medium_cipherlist = HIGH:MEDIUM:@SECLEVEL=2\n");
+  CHECK(level2.judge({kTls1}) == "at_risk|certain|security_level|plaintext_fallback");
+}
+
+TEST_CASE("verdicts: Postfix runs the levels that authenticate at security level 1", "[policy]") {
+  const std::string level0 =
+      "tls_medium_cipherlist = aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH:@SECLEVEL=0\n";
+  // A client that verifies the peer: level 1 even with @SECLEVEL=0.
+  Case verify(("smtp_tls_security_level = verify\n" + level0).c_str(), false);
+  CHECK(verify.judge({kTls1}) == "at_risk|certain|security_level|deferred");
+  Case encrypt(("smtp_tls_security_level = encrypt\n" + level0).c_str(), false);
+  CHECK(encrypt.judge({kTls1}) == "unaffected");
+  // A server that requires client certificates (with encrypt only).
+  Case required(
+      ("smtpd_tls_security_level = encrypt\nsmtpd_tls_req_ccert = yes\n" + level0).c_str());
+  CHECK(required.judge({kTls1}) == "at_risk|certain|security_level|rejected");
+  Case asked(("smtpd_tls_security_level = may\nsmtpd_tls_req_ccert = yes\n" + level0).c_str());
+  CHECK(asked.judge({kTls1}) == "unaffected");
 }
 
 TEST_CASE("verdicts: mandatory TLS, plaintext senders, outbound, unknown", "[policy]") {
