@@ -4,31 +4,24 @@
 // huge pages (madvise), which Debian's kernel grants on request: a row
 // then costs a cache miss but no TLB miss (a 15 MB table in 4 KiB pages
 // overflows the TLB, and the page walk stalls even a prefetched read).
-// Smaller blocks come from the usual allocator.
-//
-// A freed large block is kept for the next large request it can serve
-// (up to kKept bytes in all): the tables a scan's workers drop are what
-// its result is built in, with no page faulted and zeroed again.
+// Smaller blocks come from the usual allocator. Where madvise is refused,
+// the memory serves as it is.
 #pragma once
+
+#include <sys/mman.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <new>
 
 namespace mailtls {
 
-namespace detail {
-inline constexpr std::size_t kHugeBlock = std::size_t{2} << 20;
-// A block of at least `bytes` (a multiple of kHugeBlock); throws bad_alloc.
-void* take_huge_block(std::size_t bytes);
-// Gives back a block take_huge_block() returned.
-void give_huge_block(void* block);
-}  // namespace detail
-
 template <class T>
 struct HugePageAllocator {
   using value_type = T;
+  static constexpr std::size_t kHuge = std::size_t{2} << 20;
 
   HugePageAllocator() = default;
   template <class U>
@@ -37,14 +30,18 @@ struct HugePageAllocator {
   T* allocate(std::size_t n) {
     if (n > SIZE_MAX / sizeof(T)) throw std::bad_alloc();
     const std::size_t bytes = n * sizeof(T);
-    if (bytes < detail::kHugeBlock) return std::allocator<T>().allocate(n);
-    return static_cast<T*>(detail::take_huge_block(bytes));
+    if (bytes < kHuge) return std::allocator<T>().allocate(n);
+    const std::size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
+    void* p = std::aligned_alloc(kHuge, rounded);
+    if (p == nullptr) throw std::bad_alloc();
+    ::madvise(p, rounded, MADV_HUGEPAGE);
+    return static_cast<T*>(p);
   }
   void deallocate(T* p, std::size_t n) {
-    if (n * sizeof(T) < detail::kHugeBlock) {
+    if (n * sizeof(T) < kHuge) {
       std::allocator<T>().deallocate(p, n);
     } else {
-      detail::give_huge_block(p);
+      std::free(p);
     }
   }
   friend bool operator==(const HugePageAllocator&, const HugePageAllocator&) { return true; }
