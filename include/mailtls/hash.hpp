@@ -41,6 +41,25 @@ inline std::uint64_t load_tail(const char* p, std::size_t n) {
          (static_cast<std::uint64_t>(u[n - 1]) << 16);
 }
 
+// Whether two strings hold the same bytes, without a call for the short
+// ones (addresses, service names, protocol and cipher names): at most 16
+// bytes are compared as two overlapping words, or load_tail()'s.
+inline bool same_bytes(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n == 0) return true;
+  if (n < 8) return load_tail(a.data(), n) == load_tail(b.data(), n);
+  if (n <= 16) {
+    std::uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a.data(), 8);
+    std::memcpy(&a1, a.data() + n - 8, 8);
+    std::memcpy(&b0, b.data(), 8);
+    std::memcpy(&b1, b.data() + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  return std::memcmp(a.data(), b.data(), n) == 0;
+}
+
 inline std::uint64_t hash_append(std::uint64_t h, std::string_view s) {
   const char* p = s.data();
   std::size_t n = s.size();

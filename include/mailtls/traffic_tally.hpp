@@ -163,7 +163,8 @@ class TrafficTally {
   bool is_row_of(const Row& r, const Key& key) const {
     const bool by_name = key.ip.empty();
     return r.direction == key.direction && r.by_name == by_name &&
-           r.peer == (by_name ? key.name : key.ip) && services_[r.service] == key.service;
+           same_bytes(r.peer, by_name ? key.name : key.ip) &&
+           same_bytes(services_[r.service], key.service);
   }
   Row& row_of(const Key& key) { return row_of(key, key_hash(key)); }
   Row& row_of(const Key& key, std::uint64_t h) {
@@ -186,8 +187,8 @@ class TrafficTally {
       for (std::size_t i = h & kind_mask_;; i = (i + 1) & kind_mask_) {
         const Slot s = kind_index_[i];
         if (s.hash == 0) break;
-        if (s.hash == h && kinds_[s.index].protocol == protocol &&
-            kinds_[s.index].cipher == cipher) {
+        if (s.hash == h && same_bytes(kinds_[s.index].protocol, protocol) &&
+            same_bytes(kinds_[s.index].cipher, cipher)) {
           return s.index;
         }
       }

@@ -208,3 +208,19 @@ TEST_CASE("traffic tally: counts past 32 bits stay exact", "[tally]") {
   REQUIRE(out.rows[0].pairs == 9);
   for (const auto& c : out.counts_of(out.rows[0])) CHECK(c.count == std::uint64_t{1} << 33);
 }
+
+TEST_CASE("same_bytes: every length, a difference at every place", "[tally]") {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string a(n, 'x');
+    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + (i * 7) % 26);
+    CAPTURE(n);
+    CHECK(mailtls::same_bytes(a, std::string(a)));
+    CHECK_FALSE(mailtls::same_bytes(a, a + "y"));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string b = a;
+      b[i] = static_cast<char>(b[i] ^ 0x01);
+      CAPTURE(i);
+      CHECK_FALSE(mailtls::same_bytes(a, b));
+    }
+  }
+}
