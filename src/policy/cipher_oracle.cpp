@@ -11,11 +11,7 @@ namespace {
 struct CtxFree {
   void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
 };
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
 using Ctx = std::unique_ptr<SSL_CTX, CtxFree>;
-using Ssl = std::unique_ptr<SSL, SslFree>;
 
 int openssl_version(TlsVersion v) {
   switch (v) {
@@ -34,20 +30,16 @@ Ctx new_context() {
   return Ctx(SSL_CTX_new(TLS_client_method()));
 }
 
-// The ciphers an SSL supports with `version` alone, after `configure`.
+// The ciphers `ssl` supports with `version` alone, after `configure`.
 template <class Configure>
-CipherOracle::CipherSet supported_with(TlsVersion version, Configure&& configure) {
+CipherOracle::CipherSet supported_with(SSL* ssl, TlsVersion version, Configure&& configure) {
   CipherOracle::CipherSet out;
-  Ctx ctx = new_context();
-  if (!ctx || !configure(ctx.get())) return out;
+  if (ssl == nullptr || !configure(ssl)) return out;
   const int v = openssl_version(version);
-  if (SSL_CTX_set_min_proto_version(ctx.get(), v) != 1 ||
-      SSL_CTX_set_max_proto_version(ctx.get(), v) != 1) {
+  if (SSL_set_min_proto_version(ssl, v) != 1 || SSL_set_max_proto_version(ssl, v) != 1) {
     return out;
   }
-  Ssl ssl(SSL_new(ctx.get()));
-  if (!ssl) return out;
-  STACK_OF(SSL_CIPHER)* list = SSL_get1_supported_ciphers(ssl.get());
+  STACK_OF(SSL_CIPHER)* list = SSL_get1_supported_ciphers(ssl);
   if (list == nullptr) return out;
   for (int i = 0; i < sk_SSL_CIPHER_num(list); ++i) {
     out.emplace(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(list, i)));
@@ -78,12 +70,15 @@ std::string_view to_string(TlsVersion v) {
   return "";
 }
 
-CipherOracle::CipherOracle() {
-  if (Ctx ctx = new_context()) default_level_ = SSL_CTX_get_security_level(ctx.get());
+// One context, made once (OpenSSL 3 takes milliseconds per context); each
+// question gets an SSL of its own from it, configured as Postfix configures
+// its connections (cipher list, security level, protocol bounds).
+CipherOracle::CipherOracle() : base_(new_context().release(), SSL_CTX_free) {
+  if (base_) default_level_ = SSL_CTX_get_security_level(base_.get());
   for (const TlsVersion v : kAllTlsVersions) {
-    CipherSet all = supported_with(v, [](SSL_CTX* c) {
-      SSL_CTX_set_security_level(c, 0);
-      return SSL_CTX_set_cipher_list(c, "ALL:COMPLEMENTOFALL:@SECLEVEL=0") == 1;
+    CipherSet all = supported_with(new_ssl().get(), v, [](SSL* s) {
+      SSL_set_security_level(s, 0);
+      return SSL_set_cipher_list(s, "ALL:COMPLEMENTOFALL:@SECLEVEL=0") == 1;
     });
     versions_[static_cast<int>(v)] = !all.empty();
     every_cipher_.insert(all.begin(), all.end());
@@ -92,16 +87,20 @@ CipherOracle::CipherOracle() {
 
 CipherOracle::~CipherOracle() = default;
 
+std::unique_ptr<SSL, void (*)(SSL*)> CipherOracle::new_ssl() const {
+  return {base_ ? SSL_new(base_.get()) : nullptr, SSL_free};
+}
+
 int CipherOracle::security_level(std::string_view cipher_list,
                                  std::optional<int> override_level) const {
   if (override_level) return *override_level;
   if (auto it = levels_.find(cipher_list); it != levels_.end()) return it->second;
   int level = 0;
   const std::string list(cipher_list);
-  if (Ctx ctx = new_context()) {
-    SSL_CTX_set_security_level(ctx.get(), 0);
-    if (SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1) {
-      level = SSL_CTX_get_security_level(ctx.get());
+  if (auto ssl = new_ssl()) {
+    SSL_set_security_level(ssl.get(), 0);
+    if (SSL_set_cipher_list(ssl.get(), list.c_str()) == 1) {
+      level = SSL_get_security_level(ssl.get());
     }
   }
   levels_.emplace(list, level);
@@ -109,9 +108,9 @@ int CipherOracle::security_level(std::string_view cipher_list,
 }
 
 bool CipherOracle::valid_list(std::string_view cipher_list) const {
-  Ctx ctx = new_context();
+  auto ssl = new_ssl();
   const std::string list(cipher_list);
-  return ctx && SSL_CTX_set_cipher_list(ctx.get(), list.c_str()) == 1;
+  return ssl && SSL_set_cipher_list(ssl.get(), list.c_str()) == 1;
 }
 
 const CipherOracle::CipherSet& CipherOracle::supported(std::string_view cipher_list, TlsVersion v,
@@ -119,10 +118,10 @@ const CipherOracle::CipherSet& CipherOracle::supported(std::string_view cipher_l
   auto key = std::make_tuple(std::string(cipher_list), v, level);
   auto it = memo_.find(key);
   if (it != memo_.end()) return it->second;
-  CipherSet got = supported_with(v, [&](SSL_CTX* c) {
-    if (SSL_CTX_set_cipher_list(c, std::get<0>(key).c_str()) != 1) return false;
+  CipherSet got = supported_with(new_ssl().get(), v, [&](SSL* s) {
+    if (SSL_set_cipher_list(s, std::get<0>(key).c_str()) != 1) return false;
     // After the list: a level in the list is replaced by the one asked.
-    SSL_CTX_set_security_level(c, level);
+    SSL_set_security_level(s, level);
     return true;
   });
   return memo_.emplace(std::move(key), std::move(got)).first->second;

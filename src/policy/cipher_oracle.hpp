@@ -17,11 +17,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+
+struct ssl_st;
+struct ssl_ctx_st;
 
 namespace mailtls::detail {
 
@@ -66,6 +70,9 @@ class CipherOracle {
   }
 
  private:
+  std::unique_ptr<ssl_st, void (*)(ssl_st*)> new_ssl() const;
+
+  std::shared_ptr<ssl_ctx_st> base_;  // the one context (null: none could be made)
   int default_level_ = 1;
   CipherSet every_cipher_;  // ALL:COMPLEMENTOFALL at level 0, every version
   bool versions_[5] = {};
