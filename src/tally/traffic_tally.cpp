@@ -203,14 +203,20 @@ Traffic TrafficTally::finish(unsigned threads) {
     for (std::size_t i = 0; i < n; ++i) place[order[i]] = static_cast<std::uint32_t>(i);
     return std::pair{std::move(order), std::move(place)};
   };
-  auto [service_order, service_place] =
-      order_of(services_.size(),
-               [this](std::uint32_t a, std::uint32_t b) { return services_[a] < services_[b]; });
-  auto [kind_order, kind_place] = order_of(kinds_.size(), [this](std::uint32_t a, std::uint32_t b) {
+  // (Named pairs, not structured bindings: lambdas below use them, and
+  // clang 14 cannot capture a structured binding.)
+  const auto services = order_of(services_.size(), [this](std::uint32_t a, std::uint32_t b) {
+    return services_[a] < services_[b];
+  });
+  const auto kinds = order_of(kinds_.size(), [this](std::uint32_t a, std::uint32_t b) {
     const TrafficHandshake& x = kinds_[a];
     const TrafficHandshake& y = kinds_[b];
     return x.protocol != y.protocol ? x.protocol < y.protocol : x.cipher < y.cipher;
   });
+  const std::vector<std::uint32_t>& service_order = services.first;
+  const std::vector<std::uint32_t>& service_place = services.second;
+  const std::vector<std::uint32_t>& kind_order = kinds.first;
+  const std::vector<std::uint32_t>& kind_place = kinds.second;
 
   // Rows in the order of their hash, and of their key where two hashes
   // agree: the same whatever order they were noted and merged in, and no
