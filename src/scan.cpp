@@ -56,10 +56,9 @@ SearchConfig search_config(const ScanOptions& options) {
   // `whatif` reads session ends for the plaintext sessions, without
   // following sessions: an end line names its peer.
   c.follow_sessions = (options.filter.event_mask & kLibraryKinds) != 0 || options.tally.failures;
-  c.session_ends = options.tally.traffic_plaintext.any();
-  if (c.session_ends) c.end_services = options.tally.traffic_plaintext;
+  if (options.tally.traffic_plaintext.any()) c.end_services = options.tally.traffic_plaintext;
   c.needs.kernel = options.match.kernel;
-  c.needs.sessions = c.follow_sessions || c.session_ends;
+  c.needs.sessions = c.follow_sessions || c.end_services.has_value();
   // Error lines are events of two kinds and the peer-bearing lines of
   // sessions; a scan that wants neither (count's default, established
   // handshakes) does not look at them at all. Their parse coverage is then
@@ -280,7 +279,7 @@ ScanResult ScanPipeline::run() {
   OrderedMerge::Totals merged = merge_.finish();
   total_.merge(std::move(merged.tally));
   ScanResult result = assemble_result({options_, filter_.scanners(), files_, skipped_bytes_,
-                                       diagnostics_, total_, failure_rows_, merged});
+                                       diagnostics_, total_, failure_rows_, merged, workers});
   result.notices = std::move(notices_);
   return result;
 }

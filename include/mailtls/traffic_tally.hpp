@@ -36,16 +36,11 @@ class TrafficTally {
   void add_handshake(const Key& key, std::string_view protocol, std::string_view cipher,
                      const LocalTime& time) {
     const std::uint32_t kind = kind_id(protocol, cipher);
-    Row& row = row_of(key);
-    ++row.connections;
-    row.note(key.name, time.epoch_s, time.utc_offset_s);
-    row.add_kind(kind, 1);
+    row_of(key).note(kind, key.name, time.epoch_s, time.utc_offset_s);
   }
   // A session that ended without STARTTLS.
   void add_plaintext(const Key& key, const LocalTime& time) {
-    Row& row = row_of(key);
-    ++row.plaintext_sessions;
-    row.note(key.name, time.epoch_s, time.utc_offset_s);
+    row_of(key).note(kNoKind, key.name, time.epoch_s, time.utc_offset_s);
   }
 
   // The same, queued: applied in batches so that the rows of the next few
@@ -74,6 +69,8 @@ class TrafficTally {
   bool empty() const { return rows_.empty(); }
 
  private:
+  static constexpr std::size_t kQueue = 256;
+  static constexpr std::uint32_t kNoKind = UINT32_MAX;  // a plaintext session
   struct KindCount {
     std::uint32_t kind = 0;
     std::uint64_t count = 0;
@@ -99,7 +96,19 @@ class TrafficTally {
     std::string name;  // the latest other than "unknown"
     std::vector<KindCount> more;
 
-    void note(std::string_view n, std::int64_t epoch_s, std::int32_t utc_offset_s) {
+    // One note: a handshake of pair `kind`, or a plaintext session (kNoKind).
+    void note(std::uint32_t kind, std::string_view n, std::int64_t epoch_s,
+              std::int32_t utc_offset_s) {
+      if (kind == kNoKind) {
+        ++plaintext_sessions;
+      } else {
+        ++connections;
+        add_kind(kind, 1);
+      }
+      note_time(epoch_s, utc_offset_s);
+      note_name(n, epoch_s);
+    }
+    void note_time(std::int64_t epoch_s, std::int32_t utc_offset_s) {
       if (epoch_s < first_s) {
         first_s = epoch_s;
         first_offset = utc_offset_s;
@@ -108,7 +117,6 @@ class TrafficTally {
         last_s = epoch_s;
         last_offset = utc_offset_s;
       }
-      note_name(n, epoch_s);
     }
     // Equal times: the byte-order larger, so that the order of events and
     // merges does not matter. A name is compared by its hash unless the
@@ -123,19 +131,23 @@ class TrafficTally {
         name_hash = h;
       }
     }
+    // A pair is in exactly one place: in line while its count fits 32
+    // bits, else in `more`.
     void add_kind(std::uint32_t kind, std::uint64_t n) {
       for (std::uint8_t i = 0; i < inline_kinds; ++i) {
         if (kinds[i] == kind) {
           if (n <= UINT32_MAX - counts[i]) {
             counts[i] += static_cast<std::uint32_t>(n);
-            return;
+          } else {
+            move_out(i, n);
           }
-          break;  // the rest of its count goes on in `more`
+          return;
         }
       }
       add_more(kind, n);
     }
     void add_more(std::uint32_t kind, std::uint64_t n);
+    void move_out(std::uint8_t i, std::uint64_t n);
   };
   struct Slot {
     std::uint64_t hash = 0;  // 0: empty
@@ -198,8 +210,6 @@ class TrafficTally {
   std::uint32_t add_kind(std::uint64_t hash, std::string_view protocol, std::string_view cipher);
   std::uint32_t service_id(std::string_view service);
 
-  static constexpr std::size_t kQueue = 256;
-  static constexpr std::uint32_t kNoKind = UINT32_MAX;  // a plaintext session
   struct Queued {
     Key key;
     std::uint32_t kind = kNoKind;

@@ -85,12 +85,10 @@ struct SearchConfig {
   // from another line, so a scan that counts none of them (nor failures)
   // skips the session lines altogether.
   bool follow_sessions = true;
-  // Whether session ends reach the sink when sessions are not followed
-  // (`whatif` counts plaintext sessions from the end lines alone: slot
-  // null, session 0).
-  bool session_ends = false;
-  // ... of these services only: when sessions are not followed, another
-  // service's session end is skipped before its envelope is parsed.
+  // When sessions are not followed, the services whose session ends still
+  // reach the sink (`whatif` counts plaintext sessions from the end lines
+  // alone: slot null, session 0); another service's end is skipped before
+  // its envelope is parsed. None: no session end reaches it.
   std::optional<ServiceChoice> end_services;
   CandidateNeeds needs;
 };
@@ -281,7 +279,7 @@ class ChunkSearcher {
                          std::string_view line, std::uint64_t line_index, const LineClock& clock,
                          SessionTable& sessions, Sink& sink) const {
     if (!config_.follow_sessions) {
-      if (cls == LineClass::kSessionEnd && config_.session_ends) {
+      if (cls == LineClass::kSessionEnd && config_.end_services) {
         sink.on_session_end(0, nullptr, SessionEnd<D>{dialect_, env, clock, peer.raw});
       }
       return;

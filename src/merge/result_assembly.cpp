@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <string>
-#include <thread>
 
 namespace mailtls::detail {
 
@@ -73,10 +72,7 @@ ScanResult assemble_result(AssemblyInput in) {
   }
   out.legacy = legacy_rows(total);
   // Built by as many threads as scanned (the workers are done).
-  const unsigned threads = in.options.threads != 0
-                               ? in.options.threads
-                               : std::max(1u, std::thread::hardware_concurrency());
-  out.traffic = total.traffic.finish(threads);
+  out.traffic = total.traffic.finish(in.workers);
   // Each input's first and last lines of the MTA: the span read, whether
   // any falls in the window, and their hosts beside the events'.
   OutlineTally& o = total.outline;

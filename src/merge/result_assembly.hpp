@@ -26,6 +26,7 @@ struct AssemblyInput {
   Tally& total;                     // every worker's tally and the merge's, merged
   const FailureRows& failure_rows;  // the workers' closed failures
   OrderedMerge::Totals& merged;
+  unsigned workers = 1;  // the scan's worker threads, done: as many may build the result
 };
 
 ScanResult assemble_result(AssemblyInput in);

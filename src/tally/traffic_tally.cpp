@@ -35,20 +35,27 @@ std::size_t TrafficTally::free_slot(const Index& index, std::size_t mask, std::u
 }
 
 void TrafficTally::Row::add_more(std::uint32_t kind, std::uint64_t n) {
-  bool in_line = false;
-  for (std::uint8_t i = 0; i < inline_kinds; ++i) in_line = in_line || kinds[i] == kind;
-  if (!in_line && inline_kinds < kInline && n <= UINT32_MAX) {
-    kinds[inline_kinds] = kind;
-    counts[inline_kinds++] = static_cast<std::uint32_t>(n);
-    return;
-  }
   for (KindCount& k : more) {
     if (k.kind == kind) {
       k.count += n;
       return;
     }
   }
+  if (inline_kinds < kInline && n <= UINT32_MAX) {
+    kinds[inline_kinds] = kind;
+    counts[inline_kinds++] = static_cast<std::uint32_t>(n);
+    return;
+  }
   more.push_back({kind, n});
+}
+
+// The pair in line at `i` with `n` more: past 32 bits, so into `more`, and
+// the last pair in line takes its place.
+void TrafficTally::Row::move_out(std::uint8_t i, std::uint64_t n) {
+  more.push_back({kinds[i], counts[i] + n});
+  --inline_kinds;
+  kinds[i] = kinds[inline_kinds];
+  counts[i] = counts[inline_kinds];
 }
 
 std::uint32_t TrafficTally::service_id(std::string_view service) {
@@ -138,13 +145,7 @@ void TrafficTally::apply_queued() {
         const Queued& q = queue_[i];
         Row& row = hint != UINT32_MAX && is_row_of(rows_[hint], q.key) ? rows_[hint]
                                                                        : row_of(q.key, q.hash);
-        if (q.kind == kNoKind) {
-          ++row.plaintext_sessions;
-        } else {
-          ++row.connections;
-          row.add_kind(q.kind, 1);
-        }
-        row.note(q.key.name, q.epoch_s, q.utc_offset_s);
+        row.note(q.kind, q.key.name, q.epoch_s, q.utc_offset_s);
       });
   queue_.clear();
 }
@@ -175,14 +176,8 @@ void TrafficTally::merge(TrafficTally&& other) {
                                                                    : row_of(key, hashes[i]);
         r.connections += o.connections;
         r.plaintext_sessions += o.plaintext_sessions;
-        if (o.first_s < r.first_s) {
-          r.first_s = o.first_s;
-          r.first_offset = o.first_offset;
-        }
-        if (o.last_s > r.last_s) {
-          r.last_s = o.last_s;
-          r.last_offset = o.last_offset;
-        }
+        r.note_time(o.first_s, o.first_offset);
+        r.note_time(o.last_s, o.last_offset);
         if (o.name_s != INT64_MIN) r.note_name(o.name, o.name_s);
         for (std::uint8_t k = 0; k < o.inline_kinds; ++k) {
           r.add_kind(kinds[o.kinds[k]], o.counts[k]);
@@ -229,14 +224,7 @@ Traffic TrafficTally::finish(unsigned threads) {
     const Row& r = rows_[i];
     order[i] = {row_hash(r.peer, r.by_name, r.direction, services_[r.service]),
                 static_cast<std::uint32_t>(i)};
-    // A count past 32 bits may be both in line and in `more`: one pair.
-    std::uint32_t p = r.inline_kinds;
-    for (const KindCount& k : r.more) {
-      bool in_line = false;
-      for (std::uint8_t j = 0; j < r.inline_kinds; ++j) in_line = in_line || r.kinds[j] == k.kind;
-      if (!in_line) ++p;
-    }
-    pairs[i] = p;
+    pairs[i] = static_cast<std::uint32_t>(r.inline_kinds + r.more.size());
   }
   sort_rows(order, service_place);
   std::vector<std::uint32_t> place(n);
@@ -274,16 +262,7 @@ Traffic TrafficTally::finish(unsigned threads) {
         c[k] = {kind_place[r.kinds[k]], r.counts[k]};
       }
       std::size_t used = r.inline_kinds;
-      for (const KindCount& k : r.more) {
-        bool merged = false;
-        for (std::uint8_t j = 0; j < r.inline_kinds && !merged; ++j) {
-          if (r.kinds[j] == k.kind) {
-            c[j].count += k.count;
-            merged = true;
-          }
-        }
-        if (!merged) c[used++] = {kind_place[k.kind], k.count};
-      }
+      for (const KindCount& k : r.more) c[used++] = {kind_place[k.kind], k.count};
       std::sort(c, c + used, [](const TrafficCount& a, const TrafficCount& b) {
         return a.handshake < b.handshake;
       });
