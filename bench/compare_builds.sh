@@ -15,6 +15,7 @@ set -euo pipefail
 old=$(realpath "$1")
 new=$(realpath "$2")
 gen=$(realpath "$3")
+cd "$(dirname "$0")/.."  # whatif reads sample_logs/postfix
 size=${4:-1G}
 rounds=${5:-15}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mailtls-builds.XXXXXX")
@@ -29,7 +30,15 @@ commands = {
     "count": ["count", "--year", "2026", "--quiet", log],
     "count --event all": ["count", "--event", "all", "--year", "2026", "--quiet", log],
     "report": ["report", "--year", "2026", "--quiet", log],
+    "legacy": ["legacy", "--year", "2026", "--quiet", log],
+    # The current policy read from the sample files, never from a local
+    # postconf (MAILTLS_POSTCONF is emptied below).
+    "whatif --min-protocol TLSv1.2": ["whatif", "--config", "sample_logs/postfix",
+                                      "--min-protocol", "TLSv1.2", "--year", "2026", "--quiet",
+                                      log],
 }
+import os
+os.environ["MAILTLS_POSTCONF"] = ""
 builds = [("old", old), ("new", new)]
 times = {(b, c): [] for b, _ in builds for c in commands}
 rss = {(b, c): [] for b, _ in builds for c in commands}
