@@ -39,14 +39,21 @@ using LongLineFn = std::function<void(std::size_t offset)>;
 
 enum class ScanKernel : std::uint8_t { kAuto, kScalar, kSse2, kAvx2 };
 
+// The programs whose session ends are wanted (`keep(program)`): a
+// "disconnect from" whose envelope shows another program ("program[pid]: "
+// right before it) is no anchor. A cheap first cut, made before the line
+// is even delimited; whoever receives the ends still decides.
+using ProgramFilter = std::function<bool(std::string_view program)>;
+
 // `sessions` false leaves out the session anchors (disconnect, CONNECT): a
-// scan that counts no TLS library line needs no session peers. `ssl` false
+// scan that counts no TLS library line needs no session peers. `ends`
+// (with `sessions`): only the disconnects of the programs it keeps. `ssl` false
 // leaves out "SSL_" (the SSL_accept/SSL_connect error lines): a scan that
 // counts neither error kind and follows no sessions never needs them.
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
                                    ScanKernel kernel = ScanKernel::kAuto, bool sessions = true,
-                                   bool ssl = true);
+                                   bool ssl = true, const ProgramFilter* ends = nullptr);
 
 // The same contract with every line a candidate (`anchor` 0): for a dialect
 // whose lines have no anchors to search for, or that filters them itself.

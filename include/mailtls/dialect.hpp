@@ -58,6 +58,9 @@ struct CandidateNeeds {
   ScanKernel kernel = ScanKernel::kAuto;
   bool sessions = true;     // peer-bearing and session-end lines (for the join)
   bool error_lines = true;  // handshake-error lines (accept_error, connect_error)
+  // With `sessions`: only these programs' session ends are wanted (null:
+  // every program's). A hint the dialect may ignore.
+  const ProgramFilter* end_programs = nullptr;
 };
 
 class Dialect {

@@ -12,14 +12,14 @@ namespace detail {
 // candidate_scan_avx2.cpp
 CandidateScanStats scan_avx2(const char* data, std::size_t size, std::size_t max_line,
                              bool sessions, bool ssl, const CandidateFn& on_candidate,
-                             const LongLineFn& on_long);
+                             const LongLineFn& on_long, const ProgramFilter* ends);
 }  // namespace detail
 #endif
 
 namespace {
 
 // Position of the first anchor in `line`, or npos.
-std::size_t find_anchor(std::string_view line, bool sessions, bool ssl) {
+std::size_t find_anchor(std::string_view line, bool sessions, bool ssl, const ProgramFilter* ends) {
   const char* p = line.data();
   const std::size_t n = line.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -32,7 +32,7 @@ std::size_t find_anchor(std::string_view line, bool sessions, bool ssl) {
         break;
       case 'o':
         if (sessions && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0 &&
-            after_disc(p + i, i)) {
+            after_disc(p + i, i) && end_kept(p + i, i, ends)) {
           return i;
         }
         break;
@@ -77,10 +77,11 @@ CandidateScanStats scan_line_by_line(const char* data, std::size_t size, std::si
 // The reference kernel.
 CandidateScanStats scan_scalar(const char* data, std::size_t size, std::size_t max_line,
                                bool sessions, bool ssl, const CandidateFn& on_candidate,
-                               const LongLineFn& on_long) {
+                               const LongLineFn& on_long, const ProgramFilter* ends) {
   return scan_line_by_line(
-      data, size, max_line, [&](std::string_view line) { return find_anchor(line, sessions, ssl); },
-      on_candidate, on_long);
+      data, size, max_line,
+      [&](std::string_view line) { return find_anchor(line, sessions, ssl, ends); }, on_candidate,
+      on_long);
 }
 
 #ifdef MAILTLS_X86
@@ -104,8 +105,8 @@ struct Sse2 {
 
 CandidateScanStats scan_sse2(const char* data, std::size_t size, std::size_t max_line,
                              bool sessions, bool ssl, const CandidateFn& on_candidate,
-                             const LongLineFn& on_long) {
-  return scan_with<Sse2>(data, size, max_line, sessions, ssl, on_candidate, on_long);
+                             const LongLineFn& on_long, const ProgramFilter* ends) {
+  return scan_with<Sse2>(data, size, max_line, sessions, ssl, on_candidate, on_long, ends);
 }
 
 #endif  // MAILTLS_X86
@@ -130,20 +131,21 @@ ScanKernel best_kernel() {
 
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,
                                    const CandidateFn& on_candidate, const LongLineFn& on_long,
-                                   ScanKernel kernel, bool sessions, bool ssl) {
+                                   ScanKernel kernel, bool sessions, bool ssl,
+                                   const ProgramFilter* ends) {
   if (kernel == ScanKernel::kAuto) kernel = best_kernel();
 #ifdef MAILTLS_X86
   // The block kernels assume no line under two blocks can exceed max_line.
   if (max_line >= 64) {
     if (kernel == ScanKernel::kAvx2 && __builtin_cpu_supports("avx2")) {
-      return detail::scan_avx2(data, size, max_line, sessions, ssl, on_candidate, on_long);
+      return detail::scan_avx2(data, size, max_line, sessions, ssl, on_candidate, on_long, ends);
     }
     if (kernel == ScanKernel::kSse2 || kernel == ScanKernel::kAvx2) {
-      return scan_sse2(data, size, max_line, sessions, ssl, on_candidate, on_long);
+      return scan_sse2(data, size, max_line, sessions, ssl, on_candidate, on_long, ends);
     }
   }
 #endif
-  return scan_scalar(data, size, max_line, sessions, ssl, on_candidate, on_long);
+  return scan_scalar(data, size, max_line, sessions, ssl, on_candidate, on_long, ends);
 }
 
 }  // namespace mailtls

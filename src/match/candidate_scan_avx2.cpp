@@ -52,12 +52,12 @@ namespace detail {
 
 CandidateScanStats scan_avx2(const char* data, std::size_t size, std::size_t max_line,
                              bool sessions, bool ssl, const CandidateFn& on_candidate,
-                             const LongLineFn& on_long) {
+                             const LongLineFn& on_long, const ProgramFilter* ends) {
   // The block kernels assume no line under two blocks can exceed max_line.
   if (max_line >= 2 * Avx2x2::kWidth) {
-    return scan_with<Avx2x2>(data, size, max_line, sessions, ssl, on_candidate, on_long);
+    return scan_with<Avx2x2>(data, size, max_line, sessions, ssl, on_candidate, on_long, ends);
   }
-  return scan_with<Avx2>(data, size, max_line, sessions, ssl, on_candidate, on_long);
+  return scan_with<Avx2>(data, size, max_line, sessions, ssl, on_candidate, on_long, ends);
 }
 
 }  // namespace detail

@@ -55,11 +55,35 @@ inline bool after_disc(const char* p, std::size_t before) {
   return before >= 4 && std::memcmp(p - 4, "disc", 4) == 0;
 }
 
+// The program of the envelope "program[pid]: " that ends right before `p`
+// (`before`: the bytes of the buffer before p; a line starts after a
+// newline), or empty when the bytes there have another shape.
+inline std::string_view program_ending_at(const char* p, std::size_t before) {
+  if (before < 5 || p[-1] != ' ' || p[-2] != ':' || p[-3] != ']') return {};
+  const char* const floor = p - before;
+  const char* open = p - 3;
+  while (open > floor && open[-1] >= '0' && open[-1] <= '9') --open;
+  if (open == p - 3 || open == floor || open[-1] != '[') return {};
+  const char* const end = open - 1;
+  const char* start = end;
+  while (start > floor && start[-1] != ' ' && start[-1] != '\n') --start;
+  return {start, static_cast<std::size_t>(end - start)};
+}
+
+// A "disconnect from" anchor (`p` at its 'o') of a program `ends` keeps:
+// all of them without a filter, and those whose program does not show.
+inline bool end_kept(const char* p, std::size_t before, const ProgramFilter* ends) {
+  if (ends == nullptr) return true;
+  const std::string_view program = program_ending_at(p - 4, before - 4);
+  return program.empty() || (*ends)(program);
+}
+
 // The vector kernels find both session anchors with one test, (b | 0x20) ==
 // 'o' with 'm' ten bytes on: "onnect from " at its 'o', and "CONNECT from "
 // at its first 'O'. Returns where the anchor starts relative to p (0, or -1
 // for CONNECT), or 1 when there is none.
-inline int vector_anchor_at(const char* p, bool sessions, bool ssl, std::size_t before) {
+inline int vector_anchor_at(const char* p, bool sessions, bool ssl, std::size_t before,
+                            const ProgramFilter* ends) {
   static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ',
                                        'f', 'r', 'o', 'm', ' ', 0};
   static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T',
@@ -67,7 +91,11 @@ inline int vector_anchor_at(const char* p, bool sessions, bool ssl, std::size_t 
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S' ? 0 : 1;
     case 'S': return ssl && p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : 1;
-    case 'o': return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before) ? 0 : 1;
+    case 'o':
+      return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before) &&
+                     end_kept(p, before, ends)
+                 ? 0
+                 : 1;
     case 'O': return sessions && before >= 1 && bytes_equal(p - 1, kConnect, 13) ? -1 : 1;
     default: return 1;
   }
@@ -107,7 +135,8 @@ template <class V, bool kSessions, bool kSsl>
 [[gnu::always_inline]] inline CandidateScanStats scan_blocks(const char* data, std::size_t size,
                                                              std::size_t max_line,
                                                              const CandidateFn& on_candidate,
-                                                             const LongLineFn& on_long) {
+                                                             const LongLineFn& on_long,
+                                                             const ProgramFilter* ends) {
   constexpr std::size_t kW = V::kWidth;
   constexpr std::size_t kNone = SIZE_MAX;
   CandidateScanStats stats;
@@ -173,7 +202,7 @@ template <class V, bool kSessions, bool kSsl>
     while (cand != 0) {
       const unsigned bit = lowest_bit(cand);
       cand &= cand - 1;
-      const int shift = vector_anchor_at(data + i + bit, kSessions, kSsl, i + bit);
+      const int shift = vector_anchor_at(data + i + bit, kSessions, kSsl, i + bit, ends);
       if (shift > 0) continue;
       const std::size_t pos = i + bit + static_cast<std::size_t>(shift);  // the anchor's start
       std::size_t start = line_start;
@@ -235,7 +264,7 @@ template <class V, bool kSessions, bool kSsl>
         (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
         (kSsl && p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
         (kSessions && p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0 &&
-         after_disc(p, i)) ||
+         after_disc(p, i) && end_kept(p, i, ends)) ||
         (kSessions && p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
          after_tlsproxy_tag(data + line_start, p));
     if (hit) {
@@ -256,17 +285,15 @@ template <class V, bool kSessions, bool kSsl>
 // One instantiation per anchor set: the tests the block loop makes are
 // fixed at compile time.
 template <class V>
-[[gnu::always_inline]] inline CandidateScanStats scan_with(const char* data, std::size_t size,
-                                                           std::size_t max_line, bool sessions,
-                                                           bool ssl,
-                                                           const CandidateFn& on_candidate,
-                                                           const LongLineFn& on_long) {
+[[gnu::always_inline]] inline CandidateScanStats scan_with(
+    const char* data, std::size_t size, std::size_t max_line, bool sessions, bool ssl,
+    const CandidateFn& on_candidate, const LongLineFn& on_long, const ProgramFilter* ends) {
   if (sessions) {
-    return ssl ? scan_blocks<V, true, true>(data, size, max_line, on_candidate, on_long)
-               : scan_blocks<V, true, false>(data, size, max_line, on_candidate, on_long);
+    return ssl ? scan_blocks<V, true, true>(data, size, max_line, on_candidate, on_long, ends)
+               : scan_blocks<V, true, false>(data, size, max_line, on_candidate, on_long, ends);
   }
-  return ssl ? scan_blocks<V, false, true>(data, size, max_line, on_candidate, on_long)
-             : scan_blocks<V, false, false>(data, size, max_line, on_candidate, on_long);
+  return ssl ? scan_blocks<V, false, true>(data, size, max_line, on_candidate, on_long, ends)
+             : scan_blocks<V, false, false>(data, size, max_line, on_candidate, on_long, ends);
 }
 
 #endif  // MAILTLS_X86

@@ -61,24 +61,6 @@ struct SessionEnd {
   SessionCounters counters() const { return dialect.session_counters(env); }
 };
 
-// The program of a syslog line whose message starts at `at`, when the
-// envelope ends "program[pid]: " there; empty otherwise. Enough to skip a
-// line before parsing it: a message that starts at `at` follows exactly
-// that envelope.
-inline std::string_view program_before(std::string_view line, std::size_t at) {
-  if (at < 5 || at > line.size() || line[at - 1] != ' ' || line[at - 2] != ':' ||
-      line[at - 3] != ']') {
-    return {};
-  }
-  std::size_t open = at - 3;
-  while (open > 0 && line[open - 1] >= '0' && line[open - 1] <= '9') --open;
-  if (open == at - 3 || open == 0 || line[open - 1] != '[') return {};
-  const std::size_t end = open - 1;
-  std::size_t start = end;
-  while (start > 0 && line[start - 1] != ' ') --start;
-  return line.substr(start, end - start);
-}
-
 struct SearchConfig {
   std::size_t max_line = 0;
   // Whether sessions are followed: only library lines take their peer
@@ -109,14 +91,17 @@ class ChunkSearcher {
     note_own_lines(data, size, clock, sink);
     Envelope env;
     PeerRef peer;
-    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t anchor,
+    // Only some services' session ends, sessions not followed: the others'
+    // are skipped before their envelopes are parsed, by the dialect's
+    // search where it can (the sink still decides).
+    CandidateNeeds needs = config_.needs;
+    const ProgramFilter ends = [this](std::string_view program) {
+      return config_.end_services->chooses(program);
+    };
+    if (config_.end_services && !config_.follow_sessions) needs.end_programs = &ends;
+    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
                             std::uint64_t line_index) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (config_.end_services && !config_.follow_sessions && anchor >= 4 &&
-          line.substr(anchor - 4, 16) == "disconnect from ") {
-        const std::string_view program = program_before(line, anchor - 4);
-        if (!program.empty() && !config_.end_services->chooses(program)) return;
-      }
       if (!dialect_.parse_envelope(line, env)) return;
       const LineClass cls = dialect_.classify(env, event, peer);
       switch (cls) {
@@ -198,10 +183,10 @@ class ChunkSearcher {
           [&](std::string_view line, std::size_t at, std::size_t anchor, std::uint64_t) {
             on_candidate(line, start + at, anchor, line_index);
           },
-          [](std::size_t) {}, config_.needs);
+          [](std::size_t) {}, needs);
     };
-    const auto stats = dialect_.find_candidates(data, size, config_.max_line, on_candidate, on_long,
-                                                config_.needs);
+    const auto stats =
+        dialect_.find_candidates(data, size, config_.max_line, on_candidate, on_long, needs);
     // Counted before the sessions are handed over: their peers are read
     // from the chunk, which a truncated mapped file can cut short there.
     sink.on_searched(stats.lines);

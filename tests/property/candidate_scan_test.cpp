@@ -20,7 +20,7 @@ struct Trace {
 };
 
 Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool sessions = true,
-          bool ssl = true) {
+          bool ssl = true, const ProgramFilter* ends = nullptr) {
   Trace t;
   const auto stats = scan_candidates(
       buf.data(), buf.size(), max_line,
@@ -29,7 +29,7 @@ Trace run(const std::string& buf, std::size_t max_line, ScanKernel kernel, bool 
                            std::to_string(index) + ":" + std::string(line));
       },
       [&](std::size_t offset) { t.events.push_back("L" + std::to_string(offset)); }, kernel,
-      sessions, ssl);
+      sessions, ssl, ends);
   t.lines = stats.lines;
   return t;
 }
@@ -65,7 +65,13 @@ std::string random_buffer(std::mt19937& rng, std::size_t size, unsigned keep_new
                                                    "onnect fro\n",
                                                    " ",
                                                    "TL",
-                                                   "SS"};
+                                                   "SS",
+                                                   " postfix/smtpd[12]: disconnect from ",
+                                                   "postfix/submission/smtpd[3]: disconnect from ",
+                                                   " sub[]: disconnect from ",
+                                                   "[7]: disconnect from ",
+                                                   "]: disconnect from ",
+                                                   "9]: disconnect from "};
   std::string s;
   while (s.size() < size) {
     const std::string& piece = kPieces[rng() % kPieces.size()];
@@ -77,17 +83,22 @@ std::string random_buffer(std::mt19937& rng, std::size_t size, unsigned keep_new
 }
 
 // Each of `kernels` gives the scalar kernel's trace for `buf`, with every
-// anchor set (session anchors on or off, SSL_ on or off).
+// anchor set (session anchors on or off, SSL_ on or off, the session ends
+// of every program or of those with a "sub" in their name).
 void check_against_scalar(const std::string& buf, std::size_t max_line,
                           std::initializer_list<ScanKernel> kernels) {
-  for (int anchors = 0; anchors < 4; ++anchors) {
+  const ProgramFilter sub = [](std::string_view program) {
+    return program.find("sub") != std::string_view::npos;
+  };
+  for (int anchors = 0; anchors < 8; ++anchors) {
     const bool sessions = (anchors & 1) != 0;
     const bool ssl = (anchors & 2) != 0;
-    const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions, ssl);
+    const ProgramFilter* ends = (anchors & 4) != 0 ? &sub : nullptr;
+    const Trace reference = run(buf, max_line, ScanKernel::kScalar, sessions, ssl, ends);
     for (ScanKernel k : kernels) {
       INFO("kernel " << static_cast<int>(k) << " max_line " << max_line << " sessions " << sessions
-                     << " ssl " << ssl);
-      CHECK(run(buf, max_line, k, sessions, ssl) == reference);
+                     << " ssl " << ssl << " ends " << (ends != nullptr));
+      CHECK(run(buf, max_line, k, sessions, ssl, ends) == reference);
     }
   }
 }
@@ -151,5 +162,42 @@ TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
     REQUIRE(no_ssl.events.size() == 1);
     CHECK(no_ssl.events[0].find("#1:b TLS") != std::string::npos);
     CHECK(run(ssl_only, 1000, k, false, true).events.size() == 2);
+  }
+}
+
+TEST_CASE("candidate scan: only the session ends of the programs kept", "[candidate_scan]") {
+  const std::string buf =
+      "Nov 20 02:00:05 mx postfix/smtpd[123]: disconnect from a[192.0.2.1]\n"
+      "Nov 20 02:00:05 mx postfix/submission/smtpd[124]: disconnect from b[192.0.2.2]\n"
+      "postfix/smtpd[1]: disconnect from c[192.0.2.3]\n"
+      "mx postfix/smtpd: disconnect from d[192.0.2.4]\n"          // no pid: kept
+      "mx postfix/smtpd[]: disconnect from e[192.0.2.5]\n"        // an empty pid: kept
+      "mx [1]: disconnect from f[192.0.2.6]\n"                    // no program: kept
+      "mx postfix/smtpd[9]: disconnect from g[192.0.2.7] TLS\n";  // found by TLS
+  for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
+    std::vector<std::string> asked;
+    const ProgramFilter keep = [&asked](std::string_view program) {
+      asked.emplace_back(program);
+      return program == "postfix/submission/smtpd";
+    };
+    const Trace t = run(buf, 1000, k, true, true, &keep);
+    CHECK(t.lines == 7);
+    std::vector<std::string> found;
+    for (const std::string& e : t.events) found.push_back(e.substr(e.find(':', e.find('#')) + 1));
+    CHECK(found == std::vector<std::string>{
+                       "Nov 20 02:00:05 mx postfix/submission/smtpd[124]: disconnect from "
+                       "b[192.0.2.2]",
+                       "mx postfix/smtpd: disconnect from d[192.0.2.4]",
+                       "mx postfix/smtpd[]: disconnect from e[192.0.2.5]",
+                       "mx [1]: disconnect from f[192.0.2.6]",
+                       "mx postfix/smtpd[9]: disconnect from g[192.0.2.7] TLS"});
+    CHECK(asked == std::vector<std::string>{"postfix/smtpd", "postfix/submission/smtpd",
+                                            "postfix/smtpd", "postfix/smtpd"});
+    // The last line's anchor is its TLS, not the disconnect left out.
+    CHECK(t.events.back().find(
+              "@" +
+              std::to_string(
+                  std::string_view("mx postfix/smtpd[9]: disconnect from g[192.0.2.7] ").size()) +
+              "#") != std::string::npos);
   }
 }

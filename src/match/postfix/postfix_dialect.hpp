@@ -20,7 +20,7 @@ class PostfixDialect final : public Dialect {
     // Postfix's four anchors (candidate_scan.hpp): the session anchors only
     // when sessions are followed, "SSL_" only when error lines are wanted.
     return scan_candidates(data, size, max_line, on_candidate, on_long, needs.kernel,
-                           needs.sessions, needs.error_lines);
+                           needs.sessions, needs.error_lines, needs.end_programs);
   }
   bool parse_envelope(std::string_view line, Envelope& env) const override {
     return mailtls::parse_envelope(line, env);

@@ -439,19 +439,6 @@ TEST_CASE("whatif's traffic: each peer's handshakes and plaintext sessions per s
   CHECK(services(o) == std::vector<std::string>{"e.example.org postfix/smtpd"});
 }
 
-TEST_CASE("the program before a syslog message", "[scan]") {
-  using mailtls::detail::program_before;
-  const std::string_view line = "Nov 20 02:00:05 mx postfix/smtpd[123]: disconnect from x";
-  const std::size_t at = line.find("disconnect");
-  CHECK(program_before(line, at) == "postfix/smtpd");
-  CHECK(program_before("postfix/smtpd[1]: disconnect", 18) == "postfix/smtpd");
-  CHECK(program_before("mx postfix/smtpd: disconnect", 19).empty());    // no pid
-  CHECK(program_before("mx postfix/smtpd[]: disconnect", 20).empty());  // an empty pid
-  CHECK(program_before("mx [1]: disconnect", 8).empty());               // no program
-  CHECK(program_before("x]: y", 4).empty());
-  CHECK(program_before("", 0).empty());
-}
-
 TEST_CASE("time windows: since inclusive, until exclusive", "[scan]") {
   setenv("TZ", "UTC", 1);
   tzset();
