@@ -47,7 +47,8 @@ using ProgramFilter = std::function<bool(std::string_view program)>;
 
 // `sessions` false leaves out the session anchors (disconnect, CONNECT): a
 // scan that counts no TLS library line needs no session peers. `ends`
-// (with `sessions`): only the disconnects of the programs it keeps. `ssl` false
+// (with `sessions`): session ends alone, no peer lines (tlsproxy's
+// CONNECT), and only the disconnects of the programs it keeps. `ssl` false
 // leaves out "SSL_" (the SSL_accept/SSL_connect error lines): a scan that
 // counts neither error kind and follows no sessions never needs them.
 CandidateScanStats scan_candidates(const char* data, std::size_t size, std::size_t max_line,

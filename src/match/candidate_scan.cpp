@@ -18,10 +18,13 @@ CandidateScanStats scan_avx2(const char* data, std::size_t size, std::size_t max
 
 namespace {
 
-// Position of the first anchor in `line`, or npos.
+// Position of the first anchor in `line`, or npos. With `ends`, the only
+// session anchor is "disconnect from " of a program it keeps (at its 'o').
 std::size_t find_anchor(std::string_view line, bool sessions, bool ssl, const ProgramFilter* ends) {
   const char* p = line.data();
   const std::size_t n = line.size();
+  const bool all = sessions && ends == nullptr;
+  const bool ends_only = sessions && ends != nullptr;
   for (std::size_t i = 0; i < n; ++i) {
     switch (p[i]) {
       case 'T':
@@ -31,15 +34,21 @@ std::size_t find_anchor(std::string_view line, bool sessions, bool ssl, const Pr
         if (ssl && i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
         break;
       case 'o':
-        if (sessions && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0 &&
-            after_disc(p + i, i) && end_kept(p + i, i, ends)) {
+        if (all && i + 12 <= n && std::memcmp(p + i, "onnect from ", 12) == 0 &&
+            after_disc(p + i, i)) {
           return i;
         }
         break;
       case 'C':
-        if (sessions && i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0 &&
+        if (all && i + 13 <= n && std::memcmp(p + i, "CONNECT from ", 13) == 0 &&
             after_tlsproxy_tag(p, p + i)) {
           return i;
+        }
+        break;
+      case 'd':
+        if (ends_only && i + 16 <= n && std::memcmp(p + i, "disconnect from ", 16) == 0 &&
+            end_kept(p + i + 4, i + 4, ends)) {
+          return i + 4;
         }
         break;
       default: break;

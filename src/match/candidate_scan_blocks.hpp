@@ -78,26 +78,43 @@ inline bool end_kept(const char* p, std::size_t before, const ProgramFilter* end
   return program.empty() || (*ends)(program);
 }
 
+// Which session anchors a kernel looks for: none; "disconnect from " and
+// tlsproxy's "CONNECT from " (sessions followed); or "disconnect from "
+// alone (session ends only, of the programs a filter keeps).
+enum class SessionAnchors { kNone, kAll, kEnds };
+
+constexpr int kNoAnchor = INT32_MIN;
+
 // The vector kernels find both session anchors with one test, (b | 0x20) ==
 // 'o' with 'm' ten bytes on: "onnect from " at its 'o', and "CONNECT from "
-// at its first 'O'. Returns where the anchor starts relative to p (0, or -1
-// for CONNECT), or 1 when there is none.
-inline int vector_anchor_at(const char* p, bool sessions, bool ssl, std::size_t before,
+// at its first 'O'; the ends alone with b == 'd' and 'm' fourteen bytes on,
+// which connect lines do not pass. Returns where the anchor starts relative
+// to p (0; -1 for CONNECT; 4 for a "disconnect" found at its 'd', the
+// anchor being its 'o' as for the others), or kNoAnchor.
+template <SessionAnchors kS>
+inline int vector_anchor_at(const char* p, bool ssl, std::size_t before,
                             const ProgramFilter* ends) {
   static constexpr char kOnnect[13] = {'o', 'n', 'n', 'e', 'c', 't', ' ',
                                        'f', 'r', 'o', 'm', ' ', 0};
   static constexpr char kConnect[13] = {'C', 'O', 'N', 'N', 'E', 'C', 'T',
                                         ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
-    case 'T': return p[1] == 'L' && p[2] == 'S' ? 0 : 1;
-    case 'S': return ssl && p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : 1;
+    case 'T': return p[1] == 'L' && p[2] == 'S' ? 0 : kNoAnchor;
+    case 'S': return ssl && p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : kNoAnchor;
     case 'o':
-      return sessions && bytes_equal(p, kOnnect, 12) && after_disc(p, before) &&
-                     end_kept(p, before, ends)
+      return kS == SessionAnchors::kAll && bytes_equal(p, kOnnect, 12) && after_disc(p, before)
                  ? 0
-                 : 1;
-    case 'O': return sessions && before >= 1 && bytes_equal(p - 1, kConnect, 13) ? -1 : 1;
-    default: return 1;
+                 : kNoAnchor;
+    case 'O':
+      return kS == SessionAnchors::kAll && before >= 1 && bytes_equal(p - 1, kConnect, 13)
+                 ? -1
+                 : kNoAnchor;
+    case 'd':
+      return kS == SessionAnchors::kEnds && load64(p) == load64("disconne") &&
+                     load64(p + 8) == load64("ct from ") && end_kept(p + 4, before + 4, ends)
+                 ? 4
+                 : kNoAnchor;
+    default: return kNoAnchor;
   }
 }
 
@@ -131,7 +148,7 @@ inline M bits_above(M m, unsigned bit) {
 
 // Shared block logic; V provides the block width, its mask type and the
 // vector primitives.
-template <class V, bool kSessions, bool kSsl>
+template <class V, SessionAnchors kS, bool kSsl>
 [[gnu::always_inline]] inline CandidateScanStats scan_blocks(const char* data, std::size_t size,
                                                              std::size_t max_line,
                                                              const CandidateFn& on_candidate,
@@ -172,15 +189,17 @@ template <class V, bool kSessions, bool kSsl>
   const auto k_s = V::opaque(V::splat('S'));
   const auto k_under = V::opaque(V::splat('_'));
   const auto k_o = V::opaque(V::splat('o'));
+  const auto k_d = V::opaque(V::splat('d'));
   const auto k_m = V::opaque(V::splat('m'));
   const auto k_case = V::opaque(V::splat(0x20));
 
   using Mask = typename V::Mask;
   std::size_t i = 0;
-  // Loads reach 13 bytes past the block start (anchor_at reads up to 13):
-  // stop early enough to stay inside.
-  const std::size_t last_block = size >= kW + 13 ? size - kW - 13 : 0;
-  while (size >= kW + 13 && i <= last_block) {
+  // Loads reach 13 bytes past the block (anchor_at reads up to 13), 16 for
+  // the ends alone: stop early enough to stay inside.
+  constexpr std::size_t kReach = kS == SessionAnchors::kEnds ? 16 : 13;
+  const std::size_t last_block = size >= kW + kReach ? size - kW - kReach : 0;
+  while (size >= kW + kReach && i <= last_block) {
     // Compares are combined as vectors: two byte masks per block.
     const auto b0 = V::load(data + i);
     const Mask nl = V::mask(V::eq(b0, k_nl));
@@ -188,8 +207,10 @@ template <class V, bool kSessions, bool kSsl>
     if constexpr (kSsl) {
       c = V::or_(c, V::and_(V::eq(b0, k_s), V::eq(V::load(data + i + 3), k_under)));
     }
-    if constexpr (kSessions) {
+    if constexpr (kS == SessionAnchors::kAll) {
       c = V::or_(c, V::and_(V::eq(V::or_(b0, k_case), k_o), V::eq(V::load(data + i + 10), k_m)));
+    } else if constexpr (kS == SessionAnchors::kEnds) {
+      c = V::or_(c, V::and_(V::eq(b0, k_d), V::eq(V::load(data + i + 14), k_m)));
     }
     Mask cand = V::mask(c);
     if ((cand | nl) == 0) {
@@ -202,8 +223,8 @@ template <class V, bool kSessions, bool kSsl>
     while (cand != 0) {
       const unsigned bit = lowest_bit(cand);
       cand &= cand - 1;
-      const int shift = vector_anchor_at(data + i + bit, kSessions, kSsl, i + bit, ends);
-      if (shift > 0) continue;
+      const int shift = vector_anchor_at<kS>(data + i + bit, kSsl, i + bit, ends);
+      if (shift == kNoAnchor) continue;
       const std::size_t pos = i + bit + static_cast<std::size_t>(shift);  // the anchor's start
       std::size_t start = line_start;
       if (bit > first_nl) {
@@ -251,7 +272,7 @@ template <class V, bool kSessions, bool kSsl>
     const std::size_t left = size - i;
     const char* p = data + i;
     // A CONNECT whose 'C' ended the vector part: the vectors test its 'O'.
-    if (kSessions && p[0] == 'O' && i >= 1 && data[i - 1] == 'C' && left >= 12 &&
+    if (kS == SessionAnchors::kAll && p[0] == 'O' && i >= 1 && data[i - 1] == 'C' && left >= 12 &&
         std::memcmp(p - 1, "CONNECT from ", 13) == 0 &&
         after_tlsproxy_tag(data + line_start, p - 1)) {
       taken_start = line_start;
@@ -263,14 +284,17 @@ template <class V, bool kSessions, bool kSsl>
     const bool hit =
         (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
         (kSsl && p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
-        (kSessions && p[0] == 'o' && left >= 12 && std::memcmp(p, "onnect from ", 12) == 0 &&
-         after_disc(p, i) && end_kept(p, i, ends)) ||
-        (kSessions && p[0] == 'C' && left >= 13 && std::memcmp(p, "CONNECT from ", 13) == 0 &&
-         after_tlsproxy_tag(data + line_start, p));
-    if (hit) {
+        (kS == SessionAnchors::kAll && p[0] == 'o' && left >= 12 &&
+         std::memcmp(p, "onnect from ", 12) == 0 && after_disc(p, i)) ||
+        (kS == SessionAnchors::kAll && p[0] == 'C' && left >= 13 &&
+         std::memcmp(p, "CONNECT from ", 13) == 0 && after_tlsproxy_tag(data + line_start, p));
+    const bool end_hit = kS == SessionAnchors::kEnds && p[0] == 'd' && left >= 16 &&
+                         std::memcmp(p, "disconnect from ", 16) == 0 &&
+                         end_kept(p + 4, i + 4, ends);
+    if (hit || end_hit) {
       taken_start = line_start;
       pending_start = line_start;
-      pending_pos = i;
+      pending_pos = end_hit ? i + 4 : i;
       pending_line = stats.lines;
     }
   }
@@ -288,12 +312,19 @@ template <class V>
 [[gnu::always_inline]] inline CandidateScanStats scan_with(
     const char* data, std::size_t size, std::size_t max_line, bool sessions, bool ssl,
     const CandidateFn& on_candidate, const LongLineFn& on_long, const ProgramFilter* ends) {
-  if (sessions) {
-    return ssl ? scan_blocks<V, true, true>(data, size, max_line, on_candidate, on_long, ends)
-               : scan_blocks<V, true, false>(data, size, max_line, on_candidate, on_long, ends);
+  constexpr auto kAll = SessionAnchors::kAll;
+  constexpr auto kEnds = SessionAnchors::kEnds;
+  constexpr auto kNone = SessionAnchors::kNone;
+  if (sessions && ends != nullptr) {
+    return ssl ? scan_blocks<V, kEnds, true>(data, size, max_line, on_candidate, on_long, ends)
+               : scan_blocks<V, kEnds, false>(data, size, max_line, on_candidate, on_long, ends);
   }
-  return ssl ? scan_blocks<V, false, true>(data, size, max_line, on_candidate, on_long, ends)
-             : scan_blocks<V, false, false>(data, size, max_line, on_candidate, on_long, ends);
+  if (sessions) {
+    return ssl ? scan_blocks<V, kAll, true>(data, size, max_line, on_candidate, on_long, ends)
+               : scan_blocks<V, kAll, false>(data, size, max_line, on_candidate, on_long, ends);
+  }
+  return ssl ? scan_blocks<V, kNone, true>(data, size, max_line, on_candidate, on_long, ends)
+             : scan_blocks<V, kNone, false>(data, size, max_line, on_candidate, on_long, ends);
 }
 
 #endif  // MAILTLS_X86
