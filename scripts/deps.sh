@@ -6,7 +6,7 @@ set -euo pipefail
 MAILTLS_PACKAGES=(
   g++ cmake ninja-build pkg-config
   libre2-dev libboost-iostreams-dev zlib1g-dev libisal-dev libbz2-dev liblzma-dev libzstd-dev
-  libfmt-dev libcli11-dev libssl-dev
+  libfmt-dev libcli11-dev libssl-dev libsystemd-dev
   catch2 libbenchmark-dev
 )
 # What the tests use beyond the build: the seed one-liner's tools, zstd for
@@ -14,8 +14,10 @@ MAILTLS_PACKAGES=(
 # what-if oracle is checked against `openssl ciphers -s`), the JSON
 # schema check, Chromium to render the HTML report, /usr/bin/time for the
 # scale test's peak memory, setpriv (util-linux) for the broken-input
-# matrix's permission case when it runs as root.
-MAILTLS_TEST_PACKAGES=(gzip zstd openssl gawk sed grep coreutils python3 python3-jsonschema chromium time util-linux)
+# matrix's permission case when it runs as root, systemd-journal-remote to
+# build journal files for the journal tests without a running journald.
+MAILTLS_TEST_PACKAGES=(gzip zstd openssl gawk sed grep coreutils python3 python3-jsonschema chromium
+  time util-linux systemd-journal-remote)
 # What bench/compare.sh runs beside mailtls, and measures with.
 MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3)
 # scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes, and the

@@ -184,7 +184,7 @@ def directory_without_logs(tmp, want):
     d = os.path.join(tmp, "logs")
     os.mkdir(d)
     write(os.path.join(d, "syslog"), BASE)
-    check([d], 2, None, [f"mailtls: {q(d)}: directory holds no mail.log\\* or maillog\\* files"])
+    check([d], 2, None, [f"mailtls: {q(d)}: directory holds no mail.log\\*, maillog\\*, mainlog\\*, main.log\\* or postfix.log\\* files"])
     good = write(os.path.join(tmp, "mail.log"), BASE)
     check([d, good], 1, want, None, "beside a log")
 
@@ -508,7 +508,7 @@ def events_without_report(tmp, want):
     os.mkdir(d)
     for fmt in ("csv", "tsv", "ndjson"):
         for args, first in (([missing], f"mailtls: {missing}: No such file or directory"),
-                            ([d], f"mailtls: {d}: directory holds no mail.log* or maillog* files")):
+                            ([d], f"mailtls: {d}: directory holds no mail.log*, maillog*, mainlog*, main.log* or postfix.log* files")):
             what = f"{fmt} {args[0]}"
             p = subprocess.run([MAILTLS, "events", "--format", fmt] + args, capture_output=True,
                                env=ENV, timeout=TIMEOUT_S)

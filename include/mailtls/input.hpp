@@ -1,8 +1,9 @@
 // Finding and ordering the inputs (docs/user-guide.md, "Inputs").
 //
 // PATH arguments are files, directories or "-" (standard input). A directory
-// yields the regular files directly in it whose names start with "mail.log"
-// or "maillog". The same file named twice (same device and inode) is read
+// yields the regular files directly in it whose names start with "mail.log",
+// "maillog", "mainlog" or "main.log" (Exim), or "postfix.log" (Postfix's
+// maillog_file). The same file named twice (same device and inode) is read
 // once. Files of a rotated set are ordered oldest first, whatever the
 // argument order: mail.log.N.gz ... mail.log.1, mail.log; date suffixes
 // (maillog-20261115.gz) by date.
@@ -34,11 +35,13 @@ struct ExpandedInputs {
 };
 
 // Expands PATH arguments. An empty `args` means the system defaults
-// (/var/log/mail.log*, /var/log/maillog*).
+// (default_log_globs()).
 ExpandedInputs expand_inputs(const std::vector<std::string>& args);
 
-// The default locations, for the "no log found" message.
+// The default locations (MAILTLS_DEFAULT_LOGS, colon-separated, replaces
+// them), and the same as one comma-separated list for messages.
 std::vector<std::string> default_log_globs();
+std::string default_log_list();
 
 // Sort key of a file within its rotated set; exposed for tests.
 struct RotationKey {

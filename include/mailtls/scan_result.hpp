@@ -53,6 +53,9 @@ struct InputSummary {
   std::uint64_t lines = 0;
   bool readable = false;
   bool skipped = false;  // last modified before --since: not read
+  // A journal: the entries it read (of facility mail or a mail program,
+  // from --since on).
+  std::optional<std::uint64_t> journal_entries;
   friend bool operator==(const InputSummary&, const InputSummary&) = default;
 };
 

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -71,6 +72,11 @@ class StreamSource {
   // written. Throws DataError or std::system_error; the scan reports that
   // as a diagnostic of this input and goes on.
   virtual std::unique_ptr<ByteStream> open() const = 0;
+  // Why the source cannot be read at all, or nothing: asked once before
+  // the scan, so that such an input counts as unreadable, as a file would.
+  virtual std::optional<std::string> check() const { return std::nullopt; }
+  // For a journal: the entries read so far (read it after the scan).
+  virtual std::optional<std::uint64_t> journal_entries() const { return std::nullopt; }
 };
 
 // A read-only mapping of a whole regular file.

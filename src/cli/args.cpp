@@ -44,7 +44,14 @@ bool want_color(const std::string& mode) {
 void add_common(CLI::App& app, CommonArgs& args) {
   app.add_option("PATH", args.paths,
                  "Log files or directories; '-' is standard input (default: "
-                 "/var/log/mail.log*, /var/log/maillog*)");
+                 "/var/log/mail.log*, /var/log/maillog*, else the systemd journal)");
+  app.add_flag("--journal", args.journal,
+               "Read the local systemd journal (the system journal: entries of facility mail "
+               "or of a mail program)");
+  app.add_option("--journal-path", args.journal_paths,
+                 "Read this journal file or directory (repeatable; e.g. copied from another host)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--since", args.since,
                  "Only events at or after T: YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]', today, "
                  "yesterday, or a duration back from now (90m, 24h, 7d)");

@@ -45,6 +45,8 @@ struct CommonArgs {
   unsigned threads = 0;
   bool include_scanners = false, exclude_unknown = false, quiet = false, no_mmap = false;
   bool wide = false;
+  bool journal = false;                    // --journal: the local system journal
+  std::vector<std::string> journal_paths;  // --journal-path: journal files or directories
 };
 
 // Registers the common options on a subcommand, bound to `args`.

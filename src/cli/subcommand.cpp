@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "mailtls/input.hpp"
+#include "mailtls/journal.hpp"
 #include "mailtls/report.hpp"
 #include "progress.hpp"
 
@@ -53,13 +55,35 @@ void keep_until_exit(ScanResult&& result) {
 
 int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
                    const std::function<void(const ScanResult&)>& write) {
-  auto inputs = expand_inputs(common.paths);
-  if (common.paths.empty() && inputs.files.empty()) {
-    std::cerr << "mailtls: no mail log found (/var/log/mail.log*, /var/log/maillog*). "
-                 "Without rsyslog, Postfix logs to the journal: "
-                 "journalctl --facility=mail -o short-iso | mailtls "
-              << command << " -\n";
-    return kExitNoReport;
+  // The journal: asked for, or where no PATH is given and no mail log
+  // file exists. MAILTLS_JOURNAL_PATH stands in for the local system
+  // journal (tests, and hosts whose journal lives elsewhere).
+  const char* journal_env = std::getenv("MAILTLS_JOURNAL_PATH");
+  const std::string local_journal = journal_env != nullptr ? journal_env : "";
+  auto journal_input = [&](const std::string& path, std::string display) {
+    JournalConfig config;
+    config.path = path;
+    config.since_s = options.filter.since_s;
+    config.until_s = options.filter.until_s;
+    return InputFile{std::move(display), false,
+                     std::make_shared<const JournalSource>(std::move(config))};
+  };
+  const bool journal_asked = common.journal || !common.journal_paths.empty();
+  ExpandedInputs inputs;
+  if (!common.paths.empty() || !journal_asked) inputs = expand_inputs(common.paths);
+  if (common.journal) inputs.files.push_back(journal_input(local_journal, "journal"));
+  for (const std::string& path : common.journal_paths) {
+    inputs.files.push_back(journal_input(path, path));
+  }
+  if (common.paths.empty() && !journal_asked && inputs.files.empty()) {
+    if (!local_journal.empty() || system_journal_readable()) {
+      inputs.files.push_back(journal_input(local_journal, "journal"));
+    } else {
+      std::cerr << "mailtls: no mail log found (" << default_log_list()
+                << ") and no readable systemd journal; mailtls " << command
+                << " --journal says why the journal cannot be read\n";
+      return kExitNoReport;
+    }
   }
   options.inputs = std::move(inputs.files);
   Progress progress(!common.quiet && ::isatty(STDERR_FILENO) == 1);

@@ -102,6 +102,7 @@ void append_field(const Event& e, Field field, std::string& out) {
     case Field::kReasonText: out.append(e.reason_text); break;
     case Field::kFile: out.append(e.file); break;
     case Field::kLine: {
+      if (e.line == 0) break;  // none: an entry of a journal
       char buf[24];
       const auto r = std::to_chars(buf, buf + sizeof buf, e.line);
       out.append(buf, static_cast<std::size_t>(r.ptr - buf));

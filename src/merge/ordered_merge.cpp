@@ -166,13 +166,17 @@ std::optional<bool> OrderedMerge::end_before(const ChunkResult& r, std::uint64_t
 }
 
 void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
-  const std::uint64_t first_line = totals_.lines[file_] + 1;
+  // A journal's entries have no line numbers (the field stays empty): the
+  // lines are mailtls's own rendering of them.
+  const bool numbered = !(f.input.stream && f.input.stream->journal_entries());
+  const std::uint64_t first_line = numbered ? totals_.lines[file_] + 1 : 0;
+  auto line_of = [&](std::uint64_t chunk_line) { return numbered ? first_line + chunk_line : 0; };
   Event event;
   std::size_t stored = 0;
   auto emit_stored_until = [&](std::size_t end) {
     for (; stored < end; ++stored) {
       r.events.get(stored, f.input.display, event);
-      event.line = first_line + event.chunk_line;
+      event.line = line_of(event.chunk_line);
       options_.on_event(event);
     }
   };
@@ -198,7 +202,7 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
         continue;
       }
       r.failure_prefix.get(prefix++, f.input.display, prefix_event);
-      prefix_event.line = first_line + prefix_event.chunk_line;
+      prefix_event.line = line_of(prefix_event.chunk_line);
       totals_.failures.add(prefix_event);
     }
   };
@@ -206,7 +210,7 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
     if (collect_events_) emit_stored_until(r.pending_at[j]);
     r.pending.get(j, f.input.display, event);
     add_prefix_until(event.chunk_line);
-    event.line = first_line + event.chunk_line;
+    event.line = line_of(event.chunk_line);
     event.peer_name = event.peer_ip = {};
     event.after_handshake = false;
     // A line after an unchecked end of its session in this chunk (with no

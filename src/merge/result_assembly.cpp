@@ -110,7 +110,8 @@ ScanResult assemble_result(AssemblyInput in) {
     const std::uint64_t bytes = in.merged.bytes[i] + in.skipped_bytes[i];
     const std::uint64_t lines = in.merged.lines[i];
     out.inputs.push_back({f.input.display, std::string(to_string(f.compression)), bytes, lines,
-                          f.readable, f.skipped});
+                          f.readable, f.skipped,
+                          f.input.stream ? f.input.stream->journal_entries() : std::nullopt});
     out.lines_read += lines;
     out.bytes_read += bytes;
     out.diagnostics.insert(out.diagnostics.end(), f.diagnostics.begin(), f.diagnostics.end());

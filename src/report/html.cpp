@@ -159,14 +159,16 @@ void write_report_html(const ScanResult& result, const ReportSummary& summary,
   if (const auto why = why_no_events(result)) {
     s += "<p><strong>" + html(no_events_words(result, *why)) + "</strong></p>\n";
   }
-  s += "<h2>Inputs</h2>" +
-       html_table(
-           {"file", "compression", "lines", "status"}, result.inputs, [](const InputSummary& in) {
-             return std::vector<std::string>{in.file, in.compression, std::to_string(in.lines),
-                                             in.skipped    ? "skipped (before --since)"
-                                             : in.readable ? "read"
-                                                           : "unreadable"};
-           });
+  s += "<h2>Inputs</h2>" + html_table({"file", "compression", "lines", "status"}, result.inputs,
+                                      [](const InputSummary& in) {
+                                        return std::vector<std::string>{
+                                            in.file,
+                                            in.journal_entries ? "systemd journal" : in.compression,
+                                            std::to_string(in.lines),
+                                            in.skipped    ? "skipped (before --since)"
+                                            : in.readable ? "read"
+                                                          : "unreadable"};
+                                      });
   s += "<h2>Protocol spread per day</h2>" + protocol_by_day_svg(summary) + "\n";
   s += "<h2>Cipher share</h2>" + cipher_share_svg(summary) + "\n";
   s += directions_html(summary);

@@ -22,9 +22,11 @@ std::string inputs_json(const ScanResult& result) {
     s += i == 0 ? "\n" : ",\n";
     s += fmt::format(
         "    {{\"file\": \"{}\", \"compression\": \"{}\", \"bytes\": {}, \"lines\": {}, "
-        "\"readable\": {}, \"skipped\": {}}}",
+        "\"readable\": {}, \"skipped\": {}",
         escape_json(in.file), in.compression, in.bytes, in.lines, in.readable ? "true" : "false",
         in.skipped ? "true" : "false");
+    if (in.journal_entries) s += fmt::format(", \"journal_entries\": {}", *in.journal_entries);
+    s += '}';
   }
   s += result.inputs.empty() ? "]" : "\n  ]";
   return s;

@@ -289,9 +289,12 @@ void write_inputs(const ScanResult& r, std::ostream& out) {
       << count_of(r.lines_read, "line", "lines") << ", " << r.bytes_read << " bytes\n";
   for (const auto& in : r.inputs) {
     out << "  " << esc(in.file) << (in.compression != "none" ? " (" + in.compression + ")" : "")
-        << ": "
+        << (in.journal_entries ? " (systemd journal)" : "") << ": "
         << (in.skipped ? std::string("skipped, last modified before --since")
                        : count_of(in.lines, "line", "lines"))
+        << (in.journal_entries
+                ? ", from " + count_of(*in.journal_entries, "journal entry", "journal entries")
+                : "")
         << (in.readable ? "" : ", unreadable") << '\n';
   }
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <utility>
@@ -13,7 +14,33 @@
 namespace mailtls {
 
 std::vector<std::string> default_log_globs() {
-  return {"/var/log/mail.log*", "/var/log/maillog*"};
+  // MAILTLS_DEFAULT_LOGS (colon-separated patterns) stands in for the
+  // system's locations: tests, and hosts that log elsewhere.
+  if (const char* env = std::getenv("MAILTLS_DEFAULT_LOGS"); env != nullptr) {
+    std::vector<std::string> out;
+    std::string item;
+    for (const char* p = env;; ++p) {
+      if (*p == ':' || *p == '\0') {
+        if (!item.empty()) out.push_back(item);
+        item.clear();
+        if (*p == '\0') break;
+      } else {
+        item += *p;
+      }
+    }
+    return out;
+  }
+  return {"/var/log/mail.log*", "/var/log/maillog*", "/var/log/postfix.log*",
+          "/var/log/exim4/mainlog*", "/var/log/exim/main.log*"};
+}
+
+std::string default_log_list() {
+  std::string out;
+  for (const std::string& g : default_log_globs()) {
+    if (!out.empty()) out += ", ";
+    out += g;
+  }
+  return out;
 }
 
 namespace {
@@ -32,7 +59,10 @@ bool strip_suffix(std::string& s, const std::string& suffix) {
 }
 
 bool has_log_prefix(const std::string& name) {
-  return name.rfind("mail.log", 0) == 0 || name.rfind("maillog", 0) == 0;
+  for (const char* prefix : {"mail.log", "maillog", "mainlog", "main.log", "postfix.log"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -145,7 +175,8 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args) {
       }
       if (!any) {
         out.diagnostics.push_back(
-            {path, std::nullopt, "directory holds no mail.log* or maillog* files"});
+            {path, std::nullopt,
+             "directory holds no mail.log*, maillog*, mainlog*, main.log* or postfix.log* files"});
       }
       continue;
     }

@@ -56,6 +56,10 @@ void refine_year_from_tail(OpenedInput& f, std::size_t size, const LocalTime& re
 void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& time,
                 std::optional<std::int64_t> since_s) {
   if (f.input.stream) {
+    if (auto why = f.input.stream->check()) {
+      f.diagnostics.push_back({f.input.display, std::nullopt, std::move(*why)});
+      return;
+    }
     // A non-file source reads forwards like standard input: "now" is its
     // year reference.
     f.readable = true;

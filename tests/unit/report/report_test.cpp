@@ -54,7 +54,7 @@ TEST_CASE("count table in every format", "[report]") {
   r.keys = {Field::kProtocol, Field::kPeer};
   r.rows = {{{"TLSv1.3", "a,b[192.0.2.1]"}, 3}, {{"TLSv1", "=x\x1b[2J[192.0.2.2]"}, 1}};
   r.total_events = 4;
-  r.inputs = {{"mail.log", "none", 10, 2, true}};
+  r.inputs = {{"mail.log", "none", 10, 2, true, false, std::nullopt}};
   std::ostringstream csv;
   write_count(r, options_for(Format::kCsv), csv);
   CHECK(

@@ -293,12 +293,12 @@ TEST_CASE("report summary: the words when nothing was counted name the case, nev
     return why ? std::string(to_string(*why)) + ": " + no_events_words(r, *why) : std::string();
   };
   ScanResult r;
-  r.inputs = {{"-", "none", 0, 0, true, false}};
+  r.inputs = {{"-", "none", 0, 0, true, false, std::nullopt}};
   // Nothing read: an empty pipe (journalctl shows an outsider nothing).
   CHECK_THAT(words(r), Catch::StartsWith("no_input_lines: No input lines") &&
                            Catch::Contains("systemd-journal or adm"));
   // Every file last written before the window: not read at all.
-  r.inputs = {{"mail.log.2.gz", "gzip", 0, 0, true, true}};
+  r.inputs = {{"mail.log.2.gz", "gzip", 0, 0, true, true, std::nullopt}};
   r.outline.since = nov21;
   CHECK_THAT(words(r), Catch::Contains("last modified before the window opens"));
   // Lines, but none of Postfix's (dpkg.log, `journalctl -o json`).

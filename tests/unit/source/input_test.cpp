@@ -89,5 +89,6 @@ TEST_CASE("an empty directory is diagnosed", "[input]") {
   const auto out = expand_inputs({dir.path().string()});
   CHECK(out.files.empty());
   REQUIRE(out.diagnostics.size() == 1);
-  CHECK(out.diagnostics[0].message == "directory holds no mail.log* or maillog* files");
+  CHECK(out.diagnostics[0].message ==
+        "directory holds no mail.log*, maillog*, mainlog*, main.log* or postfix.log* files");
 }

@@ -1,0 +1,291 @@
+#include "mailtls/journal.hpp"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "mailtls/time_util.hpp"
+
+namespace mailtls {
+
+namespace {
+
+constexpr const char* kSystemJournalDirs[] = {"/var/log/journal", "/run/log/journal"};
+
+std::string journal_error(const std::string& what, int r) {
+  return what + ": " + std::strerror(-r);
+}
+
+// Whether `dir` or a directory in it (the machine id's) holds a *.journal file.
+bool holds_journal_files(const std::string& dir, int depth = 0) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return false;
+  bool found = false;
+  while (const dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    const std::string full = dir + "/" + name;
+    if (name.size() > 8 && name.compare(name.size() - 8, 8, ".journal") == 0) {
+      found = true;
+      break;
+    }
+    struct stat st {};
+    if (depth == 0 && stat(full.c_str(), &st) == 0 && S_ISDIR(st.st_mode) &&
+        holds_journal_files(full, 1)) {
+      found = true;
+      break;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+// The field `name` of the current entry ("NAME=value": the value), or
+// nothing.
+std::optional<std::string_view> field(sd_journal* j, const char* name) {
+  const void* data = nullptr;
+  std::size_t size = 0;
+  if (sd_journal_get_data(j, name, &data, &size) < 0) return std::nullopt;
+  const std::string_view all(static_cast<const char*>(data), size);
+  const std::size_t eq = all.find('=');
+  if (eq == std::string_view::npos) return std::nullopt;
+  return all.substr(eq + 1);
+}
+
+// Appends `s` with its control characters as rsyslog writes them ("#012"
+// for a newline): every entry stays one line.
+void append_escaped(std::string& out, std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    std::size_t run = i;
+    while (run < s.size() && static_cast<unsigned char>(s[run]) >= 0x20) ++run;
+    out.append(s.data() + i, run - i);
+    if (run == s.size()) break;
+    fmt::format_to(std::back_inserter(out), "#{:03o}", static_cast<unsigned char>(s[run]));
+    i = run + 1;
+  }
+}
+
+// A pid as it may be written: digits only.
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string system_journal_words() {
+  for (const char* dir : kSystemJournalDirs) {
+    if (holds_journal_files(dir)) {
+      return "cannot read the system journal: run as root or as a member of the "
+             "systemd-journal or adm group";
+    }
+  }
+  return "this host has no systemd journal (no files in /var/log/journal or "
+         "/run/log/journal)";
+}
+
+// The journal of `config`, open; throws DataError with the reason.
+sd_journal* open_journal(const JournalConfig& config) {
+  sd_journal* j = nullptr;
+  int r = 0;
+  if (config.path.empty()) {
+    r = sd_journal_open(&j, SD_JOURNAL_SYSTEM);
+  } else {
+    struct stat st {};
+    if (stat(config.path.c_str(), &st) != 0) throw DataError(std::strerror(errno), -1);
+    if (S_ISDIR(st.st_mode)) {
+      r = sd_journal_open_directory(&j, config.path.c_str(), 0);
+    } else {
+      const char* files[] = {config.path.c_str(), nullptr};
+      r = sd_journal_open_files(&j, files, 0);
+    }
+  }
+  if (r == -EACCES || r == -EPERM) throw DataError(journal_error("cannot open the journal", r), -1);
+  if (r < 0) {
+    throw DataError("not a journal file, or a damaged one (" + std::string(std::strerror(-r)) + ")",
+                    -1);
+  }
+  // The system journal's files are under /var/log/journal or /run/log/journal;
+  // a path's, anywhere: then its files' size says whether any opened.
+  std::uint64_t bytes = 0;
+  const bool any_file = config.path.empty() ? sd_journal_has_persistent_files(j) > 0 ||
+                                                  sd_journal_has_runtime_files(j) > 0
+                                            : sd_journal_get_usage(j, &bytes) >= 0 && bytes > 0;
+  if (!any_file) {
+    sd_journal_close(j);
+    throw DataError(
+        config.path.empty() ? system_journal_words() : "no journal file there that can be read",
+        -1);
+  }
+  return j;
+}
+
+class JournalStream final : public ByteStream {
+ public:
+  JournalStream(const JournalConfig& config, std::shared_ptr<std::atomic<std::uint64_t>> entries)
+      : config_(config), entries_(std::move(entries)), j_(open_journal(config_)) {
+    try {
+      add_matches();
+      const int r =
+          config_.since_s
+              ? sd_journal_seek_realtime_usec(
+                    j_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, *config_.since_s)) *
+                            1000000u)
+              : sd_journal_seek_head(j_);
+      if (r < 0) throw DataError(journal_error("cannot seek in the journal", r), -1);
+    } catch (...) {
+      sd_journal_close(j_);
+      throw;
+    }
+  }
+  ~JournalStream() override {
+    if (j_ != nullptr) sd_journal_close(j_);
+  }
+  JournalStream(const JournalStream&) = delete;
+  JournalStream& operator=(const JournalStream&) = delete;
+
+  std::size_t read(char* buffer, std::size_t size) override {
+    std::size_t n = 0;
+    while (n < size) {
+      if (at_ < line_.size()) {
+        const std::size_t k = std::min(size - n, line_.size() - at_);
+        std::memcpy(buffer + n, line_.data() + at_, k);
+        n += k;
+        at_ += k;
+        continue;
+      }
+      if (done_ || !next_line()) {
+        done_ = true;
+        break;
+      }
+    }
+    return n;
+  }
+
+ private:
+  // (SYSLOG_FACILITY=2) OR (SYSLOG_IDENTIFIER=one of the mail programs in
+  // it): the journal's index skips every other entry.
+  void add_matches() {
+    std::vector<std::string> programs;
+    if (sd_journal_query_unique(j_, "SYSLOG_IDENTIFIER") >= 0) {
+      const void* data = nullptr;
+      std::size_t size = 0;
+      SD_JOURNAL_FOREACH_UNIQUE(j_, data, size) {
+        const std::string_view all(static_cast<const char*>(data), size);
+        const std::size_t eq = all.find('=');
+        if (eq != std::string_view::npos && is_mail_program(all.substr(eq + 1))) {
+          programs.emplace_back(all);
+        }
+      }
+    }
+    int r = sd_journal_add_match(j_, "SYSLOG_FACILITY=2", 0);
+    if (r >= 0 && !programs.empty()) r = sd_journal_add_disjunction(j_);
+    for (const std::string& m : programs) {
+      if (r < 0) break;
+      r = sd_journal_add_match(j_, m.data(), m.size());
+    }
+    if (r < 0) throw DataError(journal_error("cannot select the journal's mail entries", r), -1);
+  }
+
+  // The next entry as a line in line_; false at the end.
+  bool next_line() {
+    for (;;) {
+      const int r = sd_journal_next(j_);
+      if (r < 0) throw DataError(journal_error("cannot read the journal's next entry", r), -1);
+      if (r == 0) return false;
+      std::uint64_t usec = 0;
+      if (sd_journal_get_realtime_usec(j_, &usec) < 0) continue;
+      const auto epoch_s = static_cast<std::int64_t>(usec / 1000000u);
+      entries_->fetch_add(1, std::memory_order_relaxed);
+      if (config_.until_s && epoch_s >= *config_.until_s) continue;
+      const auto message = field(j_, "MESSAGE");
+      auto ident = field(j_, "SYSLOG_IDENTIFIER");
+      if (!ident || ident->empty()) ident = field(j_, "_COMM");
+      if (!message || !ident || ident->empty()) continue;
+      auto pid = field(j_, "SYSLOG_PID");
+      if (!pid || !all_digits(*pid)) pid = field(j_, "_PID");
+      const auto host = field(j_, "_HOSTNAME");
+      const LocalTime t = zone_.from_epoch(epoch_s);
+      const int off = t.utc_offset_s < 0 ? -t.utc_offset_s : t.utc_offset_s;
+      line_.clear();
+      at_ = 0;
+      fmt::format_to(std::back_inserter(line_),
+                     "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}{}{:02}:{:02} ", t.year, t.month,
+                     t.day, t.hour, t.minute, t.second, usec % 1000000u,
+                     t.utc_offset_s < 0 ? '-' : '+', off / 3600, off % 3600 / 60);
+      if (host && !host->empty()) {
+        append_escaped(line_, *host);
+        line_ += ' ';
+      }
+      append_escaped(line_, *ident);
+      if (pid && all_digits(*pid)) {
+        line_ += '[';
+        line_ += *pid;
+        line_ += ']';
+      }
+      line_ += ": ";
+      append_escaped(line_, *message);
+      line_ += '\n';
+      return true;
+    }
+  }
+
+  JournalConfig config_;
+  std::shared_ptr<std::atomic<std::uint64_t>> entries_;
+  sd_journal* j_ = nullptr;
+  ZoneCache zone_;
+  std::string line_;
+  std::size_t at_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+
+JournalSource::JournalSource(JournalConfig config)
+    : config_(std::move(config)), entries_(std::make_shared<std::atomic<std::uint64_t>>(0)) {}
+
+JournalSource::~JournalSource() = default;
+
+std::optional<std::string> JournalSource::check() const {
+  try {
+    sd_journal_close(open_journal(config_));
+  } catch (const DataError& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<ByteStream> JournalSource::open() const {
+  return std::make_unique<JournalStream>(config_, entries_);
+}
+
+std::optional<std::uint64_t> JournalSource::journal_entries() const {
+  return entries_->load(std::memory_order_relaxed);
+}
+
+bool is_mail_program(std::string_view identifier) {
+  for (const std::string_view word : {"postfix", "smtp", "lmtp", "postscreen", "tlsproxy", "exim",
+                                      "sendmail", "sm-mta", "dovecot"}) {
+    if (identifier.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+bool system_journal_readable() {
+  sd_journal* j = nullptr;
+  if (sd_journal_open(&j, SD_JOURNAL_SYSTEM) < 0) return false;
+  const bool readable =
+      sd_journal_has_persistent_files(j) > 0 || sd_journal_has_runtime_files(j) > 0;
+  sd_journal_close(j);
+  return readable;
+}
+
+}  // namespace mailtls
