@@ -180,17 +180,25 @@ def main():
                  + export_entry(t + 1, b"myapp", b"Anonymous TLS connection established from "
                                 b"y[192.0.2.98]: TLSv1 with cipher AES128-SHA (128/128 bits)",
                                 facility=b"1")
-                 + export_entry(t + 2, b"postfix/smtpd", forged))
+                 + export_entry(t + 2, b"postfix/smtpd", forged)
+                 # A mail program under another facility (syslog_facility =
+                 # local0): read by its identifier.
+                 + export_entry(t + 3, b"postfix-out/smtp", b"Trusted TLS connection "
+                                b"established to mx.example.net[198.51.100.7]:25: TLSv1.3 "
+                                b"with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)",
+                                facility=b"16"))
         extra_journal = os.path.join(tmp, "extra.journal")
         subprocess.run([REMOTE, "-o", extra_journal, "-"], input=extra, check=True,
                        capture_output=True)
         rc, out, err = run(["count", "--format", "json", "--journal-path", extra_journal])
         d = json.loads(out)
-        if d["totals"]["events"] != 0:
-            fail(f"a cron entry, another program's and a forged line were counted: {out}")
-        if d["inputs"][0].get("journal_entries") != 1:
+        if d["totals"]["events"] != 1 or d["rows"] != [
+                {"protocol": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384", "count": 1}]:
+            fail("want only postfix-out/smtp's handshake (a cron entry, another program's and a "
+                 f"forged line left out): {out}")
+        if d["inputs"][0].get("journal_entries") != 2:
             fail(f"the journal's selection read {d['inputs'][0].get('journal_entries')} entries "
-                 "(want 1: only the postfix/smtpd one; cron and myapp are no mail)")
+                 "(want 2: postfix/smtpd's and postfix-out/smtp's; cron and myapp are no mail)")
 
         # The fallback: no PATH and no mail log file: the journal, said so.
         env = dict(ENV, MAILTLS_DEFAULT_LOGS=os.path.join(tmp, "none", "mail.log*"),
