@@ -2,7 +2,8 @@
 # Runs mailtls beside what administrators run today (the seed one-liners,
 # ripgrep, zcat, igzip) on the same generated corpus with hyperfine, and
 # writes the results as Markdown: plain logs, one .gz, a rotated set,
-# memory, cost against input size and threads, start-up, and report's cost
+# memory, cost against input size and threads, start-up, the systemd
+# journal read directly and through journalctl, and report's cost
 # against count's.
 #
 #   bench/compare.sh [BUILD_DIR] [SIZE] [OUT.md]
@@ -115,6 +116,24 @@ bench rotated "$slow_runs" \
   -n "mailtls count set" "$mailtls count --year 2026 $tmp/set"
 rounds=1 bench startup 30 -n "mailtls count sample_logs/" "$mailtls count --year 2026 sample_logs"
 
+# The corpus as a systemd journal (issue 14): the same entries, written by
+# mailtls_gen in export format and stored by systemd-journal-remote (the
+# times in UTC: TZ=UTC makes the file's and the journal's lines agree).
+echo "compare.sh: the corpus as a journal (systemd-journal-remote)" >&2
+"$gen" --seed 1 --size "$size" --journal-export |
+  /lib/systemd/systemd-journal-remote -o "$tmp/mail.journal" - 2> /dev/null
+cat "$tmp/mail.journal" > /dev/null
+cat > "$tmp/journal-pipe.sh" <<SH
+journalctl --file $tmp/mail.journal -o short-iso | $mailtls count - > /dev/null
+SH
+TZ=UTC bench journal "$slow_runs" \
+  -n "journalctl -o short-iso > /dev/null" \
+  "bash $tmp/devnull.sh journalctl --file $tmp/mail.journal -o short-iso" \
+  -n "journalctl -o short-iso | mailtls count -" "bash $tmp/journal-pipe.sh" \
+  -n "mailtls count --journal-path" "$mailtls count --journal-path $tmp/mail.journal"
+journal_bytes=$(stat -c %s "$tmp/mail.journal")
+rm -f "$tmp/mail.journal"
+
 # Peak resident memory (mapped file pages included).
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 {
@@ -150,10 +169,10 @@ if [ -n "$big" ]; then
     > "$tmp/big.tsv"
 fi
 
-python3 - "$tmp" "$log" "$size" "$(nproc)" "$(uname -sr)" > "$out" <<'PY'
+python3 - "$tmp" "$log" "$size" "$(nproc)" "$(uname -sr)" "$journal_bytes" > "$out" <<'PY'
 import json, os, statistics, sys
 
-tmp, log, size_name, cores, kernel = sys.argv[1:6]
+tmp, log, size_name, cores, kernel, journal_bytes = sys.argv[1:7]
 size = os.path.getsize(log)
 lines = sum(1 for _ in open(log, "rb"))
 
@@ -220,6 +239,15 @@ print()
 print("### Start-up")
 print()
 table("startup", "mailtls count sample_logs/")
+print(f"### The corpus as a systemd journal ({int(journal_bytes):,} bytes)")
+print()
+jr = table("journal", "journalctl -o short-iso > /dev/null")
+print(f"- `count --journal-path`: "
+      f"{jr['journalctl -o short-iso | mailtls count -'] / jr['mailtls count --journal-path']:.2f}x "
+      f"faster than `journalctl -o short-iso | mailtls count -`, "
+      f"{jr['journalctl -o short-iso > /dev/null'] / jr['mailtls count --journal-path']:.2f}x "
+      f"faster than `journalctl -o short-iso > /dev/null` alone.")
+print()
 print("### Peak resident memory (`/usr/bin/time`, mapped pages included)")
 print()
 print("| run | peak RSS |")

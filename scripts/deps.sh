@@ -19,7 +19,7 @@ MAILTLS_PACKAGES=(
 MAILTLS_TEST_PACKAGES=(gzip zstd openssl gawk sed grep coreutils python3 python3-jsonschema chromium
   time util-linux systemd-journal-remote)
 # What bench/compare.sh runs beside mailtls, and measures with.
-MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3)
+MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3 systemd systemd-journal-remote)
 # scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes, and the
 # compressors that make its seeds.
 MAILTLS_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev gzip bzip2 xz-utils zstd)
