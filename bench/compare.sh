@@ -118,21 +118,28 @@ rounds=1 bench startup 30 -n "mailtls count sample_logs/" "$mailtls count --year
 
 # The corpus as a systemd journal (issue 14): the same entries, written by
 # mailtls_gen in export format and stored by systemd-journal-remote (the
-# times in UTC: TZ=UTC makes the file's and the journal's lines agree).
+# times in UTC: TZ=UTC makes the file's and the journal's lines agree). It
+# starts a new file every ~180,000 entries, as journald rotates: a
+# directory of journal files, read as one.
 echo "compare.sh: the corpus as a journal (systemd-journal-remote)" >&2
+mkdir "$tmp/journal"
 "$gen" --seed 1 --size "$size" --journal-export |
-  /lib/systemd/systemd-journal-remote -o "$tmp/mail.journal" - 2> /dev/null
-cat "$tmp/mail.journal" > /dev/null
+  /lib/systemd/systemd-journal-remote -o "$tmp/journal/mail.journal" - 2> /dev/null
+cat "$tmp"/journal/* > /dev/null
 cat > "$tmp/journal-pipe.sh" <<SH
-journalctl --file $tmp/mail.journal -o short-iso | $mailtls count - > /dev/null
+journalctl --directory $tmp/journal -o short-iso | $mailtls count - > /dev/null
 SH
-TZ=UTC bench journal "$slow_runs" \
+# A minute a run with journalctl on the 1 GiB corpus: one round of two.
+TZ=UTC rounds=1 bench journal 2 \
   -n "journalctl -o short-iso > /dev/null" \
-  "bash $tmp/devnull.sh journalctl --file $tmp/mail.journal -o short-iso" \
+  "bash $tmp/devnull.sh journalctl --directory $tmp/journal -o short-iso" \
   -n "journalctl -o short-iso | mailtls count -" "bash $tmp/journal-pipe.sh" \
-  -n "mailtls count --journal-path" "$mailtls count --journal-path $tmp/mail.journal"
-journal_bytes=$(stat -c %s "$tmp/mail.journal")
-rm -f "$tmp/mail.journal"
+  -n "mailtls count --journal-path" "$mailtls count --journal-path $tmp/journal"
+journal_bytes=$(du -sb "$tmp/journal" | cut -f1)
+journal_files=$(ls "$tmp/journal" | wc -l)
+journal_entries=$(TZ=UTC "$mailtls" count --format json --journal-path "$tmp/journal" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["inputs"][0]["journal_entries"])')
+rm -rf "$tmp/journal"
 
 # Peak resident memory (mapped file pages included).
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
@@ -169,10 +176,11 @@ if [ -n "$big" ]; then
     > "$tmp/big.tsv"
 fi
 
-python3 - "$tmp" "$log" "$size" "$(nproc)" "$(uname -sr)" "$journal_bytes" > "$out" <<'PY'
+python3 - "$tmp" "$log" "$size" "$(nproc)" "$(uname -sr)" "$journal_bytes" "$journal_files" \
+  "$journal_entries" > "$out" <<'PY'
 import json, os, statistics, sys
 
-tmp, log, size_name, cores, kernel, journal_bytes = sys.argv[1:7]
+tmp, log, size_name, cores, kernel, journal_bytes, journal_files, journal_entries = sys.argv[1:9]
 size = os.path.getsize(log)
 lines = sum(1 for _ in open(log, "rb"))
 
@@ -239,7 +247,8 @@ print()
 print("### Start-up")
 print()
 table("startup", "mailtls count sample_logs/")
-print(f"### The corpus as a systemd journal ({int(journal_bytes):,} bytes)")
+print(f"### The corpus as a systemd journal ({int(journal_entries):,} entries in "
+      f"{journal_files} files, {int(journal_bytes):,} bytes)")
 print()
 jr = table("journal", "journalctl -o short-iso > /dev/null")
 print(f"- `count --journal-path`: "
