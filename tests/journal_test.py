@@ -181,6 +181,12 @@ def main():
                                 b"y[192.0.2.98]: TLSv1 with cipher AES128-SHA (128/128 bits)",
                                 facility=b"1")
                  + export_entry(t + 2, b"postfix/smtpd", forged)
+                 # A space in the identifier cannot make "evil" the host and
+                 # postfix/smtpd the program.
+                 # (No host: the line would start "TIME evil postfix/smtpd[77]:".)
+                 + export_entry(t + 3, b"evil postfix/smtpd", b"Anonymous TLS connection "
+                                b"established from z[192.0.2.97]: TLSv1 with cipher AES128-SHA "
+                                b"(128/128 bits)", host=b"")
                  # A mail program under another facility (syslog_facility =
                  # local0): read by its identifier.
                  + export_entry(t + 3, b"postfix-out/smtp", b"Trusted TLS connection "
@@ -196,9 +202,10 @@ def main():
                 {"protocol": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384", "count": 1}]:
             fail("want only postfix-out/smtp's handshake (a cron entry, another program's and a "
                  f"forged line left out): {out}")
-        if d["inputs"][0].get("journal_entries") != 2:
+        if d["inputs"][0].get("journal_entries") != 3:
             fail(f"the journal's selection read {d['inputs'][0].get('journal_entries')} entries "
-                 "(want 2: postfix/smtpd's and postfix-out/smtp's; cron and myapp are no mail)")
+                 "(want 3: postfix/smtpd's, evil postfix/smtpd's and postfix-out/smtp's; cron "
+                 "and myapp are no mail)")
 
         # The fallback: no PATH and no mail log file: the journal, said so.
         env = dict(ENV, MAILTLS_DEFAULT_LOGS=os.path.join(tmp, "none", "mail.log*"),

@@ -51,12 +51,15 @@ bool holds_journal_files(const std::string& dir, int depth = 0) {
 }
 
 // Appends `s` with its control characters as rsyslog writes them ("#012"
-// for a newline): every entry stays one line.
-void append_escaped(std::string& out, std::string_view s) {
+// for a newline): every entry stays one line. `space_too`: a space as well
+// ("#040"), for the fields before the message, which a space would shift
+// (SYSLOG_IDENTIFIER="x postfix/smtpd" must not read as host x).
+void append_escaped(std::string& out, std::string_view s, bool space_too = false) {
+  const unsigned char lowest = space_too ? 0x21 : 0x20;
   std::size_t i = 0;
   while (i < s.size()) {
     std::size_t run = i;
-    while (run < s.size() && static_cast<unsigned char>(s[run]) >= 0x20) ++run;
+    while (run < s.size() && static_cast<unsigned char>(s[run]) >= lowest) ++run;
     out.append(s.data() + i, run - i);
     if (run == s.size()) break;
     fmt::format_to(std::back_inserter(out), "#{:03o}", static_cast<unsigned char>(s[run]));
@@ -291,10 +294,10 @@ class JournalStream final : public ByteStream {
       at_ = 0;
       append_stamp(line_, t, static_cast<unsigned>(usec % 1000000u));
       if (host && !host->empty()) {
-        append_escaped(line_, *host);
+        append_escaped(line_, *host, true);
         line_ += ' ';
       }
-      append_escaped(line_, *ident);
+      append_escaped(line_, *ident, true);
       if (pid && all_digits(*pid)) {
         line_ += '[';
         line_ += *pid;
