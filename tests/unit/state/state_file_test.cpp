@@ -1,0 +1,108 @@
+// The state file of incremental runs: its format read back exactly, odd
+// bytes escaped, what is not a state file refused and left as it is, the
+// lock, and the atomic replacement.
+#include "mailtls/state_file.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+
+#include "test_util.hpp"
+
+using mailtls::RunState;
+using mailtls::StateError;
+using mailtls::StateFile;
+using mailtls::TrackedFile;
+using mailtls::test::read_file;
+using mailtls::test::TempDir;
+using mailtls::test::write_file;
+
+namespace {
+
+RunState sample() {
+  RunState s;
+  s.command = "count";
+  s.options = "--by protocol,cipher --event established --peer 'a b%c'";
+  s.files.push_back(
+      {2049, 131077, 4096, 0x9f3a56c2e1d0b7a4ULL, 123456789, 4321, "/var/log/mail.log.1"});
+  s.files.push_back({2049, 7, 12, 0x1ULL, 12, 1, "/tmp/odd name\n%with\x01 bytes\xff"});
+  s.journals.push_back({"", "s=5f1d;i=2a;b=9c;m=1f;t=5f;x=77"});
+  s.journals.push_back({"/srv/copies/mx2 journal/", ""});
+  s.counters.emplace_back(
+      "mailtls_tls_events_total{mta=\"postfix\",direction=\"in\",protocol=\"TLSv1.3\"}", 42);
+  s.counters.emplace_back("", 0);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("state: what is written reads back the same", "[state]") {
+  const RunState s = sample();
+  const std::string text = mailtls::format_state(s);
+  CHECK(text.rfind("mailtls-state 1\n", 0) == 0);
+  // One record a line, whatever the fields hold.
+  CHECK(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) ==
+        3 + s.files.size() + s.journals.size() + s.counters.size());
+  CHECK(mailtls::parse_state(text) == s);
+  CHECK(mailtls::parse_state("") == RunState{});
+}
+
+TEST_CASE("state: what is not a state file is refused", "[state]") {
+  const std::string good = mailtls::format_state(sample());
+  auto refused = [](const std::string& text, const std::string& words) {
+    try {
+      mailtls::parse_state(text);
+      FAIL("accepted: " << text);
+    } catch (const StateError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(words));
+    }
+  };
+  refused("# mailtls state\n", "not a mailtls state file");
+  refused("{\"json\": true}\n", "not a mailtls state file");
+  refused("mailtls-state 2\n", "newer mailtls");
+  refused(good.substr(0, good.size() - 3), "ends inside a line");
+  refused("mailtls-state 1\nfile 1 2 3\n", "line 2: a file record that does not read");
+  refused("mailtls-state 1\nfile 1 2 5000 ab 0 0 p\n", "a file record that does not read");
+  refused("mailtls-state 1\ncommand co%4\n", "line 2: a bad escape");
+  refused("mailtls-state 1\ncounter x -1\n", "a counter that does not read");
+  refused("mailtls-state 1\nstate x\n", "an unknown record 'state'");
+  refused("mailtls-state 1\n\n", "an empty line");
+}
+
+TEST_CASE("state file: a first run, the lock, and replacing it", "[state]") {
+  TempDir dir;
+  const std::string path = dir.file("mailtls.state");
+  {
+    StateFile first(path);
+    CHECK(first.loaded() == RunState{});
+    // A second run on the same file while the first holds it.
+    CHECK_THROWS_WITH(StateFile(path), Catch::Contains("another mailtls run holds it"));
+    first.commit(sample());
+    CHECK(first.loaded() == sample());
+    CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  }
+  // Released: the next run reads what the last one wrote.
+  StateFile next(path);
+  CHECK(next.loaded() == sample());
+}
+
+TEST_CASE("state file: a file that is not one is refused and left as it is", "[state]") {
+  TempDir dir;
+  const std::string path = dir.file("mailtls.state");
+  write_file(path, "some other program's data\n");
+  CHECK_THROWS_WITH(StateFile(path), Catch::Contains("not a mailtls state file") &&
+                                         Catch::Contains("left as it is"));
+  CHECK(read_file(path) == "some other program's data\n");
+  // Refused, it holds no lock: a run with a good file goes on.
+  write_file(path, mailtls::format_state(sample()));
+  CHECK(StateFile(path).loaded() == sample());
+}
+
+TEST_CASE("state file: identity hashes are fixed across builds", "[state]") {
+  // FNV-1a 64: these values are in state files on disk.
+  CHECK(mailtls::identity_hash("") == 0xcbf29ce484222325ULL);
+  CHECK(mailtls::identity_hash("a") == 0xaf63dc4c8601ec8cULL);
+  CHECK(mailtls::identity_hash("foobar") == 0x85944171f73967e8ULL);
+}
