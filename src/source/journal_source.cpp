@@ -261,34 +261,33 @@ class JournalStream final : public ByteStream {
       entries_->fetch_add(1, std::memory_order_relaxed);
       if (config_.until_s && epoch_s >= *config_.until_s) continue;
       // The fields wanted, in one pass over the entry's (a lookup by name
-      // would walk them once per field).
-      std::optional<std::string_view> message, ident, comm, pid, process, host;
+      // would walk them once per field). Each is copied: the library's
+      // buffer holds only until its next call (sd_journal_get_data(3)).
+      for (Field& f : fields_) f.found = false;
       const void* data = nullptr;
       std::size_t size = 0;
       SD_JOURNAL_FOREACH_DATA(j_, data, size) {
-        const std::string_view f(static_cast<const char*>(data), size);
-        const auto take = [&f](std::string_view name, std::optional<std::string_view>& to) {
-          if (f.size() > name.size() && f[name.size()] == '=' && f.starts_with(name)) {
-            to = f.substr(name.size() + 1);
+        const std::string_view d(static_cast<const char*>(data), size);
+        for (Field& f : fields_) {
+          if (d.size() > f.name.size() && d[f.name.size()] == '=' && d.starts_with(f.name)) {
+            f.value.assign(d.substr(f.name.size() + 1));
+            f.found = true;
+            break;
           }
-        };
-        switch (f.empty() ? '\0' : f[0]) {
-          case 'M': take("MESSAGE", message); break;
-          case 'S':
-            take("SYSLOG_IDENTIFIER", ident);
-            take("SYSLOG_PID", pid);
-            break;
-          case '_':
-            take("_COMM", comm);
-            take("_PID", process);
-            take("_HOSTNAME", host);
-            break;
-          default: break;
         }
       }
-      if (!ident || ident->empty()) ident = comm;
+      auto get = [this](FieldId id) -> std::optional<std::string_view> {
+        const Field& f = fields_[static_cast<std::size_t>(id)];
+        if (!f.found) return std::nullopt;
+        return std::string_view(f.value);
+      };
+      const auto message = get(FieldId::kMessage);
+      auto ident = get(FieldId::kIdentifier);
+      if (!ident || ident->empty()) ident = get(FieldId::kComm);
       if (!message || !ident || ident->empty()) continue;
-      if (!pid || !all_digits(*pid)) pid = process;
+      auto pid = get(FieldId::kPid);
+      if (!pid || !all_digits(*pid)) pid = get(FieldId::kProcess);
+      const auto host = get(FieldId::kHost);
       const LocalTime t = zone_.from_epoch(epoch_s);
       line_.clear();
       at_ = 0;
@@ -310,6 +309,15 @@ class JournalStream final : public ByteStream {
     }
   }
 
+  enum class FieldId : std::size_t { kMessage, kIdentifier, kComm, kPid, kProcess, kHost };
+  struct Field {
+    std::string_view name;
+    std::string value;  // its capacity kept from entry to entry
+    bool found = false;
+  };
+  Field fields_[6] = {{"MESSAGE", {}, false}, {"SYSLOG_IDENTIFIER", {}, false},
+                      {"_COMM", {}, false},   {"SYSLOG_PID", {}, false},
+                      {"_PID", {}, false},    {"_HOSTNAME", {}, false}};
   JournalConfig config_;
   std::shared_ptr<std::atomic<std::uint64_t>> entries_;
   sd_journal* j_ = nullptr;
