@@ -169,7 +169,7 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
   // A journal's entries have no line numbers (the field stays empty): the
   // lines are mailtls's own rendering of them.
   const bool numbered = !(f.input.stream && f.input.stream->journal_entries());
-  const std::uint64_t first_line = numbered ? totals_.lines[file_] + 1 : 0;
+  const std::uint64_t first_line = totals_.lines[file_] + 1;
   auto line_of = [&](std::uint64_t chunk_line) { return numbered ? first_line + chunk_line : 0; };
   Event event;
   std::size_t stored = 0;

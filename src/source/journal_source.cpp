@@ -67,34 +67,6 @@ void append_escaped(std::string& out, std::string_view s, bool space_too = false
   }
 }
 
-// "2026-11-20T01:44:08.123456+01:00 ": RFC 3339, as rsyslog writes it.
-void append_stamp(std::string& out, const LocalTime& t, unsigned usec) {
-  char b[34];
-  auto put = [&b](std::size_t at, unsigned v, std::size_t digits) {
-    for (std::size_t i = digits; i-- > 0; v /= 10) b[at + i] = static_cast<char>('0' + v % 10);
-  };
-  const int off = t.utc_offset_s < 0 ? -t.utc_offset_s : t.utc_offset_s;
-  put(0, static_cast<unsigned>(t.year), 4);
-  b[4] = '-';
-  put(5, static_cast<unsigned>(t.month), 2);
-  b[7] = '-';
-  put(8, static_cast<unsigned>(t.day), 2);
-  b[10] = 'T';
-  put(11, static_cast<unsigned>(t.hour), 2);
-  b[13] = ':';
-  put(14, static_cast<unsigned>(t.minute), 2);
-  b[16] = ':';
-  put(17, static_cast<unsigned>(t.second), 2);
-  b[19] = '.';
-  put(20, usec, 6);
-  b[26] = t.utc_offset_s < 0 ? '-' : '+';
-  put(27, static_cast<unsigned>(off / 3600), 2);
-  b[29] = ':';
-  put(30, static_cast<unsigned>(off % 3600 / 60), 2);
-  b[32] = ' ';
-  out.append(b, 33);
-}
-
 // A pid as it may be written: digits only.
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -291,7 +263,14 @@ class JournalStream final : public ByteStream {
       const LocalTime t = zone_.from_epoch(epoch_s);
       line_.clear();
       at_ = 0;
-      append_stamp(line_, t, static_cast<unsigned>(usec % 1000000u));
+      // RFC 3339 as rsyslog writes it: the microseconds before the offset.
+      append_iso8601(t, line_);
+      char fraction[7] = {'.'};
+      for (std::size_t i = 6, v = usec % 1000000u; i > 0; --i, v /= 10) {
+        fraction[i] = static_cast<char>('0' + v % 10);
+      }
+      line_.insert(line_.size() - 6, fraction, sizeof fraction);  // "+01:00" is 6 bytes
+      line_ += ' ';
       if (host && !host->empty()) {
         append_escaped(line_, *host, true);
         line_ += ' ';

@@ -22,33 +22,31 @@ FileIdentity identify_file(const std::string& path) {
   FileIdentity id;
   id.device = static_cast<std::uint64_t>(st.st_dev);
   id.inode = static_cast<std::uint64_t>(st.st_ino);
-  // Enough bytes to tell the compression, then the stream decodes them.
-  std::string sniff(8, '\0');
-  ssize_t n = 0;
-  do {
-    n = ::pread(fd, sniff.data(), sniff.size(), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::generic_category(), path);
-  }
-  sniff.resize(static_cast<std::size_t>(n));
-  id.compression = detect_compression(sniff.data(), sniff.size());
-  if (::lseek(fd, 0, SEEK_SET) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::generic_category(), path);
-  }
-  const auto stream = open_stream(fd, id.compression, std::string());  // owns fd now
-  id.head.resize(kIdentityBytes);
+  // Enough bytes to tell the compression, handed to the stream that
+  // decodes them (open_stream's prefix), as open_input_stream() does.
+  char magic[6];
   std::size_t got = 0;
-  while (got < kIdentityBytes) {
-    const std::size_t r = stream->read(id.head.data() + got, kIdentityBytes - got);
-    if (r == 0) break;
-    got += r;
+  while (got < sizeof magic) {
+    const ssize_t n = ::read(fd, magic + got, sizeof magic - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw std::system_error(err, std::generic_category(), path);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
   }
-  id.head.resize(got);
+  id.compression = detect_compression(magic, got);
+  const auto stream = open_stream(fd, id.compression, std::string(magic, got));  // owns fd
+  id.head.resize(kIdentityBytes);
+  std::size_t filled = 0;
+  while (filled < kIdentityBytes) {
+    const std::size_t r = stream->read(id.head.data() + filled, kIdentityBytes - filled);
+    if (r == 0) break;
+    filled += r;
+  }
+  id.head.resize(filled);
   return id;
 }
 
