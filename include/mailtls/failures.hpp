@@ -43,8 +43,10 @@ namespace mailtls {
 class FailureRows {
  public:
   void count(std::string_view ip, std::string_view name, Direction direction,
-             std::string_view reason, const LocalTime& time);
+             std::string_view service, std::string_view reason, const LocalTime& time);
   void merge(const FailureRows& other);
+  // The same failures by direction, service and reason, in that order.
+  std::vector<ServiceFailures> by_service() const;
   // Rows by count descending, then peer_ip, peer_name, direction, reason in
   // byte order. `peers` says which peers also completed a handshake.
   std::vector<FailureRow> rows(const PeerFacts& peers) const;
@@ -59,7 +61,8 @@ class FailureRows {
   };
   void add(std::string_view key, const Row& row);
   std::string key_;
-  FlatStringMap<Row> rows_;  // "i|n" + address or name, NUL, direction, NUL, reason
+  FlatStringMap<Row> rows_;                  // "i|n" + address or name, NUL, direction, NUL, reason
+  FlatStringMap<std::uint64_t> by_service_;  // direction, NUL, service, NUL, reason
 };
 
 // One process's open failure and unclaimed library line.
@@ -70,6 +73,7 @@ struct FailureState {
   Direction direction = Direction::kInbound;
   Direction loose_direction = Direction::kInbound;
   std::string peer_name, peer_ip, reason;
+  std::string service;  // the process's
   LocalTime time;
   std::string loose_reason, loose_name, loose_ip;
   LocalTime loose_time;
@@ -123,7 +127,9 @@ class FailureTracker {
 
   // Closes every open failure into the rows and returns them (see
   // FailureRows::rows), with `extra` rows counted elsewhere.
-  std::vector<FailureRow> finish(const PeerFacts& peers, const FailureRows* extra = nullptr);
+  // `by_service`: set to the same failures by direction, service, reason.
+  std::vector<FailureRow> finish(const PeerFacts& peers, const FailureRows* extra = nullptr,
+                                 std::vector<ServiceFailures>* by_service = nullptr);
 
  private:
   struct Tables;

@@ -21,12 +21,40 @@ namespace mailtls {
 
 class StreamSource;  // source.hpp
 
+// A descriptor opened before the scan (an incremental run identifies a
+// file through the same descriptor the scan then reads: a rename between
+// the two cannot swap the file). Closed when the last owner goes.
+class OpenDescriptor {
+ public:
+  explicit OpenDescriptor(int fd) : fd_(fd) {}
+  ~OpenDescriptor();
+  OpenDescriptor(const OpenDescriptor&) = delete;
+  OpenDescriptor& operator=(const OpenDescriptor&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Where an incremental run (--state) reads a file: from where an earlier
+// run stopped, and, for a plain file, up to its last newline (a line being
+// written is left for the next run).
+struct ResumeAt {
+  std::uint64_t offset = 0;  // decompressed bytes already read: skipped
+  std::uint64_t lines = 0;   // lines before `offset` (line numbers go on from here)
+  bool whole_lines = false;  // a plain file: stop after its last newline
+  bool nothing_new = false;  // read to its end already, and unchanged: not read at all
+};
+
 struct InputFile {
   std::string display;  // the path as the user gave it (or built from a directory)
   bool is_stdin = false;
   // Set: the bytes come from this source, not from a path (`display` names
   // it in diagnostics and in the `file` field).
   std::shared_ptr<const StreamSource> stream;
+  // Set: read this descriptor (a duplicate of it), not `display` opened again.
+  std::shared_ptr<const OpenDescriptor> opened;
+  ResumeAt resume;
 };
 
 struct ExpandedInputs {

@@ -29,6 +29,9 @@ struct JournalConfig {
   // Entries before `since_s` are not read (the journal seeks to it by its
   // realtime index); entries at or after `until_s` are skipped.
   std::optional<std::int64_t> since_s, until_s;
+  // An incremental run (--state): read only the entries after this cursor
+  // (sd_journal_get_cursor's), not --since's seek.
+  std::string after_cursor;
 };
 
 class JournalSource : public StreamSource {
@@ -40,10 +43,17 @@ class JournalSource : public StreamSource {
   std::unique_ptr<ByteStream> open() const override;
   std::optional<std::string> check() const override;
   std::optional<std::uint64_t> journal_entries() const override;
+  // After the scan: the cursor of the last entry read (after_cursor when
+  // none was; empty when neither).
+  std::string cursor() const;
+  // The journal file or directory read ("" for the local system journal).
+  const std::string& path() const { return config_.path; }
+
+  struct Progress;
 
  private:
   JournalConfig config_;
-  std::shared_ptr<std::atomic<std::uint64_t>> entries_;  // shared with the streams
+  std::shared_ptr<Progress> progress_;  // shared with the streams
 };
 
 // Whether an entry of this SYSLOG_IDENTIFIER is read whatever its facility:

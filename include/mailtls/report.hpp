@@ -96,6 +96,38 @@ void write_count_prometheus(const ScanResult& result, std::ostream& out);
 void write_report_prometheus(const ScanResult& result, std::ostream& out);
 std::string escape_prometheus(std::string_view label_value);
 
+// Prometheus with --state: counters cumulative across incremental runs
+// (docs/user-guide.md, "Incremental runs"). A series is its name and
+// labels as written ("mailtls_tls_events_total{direction=\"in\",...}").
+using CounterSeries = std::vector<std::pair<std::string, std::uint64_t>>;
+
+// This run's counts as counter series, their label values bounded: a
+// protocol, cipher, reason, trust word or event kind outside mailtls's
+// own tables is `other`; a label of free text (service, host, ...) keeps
+// the values `earlier` series have, and takes new ones, most frequent
+// first, while it has fewer than kMaxFreeLabelValues, the rest `other`.
+// `count`: one family, labels the --by keys. `report`: the contract's
+// families (events, failures, legacy handshakes, STARTTLS sessions,
+// unparsed lines), with the `mta` label.
+inline constexpr std::size_t kMaxFreeLabelValues = 32;
+CounterSeries count_counters(const ScanResult& result, const CounterSeries& earlier);
+// `legacy_protocols`: as `report --protocols` (empty: the default set).
+CounterSeries report_counters(const ScanResult& result, const CounterSeries& earlier,
+                              const std::vector<std::string>& legacy_protocols);
+// `earlier` plus `run`, series in byte order.
+CounterSeries add_counters(const CounterSeries& earlier, const CounterSeries& run);
+
+// Writes the counters (HELP and TYPE for each family, the series in byte
+// order) and the gauges of the run: mailtls_input_problems (its
+// diagnostics) and mailtls_last_run_timestamp_seconds.
+struct CounterRun {
+  std::uint64_t input_problems = 0;
+  std::int64_t now_s = 0;
+  bool scanners_excluded = true;
+};
+void write_prometheus_counters(const CounterSeries& totals, const CounterRun& run,
+                               std::ostream& out);
+
 // Escaping, one function per format; exposed for tests.
 std::string escape_terminal(std::string_view s);  // control bytes as \xNN
 std::string escape_csv(std::string_view s);       // RFC 4180, formula-safe

@@ -18,12 +18,16 @@ namespace mailtls {
 // kIdentityBytes bytes decompressed (all of a shorter file).
 struct FileIdentity {
   std::uint64_t device = 0, inode = 0;
+  std::uint64_t size = 0;  // on disk (compressed size if compressed)
   Compression compression = Compression::kNone;
   std::string head;  // at most kIdentityBytes
 };
 
 // Reads `path`'s identity; throws std::system_error or DataError.
 FileIdentity identify_file(const std::string& path);
+// The same through an open descriptor (left open, its offset at 0);
+// `path` names it in errors.
+FileIdentity identify_descriptor(int fd, const std::string& path);
 
 // The record of a file read up to `offset` bytes and `lines` lines.
 TrackedFile track(const FileIdentity& id, const std::string& path, std::uint64_t offset,
@@ -41,7 +45,8 @@ struct ResumePlan {
 };
 
 // Each input continues the record whose hash covers the same first bytes
-// (a record of a file then shorter than kIdentityBytes covers its length);
+// (a record of a file then shorter than kIdentityBytes covers its length),
+// unless it is a plain file shorter than the record's offset;
 // where several could, the one of the same device and inode, then the
 // first. A record continues at most one input. An input no record matches
 // is new: read from its start.

@@ -146,6 +146,9 @@ struct TallyConfig {
 struct ScanOptions {
   std::vector<InputFile> inputs;  // from expand_inputs(); read in this order
   unsigned threads = 0;           // 0: every core
+  // An incremental run (--state): the inputs' ResumeAt say where to start;
+  // the result says it read only what earlier runs did not.
+  bool incremental = false;
 
   SourceConfig source;
   ChunkConfig chunk;

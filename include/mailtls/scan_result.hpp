@@ -40,6 +40,13 @@ struct FailureRow {
   }
 };
 
+// Failed handshakes by direction, service and reason (Prometheus).
+struct ServiceFailures {
+  std::string direction, service, reason;
+  std::uint64_t count = 0;
+  friend auto operator<=>(const ServiceFailures&, const ServiceFailures&) = default;
+};
+
 struct Row {
   std::vector<std::string> keys;
   std::uint64_t count = 0;
@@ -56,6 +63,10 @@ struct InputSummary {
   // A journal: the entries it read (of facility mail or a mail program,
   // from --since on).
   std::optional<std::uint64_t> journal_entries;
+  // An incremental run (InputFile::resume): the partial line at the end of
+  // a plain file was left for the next run. `bytes` and `lines` count from
+  // the resume offset on.
+  bool tail_left = false;
   friend bool operator==(const InputSummary&, const InputSummary&) = default;
 };
 
@@ -172,6 +183,7 @@ struct InputOutline {
   // or --now).
   std::optional<LocalTime> since, until;
   LocalTime made;
+  bool incremental = false;  // ScanOptions::incremental: only what earlier runs did not read
   friend bool operator==(const InputOutline&, const InputOutline&) = default;
 };
 
@@ -189,9 +201,10 @@ struct ScanResult {
   std::uint64_t unknown_excluded = 0;    // events dropped by --exclude-unknown
   std::vector<InputSummary> inputs;
   std::vector<Diagnostic> diagnostics;
-  std::vector<LegacyRow> legacy;      // connections descending, then peer_ip, direction
-  std::vector<FailureRow> failures;   // count descending, then peer_ip, direction, reason
-  std::vector<CoverageRow> coverage;  // by service
+  std::vector<LegacyRow> legacy;     // connections descending, then peer_ip, direction
+  std::vector<FailureRow> failures;  // count descending, then peer_ip, direction, reason
+  std::vector<ServiceFailures> failure_services;  // the same failures, by service
+  std::vector<CoverageRow> coverage;              // by service
   // `whatif` (TallyConfig::traffic).
   Traffic traffic;
   std::optional<LocalTime> first_seen, last_seen;  // span of the counted lines

@@ -39,7 +39,12 @@ struct TrackedFile {
   std::uint64_t id_hash = 0;
   std::uint64_t offset = 0;  // decompressed bytes read, ending at a line's end
   std::uint64_t lines = 0;   // lines before `offset`
-  std::string path;          // where it was last seen
+  std::uint64_t size = 0;    // its size on disk (as stored) when last read
+  // Every byte was read: a compressed file read to its end, a plain one
+  // up to its size with no line left half-written.
+  bool complete = false;
+  std::int64_t seen_s = 0;  // when a run last found it (epoch seconds)
+  std::string path;         // where it was last seen
   friend bool operator==(const TrackedFile&, const TrackedFile&) = default;
 };
 

@@ -27,7 +27,10 @@ Chunker::Chunker(std::vector<std::unique_ptr<OpenedInput>>& files, const ChunkCo
       decoders_running_(decoders) {
   for (std::size_t i = 0; i < files_.size(); ++i) {
     const OpenedInput& f = *files_[i];
-    if (f.mapped) cuts_[i].usable_size = f.map.size();
+    if (f.mapped) {
+      cuts_[i].usable_size = f.read_end;
+      cuts_[i].cursor = std::min<std::uint64_t>(f.input.resume.offset, f.read_end);
+    }
     if (f.streamed()) stream_files_.push_back(i);
   }
 }

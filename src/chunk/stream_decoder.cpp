@@ -89,6 +89,25 @@ class StreamCutter {
   std::uint64_t index_ = 0;
 };
 
+// Reads and drops the first `count` bytes of `stream` (`buffer` is
+// scratch space, left empty). Throws DataError when there are fewer.
+void skip_bytes(ByteStream& stream, ByteBuffer& buffer, std::size_t block, std::uint64_t count) {
+  buffer.grow(block);
+  std::uint64_t done = 0;
+  while (done < count) {
+    const std::size_t n = stream.read(
+        buffer.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block, count - done)));
+    if (n == 0) {
+      buffer.clear();
+      throw DataError("holds " + std::to_string(done) + " bytes, fewer than the " +
+                          std::to_string(count) + " an earlier run read; nothing more was read",
+                      -1);
+    }
+    done += n;
+  }
+  buffer.clear();
+}
+
 }  // namespace
 
 std::size_t stream_buffer_bytes(const ChunkConfig& config) {
@@ -116,6 +135,15 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
     auto stream = open_input_stream(f, inflater);
     const std::size_t block =
         std::max<std::size_t>(std::min<std::size_t>(chunk_bytes, 1u << 20), 4096);
+    // An incremental run goes on where the last one stopped: a plain file's
+    // stream starts there, anything else is decoded from its start and
+    // the bytes read before are dropped here.
+    if (const std::uint64_t resume = f.input.resume.offset; resume > 0) {
+      offset = resume;
+      if (!(f.regular && f.compression == Compression::kNone)) {
+        skip_bytes(*stream, pending, block, resume);
+      }
+    }
     for (;;) {
       while (!marks.empty() && marks.front().decoded_end <= offset) marks.pop_front();
       const std::size_t old = pending.size();
@@ -210,7 +238,14 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
     ::close(f.fd);
     f.fd = -1;
   }
-  if (!skipping && !pending.empty()) emit(std::move(pending), offset);
+  if (!skipping && !pending.empty()) {
+    // A line still being written is left for the next incremental run.
+    if (f.input.resume.whole_lines && f.compression == Compression::kNone) {
+      f.tail_left = true;
+    } else {
+      emit(std::move(pending), offset);
+    }
+  }
   out.chunks = cutter.chunks();
   return out;
 }

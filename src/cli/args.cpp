@@ -41,6 +41,41 @@ bool want_color(const std::string& mode) {
 
 }  // namespace
 
+std::string shaping_options(const CLI::App& command) {
+  static constexpr std::string_view kNotShaping[] = {
+      "PATH",    "--journal", "--journal-path", "--state",   "--now",     "--threads",
+      "--quiet", "--wide",    "--color",        "--no-mmap", "--inflate", "--chunk-size",
+      "--top",   "--sort",    "--verbose",      "--help"};
+  std::string out;
+  for (const CLI::Option* o : command.get_options()) {
+    if (o->count() == 0) continue;
+    const std::string name = o->get_name();
+    if (std::find(std::begin(kNotShaping), std::end(kNotShaping), name) != std::end(kNotShaping)) {
+      continue;
+    }
+    if (!out.empty()) out += ' ';
+    out += name;
+    for (const std::string& value : o->results()) {
+      out += ' ';
+      const bool plain = !value.empty() && value.find_first_of(" '\"\\") == std::string::npos;
+      if (plain) {
+        out += value;
+        continue;
+      }
+      out += '\'';
+      for (const char c : value) {
+        if (c == '\'') {
+          out += "'\\''";
+        } else {
+          out += c;
+        }
+      }
+      out += '\'';
+    }
+  }
+  return out;
+}
+
 void add_common(CLI::App& app, CommonArgs& args) {
   app.add_option("PATH", args.paths,
                  "Log files or directories; '-' is standard input (default: "
@@ -52,6 +87,9 @@ void add_common(CLI::App& app, CommonArgs& args) {
                  "Read this journal file or directory (repeatable; e.g. copied from another host)")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--state", args.state,
+                 "Incremental run: read only what earlier runs with this state FILE did not; "
+                 "Prometheus series become counters across runs");
   app.add_option("--since", args.since,
                  "Only events at or after T: YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]', today, "
                  "yesterday, or a duration back from now (90m, 24h, 7d)");

@@ -47,10 +47,23 @@ struct CommonArgs {
   bool wide = false;
   bool journal = false;                    // --journal: the local system journal
   std::vector<std::string> journal_paths;  // --journal-path: journal files or directories
+  std::string state;                       // --state FILE: an incremental run
+
+  // Set once the command line is parsed (main): the command chosen, and
+  // its options that shape what is counted, as recorded in a --state file.
+  std::string command;
+  std::string shaping_options;
 };
 
 // Registers the common options on a subcommand, bound to `args`.
 void add_common(CLI::App& app, CommonArgs& args);
+
+// The options given to `command` (a parsed subcommand) that shape what is
+// counted, in one canonical line: every option given but those that only
+// choose inputs, presentation or resources (PATH, --journal, --threads,
+// --top, --color, ...). Filters, --by, --event, --format, scanners, time
+// zone and year are in it, in the order the command defines them.
+std::string shaping_options(const CLI::App& command);
 
 // "a, b,c" -> {"a", "b", "c"}: items trimmed of spaces, empty ones dropped.
 std::vector<std::string> split_list(const std::string& text);

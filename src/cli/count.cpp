@@ -24,12 +24,27 @@ std::vector<Field> parse_keys(const std::string& list) {
   return keys;
 }
 
-// A Prometheus series per peer would grow without bound on a busy server.
+// A Prometheus series per peer, per second or per line would grow without
+// bound on a busy server; these keys are no labels.
 void check_prometheus_labels(const std::vector<Field>& keys) {
   for (const Field f : keys) {
-    if (f == Field::kPeer || f == Field::kPeerIp || f == Field::kPeerName) {
-      throw UsageError("--format prometheus: '" + std::string(to_string(f)) +
-                       "' is not a metric label (one series per peer would not scale)");
+    switch (f) {
+      case Field::kPeer:
+      case Field::kPeerIp:
+      case Field::kPeerName:
+      case Field::kSni:
+      case Field::kPort:
+      case Field::kPid:
+      case Field::kTime:
+      case Field::kDay:
+      case Field::kHour:
+      case Field::kReasonText:
+      case Field::kFile:
+      case Field::kLine:
+        throw UsageError("--format prometheus: '" + std::string(to_string(f)) +
+                         "' is not a metric label (its values are unbounded: one series each "
+                         "would not scale)");
+      default: break;
     }
   }
 }
@@ -65,9 +80,11 @@ class CountCommand final : public Subcommand {
     if (top_ > 0) report.top = top_;
     report.sort_by_key = sort_ == "key";
     configure_for_count(options, std::move(keys), event_mask);
-    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
-      write_count(result, report, std::cout);
-    });
+    CountersFn counters;
+    if (report.format == Format::kPrometheus) counters = count_counters;
+    return scan_and_write(
+        common, std::move(options), kName,
+        [&report](const ScanResult& result) { write_count(result, report, std::cout); }, counters);
   }
 
  private:

@@ -114,7 +114,11 @@ int run(int argc, char** argv) {
     return kExitNoReport;
   }
   for (Entry& e : commands) {
-    if (e.app->parsed()) return e.command->run(common);
+    if (e.app->parsed()) {
+      common.command = e.app->get_name();
+      common.shaping_options = mailtls::cli::shaping_options(*e.app);
+      return e.command->run(common);
+    }
   }
   return kExitNoReport;  // unreachable: require_subcommand(1)
 }

@@ -34,9 +34,16 @@ class ReportCommand final : public Subcommand {
     configure_for_report(options, parse_protocols(legacy_protocols_, "--protocols"), verbose_);
     ReportOptions report = build_report_options(format_, common);
     report.verbose = verbose_;
-    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
-      write_report(result, report, std::cout);
-    });
+    CountersFn counters;
+    if (report.format == Format::kPrometheus) {
+      counters = [legacy = options.tally.legacy_protocols](const ScanResult& result,
+                                                           const CounterSeries& earlier) {
+        return report_counters(result, earlier, legacy);
+      };
+    }
+    return scan_and_write(
+        common, std::move(options), kName,
+        [&report](const ScanResult& result) { write_report(result, report, std::cout); }, counters);
   }
 
  private:

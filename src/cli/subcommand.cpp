@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "incremental.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/journal.hpp"
 #include "mailtls/report.hpp"
@@ -54,7 +55,17 @@ void keep_until_exit(ScanResult&& result) {
 }  // namespace
 
 int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
-                   const std::function<void(const ScanResult&)>& write) {
+                   const std::function<void(const ScanResult&)>& write,
+                   const CountersFn& counters) {
+  std::optional<IncrementalRun> incremental;
+  if (!common.state.empty()) {
+    try {
+      incremental.emplace(common.state, common.command, common.shaping_options);
+    } catch (const StateError& e) {
+      std::cerr << "mailtls: --state " << escape_terminal(e.what()) << '\n';
+      return kExitNoReport;
+    }
+  }
   // The journal: asked for, or where no PATH is given and no mail log
   // file exists. MAILTLS_JOURNAL_PATH stands in for the local system
   // journal (tests, and hosts whose journal lives elsewhere).
@@ -65,8 +76,12 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
     config.path = path;
     config.since_s = options.filter.since_s;
     config.until_s = options.filter.until_s;
-    return InputFile{std::move(display), false,
-                     std::make_shared<const JournalSource>(std::move(config))};
+    if (incremental) config.after_cursor = incremental->cursor_of(path);
+    return InputFile{std::move(display),
+                     false,
+                     std::make_shared<const JournalSource>(std::move(config)),
+                     nullptr,
+                     {}};
   };
   const bool journal_asked = common.journal || !common.journal_paths.empty();
   ExpandedInputs inputs;
@@ -86,6 +101,13 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
     }
   }
   options.inputs = std::move(inputs.files);
+  // An incremental run reads on where the last one stopped; tracked files
+  // that are gone with unread bytes are this run's problems.
+  if (incremental) {
+    options.incremental = true;
+    auto gone = incremental->plan(options.inputs);
+    inputs.diagnostics.insert(inputs.diagnostics.end(), gone.begin(), gone.end());
+  }
   Progress progress(!common.quiet && ::isatty(STDERR_FILENO) == 1);
   options.on_progress = [&progress](std::uint64_t done, std::uint64_t total) {
     progress.update(done, total);
@@ -100,10 +122,28 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
     std::cerr << "mailtls: no readable input\n";
     return kExitNoReport;
   }
-  write(result);
+  std::optional<CounterSeries> totals;
+  if (incremental && counters) {
+    totals = add_counters(incremental->counters(), counters(result, incremental->counters()));
+    write_prometheus_counters(
+        *totals, {result.diagnostics.size(), options.time.now_s, !options.filter.include_scanners},
+        std::cout);
+  } else {
+    write(result);
+  }
   const int out_rc = finish_output();
-  if (out_rc < 0) return kExitClean;
-  if (out_rc != 0) return out_rc;
+  // The state moves on only once every output is written: a reader that
+  // went away (out_rc < 0) may not have read it all.
+  if (out_rc != 0) return out_rc < 0 ? kExitClean : out_rc;
+  if (incremental) {
+    try {
+      incremental->commit(options.inputs, result, std::move(totals), options.time.now_s);
+    } catch (const StateError& e) {
+      print_diagnostics(result);
+      std::cerr << "mailtls: --state " << escape_terminal(e.what()) << '\n';
+      return kExitNoReport;
+    }
+  }
   print_diagnostics(result);
   const int rc = result.diagnostics.empty() ? kExitClean : kExitProblems;
   keep_until_exit(std::move(result));

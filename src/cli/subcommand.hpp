@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "args.hpp"
+#include "mailtls/report.hpp"
 #include "mailtls/scan.hpp"
 
 namespace CLI {
@@ -40,12 +41,20 @@ std::unique_ptr<Subcommand> make_failures_command();
 std::unique_ptr<Subcommand> make_events_command();
 std::unique_ptr<Subcommand> make_whatif_command();
 
+// With --state and Prometheus output: this run's counter series, given
+// the earlier runs' (count_counters, report_counters).
+using CountersFn = std::function<CounterSeries(const ScanResult&, const CounterSeries& earlier)>;
+
 // What every command does once `options` holds all but the inputs: finds
 // the inputs (the system's mail logs when no PATH is given; `command` is
 // named in the hint when there are none), scans them under the progress
 // line, calls `write` with the result unless no input could be read, and
 // prints the diagnostics. Returns the exit status.
+// With --state (common.state) the run is incremental (incremental.hpp),
+// and `counters`, when set, replaces `write`: the Prometheus counters
+// across runs are written instead.
 int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
-                   const std::function<void(const ScanResult&)>& write);
+                   const std::function<void(const ScanResult&)>& write,
+                   const CountersFn& counters = {});
 
 }  // namespace mailtls::cli

@@ -32,6 +32,8 @@ OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
       sink_(filter, options.tally),
       released_(files.size(), 0) {
   totals_.lines.assign(files.size(), 0);
+  // An incremental run's line numbers go on from the last run's.
+  for (std::size_t i = 0; i < files.size(); ++i) totals_.lines[i] = files[i]->input.resume.lines;
   totals_.first_own.resize(files.size());
   totals_.last_own.resize(files.size());
   totals_.bytes.assign(files.size(), 0);

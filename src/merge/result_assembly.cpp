@@ -63,7 +63,7 @@ ScanResult assemble_result(AssemblyInput in) {
       [](const ScannerCount& a, const ScannerCount& b) { return a.events > b.events; });
   out.unknown_excluded = total.unknown_excluded;
   if (in.options.tally.failures) {
-    out.failures = in.merged.failures.finish(total.peers, &in.failure_rows);
+    out.failures = in.merged.failures.finish(total.peers, &in.failure_rows, &out.failure_services);
   }
   for (const auto& [service, c] : total.coverage) out.coverage.push_back({service, c});
   if (!total.span.empty()) {
@@ -105,13 +105,15 @@ ScanResult assemble_result(AssemblyInput in) {
   if (in.options.filter.since_s) out.outline.since = zone.from_epoch(*in.options.filter.since_s);
   if (in.options.filter.until_s) out.outline.until = zone.from_epoch(*in.options.filter.until_s);
   out.outline.made = zone.from_epoch(in.options.time.now_s);
+  out.outline.incremental = in.options.incremental;
   for (std::size_t i = 0; i < in.files.size(); ++i) {
     const OpenedInput& f = *in.files[i];
     const std::uint64_t bytes = in.merged.bytes[i] + in.skipped_bytes[i];
-    const std::uint64_t lines = in.merged.lines[i];
+    const std::uint64_t lines = in.merged.lines[i] - f.input.resume.lines;
     out.inputs.push_back({f.input.display, std::string(to_string(f.compression)), bytes, lines,
                           f.readable, f.skipped,
-                          f.input.stream ? f.input.stream->journal_entries() : std::nullopt});
+                          f.input.stream ? f.input.stream->journal_entries() : std::nullopt,
+                          f.tail_left});
     out.lines_read += lines;
     out.bytes_read += bytes;
     out.diagnostics.insert(out.diagnostics.end(), f.diagnostics.begin(), f.diagnostics.end());

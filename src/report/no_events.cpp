@@ -72,6 +72,7 @@ std::string no_events_words(const ScanResult& r, NoEvents why) {
         return "No lines read: every input was last modified before the window opens (" +
                window_words(o) + ").";
       }
+      if (o.incremental) return "No new lines since the last run with this state file.";
       std::string s = "No input lines: the input is empty.";
       if (reads_standard_input(r)) {
         s += " If it comes from journalctl, check that this user may read the system journal "

@@ -23,19 +23,6 @@ constexpr std::size_t column_of(Field field) {
   return column;
 }
 
-// One count row of a report scan, by name. Views into the row.
-struct ReportRowKeys {
-  std::string_view direction, service, event, protocol, cipher, trust, key_exchange, day;
-};
-
-std::optional<ReportRowKeys> report_row_keys(const Row& row) {
-  if (row.keys.size() != kReportKeys.size()) return std::nullopt;
-  const auto key = [&row](Field field) -> std::string_view { return row.keys[column_of(field)]; };
-  return ReportRowKeys{key(Field::kDirection),   key(Field::kService), key(Field::kEvent),
-                       key(Field::kProtocol),    key(Field::kCipher),  key(Field::kTrust),
-                       key(Field::kKeyExchange), key(Field::kDay)};
-}
-
 // Every field ReportRowKeys names must be one of the keys.
 static_assert(column_of(Field::kDirection) < kReportKeys.size() &&
               column_of(Field::kService) < kReportKeys.size() &&
@@ -51,6 +38,18 @@ static_assert(column_of(Field::kDirection) < kReportKeys.size() &&
 std::vector<Field> report_keys() {
   return {kReportKeys.begin(), kReportKeys.end()};
 }
+
+namespace detail {
+
+std::optional<ReportRowKeys> report_row_keys(const Row& row) {
+  if (row.keys.size() != kReportKeys.size()) return std::nullopt;
+  const auto key = [&row](Field field) -> std::string_view { return row.keys[column_of(field)]; };
+  return ReportRowKeys{key(Field::kDirection),   key(Field::kService), key(Field::kEvent),
+                       key(Field::kProtocol),    key(Field::kCipher),  key(Field::kTrust),
+                       key(Field::kKeyExchange), key(Field::kDay)};
+}
+
+}  // namespace detail
 
 namespace detail {
 namespace {

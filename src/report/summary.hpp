@@ -151,6 +151,13 @@ struct ReportSummary {
   const DirectionSummary* find_direction(std::string_view direction) const;
 };
 
+// One count row of a report scan (keys = report_keys()), by name. Views
+// into the row; none for a row of other keys.
+struct ReportRowKeys {
+  std::string_view direction, service, event, protocol, cipher, trust, key_exchange, day;
+};
+std::optional<ReportRowKeys> report_row_keys(const Row& row);
+
 // Builds the summary of a scan made with keys = report_keys(). Rows with any
 // other number of keys are ignored. Linear in the rows, failures, legacy and
 // coverage rows (plus the sorting of what it groups).

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <glob.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,6 +13,10 @@
 #include <utility>
 
 namespace mailtls {
+
+OpenDescriptor::~OpenDescriptor() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 std::vector<std::string> default_log_globs() {
   // MAILTLS_DEFAULT_LOGS (colon-separated patterns) stands in for the
@@ -118,7 +123,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args) {
   bool stdin_seen = false;
   auto add_file = [&](const std::string& path, const struct stat& st) {
     if (!seen.emplace(st.st_dev, st.st_ino).second) return;
-    out.files.push_back({path, false, nullptr});
+    out.files.push_back({path, false, nullptr, nullptr, {}});
   };
 
   std::vector<std::string> paths = args;
@@ -134,7 +139,7 @@ ExpandedInputs expand_inputs(const std::vector<std::string>& args) {
 
   for (const auto& path : paths) {
     if (path == "-") {
-      if (!stdin_seen) out.files.push_back({"-", true, nullptr});
+      if (!stdin_seen) out.files.push_back({"-", true, nullptr, nullptr, {}});
       stdin_seen = true;
       continue;
     }

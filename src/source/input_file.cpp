@@ -69,7 +69,14 @@ void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& ti
     return;
   }
   const std::string& name = f.input.display;
-  if (f.input.is_stdin) {
+  if (f.input.resume.nothing_new) {
+    f.readable = true;
+    f.mapped = true;  // nothing to map or read
+    return;
+  }
+  if (f.input.opened) {
+    f.fd = ::fcntl(f.input.opened->fd(), F_DUPFD_CLOEXEC, 0);
+  } else if (f.input.is_stdin) {
     f.fd = ::dup(STDIN_FILENO);
   } else {
     f.fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -80,7 +87,9 @@ void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& ti
   }
   // O_NONBLOCK only so that opening a FIFO without a writer cannot hang;
   // reads are blocking.
-  if (!f.input.is_stdin) ::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK);
+  if (!f.input.is_stdin && !f.input.opened) {
+    ::fcntl(f.fd, F_SETFL, ::fcntl(f.fd, F_GETFL) & ~O_NONBLOCK);
+  }
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) {
     fail(f, std::strerror(errno));
@@ -129,12 +138,23 @@ void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& ti
   if (f.compression != Compression::kNone) return;  // streamed through its decoder
   const auto size = static_cast<std::size_t>(st.st_size);
   refine_year_from_tail(f, size, ref, time);
+  // An incremental run reads on from where the last one stopped.
+  f.disk_size -= std::min<std::uint64_t>(f.input.resume.offset, f.disk_size);
   if (!source.use_mmap) return;
   try {
     f.map = MappedFile(f.fd, size);
     f.mapped = true;
   } catch (const std::system_error&) {
-    // Fall back to read().
+    return;  // Fall back to read().
+  }
+  f.read_end = size;
+  if (f.input.resume.whole_lines) {
+    const std::uint64_t from = std::min<std::uint64_t>(f.input.resume.offset, size);
+    const void* nl = ::memrchr(f.map.data() + from, '\n', size - from);
+    f.read_end = nl == nullptr
+                     ? from
+                     : static_cast<std::uint64_t>(static_cast<const char*>(nl) - f.map.data()) + 1;
+    f.tail_left = f.read_end < size;
   }
 }
 
@@ -147,6 +167,7 @@ namespace {
 // quiet end.
 class SizedFileStream final : public ByteStream {
  public:
+  // `size`: the bytes from the descriptor's offset on.
   SizedFileStream(std::unique_ptr<ByteStream> in, std::uint64_t size)
       : in_(std::move(in)), size_(size) {}
   std::size_t read(char* buffer, std::size_t size) override {
@@ -172,7 +193,8 @@ class SizedFileStream final : public ByteStream {
 std::unique_ptr<ByteStream> open_input_stream(OpenedInput& f, Inflater inflater) {
   if (f.input.stream) return f.input.stream->open();
   std::string prefix;
-  if (f.input.is_stdin || f.compression == Compression::kNone) {
+  // A regular file was sniffed when it was opened.
+  if (f.input.is_stdin || (!f.regular && f.compression == Compression::kNone)) {
     char magic[6];
     std::size_t got = 0;
     while (got < sizeof magic) {
@@ -185,12 +207,17 @@ std::unique_ptr<ByteStream> open_input_stream(OpenedInput& f, Inflater inflater)
     prefix.assign(magic, got);
     f.compression = detect_compression(magic, got);
   }
+  // A plain file is read from its resume offset on.
+  const bool sized = f.regular && f.compression == Compression::kNone;
+  if (sized) {
+    if (::lseek(f.fd, static_cast<off_t>(f.input.resume.offset), SEEK_SET) < 0) {
+      throw std::system_error(errno, std::generic_category(), "lseek");
+    }
+  }
   const int fd = f.fd;
   f.fd = -1;  // the stream owns it now
   auto stream = open_stream(fd, f.compression, std::move(prefix), inflater);
-  if (f.regular && f.compression == Compression::kNone) {
-    return std::make_unique<SizedFileStream>(std::move(stream), f.disk_size);
-  }
+  if (sized) return std::make_unique<SizedFileStream>(std::move(stream), f.disk_size);
   return stream;
 }
 

@@ -33,6 +33,12 @@ struct OpenedInput {
   bool skipped = false;         // wholly before --since: not read
   std::uint64_t disk_size = 0;  // for progress (0 for pipes and streams)
   bool regular = false;         // a regular file (its size at opening is disk_size)
+  // A mapped file is read from input.resume.offset up to here (its size,
+  // or after its last newline when resuming with whole lines).
+  std::uint64_t read_end = 0;
+  // Bytes were left unread at the end: a line still being written
+  // (ResumeAt::whole_lines). Set by whoever reads the input.
+  bool tail_left = false;
   std::vector<Diagnostic> diagnostics;
 
   bool streamed() const { return readable && !mapped; }
@@ -45,14 +51,17 @@ struct OpenedInput {
 
 // Opens `f.input`: a file that cannot be opened gets a diagnostic and stays
 // unreadable; a regular file last modified before `since_s` is skipped
-// unread; a plain regular file is mapped (unless `source.use_mmap` is off
-// or mapping fails), anything else is left to be streamed.
+// unread, and so is one its ResumeAt says holds nothing new; a plain
+// regular file is mapped (unless `source.use_mmap` is off or mapping
+// fails), anything else is left to be streamed.
 void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& time,
                 std::optional<std::int64_t> since_s);
 
 // The decoded bytes of a streamed input. Pipes and FIFOs are sniffed for
 // their compression here (their first bytes are only seen by reading
-// them). Takes over `f.fd`. Throws DataError or std::system_error.
+// them). Takes over `f.fd`. Throws DataError or std::system_error. A plain
+// regular file starts at its ResumeAt offset; any other input starts at
+// its beginning (the caller skips what was read before).
 std::unique_ptr<ByteStream> open_input_stream(OpenedInput& f, Inflater inflater);
 
 }  // namespace mailtls::detail

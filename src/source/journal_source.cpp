@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -119,26 +121,40 @@ sd_journal* open_journal(const JournalConfig& config) {
   return j;
 }
 
+}  // namespace
+
+// What the streams of a JournalSource tell it: entries read, and where
+// the last one read is.
+struct JournalSource::Progress {
+  std::atomic<std::uint64_t> entries{0};
+  std::mutex mutex;
+  std::string cursor;  // under mutex
+};
+
+namespace {
+
 class JournalStream final : public ByteStream {
  public:
-  JournalStream(const JournalConfig& config, std::shared_ptr<std::atomic<std::uint64_t>> entries)
-      : config_(config), entries_(std::move(entries)), j_(open_journal(config_)) {
+  JournalStream(const JournalConfig& config, std::shared_ptr<JournalSource::Progress> progress)
+      : config_(config), progress_(std::move(progress)), j_(open_journal(config_)) {
     try {
       add_matches();
-      const int r =
-          config_.since_s
-              ? sd_journal_seek_realtime_usec(
-                    j_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, *config_.since_s)) *
-                            1000000u)
-              : sd_journal_seek_head(j_);
-      if (r < 0) throw DataError(journal_error("cannot seek in the journal", r), -1);
+      seek();
     } catch (...) {
       sd_journal_close(j_);
       throw;
     }
   }
+  // The entry last read is where the next incremental run goes on.
   ~JournalStream() override {
-    if (j_ != nullptr) sd_journal_close(j_);
+    if (j_ == nullptr) return;
+    char* cursor = nullptr;
+    if (read_any_ && sd_journal_get_cursor(j_, &cursor) >= 0) {
+      const std::lock_guard lock(progress_->mutex);
+      progress_->cursor = cursor;
+    }
+    std::free(cursor);
+    sd_journal_close(j_);
   }
   JournalStream(const JournalStream&) = delete;
   JournalStream& operator=(const JournalStream&) = delete;
@@ -230,7 +246,8 @@ class JournalStream final : public ByteStream {
       std::uint64_t usec = 0;
       if (sd_journal_get_realtime_usec(j_, &usec) < 0) continue;
       const auto epoch_s = static_cast<std::int64_t>(usec / 1000000u);
-      entries_->fetch_add(1, std::memory_order_relaxed);
+      progress_->entries.fetch_add(1, std::memory_order_relaxed);
+      read_any_ = true;
       if (config_.until_s && epoch_s >= *config_.until_s) continue;
       // The fields wanted, in one pass over the entry's (a lookup by name
       // would walk them once per field). Each is copied: the library's
@@ -288,6 +305,33 @@ class JournalStream final : public ByteStream {
     }
   }
 
+  // To the entry after config_.after_cursor (an incremental run), else to
+  // --since by the realtime index, else to the start.
+  void seek() {
+    if (!config_.after_cursor.empty()) {
+      const char* cursor = config_.after_cursor.c_str();
+      int r = sd_journal_seek_cursor(j_, cursor);
+      if (r < 0) throw DataError(journal_error("cannot seek to the saved cursor", r), -1);
+      // The cursor's own entry was read; when it is gone (the journal was
+      // vacuumed), the entry the seek found is the next one, unread.
+      r = sd_journal_next(j_);
+      if (r < 0) throw DataError(journal_error("cannot read the journal's next entry", r), -1);
+      if (r > 0 && sd_journal_test_cursor(j_, cursor) <= 0) {
+        r = sd_journal_previous(j_);
+        if (r < 0) throw DataError(journal_error("cannot seek to the saved cursor", r), -1);
+        if (r == 0) sd_journal_seek_head(j_);
+      }
+      return;
+    }
+    const int r =
+        config_.since_s
+            ? sd_journal_seek_realtime_usec(
+                  j_, static_cast<std::uint64_t>(std::max<std::int64_t>(0, *config_.since_s)) *
+                          1000000u)
+            : sd_journal_seek_head(j_);
+    if (r < 0) throw DataError(journal_error("cannot seek in the journal", r), -1);
+  }
+
   enum class FieldId : std::size_t { kMessage, kIdentifier, kComm, kPid, kProcess, kHost };
   struct Field {
     std::string_view name;
@@ -298,8 +342,9 @@ class JournalStream final : public ByteStream {
                       {"_COMM", {}, false},   {"SYSLOG_PID", {}, false},
                       {"_PID", {}, false},    {"_HOSTNAME", {}, false}};
   JournalConfig config_;
-  std::shared_ptr<std::atomic<std::uint64_t>> entries_;
+  std::shared_ptr<JournalSource::Progress> progress_;
   sd_journal* j_ = nullptr;
+  bool read_any_ = false;
   ZoneCache zone_;
   std::string line_;
   std::size_t at_ = 0;
@@ -309,7 +354,7 @@ class JournalStream final : public ByteStream {
 }  // namespace
 
 JournalSource::JournalSource(JournalConfig config)
-    : config_(std::move(config)), entries_(std::make_shared<std::atomic<std::uint64_t>>(0)) {}
+    : config_(std::move(config)), progress_(std::make_shared<Progress>()) {}
 
 JournalSource::~JournalSource() = default;
 
@@ -323,11 +368,16 @@ std::optional<std::string> JournalSource::check() const {
 }
 
 std::unique_ptr<ByteStream> JournalSource::open() const {
-  return std::make_unique<JournalStream>(config_, entries_);
+  return std::make_unique<JournalStream>(config_, progress_);
 }
 
 std::optional<std::uint64_t> JournalSource::journal_entries() const {
-  return entries_->load(std::memory_order_relaxed);
+  return progress_->entries.load(std::memory_order_relaxed);
+}
+
+std::string JournalSource::cursor() const {
+  const std::lock_guard lock(progress_->mutex);
+  return progress_->cursor.empty() ? config_.after_cursor : progress_->cursor;
 }
 
 bool is_mail_program(std::string_view identifier) {

@@ -10,49 +10,62 @@
 
 namespace mailtls {
 
-FileIdentity identify_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+FileIdentity identify_descriptor(int fd, const std::string& path) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    throw std::system_error(err, std::generic_category(), path);
-  }
+  if (::fstat(fd, &st) != 0) throw std::system_error(errno, std::generic_category(), path);
   FileIdentity id;
   id.device = static_cast<std::uint64_t>(st.st_dev);
   id.inode = static_cast<std::uint64_t>(st.st_ino);
-  // Enough bytes to tell the compression, handed to the stream that
-  // decodes them (open_stream's prefix), as open_input_stream() does.
+  id.size = static_cast<std::uint64_t>(st.st_size);
+  // Read through a duplicate (the stream closes it), from the start; the
+  // shared file offset is put back to 0 for the scan.
+  const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) throw std::system_error(errno, std::generic_category(), path);
   char magic[6];
-  std::size_t got = 0;
-  while (got < sizeof magic) {
-    const ssize_t n = ::read(fd, magic + got, sizeof magic - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw std::system_error(err, std::generic_category(), path);
+  const ssize_t got = ::pread(dup, magic, sizeof magic, 0);
+  if (got < 0) {
+    const int err = errno;
+    ::close(dup);
+    throw std::system_error(err, std::generic_category(), path);
+  }
+  id.compression = detect_compression(magic, static_cast<std::size_t>(got));
+  if (::lseek(dup, 0, SEEK_SET) < 0) {
+    const int err = errno;
+    ::close(dup);
+    throw std::system_error(err, std::generic_category(), path);
+  }
+  {
+    const auto stream = open_stream(dup, id.compression, std::string());  // owns dup
+    id.head.resize(kIdentityBytes);
+    std::size_t filled = 0;
+    while (filled < kIdentityBytes) {
+      const std::size_t r = stream->read(id.head.data() + filled, kIdentityBytes - filled);
+      if (r == 0) break;
+      filled += r;
     }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
+    id.head.resize(filled);
   }
-  id.compression = detect_compression(magic, got);
-  const auto stream = open_stream(fd, id.compression, std::string(magic, got));  // owns fd
-  id.head.resize(kIdentityBytes);
-  std::size_t filled = 0;
-  while (filled < kIdentityBytes) {
-    const std::size_t r = stream->read(id.head.data() + filled, kIdentityBytes - filled);
-    if (r == 0) break;
-    filled += r;
-  }
-  id.head.resize(filled);
+  if (::lseek(fd, 0, SEEK_SET) < 0) throw std::system_error(errno, std::generic_category(), path);
   return id;
+}
+
+FileIdentity identify_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), path);
+  try {
+    FileIdentity id = identify_descriptor(fd, path);
+    ::close(fd);
+    return id;
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
 }
 
 TrackedFile track(const FileIdentity& id, const std::string& path, std::uint64_t offset,
                   std::uint64_t lines) {
   TrackedFile t;
+  t.size = id.size;
   t.device = id.device;
   t.inode = id.inode;
   t.id_length = static_cast<std::uint32_t>(id.head.size());
@@ -71,8 +84,11 @@ ResumePlan plan_resume(const std::vector<FileIdentity>& inputs,
   // A record made when the file was shorter than kIdentityBytes covers
   // that many bytes (the file has grown since, or it is another). A record
   // of an empty file covers nothing: it holds no position either.
+  // A plain file shorter than what was read of it is another one (its
+  // head written again after copytruncate, say).
   auto covers = [](const TrackedFile& t, const FileIdentity& id) {
     return t.id_length > 0 && t.id_length <= id.head.size() &&
+           (id.compression != Compression::kNone || t.offset <= id.size) &&
            identity_hash(std::string_view(id.head).substr(0, t.id_length)) == t.id_hash;
   };
   // Two passes: first the records whose device and inode agree, then any.

@@ -98,7 +98,8 @@ std::string format_state(const RunState& s) {
     const auto r = std::to_chars(hash, hash + 16, f.id_hash, 16);
     out << "file " << f.device << ' ' << f.inode << ' ' << f.id_length << ' '
         << std::string_view(hash, static_cast<std::size_t>(r.ptr - hash)) << ' ' << f.offset << ' '
-        << f.lines << ' ' << encode(f.path) << '\n';
+        << f.lines << ' ' << f.size << ' ' << (f.complete ? 1 : 0) << ' ' << f.seen_s << ' '
+        << encode(f.path) << '\n';
   }
   for (const TrackedJournal& j : s.journals) {
     out << "journal " << encode(j.path) << ' ' << encode(j.cursor) << '\n';
@@ -145,12 +146,15 @@ RunState parse_state(std::string_view text) {
       (kind == "command" ? s.command : s.options) = *v;
     } else if (kind == "file") {
       TrackedFile t;
-      const auto path = f.size() == 8 ? decode(f[7]) : std::nullopt;
+      const auto path = f.size() == 11 ? decode(f[10]) : std::nullopt;
+      int complete = 0;
       if (!path || !number(f[1], t.device) || !number(f[2], t.inode) ||
           !number(f[3], t.id_length) || !number(f[4], t.id_hash, 16) || !number(f[5], t.offset) ||
-          !number(f[6], t.lines) || t.id_length > kIdentityBytes) {
+          !number(f[6], t.lines) || !number(f[7], t.size) || !number(f[8], complete) ||
+          complete > 1 || !number(f[9], t.seen_s) || t.id_length > kIdentityBytes) {
         throw bad("a file record that does not read");
       }
+      t.complete = complete == 1;
       t.path = *path;
       s.files.push_back(std::move(t));
     } else if (kind == "journal") {

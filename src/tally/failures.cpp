@@ -11,7 +11,14 @@ namespace mailtls {
 // FailureRows
 
 void FailureRows::count(std::string_view ip, std::string_view name, Direction direction,
-                        std::string_view reason, const LocalTime& time) {
+                        std::string_view service, std::string_view reason, const LocalTime& time) {
+  key_.clear();
+  key_.append(to_string(direction));
+  key_.push_back('\0');
+  key_.append(service);
+  key_.push_back('\0');
+  key_.append(reason);
+  ++by_service_[key_];
   key_.clear();
   append_peer_key(key_, ip, name, direction);
   key_.push_back('\0');
@@ -49,6 +56,21 @@ void FailureRows::add(std::string_view key, const Row& o) {
 
 void FailureRows::merge(const FailureRows& other) {
   for (const auto& [key, row] : other.rows_) add(key, row);
+  for (const auto& [key, n] : other.by_service_) by_service_[key] += n;
+}
+
+std::vector<ServiceFailures> FailureRows::by_service() const {
+  std::vector<ServiceFailures> out;
+  out.reserve(by_service_.size());
+  for (const auto& [key, n] : by_service_) {
+    const std::string_view k = key;
+    const std::size_t a = k.find('\0');
+    const std::size_t b = k.find('\0', a + 1);
+    out.push_back({std::string(k.substr(0, a)), std::string(k.substr(a + 1, b - a - 1)),
+                   std::string(k.substr(b + 1)), n});
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::vector<FailureRow> FailureRows::rows(const PeerFacts& peers) const {
@@ -83,14 +105,14 @@ std::vector<FailureRow> FailureRows::rows(const PeerFacts& peers) const {
 
 void FailureState::close(FailureRows& rows) {
   if (active) {
-    rows.count(peer_ip, peer_name, direction, reason, time);
+    rows.count(peer_ip, peer_name, direction, service, reason, time);
     active = false;
   }
 }
 
 void FailureState::close_loose(FailureRows& rows) {
   if (loose) {
-    rows.count(loose_ip, loose_name, loose_direction, loose_reason, loose_time);
+    rows.count(loose_ip, loose_name, loose_direction, service, loose_reason, loose_time);
     loose = false;
   }
 }
@@ -106,6 +128,8 @@ void FailureState::on_disconnect(FailureRows& rows) {
 }
 
 void FailureState::on_event(const Event& e, FailureRows& rows) {
+  // One process, one service: the same for every failure of the state.
+  if (service != e.service) service.assign(e.service);
   switch (e.kind) {
     case EventKind::kEstablished:
     case EventKind::kReused: on_completed(rows); return;
@@ -255,9 +279,11 @@ std::size_t FailureTracker::open_sessions() const {
   return tables_->sessions.size();
 }
 
-std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers, const FailureRows* extra) {
+std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers, const FailureRows* extra,
+                                               std::vector<ServiceFailures>* by_service) {
   tables_->sessions.for_each([this](FailureState& state) { state.close_all(rows_); });
   if (extra != nullptr) rows_.merge(*extra);
+  if (by_service != nullptr) *by_service = rows_.by_service();
   return rows_.rows(peers);
 }
 

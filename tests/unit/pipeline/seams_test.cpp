@@ -231,7 +231,8 @@ TEST_CASE("an input that is no file is read like a pipe", "[pipeline][seams]") {
   o.threads = 2;
   o.chunk.chunk_bytes = chunk_bytes;
   const ScanResult from_file = test::scan_files({path}, o);
-  o.inputs = {InputFile{"toy-source", false, std::make_shared<MemorySource>(kToyLog, piece)}};
+  o.inputs = {
+      InputFile{"toy-source", false, std::make_shared<MemorySource>(kToyLog, piece), nullptr, {}}};
   const ScanResult from_source = scan(o);
   CAPTURE(piece, chunk_bytes);
   CHECK(test::row_strings(from_source) == kToyRows);

@@ -3,6 +3,9 @@
 // their name, inode or compression.
 #include "mailtls/resume.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -18,6 +21,7 @@ FileIdentity id(std::uint64_t inode, const std::string& content) {
   FileIdentity f;
   f.device = 2049;
   f.inode = inode;
+  f.size = content.size();
   f.head = content.substr(0, mailtls::kIdentityBytes);
   return f;
 }
@@ -104,4 +108,30 @@ TEST_CASE("resume: a file's identity is of its bytes, compressed or not", "[stat
   CHECK(plain.inode != gz.inode);
   CHECK(shorter.head == text.substr(0, 100));
   CHECK_THROWS(mailtls::identify_file(dir.file("missing.log")));
+}
+
+TEST_CASE("resume: a plain file shorter than what was read of it is another", "[state]") {
+  const std::string a = log_of('a', 9000);
+  const TrackedFile was = mailtls::track(id(10, a), "mail.log", 8000, 90);
+  // The same first 4 KiB, but 7,000 bytes: not the file read to 8,000.
+  const auto plan = mailtls::plan_resume({id(10, a.substr(0, 7000))}, {was});
+  CHECK_FALSE(plan.inputs[0].tracked);
+  CHECK(plan.inputs[0].offset == 0);
+  REQUIRE(plan.vanished.size() == 1);
+  // Compressed, its size on disk says nothing of its length.
+  FileIdentity gz = id(11, a.substr(0, 7000));
+  gz.compression = mailtls::Compression::kGzip;
+  CHECK(mailtls::plan_resume({gz}, {was}).inputs[0].offset == 8000);
+}
+
+TEST_CASE("resume: identified through a descriptor, left at its start", "[state]") {
+  mailtls::test::TempDir dir;
+  const std::string text = log_of('a', 9000);
+  mailtls::test::write_file(dir.file("mail.log.gz"), mailtls::test::gzip(text, 6));
+  const int fd = ::open(dir.file("mail.log.gz").c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  const FileIdentity gz = mailtls::identify_descriptor(fd, "mail.log.gz");
+  CHECK(gz.head == text.substr(0, mailtls::kIdentityBytes));
+  CHECK(::lseek(fd, 0, SEEK_CUR) == 0);
+  ::close(fd);
 }

@@ -25,9 +25,10 @@ RunState sample() {
   RunState s;
   s.command = "count";
   s.options = "--by protocol,cipher --event established --peer 'a b%c'";
+  s.files.push_back({2049, 131077, 4096, 0x9f3a56c2e1d0b7a4ULL, 123456789, 4321, 123456999, false,
+                     1796000000, "/var/log/mail.log.1"});
   s.files.push_back(
-      {2049, 131077, 4096, 0x9f3a56c2e1d0b7a4ULL, 123456789, 4321, "/var/log/mail.log.1"});
-  s.files.push_back({2049, 7, 12, 0x1ULL, 12, 1, "/tmp/odd name\n%with\x01 bytes\xff"});
+      {2049, 7, 12, 0x1ULL, 12, 1, 12, true, -5, "/tmp/odd name\n%with\x01 bytes\xff"});
   s.journals.push_back({"", "s=5f1d;i=2a;b=9c;m=1f;t=5f;x=77"});
   s.journals.push_back({"/srv/copies/mx2 journal/", ""});
   s.counters.emplace_back(
@@ -64,7 +65,9 @@ TEST_CASE("state: what is not a state file is refused", "[state]") {
   refused("mailtls-state 2\n", "newer mailtls");
   refused(good.substr(0, good.size() - 3), "ends inside a line");
   refused("mailtls-state 1\nfile 1 2 3\n", "line 2: a file record that does not read");
-  refused("mailtls-state 1\nfile 1 2 5000 ab 0 0 p\n", "a file record that does not read");
+  refused("mailtls-state 1\nfile 1 2 5000 ab 0 0 0 0 0 p\n", "a file record that does not read");
+  refused("mailtls-state 1\nfile 1 2 50 ab 0 0 0 2 0 p\n", "a file record that does not read");
+  refused("mailtls-state 1\nfile 1 2 50 ab 0 0 0 1 0\n", "a file record that does not read");
   refused("mailtls-state 1\ncommand co%4\n", "line 2: a bad escape");
   refused("mailtls-state 1\ncounter x -1\n", "a counter that does not read");
   refused("mailtls-state 1\nstate x\n", "an unknown record 'state'");

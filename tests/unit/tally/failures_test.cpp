@@ -122,9 +122,10 @@ TEST_CASE("failure rows merge in any order to the same rows", "[failures]") {
   t1.epoch_s = 10;
   t2.epoch_s = 20;
   FailureRows a, b, all;
-  a.count("192.0.2.1", "x.example", Direction::kInbound, "no_shared_cipher", t2);
-  b.count("192.0.2.1", "w.example", Direction::kInbound, "no_shared_cipher", t2);
-  b.count("192.0.2.1", "unknown", Direction::kInbound, "no_shared_cipher", t1);
+  a.count("192.0.2.1", "x.example", Direction::kInbound, "postfix/smtpd", "no_shared_cipher", t2);
+  b.count("192.0.2.1", "w.example", Direction::kInbound, "postfix/smtpd", "no_shared_cipher", t2);
+  b.count("192.0.2.1", "unknown", Direction::kInbound, "postfix/submission/smtpd",
+          "no_shared_cipher", t1);
   all.merge(b);
   all.merge(a);
   a.merge(b);
@@ -136,6 +137,14 @@ TEST_CASE("failure rows merge in any order to the same rows", "[failures]") {
     CHECK(rows[0].peer_name == "x.example");  // latest; ties: byte-order larger
     CHECK(rows[0].first_seen.epoch_s == 10);
     CHECK(rows[0].last_seen.epoch_s == 20);
+    // The same failures by service.
+    const auto services = r->by_service();
+    REQUIRE(services.size() == 2);
+    CHECK(services[0].service == "postfix/smtpd");
+    CHECK(services[0].count == 2);
+    CHECK(services[1].service == "postfix/submission/smtpd");
+    CHECK(services[1].direction == "in");
+    CHECK(services[1].reason == "no_shared_cipher");
   }
 }
 
