@@ -114,6 +114,10 @@ bool Chunker::next(Chunk& chunk) {
       cv_.wait_for(lock, std::chrono::milliseconds(2));
       continue;
     }
+    // The lock was let go while a file's end went to the merge: a decoder
+    // may have queued chunks meanwhile (and, four queued, be waiting for
+    // them to be taken), its wake-up gone by with no one waiting.
+    if (!stream_queue_.empty()) continue;
     if (decoders_running_ == 0 && next_stream_file_ >= stream_files_.size()) return false;
     cv_.wait(lock);
   }

@@ -705,3 +705,28 @@ TEST_CASE("progress counts up to the inputs' size on disk", "[scan]") {
   CHECK(last_total == size(plain) + size(packed));
   CHECK(last_done == last_total);
 }
+
+TEST_CASE("a streamed input after files with nothing to read is taken in full", "[scan]") {
+  // The worker lets go of the chunker's lock while it hands an empty
+  // file's end to the merge; a decoder that queued four chunks meanwhile
+  // waits for them to be taken. The worker must look at the queue again
+  // before it waits (it did not: one run in about fifty hung).
+  TempDir dir;
+  std::string log;
+  for (int i = 0; i < 200; ++i) {
+    log += "Nov 20 01:00:00 mx postfix/smtpd[" + std::to_string(i) +
+           "]: Anonymous TLS connection established from a[192.0.2.1]: TLSv1.2 with cipher X "
+           "(1/1 bits)\n";
+  }
+  write_file(dir.file("empty1"), "");
+  write_file(dir.file("empty2"), "");
+  write_file(dir.file("log"), log);
+  auto o = base_options({Field::kCipher});
+  o.threads = 1;
+  o.source.use_mmap = false;  // the plain file is streamed by a decoder
+  o.chunk.chunk_bytes = 1024;
+  for (int round = 0; round < 300; ++round) {
+    const auto r = scan_files({dir.file("empty1"), dir.file("empty2"), dir.file("log")}, o);
+    REQUIRE(row_strings(r) == std::vector<std::string>{"X=200"});
+  }
+}
