@@ -250,6 +250,38 @@ def main():
             fail(f"the whole journal: {whole['inputs'][0]['journal_entries']} entries read, "
                  f"want {len(lines)}")
 
+        # --state goes on after the saved cursor: a directory whose journal
+        # gains a second file reads only the new file's entries, then none.
+        jdir = os.path.join(tmp, "jdir")
+        os.makedirs(jdir)
+        cuts = [0, 1500, 2600, len(lines)]
+        parts = [lines[cuts[i]:cuts[i + 1]] for i in range(3)]
+        state = os.path.join(tmp, "journal.state")
+        added = {"events": 0}
+        for n, part in enumerate(parts + [[]]):
+            if part:
+                src = os.path.join(tmp, "part%d.src" % n)
+                with open(src, "w") as f:
+                    f.write("\n".join(part) + "\n")
+                # The same boot: monotonic times go on from the last file's.
+                export = subprocess.run(["python3", TO_EXPORT, "--year", "2026", "--mono-start",
+                                         str(1000 + 1000 * cuts[n]), src], check=True,
+                                        capture_output=True).stdout
+                subprocess.run([REMOTE, "-o", os.path.join(jdir, "part%d.journal" % n), "-"],
+                               input=export, check=True, capture_output=True)
+            rc, out, err = run(["count", "--format", "json", "--state", state, "--journal-path",
+                                jdir])
+            d = json.loads(out) if rc == 0 else {}
+            got = d.get("inputs", [{}])[0].get("journal_entries")
+            if rc != 0 or got != len(part):
+                fail(f"--state over a journal, step {n}: exit {rc}, read {got} entries, want "
+                     f"{len(part)}: {err}")
+                break
+            added["events"] += d["totals"]["events"]
+        if added["events"] != whole["totals"]["events"]:
+            fail(f"--state over a journal: the runs counted {added['events']} events, one run "
+                 f"{whole['totals']['events']}")
+
         # A journal that is not one: one line naming it, exit 1 beside a
         # readable log, 2 alone.
         bogus = os.path.join(tmp, "bogus.journal")

@@ -40,7 +40,8 @@ def fail(msg):
 
 
 def run(args, stdout=subprocess.PIPE):
-    p = subprocess.run([MAILTLS] + args, stdout=stdout, stderr=subprocess.PIPE, env=ENV)
+    p = subprocess.run([MAILTLS] + args, stdout=stdout, stderr=subprocess.PIPE, env=ENV,
+                       timeout=120)
     out = p.stdout.decode(errors="replace") if p.stdout is not None else ""
     return p.returncode, out, p.stderr.decode(errors="replace")
 
@@ -203,8 +204,9 @@ def series_of(text):
     return out
 
 
-def simulate(tmp, kind, seed):
-    name = "+".join(sorted(kind))
+def simulate(tmp, kind, seed, extra=()):
+    """`extra`: options given to every incremental run (how it reads)."""
+    name = "+".join(sorted(kind)) + "".join(extra).replace("-", "")
     d = os.path.join(tmp, name)
     os.makedirs(d)
     w = Writer(d, seed)
@@ -218,7 +220,7 @@ def simulate(tmp, kind, seed):
         nonlocal runs, last_report
         runs += 1
         for c, args in COMMANDS.items():
-            rc, out, err = run(args + ["--state", states[c], d])
+            rc, out, err = run(args + list(extra) + ["--state", states[c], d])
             if rc != 0:
                 fail("%s: run %d: %s exited %d: %s" % (name, runs, c, rc, err.strip()))
                 continue
@@ -252,7 +254,7 @@ def simulate(tmp, kind, seed):
     w.finish()
     incremental()
     # Nothing new: a run reads nothing.
-    rc, out, err = run(COMMANDS["count"] + ["--state", states["count"], d])
+    rc, out, err = run(COMMANDS["count"] + list(extra) + ["--state", states["count"], d])
     if rc != 0 or counts_of(out):
         fail("%s: a run with nothing new: exit %d, rows %s" % (name, rc, counts_of(out)))
 
@@ -265,9 +267,9 @@ def simulate(tmp, kind, seed):
     rc, out, err = run(COMMANDS["events"] + [w.all_path])
     whole_events = events_of(out)
     if totals["events"] != whole_events:
-        fail("%s: events over %d runs != one run over all: %d extra, %d missing" % (
-            name, runs, sum((totals["events"] - whole_events).values()),
-            sum((whole_events - totals["events"]).values())))
+        fail("%s: events over %d runs != one run over all: extra %s, missing %s" % (
+            name, runs, list((totals["events"] - whole_events).elements())[:3],
+            list((whole_events - totals["events"]).elements())[:3]))
     fresh = os.path.join(tmp, name + ".fresh.state")
     rc, out, err = run(COMMANDS["report"] + ["--state", fresh, w.all_path])
     whole_series = series_of(out)
@@ -384,6 +386,12 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for i, kind in enumerate(kinds):
             simulate(tmp, kind, 100 + i)
+        # Read otherwise: without mmap (a plain file streamed), one thread,
+        # small chunks.
+        simulate(tmp, {"copytruncate", "compress", "delaycompress"}, 200,
+                 ("--no-mmap", "--threads", "1", "--chunk-size", "1K"))
+        simulate(tmp, {"create", "dateext", "compress"}, 201, ("--threads", "2", "--chunk-size",
+                                                               "3K"))
         refusals(tmp)
         compressing(tmp)
     if failures:

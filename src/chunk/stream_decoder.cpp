@@ -239,12 +239,18 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
     f.fd = -1;
   }
   if (!skipping && !pending.empty()) {
-    // A line still being written is left for the next incremental run.
-    if (f.input.resume.whole_lines && f.compression == Compression::kNone) {
+    // A line still being written is left for the next incremental run:
+    // the lines before it are read now.
+    if (f.input.resume.whole_lines && f.compression == Compression::kNone &&
+        pending.data()[pending.size() - 1] != '\n') {
       f.tail_left = true;
-    } else {
-      emit(std::move(pending), offset);
+      const void* last = ::memrchr(pending.data(), '\n', pending.size());
+      pending.shrink(
+          last == nullptr
+              ? 0
+              : static_cast<std::size_t>(static_cast<const char*>(last) - pending.data()) + 1);
     }
+    if (!pending.empty()) emit(std::move(pending), offset);
   }
   out.chunks = cutter.chunks();
   return out;

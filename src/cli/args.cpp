@@ -49,7 +49,9 @@ std::string shaping_options(const CLI::App& command) {
   std::string out;
   for (const CLI::Option* o : command.get_options()) {
     if (o->count() == 0) continue;
-    const std::string name = o->get_name();
+    // The option's first long name (get_name() is empty for a hidden one).
+    const auto& longs = o->get_lnames();
+    const std::string name = !longs.empty() ? "--" + longs.front() : o->get_name(true);
     if (std::find(std::begin(kNotShaping), std::end(kNotShaping), name) != std::end(kNotShaping)) {
       continue;
     }

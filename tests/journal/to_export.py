@@ -66,6 +66,8 @@ def main():
     ap.add_argument("--tz-offset", type=int, default=0)
     ap.add_argument("--as-lines", action="store_true")
     ap.add_argument("--other", action="store_true")
+    # Monotonic times go on from here (a later file of the same boot).
+    ap.add_argument("--mono-start", type=int, default=1000)
     ap.add_argument("logs", nargs="+")
     a = ap.parse_args()
     lines = []
@@ -79,7 +81,7 @@ def main():
     newest = months[-1] if months else 12
     year = lambda mo: a.year if mo <= newest else a.year - 1
     out = sys.stdout.buffer
-    mono = 1000
+    mono = a.mono_start
     for line in lines:
         e = parse(line, year, a.tz_offset)
         if e is None:
