@@ -43,6 +43,10 @@ class JournalSource : public StreamSource {
   std::unique_ptr<ByteStream> open() const override;
   std::optional<std::string> check() const override;
   std::optional<std::uint64_t> journal_entries() const override;
+  // The journal files' size (known once check() ran), and how much of it
+  // the entries read so far stand for (by their realtime stamps).
+  std::uint64_t size_hint() const override;
+  std::uint64_t progress_bytes() const override;
   // After the scan: the cursor of the last entry read (after_cursor when
   // none was; empty when neither).
   std::string cursor() const;

@@ -77,6 +77,10 @@ class StreamSource {
   virtual std::optional<std::string> check() const { return std::nullopt; }
   // For a journal: the entries read so far (read it after the scan).
   virtual std::optional<std::uint64_t> journal_entries() const { return std::nullopt; }
+  // For the progress line: its size on disk, when it has one (asked after
+  // check()), and how much of that has been read (from any thread).
+  virtual std::uint64_t size_hint() const { return 0; }
+  virtual std::uint64_t progress_bytes() const { return 0; }
 };
 
 // A read-only mapping of a whole regular file.

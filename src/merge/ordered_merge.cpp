@@ -30,7 +30,8 @@ OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
       dialect_(dialect),
       collect_events_(static_cast<bool>(options.on_event)),
       sink_(filter, options.tally),
-      released_(files.size(), 0) {
+      released_(files.size(), 0),
+      decoded_(files.size(), 0) {
   totals_.lines.assign(files.size(), 0);
   // An incremental run's line numbers go on from the last run's.
   for (std::size_t i = 0; i < files.size(); ++i) totals_.lines[i] = files[i]->input.resume.lines;
@@ -56,6 +57,12 @@ void OrderedMerge::deliver(std::size_t file, std::uint64_t index, ChunkResult&& 
   if (options_.on_progress && files_[file]->mapped) {
     progress_done_ += result.bytes;
     options_.on_progress(progress_done_, progress_total_);
+  } else if (options_.on_progress && files_[file]->input.stream && !decoded_[file]) {
+    // A journal says how far into its files it is (input_decoded() counts
+    // its whole size once it is read).
+    const OpenedInput& f = *files_[file];
+    options_.on_progress(progress_done_ + std::min(f.input.stream->progress_bytes(), f.disk_size),
+                         progress_total_);
   }
   waiting_.emplace(std::make_pair(file, index), std::move(result));
   position_.waiting.fetch_add(1, std::memory_order_relaxed);
@@ -69,6 +76,7 @@ void OrderedMerge::poll() {
 
 void OrderedMerge::input_decoded(std::size_t file) {
   std::lock_guard lock(mutex_);
+  decoded_[file] = 1;
   if (options_.on_progress) {
     progress_done_ += files_[file]->disk_size;
     options_.on_progress(progress_done_, progress_total_);

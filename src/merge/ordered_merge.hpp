@@ -101,6 +101,7 @@ class OrderedMerge {
   OpenPeerMap peers_;                    // session hash -> open session's peer
   EventSink sink_;                       // the pending library lines' filter and counts
   std::vector<std::uint64_t> released_;  // per mapped input: bytes dropped from RSS
+  std::vector<char> decoded_;            // per input: decoded to its end (progress)
   std::uint64_t progress_done_ = 0, progress_total_ = 0;
   Totals totals_;
   // judge_ends()'s verdicts for the chunk being merged, one per unchecked

@@ -63,6 +63,7 @@ void open_input(OpenedInput& f, const SourceConfig& source, const TimeConfig& ti
     // A non-file source reads forwards like standard input: "now" is its
     // year reference.
     f.readable = true;
+    f.disk_size = f.input.stream->size_hint();
     const LocalTime ref = local_date_of(time.now_s);
     f.year = make_year_ref(ref.year, ref.month, ref.day);
     if (time.year && ref.year != *time.year) f.year = make_year_ref(*time.year, 12, 31);

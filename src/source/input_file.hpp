@@ -31,7 +31,7 @@ struct OpenedInput {
   YearRef year;
   bool readable = false;
   bool skipped = false;         // wholly before --since: not read
-  std::uint64_t disk_size = 0;  // for progress (0 for pipes and streams)
+  std::uint64_t disk_size = 0;  // for progress (0 for pipes; a journal: its files' size)
   bool regular = false;         // a regular file (its size at opening is disk_size)
   // A mapped file is read from input.resume.offset up to here (its size,
   // or after its last newline when resuming with whole lines).

@@ -127,6 +127,9 @@ sd_journal* open_journal(const JournalConfig& config) {
 // the last one read is.
 struct JournalSource::Progress {
   std::atomic<std::uint64_t> entries{0};
+  // For the progress line: the journal files' size, the realtime span of
+  // their entries, and how far into it the reading is, as bytes.
+  std::atomic<std::uint64_t> usage{0}, first_usec{0}, last_usec{0}, done{0};
   std::mutex mutex;
   std::string cursor;  // under mutex
 };
@@ -246,7 +249,9 @@ class JournalStream final : public ByteStream {
       std::uint64_t usec = 0;
       if (sd_journal_get_realtime_usec(j_, &usec) < 0) continue;
       const auto epoch_s = static_cast<std::int64_t>(usec / 1000000u);
-      progress_->entries.fetch_add(1, std::memory_order_relaxed);
+      if ((progress_->entries.fetch_add(1, std::memory_order_relaxed) & 1023) == 0) {
+        note_progress(usec);
+      }
       read_any_ = true;
       if (config_.until_s && epoch_s >= *config_.until_s) continue;
       // The fields wanted, in one pass over the entry's (a lookup by name
@@ -332,6 +337,19 @@ class JournalStream final : public ByteStream {
     if (r < 0) throw DataError(journal_error("cannot seek in the journal", r), -1);
   }
 
+  // How far into the journal's span `usec` lies, as a share of its size.
+  void note_progress(std::uint64_t usec) {
+    const std::uint64_t first = progress_->first_usec.load(std::memory_order_relaxed);
+    const std::uint64_t last = progress_->last_usec.load(std::memory_order_relaxed);
+    if (last <= first || usec < first) return;
+    const double share = static_cast<double>(std::min(usec, last) - first) /
+                         static_cast<double>(last - first);
+    progress_->done.store(static_cast<std::uint64_t>(
+                              share * static_cast<double>(
+                                          progress_->usage.load(std::memory_order_relaxed))),
+                          std::memory_order_relaxed);
+  }
+
   enum class FieldId : std::size_t { kMessage, kIdentifier, kComm, kPid, kProcess, kHost };
   struct Field {
     std::string_view name;
@@ -359,12 +377,29 @@ JournalSource::JournalSource(JournalConfig config)
 JournalSource::~JournalSource() = default;
 
 std::optional<std::string> JournalSource::check() const {
+  sd_journal* j = nullptr;
   try {
-    sd_journal_close(open_journal(config_));
+    j = open_journal(config_);
   } catch (const DataError& e) {
     return std::string(e.what());
   }
+  // What the progress line measures against.
+  std::uint64_t usage = 0, first = 0, last = 0;
+  if (sd_journal_get_usage(j, &usage) >= 0) progress_->usage = usage;
+  if (sd_journal_get_cutoff_realtime_usec(j, &first, &last) > 0) {
+    progress_->first_usec = first;
+    progress_->last_usec = last;
+  }
+  sd_journal_close(j);
   return std::nullopt;
+}
+
+std::uint64_t JournalSource::size_hint() const {
+  return progress_->usage.load(std::memory_order_relaxed);
+}
+
+std::uint64_t JournalSource::progress_bytes() const {
+  return progress_->done.load(std::memory_order_relaxed);
 }
 
 std::unique_ptr<ByteStream> JournalSource::open() const {

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -154,17 +155,23 @@ class MemorySource final : public StreamSource {
  public:
   MemorySource(std::string bytes, std::size_t piece) : bytes_(std::move(bytes)), piece_(piece) {}
   std::unique_ptr<ByteStream> open() const override {
-    return std::make_unique<Stream>(bytes_, piece_);
+    return std::make_unique<Stream>(bytes_, piece_, read_);
   }
+  // As a journal does: a size for the progress line, and the share read.
+  std::uint64_t size_hint() const override { return 10 * bytes_.size(); }
+  std::uint64_t progress_bytes() const override { return 10 * read_->load(); }
 
  private:
   class Stream final : public ByteStream {
    public:
-    Stream(const std::string& bytes, std::size_t piece) : bytes_(bytes), piece_(piece) {}
+    Stream(const std::string& bytes, std::size_t piece,
+           std::shared_ptr<std::atomic<std::uint64_t>> read)
+        : bytes_(bytes), piece_(piece), read_(std::move(read)) {}
     std::size_t read(char* buffer, std::size_t size) override {
       const std::size_t n = std::min({size, piece_, bytes_.size() - at_});
       std::memcpy(buffer, bytes_.data() + at_, n);
       at_ += n;
+      *read_ = at_;
       return n;
     }
 
@@ -172,9 +179,12 @@ class MemorySource final : public StreamSource {
     const std::string& bytes_;
     std::size_t piece_;
     std::size_t at_ = 0;
+    std::shared_ptr<std::atomic<std::uint64_t>> read_;
   };
   std::string bytes_;
   std::size_t piece_;
+  std::shared_ptr<std::atomic<std::uint64_t>> read_ =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
 };
 
 }  // namespace
@@ -233,8 +243,18 @@ TEST_CASE("an input that is no file is read like a pipe", "[pipeline][seams]") {
   const ScanResult from_file = test::scan_files({path}, o);
   o.inputs = {
       InputFile{"toy-source", false, std::make_shared<MemorySource>(kToyLog, piece), nullptr, {}}};
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> progress;
+  o.on_progress = [&progress](std::uint64_t done, std::uint64_t total) {
+    progress.emplace_back(done, total);
+  };
   const ScanResult from_source = scan(o);
   CAPTURE(piece, chunk_bytes);
+  // Progress goes up to the source's size as it reads.
+  const std::uint64_t size = 10 * std::string_view(kToyLog).size();
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.back().first == size);
+  CHECK(progress.back().second == size);
+  CHECK(std::is_sorted(progress.begin(), progress.end()));
   CHECK(test::row_strings(from_source) == kToyRows);
   CHECK(from_source.rows == from_file.rows);
   CHECK(from_source.lines_read == from_file.lines_read);
