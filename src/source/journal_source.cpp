@@ -342,12 +342,12 @@ class JournalStream final : public ByteStream {
     const std::uint64_t first = progress_->first_usec.load(std::memory_order_relaxed);
     const std::uint64_t last = progress_->last_usec.load(std::memory_order_relaxed);
     if (last <= first || usec < first) return;
-    const double share = static_cast<double>(std::min(usec, last) - first) /
-                         static_cast<double>(last - first);
-    progress_->done.store(static_cast<std::uint64_t>(
-                              share * static_cast<double>(
-                                          progress_->usage.load(std::memory_order_relaxed))),
-                          std::memory_order_relaxed);
+    const double share =
+        static_cast<double>(std::min(usec, last) - first) / static_cast<double>(last - first);
+    progress_->done.store(
+        static_cast<std::uint64_t>(
+            share * static_cast<double>(progress_->usage.load(std::memory_order_relaxed))),
+        std::memory_order_relaxed);
   }
 
   enum class FieldId : std::size_t { kMessage, kIdentifier, kComm, kPid, kProcess, kHost };
