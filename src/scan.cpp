@@ -277,6 +277,10 @@ ScanResult ScanPipeline::run() {
   }
 
   OrderedMerge::Totals merged = merge_.finish();
+  if (options_.carry != nullptr) {
+    options_.carry->peers = merge_.recent_peers();
+    options_.carry->failures = merged.failures.take_recent();
+  }
   total_.merge(std::move(merged.tally));
   ScanResult result = assemble_result({options_, filter_.scanners(), files_, skipped_bytes_,
                                        diagnostics_, total_, failure_rows_, merged, workers});

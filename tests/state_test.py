@@ -106,12 +106,21 @@ class Writer:
                          % (self.pid, name, ip, proto, cipher, bits))
         return b"".join((self.stamp() + " " + l + "\n").encode() for l in lines)
 
-    def write(self, sessions, cut_last=False):
+    def write(self, sessions, cut_last=False, split=False):
         """Appends sessions; with cut_last, the last line's second half is
-        held back until the next write (a line being written)."""
-        data = self.pending + b"".join(self.session() for _ in range(sessions))
+        held back until the next write (a line being written); with split,
+        the last session's later lines are (a run falls inside it: its
+        SSL_accept error in one run, its library line in the next)."""
+        parts = [self.session() for _ in range(sessions)]
+        data = self.pending + b"".join(parts)
         self.pending = b""
-        if cut_last and data:
+        if split and parts:
+            last = parts[-1]
+            ends = [i + 1 for i, c in enumerate(last) if c == ord("\n")][:-1]
+            if ends:
+                cut = len(data) - len(last) + self.rng.choice(ends)
+                data, self.pending = data[:cut], data[cut:]
+        elif cut_last and data:
             cut = len(data) - 10
             data, self.pending = data[:cut], data[cut:]
         with open(os.path.join(self.dir, "mail.log"), "ab") as f:
@@ -171,6 +180,7 @@ COMMANDS = {
               "--format", "csv"],
     "events": ["events", "--event", "all"],
     "report": ["report", "--format", "prometheus"],
+    "failures": ["failures", "--format", "csv"],
 }
 
 
@@ -179,6 +189,15 @@ def counts_of(text):
     for r in csv.DictReader(io.StringIO(text)):
         n = int(r.pop("count"))
         rows[tuple(sorted(r.items()))] += n
+    return rows
+
+
+def failures_of(text):
+    """Failed handshakes per peer, direction and reason (the counts add
+    up across runs; first and last seen and also_succeeded do not)."""
+    rows = collections.Counter()
+    for r in csv.DictReader(io.StringIO(text)):
+        rows[(r["peer_ip"], r["peer_name"], r["direction"], r["reason"])] += int(r["count"])
     return rows
 
 
@@ -212,7 +231,8 @@ def simulate(tmp, kind, seed, extra=()):
     w = Writer(d, seed)
     open(os.path.join(d, "mail.log"), "wb").close()
     states = {c: os.path.join(tmp, name + "." + c + ".state") for c in COMMANDS}
-    totals = {"count": collections.Counter(), "events": collections.Counter()}
+    totals = {"count": collections.Counter(), "events": collections.Counter(),
+              "failures": collections.Counter()}
     last_report = {}
     runs = 0
 
@@ -228,6 +248,8 @@ def simulate(tmp, kind, seed, extra=()):
                 totals["count"] += counts_of(out)
             elif c == "events":
                 totals["events"] += events_of(out)
+            elif c == "failures":
+                totals["failures"] += failures_of(out)
             else:
                 last_report = series_of(out)
 
@@ -248,6 +270,10 @@ def simulate(tmp, kind, seed, extra=()):
         if day % 2 == 0:
             incremental()  # a run before the rotation reads part of the file
             w.write(rng.randint(1, 10))
+        # Runs that fall inside sessions, across a rotation too.
+        w.write(rng.randint(3, 10), split=True)
+        incremental()
+        w.write(rng.randint(3, 10), split=True)
         rotate(d, kind, day)
         if rng.random() < 0.5:
             w.write(rng.randint(1, 20))
@@ -270,6 +296,11 @@ def simulate(tmp, kind, seed, extra=()):
         fail("%s: events over %d runs != one run over all: extra %s, missing %s" % (
             name, runs, list((totals["events"] - whole_events).elements())[:3],
             list((whole_events - totals["events"]).elements())[:3]))
+    rc, out, err = run(COMMANDS["failures"] + [w.all_path])
+    whole_failures = failures_of(out)
+    if totals["failures"] != whole_failures or not whole_failures:
+        fail("%s: failures over %d runs != one run over all: extra %s, missing %s" % (
+            name, runs, totals["failures"] - whole_failures, whole_failures - totals["failures"]))
     fresh = os.path.join(tmp, name + ".fresh.state")
     rc, out, err = run(COMMANDS["report"] + ["--state", fresh, w.all_path])
     whole_series = series_of(out)

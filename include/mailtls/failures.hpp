@@ -79,6 +79,7 @@ struct FailureState {
   LocalTime loose_time;
 
   bool empty() const { return !active && !loose; }
+  friend bool operator==(const FailureState&, const FailureState&) = default;
   // The time of its latest line (INT64_MIN when empty).
   std::int64_t last_s() const {
     std::int64_t t = INT64_MIN;
@@ -95,6 +96,23 @@ struct FailureState {
  private:
   void close(FailureRows& rows);
   void close_loose(FailureRows& rows);
+};
+
+// What an incremental run leaves open for the next one (ScanOptions::
+// carry): the sessions whose peer a later line may still need, and the
+// failures not closed yet, each within the join gap of the latest line
+// read. The next run goes on with them as if it had read on.
+struct CarriedPeer {
+  std::uint64_t session = 0;  // session hash (Event::session)
+  std::string name, ip;
+  bool tls_done = false;
+  std::int64_t seen_s = 0;
+  friend bool operator==(const CarriedPeer&, const CarriedPeer&) = default;
+};
+struct CarriedSessions {
+  std::vector<CarriedPeer> peers;
+  std::vector<std::pair<std::uint64_t, FailureState>> failures;  // session hash, state
+  friend bool operator==(const CarriedSessions&, const CarriedSessions&) = default;
 };
 
 // The state machine over in-order input, keyed by session hash; holds only
@@ -122,6 +140,10 @@ class FailureTracker {
   // Replaces a session's state (the scanner's hand-over from a chunk).
   void install(std::uint64_t session, FailureState&& state);
   std::size_t open_sessions() const;
+  // Takes out the open states whose latest line lies within the join gap
+  // of the latest line seen (an incremental run carries them on); finish()
+  // closes the rest.
+  std::vector<std::pair<std::uint64_t, FailureState>> take_recent();
   // At most this many open states are kept.
   static constexpr std::size_t kMaxOpen = 1u << 18;
 

@@ -18,6 +18,7 @@
 #include "mailtls/candidate_scan.hpp"
 #include "mailtls/dialect.hpp"
 #include "mailtls/event.hpp"
+#include "mailtls/failures.hpp"
 #include "mailtls/input.hpp"
 #include "mailtls/line_matcher.hpp"
 #include "mailtls/scan_result.hpp"
@@ -149,6 +150,11 @@ struct ScanOptions {
   // An incremental run (--state): the inputs' ResumeAt say where to start;
   // the result says it read only what earlier runs did not.
   bool incremental = false;
+  // Set: the sessions an earlier run left open are gone on with, and the
+  // ones this run leaves open (within the join gap of its last line) are
+  // put back here instead of being closed: their failures are counted by
+  // the run that reads their end. Not owned.
+  CarriedSessions* carry = nullptr;
 
   SourceConfig source;
   ChunkConfig chunk;

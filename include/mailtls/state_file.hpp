@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mailtls/failures.hpp"
+
 namespace mailtls {
 
 // A refused or unusable state file (exit 2 at the command line).
@@ -62,6 +64,8 @@ struct RunState {
   std::vector<TrackedJournal> journals;
   // Cumulative counters: a series (name and labels, as written) and its value.
   std::vector<std::pair<std::string, std::uint64_t>> counters;
+  // Sessions left open at the end of the last run (failures.hpp).
+  CarriedSessions sessions;
   friend bool operator==(const RunState&, const RunState&) = default;
 };
 

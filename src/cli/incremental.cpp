@@ -130,7 +130,8 @@ std::vector<Diagnostic> IncrementalRun::plan(std::vector<InputFile>& inputs) {
 }
 
 void IncrementalRun::commit(const std::vector<InputFile>& inputs, const ScanResult& result,
-                            std::optional<CounterSeries> counters, std::int64_t now_s) {
+                            CarriedSessions sessions, std::optional<CounterSeries> counters,
+                            std::int64_t now_s) {
   const RunState& was = file_.loaded();
   RunState next;
   next.command = command_;
@@ -183,6 +184,7 @@ void IncrementalRun::commit(const std::vector<InputFile>& inputs, const ScanResu
     if (!read) next.journals.push_back(j);
   }
   next.counters = counters ? std::move(*counters) : was.counters;
+  next.sessions = std::move(sessions);
   file_.commit(next);
 }
 

@@ -36,12 +36,16 @@ class IncrementalRun {
 
   // The counters earlier runs left.
   const CounterSeries& counters() const { return file_.loaded().counters; }
+  // The sessions the last run left open.
+  const CarriedSessions& sessions() const { return file_.loaded().sessions; }
 
   // Records what this run read of `inputs` (as planned; `result` is the
-  // scan's, its inputs in the same order) and the new counter totals
-  // (none: the earlier ones stay). Throws StateError.
+  // scan's, its inputs in the same order), the sessions it left open, and
+  // the new counter totals (none: the earlier ones stay). Throws
+  // StateError.
   void commit(const std::vector<InputFile>& inputs, const ScanResult& result,
-              std::optional<CounterSeries> counters, std::int64_t now_s);
+              CarriedSessions sessions, std::optional<CounterSeries> counters,
+              std::int64_t now_s);
 
  private:
   StateFile file_;

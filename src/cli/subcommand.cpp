@@ -103,8 +103,11 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
   options.inputs = std::move(inputs.files);
   // An incremental run reads on where the last one stopped; tracked files
   // that are gone with unread bytes are this run's problems.
+  CarriedSessions carried;
   if (incremental) {
     options.incremental = true;
+    carried = incremental->sessions();
+    options.carry = &carried;
     auto gone = incremental->plan(options.inputs);
     inputs.diagnostics.insert(inputs.diagnostics.end(), gone.begin(), gone.end());
   }
@@ -137,7 +140,8 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
   if (out_rc != 0) return out_rc < 0 ? kExitClean : out_rc;
   if (incremental) {
     try {
-      incremental->commit(options.inputs, result, std::move(totals), options.time.now_s);
+      incremental->commit(options.inputs, result, std::move(carried), std::move(totals),
+                          options.time.now_s);
     } catch (const StateError& e) {
       print_diagnostics(result);
       std::cerr << "mailtls: --state " << escape_terminal(e.what()) << '\n';

@@ -107,6 +107,22 @@ class OpenPeerMap {
 
   std::size_t size() const { return size_; }
 
+  // Calls fn(hash, peer) for each session whose latest peer-bearing line
+  // lies within the join gap of the latest one (those a later line may
+  // still join), in slot order.
+  template <class Fn>
+  void for_each_recent(Fn&& fn) const {
+    if (latest_s_ == INT64_MIN) return;
+    const std::string_view text(arena_);
+    for (const Slot& s : slots_) {
+      if (s.key == kEmpty || s.key == kDeleted || s.seen_s < latest_s_ - kMaxJoinGapSeconds) {
+        continue;
+      }
+      fn(s.key, Peer{text.substr(s.offset, s.name_size),
+                     text.substr(s.offset + s.name_size, s.ip_size), s.tls_done != 0, s.seen_s});
+    }
+  }
+
   static constexpr std::size_t kPruneFloor = 1u << 16;
   static constexpr std::size_t kMaxOpen = 1u << 18;
 

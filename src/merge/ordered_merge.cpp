@@ -38,6 +38,19 @@ OrderedMerge::OrderedMerge(std::vector<std::unique_ptr<OpenedInput>>& files,
   totals_.first_own.resize(files.size());
   totals_.last_own.resize(files.size());
   totals_.bytes.assign(files.size(), 0);
+  // An incremental run goes on with the sessions the last one left open.
+  if (options.carry != nullptr) {
+    ZoneCache zone;
+    for (const CarriedPeer& p : options.carry->peers) {
+      peers_.set(p.session, p.name, p.ip, p.tls_done, p.seen_s);
+    }
+    for (const auto& [session, carried] : options.carry->failures) {
+      FailureState state = carried;
+      state.time = zone.from_epoch(state.time.epoch_s);
+      state.loose_time = zone.from_epoch(state.loose_time.epoch_s);
+      totals_.failures.install(session, std::move(state));
+    }
+  }
   if (collect_events_ || options.tally.failures) {
     emit_ = [this](const Event& e) {
       if (options_.tally.failures) totals_.failures.add(e);
@@ -90,6 +103,17 @@ OrderedMerge::Totals OrderedMerge::finish() {
   sink_.flush(totals_.tally);
   sink_.set_emit(nullptr);  // emit_ writes to totals_, which leave now
   return std::move(totals_);
+}
+
+std::vector<CarriedPeer> OrderedMerge::recent_peers() const {
+  std::vector<CarriedPeer> out;
+  peers_.for_each_recent([&out](std::uint64_t hash, const OpenPeerMap::Peer& p) {
+    out.push_back({hash, std::string(p.name), std::string(p.ip), p.tls_done, p.seen_s});
+  });
+  std::sort(out.begin(), out.end(), [](const CarriedPeer& a, const CarriedPeer& b) {
+    return a.session < b.session;
+  });
+  return out;
 }
 
 void OrderedMerge::release_merged(std::size_t file, bool all) {

@@ -70,6 +70,9 @@ class OrderedMerge {
   };
   // No call may follow it.
   Totals finish();
+  // After finish(): the open sessions a later line may still join, in
+  // hash order (an incremental run carries them on, ScanOptions::carry).
+  std::vector<CarriedPeer> recent_peers() const;
 
  private:
   void merge_ready();  // under mutex_

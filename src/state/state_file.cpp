@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <iterator>
 #include <sstream>
 
 namespace mailtls {
@@ -77,6 +79,12 @@ bool number(std::string_view s, T& out, int base = 10) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
 }
 
+std::string hex(std::uint64_t v) {
+  char buf[17];
+  const auto r = std::to_chars(buf, buf + 16, v, 16);
+  return std::string(buf, static_cast<std::size_t>(r.ptr - buf));
+}
+
 }  // namespace
 
 std::uint64_t identity_hash(std::string_view first_bytes) {
@@ -94,10 +102,8 @@ std::string format_state(const RunState& s) {
   out << "command " << encode(s.command) << '\n';
   out << "options " << encode(s.options) << '\n';
   for (const TrackedFile& f : s.files) {
-    char hash[17];
-    const auto r = std::to_chars(hash, hash + 16, f.id_hash, 16);
-    out << "file " << f.device << ' ' << f.inode << ' ' << f.id_length << ' '
-        << std::string_view(hash, static_cast<std::size_t>(r.ptr - hash)) << ' ' << f.offset << ' '
+    out << "file " << f.device << ' ' << f.inode << ' ' << f.id_length << ' ' << hex(f.id_hash)
+        << ' ' << f.offset << ' '
         << f.lines << ' ' << f.size << ' ' << (f.complete ? 1 : 0) << ' ' << f.seen_s << ' '
         << encode(f.path) << '\n';
   }
@@ -106,6 +112,18 @@ std::string format_state(const RunState& s) {
   }
   for (const auto& [series, value] : s.counters) {
     out << "counter " << encode(series) << ' ' << value << '\n';
+  }
+  for (const CarriedPeer& p : s.sessions.peers) {
+    out << "peer " << hex(p.session) << ' ' << (p.tls_done ? 1 : 0) << ' ' << p.seen_s << ' '
+        << encode(p.name) << ' ' << encode(p.ip) << '\n';
+  }
+  for (const auto& [session, f] : s.sessions.failures) {
+    const int flags = (f.active ? 1 : 0) | (f.has_library ? 2 : 0) | (f.loose ? 4 : 0);
+    out << "failure " << hex(session) << ' ' << flags << ' ' << static_cast<int>(f.direction)
+        << ' ' << static_cast<int>(f.loose_direction) << ' ' << f.time.epoch_s << ' '
+        << f.loose_time.epoch_s << ' ' << encode(f.service) << ' ' << encode(f.peer_name) << ' '
+        << encode(f.peer_ip) << ' ' << encode(f.reason) << ' ' << encode(f.loose_name) << ' '
+        << encode(f.loose_ip) << ' ' << encode(f.loose_reason) << '\n';
   }
   return out.str();
 }
@@ -167,6 +185,47 @@ RunState parse_state(std::string_view text) {
       std::uint64_t value = 0;
       if (!series || !number(f[2], value)) throw bad("a counter that does not read");
       s.counters.emplace_back(*series, value);
+    } else if (kind == "peer") {
+      CarriedPeer p;
+      const auto name = f.size() == 6 ? decode(f[4]) : std::nullopt;
+      const auto ip = f.size() == 6 ? decode(f[5]) : std::nullopt;
+      int tls_done = 0;
+      if (!name || !ip || !number(f[1], p.session, 16) || !number(f[2], tls_done) ||
+          tls_done > 1 || !number(f[3], p.seen_s)) {
+        throw bad("a session record that does not read");
+      }
+      p.tls_done = tls_done == 1;
+      p.name = *name;
+      p.ip = *ip;
+      s.sessions.peers.push_back(std::move(p));
+    } else if (kind == "failure") {
+      std::uint64_t session = 0;
+      FailureState st;
+      int flags = 0, direction = 0, loose_direction = 0;
+      std::optional<std::string> field[7];
+      if (f.size() == 14) {
+        for (std::size_t i = 0; i < 7; ++i) field[i] = decode(f[7 + i]);
+      }
+      if (f.size() != 14 || !number(f[1], session, 16) || !number(f[2], flags) || flags > 7 ||
+          !number(f[3], direction) || direction > 1 || !number(f[4], loose_direction) ||
+          loose_direction > 1 || !number(f[5], st.time.epoch_s) ||
+          !number(f[6], st.loose_time.epoch_s) ||
+          !std::all_of(std::begin(field), std::end(field), [](const auto& t) { return t.has_value(); })) {
+        throw bad("a failure record that does not read");
+      }
+      st.active = (flags & 1) != 0;
+      st.has_library = (flags & 2) != 0;
+      st.loose = (flags & 4) != 0;
+      st.direction = static_cast<Direction>(direction);
+      st.loose_direction = static_cast<Direction>(loose_direction);
+      st.service = *field[0];
+      st.peer_name = *field[1];
+      st.peer_ip = *field[2];
+      st.reason = *field[3];
+      st.loose_name = *field[4];
+      st.loose_ip = *field[5];
+      st.loose_reason = *field[6];
+      s.sessions.failures.emplace_back(session, std::move(st));
     } else {
       throw bad("an unknown record '" + std::string(kind.substr(0, 40)) + "'");
     }

@@ -279,6 +279,20 @@ std::size_t FailureTracker::open_sessions() const {
   return tables_->sessions.size();
 }
 
+std::vector<std::pair<std::uint64_t, FailureState>> FailureTracker::take_recent() {
+  std::vector<std::pair<std::uint64_t, FailureState>> out;
+  const std::int64_t latest = tables_->latest_s;
+  if (latest == INT64_MIN) return out;
+  tables_->sessions.for_each_key([&](std::uint64_t key, FailureState& s) {
+    if (s.last_s() >= latest - kMaxJoinGapSeconds) out.emplace_back(key, s);
+  });
+  for (const auto& [key, state] : out) tables_->sessions.erase(key);
+  // In hash order: the state file does not depend on the table's layout.
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
 std::vector<FailureRow> FailureTracker::finish(const PeerFacts& peers, const FailureRows* extra,
                                                std::vector<ServiceFailures>* by_service) {
   tables_->sessions.for_each([this](FailureState& state) { state.close_all(rows_); });

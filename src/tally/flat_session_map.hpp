@@ -52,6 +52,13 @@ class FlatSessionMap {
       if (keys_[i] != kEmpty && keys_[i] != kDeleted) fn(slab_[index_[i]]);
     }
   }
+  // Calls fn(key, value) for every entry, in slot order.
+  template <class Fn>
+  void for_each_key(Fn&& fn) {
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (keys_[i] != kEmpty && keys_[i] != kDeleted) fn(keys_[i], slab_[index_[i]]);
+    }
+  }
   // Erases every entry for which pred(value) is true (its slab slot is
   // reused later, as after erase()).
   template <class Pred>

@@ -34,6 +34,21 @@ RunState sample() {
   s.counters.emplace_back(
       "mailtls_tls_events_total{mta=\"postfix\",direction=\"in\",protocol=\"TLSv1.3\"}", 42);
   s.counters.emplace_back("", 0);
+  s.sessions.peers.push_back({0xfeedULL, "mail.example.net", "2001:db8::25", true, 1796000000});
+  s.sessions.peers.push_back({2, "odd name\n", "", false, -1});
+  mailtls::FailureState f;
+  f.active = true;
+  f.has_library = false;
+  f.loose = true;
+  f.direction = mailtls::Direction::kOutbound;
+  f.peer_name = "a b";
+  f.peer_ip = "192.0.2.1";
+  f.reason = "handshake_failed";
+  f.service = "postfix/smtp";
+  f.time.epoch_s = 1796000001;
+  f.loose_reason = "no_shared_cipher";
+  f.loose_time.epoch_s = 1796000002;
+  s.sessions.failures.emplace_back(0xabcdefULL, f);
   return s;
 }
 
@@ -45,7 +60,8 @@ TEST_CASE("state: what is written reads back the same", "[state]") {
   CHECK(text.rfind("mailtls-state 1\n", 0) == 0);
   // One record a line, whatever the fields hold.
   CHECK(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) ==
-        3 + s.files.size() + s.journals.size() + s.counters.size());
+        3 + s.files.size() + s.journals.size() + s.counters.size() + s.sessions.peers.size() +
+            s.sessions.failures.size());
   CHECK(mailtls::parse_state(text) == s);
   CHECK(mailtls::parse_state("") == RunState{});
 }
@@ -68,6 +84,9 @@ TEST_CASE("state: what is not a state file is refused", "[state]") {
   refused("mailtls-state 1\nfile 1 2 5000 ab 0 0 0 0 0 p\n", "a file record that does not read");
   refused("mailtls-state 1\nfile 1 2 50 ab 0 0 0 2 0 p\n", "a file record that does not read");
   refused("mailtls-state 1\nfile 1 2 50 ab 0 0 0 1 0\n", "a file record that does not read");
+  refused("mailtls-state 1\npeer ab 2 0 n i\n", "a session record that does not read");
+  refused("mailtls-state 1\nfailure ab 8 0 0 0 0 s n i r n i r\n",
+          "a failure record that does not read");
   refused("mailtls-state 1\ncommand co%4\n", "line 2: a bad escape");
   refused("mailtls-state 1\ncounter x -1\n", "a counter that does not read");
   refused("mailtls-state 1\nstate x\n", "an unknown record 'state'");
