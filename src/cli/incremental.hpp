@@ -44,8 +44,7 @@ class IncrementalRun {
   // the new counter totals (none: the earlier ones stay). Throws
   // StateError.
   void commit(const std::vector<InputFile>& inputs, const ScanResult& result,
-              CarriedSessions sessions, std::optional<CounterSeries> counters,
-              std::int64_t now_s);
+              CarriedSessions sessions, std::optional<CounterSeries> counters, std::int64_t now_s);
 
  private:
   StateFile file_;

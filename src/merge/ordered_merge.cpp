@@ -110,9 +110,8 @@ std::vector<CarriedPeer> OrderedMerge::recent_peers() const {
   peers_.for_each_recent([&out](std::uint64_t hash, const OpenPeerMap::Peer& p) {
     out.push_back({hash, std::string(p.name), std::string(p.ip), p.tls_done, p.seen_s});
   });
-  std::sort(out.begin(), out.end(), [](const CarriedPeer& a, const CarriedPeer& b) {
-    return a.session < b.session;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const CarriedPeer& a, const CarriedPeer& b) { return a.session < b.session; });
   return out;
 }
 

@@ -103,9 +103,8 @@ std::string format_state(const RunState& s) {
   out << "options " << encode(s.options) << '\n';
   for (const TrackedFile& f : s.files) {
     out << "file " << f.device << ' ' << f.inode << ' ' << f.id_length << ' ' << hex(f.id_hash)
-        << ' ' << f.offset << ' '
-        << f.lines << ' ' << f.size << ' ' << (f.complete ? 1 : 0) << ' ' << f.seen_s << ' '
-        << encode(f.path) << '\n';
+        << ' ' << f.offset << ' ' << f.lines << ' ' << f.size << ' ' << (f.complete ? 1 : 0) << ' '
+        << f.seen_s << ' ' << encode(f.path) << '\n';
   }
   for (const TrackedJournal& j : s.journals) {
     out << "journal " << encode(j.path) << ' ' << encode(j.cursor) << '\n';
@@ -119,8 +118,8 @@ std::string format_state(const RunState& s) {
   }
   for (const auto& [session, f] : s.sessions.failures) {
     const int flags = (f.active ? 1 : 0) | (f.has_library ? 2 : 0) | (f.loose ? 4 : 0);
-    out << "failure " << hex(session) << ' ' << flags << ' ' << static_cast<int>(f.direction)
-        << ' ' << static_cast<int>(f.loose_direction) << ' ' << f.time.epoch_s << ' '
+    out << "failure " << hex(session) << ' ' << flags << ' ' << static_cast<int>(f.direction) << ' '
+        << static_cast<int>(f.loose_direction) << ' ' << f.time.epoch_s << ' '
         << f.loose_time.epoch_s << ' ' << encode(f.service) << ' ' << encode(f.peer_name) << ' '
         << encode(f.peer_ip) << ' ' << encode(f.reason) << ' ' << encode(f.loose_name) << ' '
         << encode(f.loose_ip) << ' ' << encode(f.loose_reason) << '\n';
@@ -190,8 +189,8 @@ RunState parse_state(std::string_view text) {
       const auto name = f.size() == 6 ? decode(f[4]) : std::nullopt;
       const auto ip = f.size() == 6 ? decode(f[5]) : std::nullopt;
       int tls_done = 0;
-      if (!name || !ip || !number(f[1], p.session, 16) || !number(f[2], tls_done) ||
-          tls_done > 1 || !number(f[3], p.seen_s)) {
+      if (!name || !ip || !number(f[1], p.session, 16) || !number(f[2], tls_done) || tls_done > 1 ||
+          !number(f[3], p.seen_s)) {
         throw bad("a session record that does not read");
       }
       p.tls_done = tls_done == 1;
@@ -210,7 +209,8 @@ RunState parse_state(std::string_view text) {
           !number(f[3], direction) || direction > 1 || !number(f[4], loose_direction) ||
           loose_direction > 1 || !number(f[5], st.time.epoch_s) ||
           !number(f[6], st.loose_time.epoch_s) ||
-          !std::all_of(std::begin(field), std::end(field), [](const auto& t) { return t.has_value(); })) {
+          !std::all_of(std::begin(field), std::end(field),
+                       [](const auto& t) { return t.has_value(); })) {
         throw bad("a failure record that does not read");
       }
       st.active = (flags & 1) != 0;

@@ -288,8 +288,7 @@ std::vector<std::pair<std::uint64_t, FailureState>> FailureTracker::take_recent(
   });
   for (const auto& [key, state] : out) tables_->sessions.erase(key);
   // In hash order: the state file does not depend on the table's layout.
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
