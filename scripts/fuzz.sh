@@ -4,7 +4,7 @@
 #
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]
 #
-# Targets: envelope line_matcher source scan (default: all). The corpus
+# Targets: envelope line_matcher source scan state (default: all). The corpus
 # each run grows is kept in build/fuzz/corpus/TARGET and reused by the next
 # run; crashing inputs are written to build/fuzz/crashes/. Exits non-zero
 # when a target finds a crash, a hang (over 10 s on one input) or a leak.
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(envelope line_matcher source scan)
+[ ${#targets[@]} -gt 0 ] || targets=(envelope line_matcher source scan state)
 
 . scripts/deps.sh
 mailtls_install_deps fuzz
@@ -29,7 +29,9 @@ cmake --build "$build" --target "${targets[@]/#/fuzz_}"
 # behind a byte that picks the chunk size for the scan.
 seeds=$build/seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{envelope,line_matcher,source,scan}
+mkdir -p "$seeds"/{envelope,line_matcher,source,scan,state}
+# A state file with every kind of record.
+cp tests/fuzz/regressions/state/* "$seeds/state/"
 plain=$(mktemp)
 trap 'rm -f "$plain"' EXIT
 # The real-world copies golden adds the envelope forms of copied logs.
@@ -60,7 +62,7 @@ for t in "${targets[@]}"; do
   corpus=$build/corpus/$t
   mkdir -p "$corpus" "$build/crashes"
   dict=(-dict=tests/fuzz/postfix.dict)
-  [ "$t" != source ] || dict=()
+  [ "$t" != source ] && [ "$t" != state ] || dict=()
   echo "=== fuzz_$t: ${seconds} s"
   log=$build/fuzz_$t.log
   if "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 \
