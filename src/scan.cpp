@@ -278,8 +278,8 @@ ScanResult ScanPipeline::run() {
 
   OrderedMerge::Totals merged = merge_.finish();
   if (options_.carry != nullptr) {
-    options_.carry->peers = merge_.recent_peers();
-    options_.carry->failures = merged.failures.take_recent();
+    options_.carry->peers = merge_.recent_peers(kMaxCarriedSessions, kMaxCarriedField);
+    options_.carry->failures = merged.failures.take_recent(kMaxCarriedSessions, kMaxCarriedField);
   }
   total_.merge(std::move(merged.tally));
   ScanResult result = assemble_result({options_, filter_.scanners(), files_, skipped_bytes_,

@@ -341,6 +341,10 @@ def refusals(tmp):
     rc, _, err = run(COMMANDS["count"] + ["--threads", "1", "--quiet", "--state", state, d])
     if rc != 0:
         fail("refusals: --threads with the same state: exit %d, %r" % (rc, err))
+    # --until would drop what lies after it for good.
+    rc, _, err = run(COMMANDS["count"] + ["--until", "2026-12-01", "--state", state, d])
+    if rc != 2 or "--until" not in err:
+        fail("refusals: --until: exit %d, %r" % (rc, err))
     # Standard input cannot be resumed.
     rc, _, err = run(COMMANDS["count"] + ["--state", state, "-"])
     if rc != 2 or "standard input" not in err:
@@ -408,6 +412,46 @@ def compressing(tmp):
     print("ok compressing")
 
 
+def copying(tmp):
+    """copytruncate between its copy and its truncate: a run then sees
+    mail.log.1 and mail.log with the same lines, and reads them once."""
+    d = os.path.join(tmp, "copying")
+    os.makedirs(d)
+    w = Writer(d, 13)
+    w.write(60)
+    state = os.path.join(tmp, "copying.state")
+    total = collections.Counter()
+    rc, out, _ = run(COMMANDS["count"] + ["--state", state, d])
+    total += counts_of(out)
+    w.write(20)
+    log = os.path.join(d, "mail.log")
+    shutil.copyfile(log, log + ".1")
+    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])  # in the window
+    total += counts_of(out)
+    if rc != 0:
+        fail("copying: a run between copy and truncate: exit %d, %r" % (rc, err))
+    with open(log, "r+b") as f:
+        f.truncate(0)
+    w.write(20)
+    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])
+    total += counts_of(out)
+    w.finish()
+    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])
+    total += counts_of(out)
+    rc, out, _ = run(COMMANDS["count"] + [w.all_path])
+    if total != counts_of(out):
+        fail("copying: runs != one run over all: extra %s, missing %s" % (
+            total - counts_of(out), counts_of(out) - total))
+    # A first run inside the window reads the lines once too.
+    fresh = os.path.join(tmp, "copying-first.state")
+    shutil.copyfile(log, log + ".2")
+    rc, out, _ = run(COMMANDS["count"] + ["--state", fresh, log, log + ".2"])
+    rc2, out2, _ = run(COMMANDS["count"] + [log])
+    if counts_of(out) != counts_of(out2):
+        fail("copying: a first run over a file and its copy read them twice")
+    print("ok copying")
+
+
 def main():
     kinds = [{"create"}, {"copytruncate"}, {"create", "compress"},
              {"create", "compress", "delaycompress"},
@@ -425,6 +469,7 @@ def main():
                                                                "3K"))
         refusals(tmp)
         compressing(tmp)
+        copying(tmp)
     if failures:
         print("%d failure(s)" % failures)
         sys.exit(1)

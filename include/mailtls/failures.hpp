@@ -109,6 +109,11 @@ struct CarriedPeer {
   std::int64_t seen_s = 0;
   friend bool operator==(const CarriedPeer&, const CarriedPeer&) = default;
 };
+// Bounds on what is carried, whatever the log holds: sessions open within
+// ten minutes on a busy server are a few thousand; a DNS name is at most
+// 253 bytes.
+inline constexpr std::size_t kMaxCarriedSessions = 16384;
+inline constexpr std::size_t kMaxCarriedField = 255;
 struct CarriedSessions {
   std::vector<CarriedPeer> peers;
   std::vector<std::pair<std::uint64_t, FailureState>> failures;  // session hash, state
@@ -141,9 +146,11 @@ class FailureTracker {
   void install(std::uint64_t session, FailureState&& state);
   std::size_t open_sessions() const;
   // Takes out the open states whose latest line lies within the join gap
-  // of the latest line seen (an incremental run carries them on); finish()
-  // closes the rest.
-  std::vector<std::pair<std::uint64_t, FailureState>> take_recent();
+  // of the latest line seen (an incremental run carries them on): at most
+  // `max_states`, the latest, and none with a field longer than
+  // `max_field` (forged); finish() closes the rest.
+  std::vector<std::pair<std::uint64_t, FailureState>> take_recent(std::size_t max_states,
+                                                                  std::size_t max_field);
   // At most this many open states are kept.
   static constexpr std::size_t kMaxOpen = 1u << 18;
 

@@ -109,7 +109,11 @@ using CounterSeries = std::vector<std::pair<std::string, std::uint64_t>>;
 // `count`: one family, labels the --by keys. `report`: the contract's
 // families (events, failures, legacy handshakes, STARTTLS sessions,
 // unparsed lines), with the `mta` label.
+// A family also takes at most kMaxSeriesPerFamily series (earlier ones
+// first, then the most frequent); the rest add up in the series whose
+// every label is `other`.
 inline constexpr std::size_t kMaxFreeLabelValues = 32;
+inline constexpr std::size_t kMaxSeriesPerFamily = 2000;
 CounterSeries count_counters(const ScanResult& result, const CounterSeries& earlier);
 // `legacy_protocols`: as `report --protocols` (empty: the default set).
 CounterSeries report_counters(const ScanResult& result, const CounterSeries& earlier,

@@ -15,12 +15,13 @@
 namespace mailtls {
 
 // What identifies a file: its device and inode, and its first
-// kIdentityBytes bytes decompressed (all of a shorter file).
+// kIdentityBytes bytes decompressed (all of a shorter file), after any
+// leading run of NULs (copytruncate's hole).
 struct FileIdentity {
   std::uint64_t device = 0, inode = 0;
   std::uint64_t size = 0;  // on disk (compressed size if compressed)
   Compression compression = Compression::kNone;
-  std::string head;  // at most kIdentityBytes
+  std::string head;  // at most kIdentityBytes, from its first byte that is no NUL
 };
 
 // Reads `path`'s identity; throws std::system_error or DataError.

@@ -11,8 +11,9 @@
 //
 // A StateFile holds an exclusive lock (flock on FILE.lock) from the moment
 // it is opened until it is destroyed: a second run on the same FILE fails
-// at once. commit() replaces FILE atomically (FILE.tmp, fsync, rename):
-// a run that fails before it leaves FILE as it was.
+// at once. commit() replaces FILE atomically (a new FILE.XXXXXX made when
+// FILE is opened, fsync, rename): a run that fails before it leaves FILE
+// as it was.
 #pragma once
 
 #include <cstdint>
@@ -93,13 +94,17 @@ class StateFile {
 
   const RunState& loaded() const { return loaded_; }
   const std::string& path() const { return path_; }
-  // Replaces FILE with `next`, atomically. Throws StateError (FILE then
-  // stays as it was).
+  // Replaces FILE with `next`, atomically (once). Throws StateError (FILE
+  // then stays as it was).
   void commit(const RunState& next);
 
  private:
+  void open_replacement();
+
   std::string path_;
   int lock_fd_ = -1;
+  int tmp_fd_ = -1;       // the replacement, made when FILE is opened
+  std::string tmp_path_;  // FILE.XXXXXX
   RunState loaded_;
 };
 

@@ -195,6 +195,7 @@ DecodedStream decode_stream(OpenedInput& f, std::size_t file, const ChunkConfig&
           while (nul_end < pending.size() && pending.data()[nul_end] == '\0') ++nul_end;
           if (nul_end - tail_start > 1) {
             if (tail_start > 0) emit(ByteBuffer(pending.data(), tail_start), offset);
+            out.skipped_bytes += nul_end - 1 - tail_start;  // read, in no chunk
             offset += nul_end - 1;
             pending.erase_front(nul_end - 1);
             continue;

@@ -20,9 +20,20 @@ namespace {
 // this many of them: the oldest go first.
 constexpr std::int64_t kKeepUnseenSeconds = 400LL * 86400;
 constexpr std::size_t kMaxUnseenRecords = 4096;
+// Two files whose first bytes agree for this long (a log line or two) hold
+// the same lines.
+constexpr std::size_t kMinCopyBytes = 64;
 
 std::string command_line(const std::string& command, const std::string& options) {
   return "`mailtls " + command + (options.empty() ? "" : " " + options) + "`";
+}
+
+// A tracked file no input continues, still where it was last seen (only
+// left out of this run's PATHs): not gone.
+bool still_there(const TrackedFile& t) {
+  struct stat st {};
+  return ::stat(t.path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_dev) == t.device &&
+         static_cast<std::uint64_t>(st.st_ino) == t.inode;
 }
 
 const JournalSource* journal_of(const InputFile& input) {
@@ -78,21 +89,6 @@ std::vector<Diagnostic> IncrementalRun::plan(std::vector<InputFile>& inputs) {
     }
   }
 
-  // A compressed file whose bytes begin a plain input's is that file's
-  // copy being written by logrotate (or one whose original is not deleted
-  // yet): read once, as the plain file, until the plain one is gone.
-  for (std::size_t c = 0; c < inputs.size(); ++c) {
-    if (!ids_[c] || ids_[c]->compression == Compression::kNone) continue;
-    for (std::size_t p = 0; p < inputs.size(); ++p) {
-      if (p == c || !ids_[p] || ids_[p]->compression != Compression::kNone) continue;
-      if (ids_[p]->head.starts_with(ids_[c]->head)) {
-        ids_[c].reset();
-        inputs[c].resume.nothing_new = true;
-        break;
-      }
-    }
-  }
-
   std::vector<FileIdentity> identities;
   std::vector<std::size_t> which;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -117,11 +113,31 @@ std::vector<Diagnostic> IncrementalRun::plan(std::vector<InputFile>& inputs) {
   }
   unmatched_ = plan.vanished;
 
+  // Two inputs that begin with the same bytes hold the same lines: a copy
+  // logrotate is still making (copytruncate before its truncate, a .gz
+  // being written beside its source), or one left beside its original.
+  // Only one is read: the one that goes on from a record, else the first.
+  // The other is read, by its content, once it stands alone.
+  auto same_start = [](const FileIdentity& a, const FileIdentity& b) {
+    const std::size_t n = std::min(a.head.size(), b.head.size());
+    return n >= kMinCopyBytes && a.head.compare(0, n, b.head, 0, n) == 0;
+  };
+  for (std::size_t a = 0; a < which.size(); ++a) {
+    for (std::size_t b = a + 1; b < which.size(); ++b) {
+      const std::size_t i = which[a], j = which[b];
+      if (!ids_[i] || !ids_[j] || !same_start(*ids_[i], *ids_[j])) continue;
+      if (continues_[i] && continues_[j]) continue;  // both were read before
+      const std::size_t copy = continues_[j] ? i : j;
+      ids_[copy].reset();
+      inputs[copy].resume = ResumeAt{0, 0, false, true};
+    }
+  }
+
   std::vector<Diagnostic> gone;
   if (unidentified_) return gone;  // it may be among those that could not be read
   for (const std::size_t k : unmatched_) {
     const TrackedFile& t = tracked[k];
-    if (t.complete) continue;
+    if (t.complete || still_there(t)) continue;
     gone.push_back({t.path, t.offset,
                     "read this far by an earlier run, then gone (rotated away or deleted): the "
                     "rest was never read"});
@@ -169,7 +185,7 @@ void IncrementalRun::commit(const std::vector<InputFile>& inputs, const ScanResu
   std::vector<TrackedFile> unseen;
   for (const std::size_t k : unmatched_) {
     const TrackedFile& t = was.files[k];
-    if ((t.complete || unidentified_) && now_s - t.seen_s < kKeepUnseenSeconds) {
+    if ((t.complete || unidentified_ || still_there(t)) && now_s - t.seen_s < kKeepUnseenSeconds) {
       unseen.push_back(t);
     }
   }

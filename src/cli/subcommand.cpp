@@ -58,6 +58,13 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
                    const std::function<void(const ScanResult&)>& write,
                    const CountersFn& counters) {
   std::optional<IncrementalRun> incremental;
+  if (!common.state.empty() && !common.until.empty()) {
+    // What lies after the window would be read, and no later run would
+    // count it.
+    throw UsageError(
+        "--state reads every line once: --until would drop the lines after it "
+        "for good (use --since alone, or no window)");
+  }
   if (!common.state.empty()) {
     try {
       incremental.emplace(common.state, common.command, common.shaping_options);

@@ -105,11 +105,20 @@ OrderedMerge::Totals OrderedMerge::finish() {
   return std::move(totals_);
 }
 
-std::vector<CarriedPeer> OrderedMerge::recent_peers() const {
+std::vector<CarriedPeer> OrderedMerge::recent_peers(std::size_t max, std::size_t max_field) const {
   std::vector<CarriedPeer> out;
-  peers_.for_each_recent([&out](std::uint64_t hash, const OpenPeerMap::Peer& p) {
+  peers_.for_each_recent([&](std::uint64_t hash, const OpenPeerMap::Peer& p) {
+    if (p.name.size() > max_field || p.ip.size() > max_field) return;
     out.push_back({hash, std::string(p.name), std::string(p.ip), p.tls_done, p.seen_s});
   });
+  auto latest_first = [](const CarriedPeer& a, const CarriedPeer& b) {
+    return a.seen_s != b.seen_s ? a.seen_s > b.seen_s : a.session < b.session;
+  };
+  if (out.size() > max) {
+    std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(max), out.end(),
+                     latest_first);
+    out.resize(max);
+  }
   std::sort(out.begin(), out.end(),
             [](const CarriedPeer& a, const CarriedPeer& b) { return a.session < b.session; });
   return out;

@@ -71,8 +71,10 @@ class OrderedMerge {
   // No call may follow it.
   Totals finish();
   // After finish(): the open sessions a later line may still join, in
-  // hash order (an incremental run carries them on, ScanOptions::carry).
-  std::vector<CarriedPeer> recent_peers() const;
+  // hash order (an incremental run carries them on, ScanOptions::carry):
+  // at most `max` (the latest), none with a name or address longer than
+  // `max_field`.
+  std::vector<CarriedPeer> recent_peers(std::size_t max, std::size_t max_field) const;
 
  private:
   void merge_ready();  // under mutex_

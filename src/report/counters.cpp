@@ -138,7 +138,44 @@ CounterSeries bound(const std::vector<RawSeries>& raw, const CounterSeries& earl
     if (!s.labels.empty()) key += '}';
     sums[key] += s.count;
   }
-  return {sums.begin(), sums.end()};
+  // Each label bounded, their combinations still multiply: a family takes
+  // at most kMaxSeriesPerFamily series, the earlier ones first, then this
+  // run's most frequent; the rest add up in the series whose every label
+  // is `other`.
+  std::map<std::string, std::size_t, std::less<>> per_family;
+  std::set<std::string_view> known;
+  for (const auto& [k, v] : earlier) {
+    ++per_family[std::string(family_of(k))];
+    known.insert(k);
+  }
+  std::vector<std::pair<std::string, std::uint64_t>> fresh;
+  std::map<std::string, std::uint64_t> kept_sums;
+  for (auto& [k, v] : sums) {
+    if (known.count(k) > 0) {
+      kept_sums[k] += v;
+    } else {
+      fresh.emplace_back(k, v);
+    }
+  }
+  std::stable_sort(fresh.begin(), fresh.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (auto& [k, v] : fresh) {
+    std::size_t& n = per_family[std::string(family_of(k))];
+    if (n < kMaxSeriesPerFamily) {
+      ++n;
+      kept_sums[k] += v;
+      continue;
+    }
+    std::string folded(family_of(k));
+    const auto labels = parse_labels(k);
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      folded += i == 0 ? "{" : ",";
+      folded += labels[i].first + "=\"other\"";
+    }
+    if (!labels.empty()) folded += '}';
+    kept_sums[folded] += v;
+  }
+  return {kept_sums.begin(), kept_sums.end()};
 }
 
 }  // namespace

@@ -10,6 +10,14 @@
 
 namespace mailtls {
 
+namespace {
+
+// How far past a leading run of NULs a compressed file is read for its
+// first line (a plain file's hole is skipped without reading it).
+constexpr std::uint64_t kMaxLeadingNuls = 64u << 20;
+
+}  // namespace
+
 FileIdentity identify_descriptor(int fd, const std::string& path) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw std::system_error(errno, std::generic_category(), path);
@@ -29,21 +37,40 @@ FileIdentity identify_descriptor(int fd, const std::string& path) {
     throw std::system_error(err, std::generic_category(), path);
   }
   id.compression = detect_compression(magic, static_cast<std::size_t>(got));
-  if (::lseek(dup, 0, SEEK_SET) < 0) {
+  // A leading run of NULs is no part of the identity: the hole a writer
+  // without O_APPEND leaves after copytruncate would make every such file
+  // look alike. A plain file's holes are skipped by SEEK_DATA (all hole:
+  // the end), the NULs after that read past.
+  off_t start = 0;
+  if (id.compression == Compression::kNone) {
+    start = ::lseek(dup, 0, SEEK_DATA);
+    if (start < 0) start = errno == ENXIO ? static_cast<off_t>(st.st_size) : 0;
+  }
+  if (::lseek(dup, start, SEEK_SET) < 0) {
     const int err = errno;
     ::close(dup);
     throw std::system_error(err, std::generic_category(), path);
   }
   {
     const auto stream = open_stream(dup, id.compression, std::string());  // owns dup
-    id.head.resize(kIdentityBytes);
-    std::size_t filled = 0;
-    while (filled < kIdentityBytes) {
-      const std::size_t r = stream->read(id.head.data() + filled, kIdentityBytes - filled);
+    char buf[4096];
+    std::uint64_t nuls = 0;
+    bool leading = true;
+    while (id.head.size() < kIdentityBytes) {
+      const std::size_t r = stream->read(buf, sizeof buf);
       if (r == 0) break;
-      filled += r;
+      std::size_t from = 0;
+      if (leading) {
+        while (from < r && buf[from] == '\0') ++from;
+        nuls += from;
+        if (from == r) {
+          if (nuls > kMaxLeadingNuls) break;  // no lines yet, as far as we look
+          continue;
+        }
+        leading = false;
+      }
+      id.head.append(buf + from, std::min<std::size_t>(r - from, kIdentityBytes - id.head.size()));
     }
-    id.head.resize(filled);
   }
   if (::lseek(fd, 0, SEEK_SET) < 0) throw std::system_error(errno, std::generic_category(), path);
   return id;

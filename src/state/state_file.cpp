@@ -79,6 +79,12 @@ bool number(std::string_view s, T& out, int base = 10) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && !s.empty();
 }
 
+// A time a state can hold: years 1 to 9999 (a damaged file must not
+// overflow the calendar arithmetic).
+bool sane_time(std::int64_t t) {
+  return t >= -62135596800LL && t <= 253402300799LL;
+}
+
 std::string hex(std::uint64_t v) {
   char buf[17];
   const auto r = std::to_chars(buf, buf + 16, v, 16);
@@ -168,7 +174,8 @@ RunState parse_state(std::string_view text) {
       if (!path || !number(f[1], t.device) || !number(f[2], t.inode) ||
           !number(f[3], t.id_length) || !number(f[4], t.id_hash, 16) || !number(f[5], t.offset) ||
           !number(f[6], t.lines) || !number(f[7], t.size) || !number(f[8], complete) ||
-          complete > 1 || !number(f[9], t.seen_s) || t.id_length > kIdentityBytes) {
+          complete > 1 || !number(f[9], t.seen_s) || !sane_time(t.seen_s) ||
+          t.id_length > kIdentityBytes) {
         throw bad("a file record that does not read");
       }
       t.complete = complete == 1;
@@ -190,7 +197,7 @@ RunState parse_state(std::string_view text) {
       const auto ip = f.size() == 6 ? decode(f[5]) : std::nullopt;
       int tls_done = 0;
       if (!name || !ip || !number(f[1], p.session, 16) || !number(f[2], tls_done) || tls_done > 1 ||
-          !number(f[3], p.seen_s)) {
+          !number(f[3], p.seen_s) || !sane_time(p.seen_s)) {
         throw bad("a session record that does not read");
       }
       p.tls_done = tls_done == 1;
@@ -208,7 +215,8 @@ RunState parse_state(std::string_view text) {
       if (f.size() != 14 || !number(f[1], session, 16) || !number(f[2], flags) || flags > 7 ||
           !number(f[3], direction) || direction > 1 || !number(f[4], loose_direction) ||
           loose_direction > 1 || !number(f[5], st.time.epoch_s) ||
-          !number(f[6], st.loose_time.epoch_s) ||
+          !number(f[6], st.loose_time.epoch_s) || !sane_time(st.time.epoch_s) ||
+          !sane_time(st.loose_time.epoch_s) ||
           !std::all_of(std::begin(field), std::end(field),
                        [](const auto& t) { return t.has_value(); })) {
         throw bad("a failure record that does not read");
@@ -235,7 +243,7 @@ RunState parse_state(std::string_view text) {
 
 StateFile::StateFile(std::string path) : path_(std::move(path)) {
   const std::string lock = path_ + ".lock";
-  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (lock_fd_ < 0) {
     throw StateError(path_ + ": cannot create its lock " + lock + ": " + std::strerror(errno));
   }
@@ -254,7 +262,10 @@ StateFile::StateFile(std::string path) : path_(std::move(path)) {
   };
   const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return;  // a first run
+    if (errno == ENOENT) {  // a first run
+      open_replacement();
+      return;
+    }
     throw fail(std::strerror(errno));
   }
   std::string text;
@@ -280,17 +291,40 @@ StateFile::StateFile(std::string path) : path_(std::move(path)) {
   } catch (const StateError& e) {
     throw fail(std::string(e.what()) + "; left as it is");
   }
+  open_replacement();
+}
+
+void StateFile::open_replacement() {
+  // Made now, before the run reads anything: a folder that takes no new
+  // file fails the run at once, not after its outputs were written (which
+  // the next run would write again). A name of its own (mkstemp): nothing
+  // another user placed there is followed or truncated.
+  std::string name = path_ + ".XXXXXX";
+  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw StateError(path_ + ": cannot create its replacement " + name + ": " + std::strerror(err));
+  }
+  tmp_fd_ = fd;
+  tmp_path_ = std::move(name);
 }
 
 StateFile::~StateFile() {
+  if (tmp_fd_ >= 0) {
+    ::close(tmp_fd_);
+    ::unlink(tmp_path_.c_str());
+  }
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 void StateFile::commit(const RunState& next) {
-  const std::string tmp = path_ + ".tmp";
+  if (tmp_fd_ < 0) throw StateError(path_ + ": committed already");
+  const std::string& tmp = tmp_path_;
   const std::string text = format_state(next);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw StateError(tmp + ": " + std::strerror(errno));
+  const int fd = tmp_fd_;
+  tmp_fd_ = -1;
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -303,7 +337,13 @@ void StateFile::commit(const RunState& next) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw StateError(tmp + ": " + std::strerror(err));
+  }
+  if (::close(fd) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     throw StateError(tmp + ": " + std::strerror(err));

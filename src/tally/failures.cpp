@@ -279,13 +279,32 @@ std::size_t FailureTracker::open_sessions() const {
   return tables_->sessions.size();
 }
 
-std::vector<std::pair<std::uint64_t, FailureState>> FailureTracker::take_recent() {
+std::vector<std::pair<std::uint64_t, FailureState>> FailureTracker::take_recent(
+    std::size_t max_states, std::size_t max_field) {
   std::vector<std::pair<std::uint64_t, FailureState>> out;
   const std::int64_t latest = tables_->latest_s;
   if (latest == INT64_MIN) return out;
+  auto fits = [max_field](const FailureState& s) {
+    for (const std::string* f : {&s.peer_name, &s.peer_ip, &s.reason, &s.service, &s.loose_name,
+                                 &s.loose_ip, &s.loose_reason}) {
+      if (f->size() > max_field) return false;
+    }
+    return true;
+  };
   tables_->sessions.for_each_key([&](std::uint64_t key, FailureState& s) {
-    if (s.last_s() >= latest - kMaxJoinGapSeconds) out.emplace_back(key, s);
+    if (s.last_s() >= latest - kMaxJoinGapSeconds && fits(s)) out.emplace_back(key, s);
   });
+  // The latest first, when there are too many (forged sessions): the rest
+  // stay, and finish() closes them.
+  if (out.size() > max_states) {
+    std::nth_element(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(max_states), out.end(),
+                     [](const auto& a, const auto& b) {
+                       return a.second.last_s() != b.second.last_s()
+                                  ? a.second.last_s() > b.second.last_s()
+                                  : a.first < b.first;
+                     });
+    out.resize(max_states);
+  }
   for (const auto& [key, state] : out) tables_->sessions.erase(key);
   // In hash order: the state file does not depend on the table's layout.
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -129,3 +129,41 @@ TEST_CASE("counters: report families with the mta label, written once each", "[c
   CHECK(text.find("mailtls_last_run_timestamp_seconds 1796000000\n") != std::string::npos);
   CHECK(text.find("(scanners excluded)") != std::string::npos);
 }
+
+TEST_CASE("counters: a family takes a bounded number of series", "[counters]") {
+  // Known ciphers, 32 services and both directions multiply past the cap.
+  const char* ciphers[] = {"TLS_AES_256_GCM_SHA384",
+                           "ECDHE-RSA-AES256-GCM-SHA384",
+                           "RC4-MD5",
+                           "DES-CBC3-SHA",
+                           "AES128-SHA",
+                           "ECDHE-RSA-AES128-SHA"};
+  std::vector<Row> rows;
+  std::uint64_t total = 0;
+  for (int s = 0; s < 32; ++s) {
+    for (const char* c : ciphers) {
+      for (const char* p : {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "SSLv3"}) {
+        for (const char* d : {"in", "out"}) {
+          for (const char* t : {"Anonymous", "Untrusted", "Trusted"}) {
+            rows.push_back({{"svc" + std::to_string(s), c, p, d, t}, 1});
+            ++total;
+          }
+        }
+      }
+    }
+  }
+  const auto series = count_counters(
+      count_result(
+          {Field::kService, Field::kCipher, Field::kProtocol, Field::kDirection, Field::kTrust},
+          rows),
+      {});
+  CHECK(series.size() == kMaxSeriesPerFamily + 1);
+  std::uint64_t sum = 0;
+  for (const auto& [k, v] : series) sum += v;
+  CHECK(sum == total);
+  CHECK(
+      value_of(
+          series,
+          R"(mailtls_tls_events_total{service="other",cipher="other",protocol="other",direction="other",trust="other"})") ==
+      total - kMaxSeriesPerFamily);
+}

@@ -135,3 +135,24 @@ TEST_CASE("resume: identified through a descriptor, left at its start", "[state]
   CHECK(::lseek(fd, 0, SEEK_CUR) == 0);
   ::close(fd);
 }
+
+TEST_CASE("resume: a leading run of NULs is no part of a file's identity", "[state]") {
+  // copytruncate under a writer without O_APPEND: the emptied file grows
+  // from where the writer was, a hole (sparse) or NULs before its lines.
+  mailtls::test::TempDir dir;
+  const std::string text = log_of('a', 9000);
+  mailtls::test::write_file(dir.file("lines"), text);
+  {
+    const int fd = ::open(dir.file("holed").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    REQUIRE(::pwrite(fd, text.data(), text.size(), 1 << 20) == static_cast<ssize_t>(text.size()));
+    ::close(fd);
+  }
+  mailtls::test::write_file(dir.file("nuls.gz"),
+                            mailtls::test::gzip(std::string(100000, '\0') + text, 6));
+  mailtls::test::write_file(dir.file("only-nuls"), std::string(5000, '\0'));
+  const FileIdentity lines = mailtls::identify_file(dir.file("lines"));
+  CHECK(mailtls::identify_file(dir.file("holed")).head == lines.head);
+  CHECK(mailtls::identify_file(dir.file("nuls.gz")).head == lines.head);
+  CHECK(mailtls::identify_file(dir.file("only-nuls")).head.empty());
+}

@@ -85,6 +85,8 @@ TEST_CASE("state: what is not a state file is refused", "[state]") {
   refused("mailtls-state 1\nfile 1 2 50 ab 0 0 0 2 0 p\n", "a file record that does not read");
   refused("mailtls-state 1\nfile 1 2 50 ab 0 0 0 1 0\n", "a file record that does not read");
   refused("mailtls-state 1\npeer ab 2 0 n i\n", "a session record that does not read");
+  refused("mailtls-state 1\npeer ab 1 9223372036854775807 n i\n",
+          "a session record that does not read");
   refused("mailtls-state 1\nfailure ab 8 0 0 0 0 s n i r n i r\n",
           "a failure record that does not read");
   refused("mailtls-state 1\ncommand co%4\n", "line 2: a bad escape");
@@ -103,8 +105,21 @@ TEST_CASE("state file: a first run, the lock, and replacing it", "[state]") {
     CHECK_THROWS_WITH(StateFile(path), Catch::Contains("another mailtls run holds it"));
     first.commit(sample());
     CHECK(first.loaded() == sample());
-    CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+    CHECK_THROWS_WITH(first.commit(sample()), Catch::Contains("committed already"));
   }
+  // Nothing is left beside it but its lock.
+  auto names = [&dir] {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir.file(""))) {
+      out.push_back(e.path().filename().string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  CHECK(names() == std::vector<std::string>{"mailtls.state", "mailtls.state.lock"});
+  // A run that ends without committing leaves the state, and no more files.
+  { StateFile dropped(path); }
+  CHECK(names() == std::vector<std::string>{"mailtls.state", "mailtls.state.lock"});
   // Released: the next run reads what the last one wrote.
   StateFile next(path);
   CHECK(next.loaded() == sample());

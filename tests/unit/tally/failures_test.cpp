@@ -228,3 +228,42 @@ TEST_CASE("open failures stay bounded, and every failure is still counted", "[fa
   for (const auto& r : f.tracker.finish(f.peers)) total += r.count;
   CHECK(total == first + second);
 }
+
+TEST_CASE("an incremental run carries the latest open failures, a bounded number", "[failures]") {
+  // 20,000 processes with an SSL_accept error and no end yet, one a
+  // second, and one whose reason is absurdly long (forged).
+  Feed f;
+  const std::size_t n = 20000;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string pid = std::to_string(100000 + i);
+    f.add(EventKind::kAcceptError, pid.c_str(), "203.0.113.7", "handshake_failed",
+          static_cast<std::int64_t>(i));
+  }
+  const std::string long_reason(300, 'x');
+  f.add(EventKind::kAcceptError, "99", "203.0.113.8", long_reason.c_str(), n);
+  const auto carried = f.tracker.take_recent(1000, 255);
+  // Within ten minutes of the latest line (20,000): 600 states; all carried, the
+  // forged one not.
+  CHECK(carried.size() == 600);
+  for (const auto& [session, state] : carried) {
+    CHECK(state.time.epoch_s >= static_cast<std::int64_t>(n) - 600);
+    CHECK(state.reason == "handshake_failed");
+  }
+  CHECK(f.tracker.take_recent(1000, 255).empty());  // taken out
+  // At most max_states, the latest.
+  Feed g;
+  for (std::size_t i = 0; i < 500; ++i) {
+    g.add(EventKind::kAcceptError, std::to_string(1 + i).c_str(), "203.0.113.7", "handshake_failed",
+          static_cast<std::int64_t>(i));
+  }
+  const auto some = g.tracker.take_recent(100, 255);
+  REQUIRE(some.size() == 100);
+  for (const auto& [session, state] : some) CHECK(state.time.epoch_s >= 400);
+  // What is not carried is closed and counted, once each.
+  std::uint64_t total = 0;
+  for (const auto& r : g.tracker.finish(g.peers)) total += r.count;
+  CHECK(total == 400);
+  total = 0;
+  for (const auto& r : f.tracker.finish(f.peers)) total += r.count;
+  CHECK(total == n + 1 - 600);
+}
