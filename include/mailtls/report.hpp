@@ -38,6 +38,7 @@ struct ReportOptions {
   std::string version;             // for JSON
   bool verbose = false;            // report: list the unparsed lines
   bool wide = false;               // text tables: whole cells, not cut at 64 characters
+  bool scanners_included = false;  // --include-scanners (Prometheus HELP says so)
 };
 
 // Writes the `count` table.
@@ -87,50 +88,54 @@ class EventWriter {
   std::string value_;
 };
 
-// Prometheus text exposition (for node_exporter's textfile collector).
-// `count`: gauge mailtls_tls_events labelled by the --by keys; peer keys are
-// refused by the caller (cardinality). `report`: mailtls_tls_events
-// {direction,event,protocol,cipher,trust} and mailtls_tls_failures
-// {direction,reason}.
-void write_count_prometheus(const ScanResult& result, std::ostream& out);
-void write_report_prometheus(const ScanResult& result, std::ostream& out);
-std::string escape_prometheus(std::string_view label_value);
+// Prometheus text exposition (for node_exporter's textfile collector;
+// docs/user-guide.md, "Prometheus"): gauges over what a run read, or, with
+// --state, counters across incremental runs (names end in `_total`). A
+// series is its name and labels as written
+// ("mailtls_tls_events{direction=\"in\",...}") and its value.
+using PrometheusSeries = std::vector<std::pair<std::string, std::uint64_t>>;
+enum class SeriesKind : std::uint8_t { kGauges, kCounters };
 
-// Prometheus with --state: counters cumulative across incremental runs
-// (docs/user-guide.md, "Incremental runs"). A series is its name and
-// labels as written ("mailtls_tls_events_total{direction=\"in\",...}").
-using CounterSeries = std::vector<std::pair<std::string, std::uint64_t>>;
-
-// This run's counts as counter series, their label values bounded: a
-// protocol, cipher, reason, trust word or event kind outside mailtls's
-// own tables is `other`; a label of free text (service, host, ...) keeps
-// the values `earlier` series have, and takes new ones, most frequent
-// first, while it has fewer than kMaxFreeLabelValues, the rest `other`.
-// `count`: one family, labels the --by keys. `report`: the contract's
-// families (events, failures, legacy handshakes, STARTTLS sessions,
-// unparsed lines), with the `mta` label.
-// A family also takes at most kMaxSeriesPerFamily series (earlier ones
-// first, then the most frequent); the rest add up in the series whose
-// every label is `other`.
+// A run's counts as series, their label values bounded: a protocol,
+// cipher, reason, trust word or event kind outside mailtls's own tables
+// is `other`; a label of free text (service, host, ...) keeps the values
+// `earlier` series have, and takes new ones, most frequent first, while
+// it has fewer than kMaxFreeLabelValues, the rest `other`. A family also
+// takes at most kMaxSeriesPerFamily series (earlier ones first, then the
+// most frequent); the rest add up in the series whose every label is
+// `other`.
+// `count`: one family, mailtls_tls_events, labels the --by keys.
+// `report`: events, failures, legacy peers (gauges) or handshakes
+// (counters; `legacy_protocols` as `report --protocols`, empty: the
+// default set), STARTTLS sessions and unparsed lines, with the `mta` label.
 inline constexpr std::size_t kMaxFreeLabelValues = 32;
 inline constexpr std::size_t kMaxSeriesPerFamily = 2000;
-CounterSeries count_counters(const ScanResult& result, const CounterSeries& earlier);
-// `legacy_protocols`: as `report --protocols` (empty: the default set).
-CounterSeries report_counters(const ScanResult& result, const CounterSeries& earlier,
-                              const std::vector<std::string>& legacy_protocols);
+PrometheusSeries count_series(const ScanResult& result, const PrometheusSeries& earlier,
+                              SeriesKind kind);
+PrometheusSeries report_series(const ScanResult& result, const PrometheusSeries& earlier,
+                               const std::vector<std::string>& legacy_protocols, SeriesKind kind);
 // `earlier` plus `run`, series in byte order.
-CounterSeries add_counters(const CounterSeries& earlier, const CounterSeries& run);
+PrometheusSeries add_series(const PrometheusSeries& earlier, const PrometheusSeries& run);
 
-// Writes the counters (HELP and TYPE for each family, the series in byte
-// order) and the gauges of the run: mailtls_input_problems (its
-// diagnostics) and mailtls_last_run_timestamp_seconds.
-struct CounterRun {
+// Writes the series (HELP and TYPE for each family, saying whether
+// scanners were excluded; the series in byte order) and the run's gauges
+// mailtls_input_problems (its diagnostics) and
+// mailtls_last_run_timestamp_seconds.
+struct PrometheusRun {
+  SeriesKind kind = SeriesKind::kGauges;
   std::uint64_t input_problems = 0;
   std::int64_t now_s = 0;
   bool scanners_excluded = true;
 };
-void write_prometheus_counters(const CounterSeries& totals, const CounterRun& run,
-                               std::ostream& out);
+void write_prometheus(const PrometheusSeries& series, const PrometheusRun& run, std::ostream& out);
+
+// The gauges of a `count` or `report` scan (write_count and write_report
+// call them for Format::kPrometheus).
+void write_count_prometheus(const ScanResult& result, const ReportOptions& options,
+                            std::ostream& out);
+void write_report_prometheus(const ScanResult& result, const ReportOptions& options,
+                             std::ostream& out);
+std::string escape_prometheus(std::string_view label_value);
 
 // Escaping, one function per format; exposed for tests.
 std::string escape_terminal(std::string_view s);  // control bytes as \xNN

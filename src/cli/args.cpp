@@ -302,6 +302,7 @@ ReportOptions build_report_options(std::string_view format, const CommonArgs& ar
   report.color = report.format == Format::kText && want_color(args.color);
   report.version = MAILTLS_VERSION;
   report.wide = args.wide;
+  report.scanners_included = args.include_scanners;
   return report;
 }
 

@@ -81,7 +81,11 @@ class CountCommand final : public Subcommand {
     report.sort_by_key = sort_ == "key";
     configure_for_count(options, std::move(keys), event_mask);
     CountersFn counters;
-    if (report.format == Format::kPrometheus) counters = count_counters;
+    if (report.format == Format::kPrometheus) {
+      counters = [](const ScanResult& result, const PrometheusSeries& earlier) {
+        return count_series(result, earlier, SeriesKind::kCounters);
+      };
+    }
     return scan_and_write(
         common, std::move(options), kName,
         [&report](const ScanResult& result) { write_count(result, report, std::cout); }, counters);

@@ -146,7 +146,7 @@ std::vector<Diagnostic> IncrementalRun::plan(std::vector<InputFile>& inputs) {
 }
 
 void IncrementalRun::commit(const std::vector<InputFile>& inputs, const ScanResult& result,
-                            CarriedSessions sessions, std::optional<CounterSeries> counters,
+                            CarriedSessions sessions, std::optional<PrometheusSeries> counters,
                             std::int64_t now_s) {
   const RunState& was = file_.loaded();
   RunState next;

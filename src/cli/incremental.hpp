@@ -35,7 +35,7 @@ class IncrementalRun {
   std::vector<Diagnostic> plan(std::vector<InputFile>& inputs);
 
   // The counters earlier runs left.
-  const CounterSeries& counters() const { return file_.loaded().counters; }
+  const PrometheusSeries& counters() const { return file_.loaded().counters; }
   // The sessions the last run left open.
   const CarriedSessions& sessions() const { return file_.loaded().sessions; }
 
@@ -44,7 +44,8 @@ class IncrementalRun {
   // the new counter totals (none: the earlier ones stay). Throws
   // StateError.
   void commit(const std::vector<InputFile>& inputs, const ScanResult& result,
-              CarriedSessions sessions, std::optional<CounterSeries> counters, std::int64_t now_s);
+              CarriedSessions sessions, std::optional<PrometheusSeries> counters,
+              std::int64_t now_s);
 
  private:
   StateFile file_;

@@ -37,8 +37,8 @@ class ReportCommand final : public Subcommand {
     CountersFn counters;
     if (report.format == Format::kPrometheus) {
       counters = [legacy = options.tally.legacy_protocols](const ScanResult& result,
-                                                           const CounterSeries& earlier) {
-        return report_counters(result, earlier, legacy);
+                                                           const PrometheusSeries& earlier) {
+        return report_series(result, earlier, legacy, SeriesKind::kCounters);
       };
     }
     return scan_and_write(

@@ -132,12 +132,13 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
     std::cerr << "mailtls: no readable input\n";
     return kExitNoReport;
   }
-  std::optional<CounterSeries> totals;
+  std::optional<PrometheusSeries> totals;
   if (incremental && counters) {
-    totals = add_counters(incremental->counters(), counters(result, incremental->counters()));
-    write_prometheus_counters(
-        *totals, {result.diagnostics.size(), options.time.now_s, !options.filter.include_scanners},
-        std::cout);
+    totals = add_series(incremental->counters(), counters(result, incremental->counters()));
+    write_prometheus(*totals,
+                     {SeriesKind::kCounters, result.diagnostics.size(), options.time.now_s,
+                      !options.filter.include_scanners},
+                     std::cout);
   } else {
     write(result);
   }

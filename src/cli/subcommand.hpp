@@ -42,8 +42,9 @@ std::unique_ptr<Subcommand> make_events_command();
 std::unique_ptr<Subcommand> make_whatif_command();
 
 // With --state and Prometheus output: this run's counter series, given
-// the earlier runs' (count_counters, report_counters).
-using CountersFn = std::function<CounterSeries(const ScanResult&, const CounterSeries& earlier)>;
+// the earlier runs' (count_series, report_series).
+using CountersFn =
+    std::function<PrometheusSeries(const ScanResult&, const PrometheusSeries& earlier)>;
 
 // What every command does once `options` holds all but the inputs: finds
 // the inputs (the system's mail logs when no PATH is given; `command` is

@@ -67,7 +67,7 @@ void write_count(const ScanResult& result, const ReportOptions& options, std::os
     case Format::kJson: detail::write_count_json(result, rows, options, out); break;
     case Format::kNdjson: detail::write_count_ndjson(result, rows, out); break;
     case Format::kPrometheus:  // every row: series are not cut by --top
-      write_count_prometheus(result, out);
+      write_count_prometheus(result, options, out);
       break;
   }
 }
@@ -112,7 +112,7 @@ void write_report(const ScanResult& result, const ReportOptions& options, std::o
   switch (options.format) {
     case Format::kHtml: detail::write_report_html(result, summary, options, out); break;
     case Format::kJson: out << detail::report_json(result, summary, options); break;
-    case Format::kPrometheus: detail::write_report_prometheus(summary, out); break;
+    case Format::kPrometheus: write_report_prometheus(result, options, out); break;
     default: detail::write_report_text(result, summary, options, out); break;
   }
 }

@@ -131,6 +131,5 @@ std::string report_json(const ScanResult& result, const ReportSummary& summary,
                         const ReportOptions& options);
 void write_report_html(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out);
-void write_report_prometheus(const ReportSummary& summary, std::ostream& out);
 
 }  // namespace mailtls::detail

@@ -79,8 +79,8 @@ struct ServiceTally {
   CountByName protocols, ciphers, trust, key_exchange;
 };
 
-// Directions and their services, from the count rows; the charts and the
-// Prometheus series come from the same single pass.
+// Directions and their services, from the count rows; the charts come
+// from the same single pass.
 void summarize_rows(const ScanResult& result, ReportSummary& summary) {
   // Keyed by (direction, service): the map's order is the directions' order
   // and, before sorting by handshakes, the services' order.
@@ -88,11 +88,9 @@ void summarize_rows(const ScanResult& result, ReportSummary& summary) {
   std::map<std::string, CountByName> days;
   CountByName protocols_seen;
   CountByName ciphers;
-  std::map<std::array<std::string_view, 5>, std::uint64_t> events;
   for (const Row& row : result.rows) {
     const auto keys = report_row_keys(row);
     if (!keys) continue;
-    events[{keys->direction, keys->event, keys->protocol, keys->cipher, keys->trust}] += row.count;
     if (keys->event != "established" && keys->event != "reused") continue;
     ServiceTally& service = services[{std::string(keys->direction), std::string(keys->service)}];
     if (keys->event == "reused") {
@@ -141,18 +139,10 @@ void summarize_rows(const ScanResult& result, ReportSummary& summary) {
   }
   for (const auto& [protocol, n] : protocols_seen) summary.protocols_seen.push_back(protocol);
   summary.ciphers = by_count(ciphers);
-
-  summary.event_series.reserve(events.size());
-  for (const auto& [labels, n] : events) {
-    summary.event_series.push_back({std::string(labels[0]), std::string(labels[1]),
-                                    std::string(labels[2]), std::string(labels[3]),
-                                    std::string(labels[4]), n});
-  }
 }
 
 void summarize_failures(const ScanResult& result, ReportSummary& summary) {
   std::map<std::string, FailureReason, std::less<>> reasons;
-  std::map<std::pair<std::string_view, std::string_view>, std::uint64_t> series;
   for (const FailureRow& f : result.failures) {
     summary.failed_handshakes += f.count;
     auto it = reasons.find(f.reason);
@@ -162,7 +152,6 @@ void summarize_failures(const ScanResult& result, ReportSummary& summary) {
     if (reason.top_peers.size() < kTopFailurePeers) {
       reason.top_peers.push_back({f.peer_ip, f.peer_name, f.direction, f.count});
     }
-    series[{to_string(f.direction), f.reason}] += f.count;
   }
   summary.failure_reasons.reserve(reasons.size());
   for (auto& [name, reason] : reasons) summary.failure_reasons.push_back(std::move(reason));
@@ -170,10 +159,6 @@ void summarize_failures(const ScanResult& result, ReportSummary& summary) {
                    [](const FailureReason& a, const FailureReason& b) {
                      return a.failed_handshakes > b.failed_handshakes;
                    });
-  summary.failure_series.reserve(series.size());
-  for (const auto& [labels, n] : series) {
-    summary.failure_series.push_back({std::string(labels.first), std::string(labels.second), n});
-  }
 }
 
 }  // namespace

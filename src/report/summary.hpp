@@ -91,21 +91,6 @@ struct DayProtocols {
   std::vector<NameCount> protocols;  // protocol in byte order
 };
 
-// One mailtls_tls_events series: every event kind, summed over service, key
-// exchange and day.
-struct EventSeries {
-  std::string direction, event, protocol, cipher, trust;  // trust empty when not logged
-  std::uint64_t count = 0;
-  friend bool operator==(const EventSeries&, const EventSeries&) = default;
-};
-
-// One mailtls_tls_failures series.
-struct FailureSeries {
-  std::string direction, reason;
-  std::uint64_t failed_handshakes = 0;
-  friend bool operator==(const FailureSeries&, const FailureSeries&) = default;
-};
-
 // A time as every format of every command shows it: ISO 8601 with offset.
 inline std::string iso8601(const LocalTime& time) {
   std::string out;
@@ -142,9 +127,6 @@ struct ReportSummary {
   std::vector<std::string> protocols_seen;     // byte order
   std::vector<NameCount> ciphers;              // count descending, then cipher
 
-  // Prometheus series, each in byte order of its labels.
-  std::vector<EventSeries> event_series;
-  std::vector<FailureSeries> failure_series;
 
   // The summary of "in" or "out"; null when the scan holds no handshake or
   // reused session in that direction.

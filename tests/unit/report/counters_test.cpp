@@ -18,7 +18,11 @@ ScanResult count_result(std::vector<Field> keys, std::vector<Row> rows) {
   return r;
 }
 
-std::uint64_t value_of(const CounterSeries& series, const std::string& key) {
+PrometheusSeries count_series_counters(const ScanResult& result, const PrometheusSeries& earlier) {
+  return count_series(result, earlier, SeriesKind::kCounters);
+}
+
+std::uint64_t value_of(const PrometheusSeries& series, const std::string& key) {
   for (const auto& [k, v] : series) {
     if (k == key) return v;
   }
@@ -36,7 +40,7 @@ TEST_CASE("counters: forged ciphers and protocols become other", "[counters]") {
   rows.push_back({{"TLSv9", "RC4-MD5"}, 2});
   rows.push_back({{"", ""}, 3});
   const auto series =
-      count_counters(count_result({Field::kProtocol, Field::kCipher}, std::move(rows)), {});
+      count_series_counters(count_result({Field::kProtocol, Field::kCipher}, std::move(rows)), {});
   CHECK(series.size() == 4);
   CHECK(value_of(series, R"(mailtls_tls_events_total{protocol="TLSv1.2",cipher="other"})") ==
         10000);
@@ -56,7 +60,7 @@ TEST_CASE("counters: a free-text label keeps its values and takes at most 32", "
     // More frequent first: service 0 has 100 events, service 39 has 61.
     rows.push_back({{"postfix-" + std::to_string(i) + "/smtpd"}, 100u - i});
   }
-  const auto first = count_counters(count_result({Field::kService}, rows), {});
+  const auto first = count_series_counters(count_result({Field::kService}, rows), {});
   CHECK(first.size() == 33);  // 32 services and `other`
   CHECK(value_of(first, R"(mailtls_tls_events_total{service="postfix-0/smtpd"})") == 100);
   CHECK(value_of(first, R"(mailtls_tls_events_total{service="postfix-31/smtpd"})") == 69);
@@ -65,12 +69,12 @@ TEST_CASE("counters: a free-text label keeps its values and takes at most 32", "
         68 + 67 + 66 + 65 + 64 + 63 + 62 + 61);
   // A later run: the services the state holds keep their series even when
   // others are more frequent now; new ones go to `other`.
-  const auto later = count_counters(
+  const auto later = count_series_counters(
       count_result({Field::kService}, {{{"postfix-new/smtpd"}, 1000}, {{"postfix-31/smtpd"}, 1}}),
       first);
   CHECK(value_of(later, R"(mailtls_tls_events_total{service="other"})") == 1000);
   CHECK(value_of(later, R"(mailtls_tls_events_total{service="postfix-31/smtpd"})") == 1);
-  const auto total = add_counters(first, later);
+  const auto total = add_series(first, later);
   CHECK(total.size() == 33);
   CHECK(value_of(total, R"(mailtls_tls_events_total{service="other"})") == 1000 + 516);
 }
@@ -95,7 +99,7 @@ TEST_CASE("counters: report families with the mta label, written once each", "[c
   c.sessions.tls_failed = 1;
   r.coverage.push_back(c);
   r.tls_unparsed_lines = 5;
-  const auto series = report_counters(r, {}, {});
+  const auto series = report_series(r, {}, {}, SeriesKind::kCounters);
   CHECK(value_of(series, R"(mailtls_legacy_handshakes_total{mta="postfix",direction="in"})") == 3);
   CHECK(
       value_of(
@@ -115,11 +119,11 @@ TEST_CASE("counters: report families with the mta label, written once each", "[c
           R"(mailtls_tls_events_total{mta="postfix",direction="in",service="postfix/smtpd",event="established",protocol="TLSv1.3",cipher="TLS_AES_256_GCM_SHA384",trust="Anonymous"})") ==
       4);
   // `--protocols TLSv1.3` makes TLSv1.3 legacy (and DES-CBC3-SHA stays weak).
-  CHECK(value_of(report_counters(r, {}, {"TLSv1.3"}),
+  CHECK(value_of(report_series(r, {}, {"TLSv1.3"}, SeriesKind::kCounters),
                  R"(mailtls_legacy_handshakes_total{mta="postfix",direction="in"})") == 7);
 
   std::ostringstream out;
-  write_prometheus_counters(add_counters(series, series), {2, 1796000000, true}, out);
+  write_prometheus(add_series(series, series), {SeriesKind::kCounters, 2, 1796000000, true}, out);
   const std::string text = out.str();
   CHECK(text.find("# TYPE mailtls_tls_events_total counter\n") != std::string::npos);
   CHECK(text.find("# TYPE mailtls_tls_events_total") ==
@@ -152,7 +156,7 @@ TEST_CASE("counters: a family takes a bounded number of series", "[counters]") {
       }
     }
   }
-  const auto series = count_counters(
+  const auto series = count_series_counters(
       count_result(
           {Field::kService, Field::kCipher, Field::kProtocol, Field::kDirection, Field::kTrust},
           rows),
