@@ -127,7 +127,6 @@ struct ReportSummary {
   std::vector<std::string> protocols_seen;     // byte order
   std::vector<NameCount> ciphers;              // count descending, then cipher
 
-
   // The summary of "in" or "out"; null when the scan holds no handshake or
   // reused session in that direction.
   const DirectionSummary* find_direction(std::string_view direction) const;
