@@ -57,7 +57,14 @@ std::string shaping_options(const CLI::App& command) {
     }
     if (!out.empty()) out += ' ';
     out += name;
-    for (const std::string& value : o->results()) {
+    // --output shapes what is counted only through its formats (a state's
+    // counters are Prometheus's): its paths may change.
+    std::vector<std::string> values = o->results();
+    if (name == "--output") {
+      for (std::string& v : values) v = v.substr(0, v.find('='));
+      std::sort(values.begin(), values.end());
+    }
+    for (const std::string& value : values) {
       out += ' ';
       const bool plain = !value.empty() && value.find_first_of(" '\"\\") == std::string::npos;
       if (plain) {
@@ -87,6 +94,11 @@ void add_common(CLI::App& app, CommonArgs& args) {
                "or of a mail program)");
   app.add_option("--journal-path", args.journal_paths,
                  "Read this journal file or directory (repeatable; e.g. copied from another host)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--output", args.outputs,
+                 "FORMAT=PATH: also write this format to PATH (repeatable; '-' is standard "
+                 "output); each file is replaced whole, keeping its mode")
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--state", args.state,
@@ -296,10 +308,11 @@ ScanOptions build_options(const CommonArgs& args) {
   return o;
 }
 
-ReportOptions build_report_options(std::string_view format, const CommonArgs& args) {
+ReportOptions build_report_options(Format format, const CommonArgs& args, bool to_stdout) {
   ReportOptions report;
-  report.format = *parse_format(format);
-  report.color = report.format == Format::kText && want_color(args.color);
+  report.format = format;
+  report.color = report.format == Format::kText &&
+                 (to_stdout ? want_color(args.color) : args.color == "always");
   report.version = MAILTLS_VERSION;
   report.wide = args.wide;
   report.scanners_included = args.include_scanners;

@@ -48,6 +48,8 @@ struct CommonArgs {
   bool journal = false;                    // --journal: the local system journal
   std::vector<std::string> journal_paths;  // --journal-path: journal files or directories
   std::string state;                       // --state FILE: an incremental run
+  std::vector<std::string> outputs;        // --output FORMAT=PATH (outputs.hpp)
+  bool format_given = false;               // the command's --format was given (main)
 
   // Set once the command line is parsed (main): the command chosen, and
   // its options that shape what is counted, as recorded in a --state file.
@@ -95,8 +97,9 @@ std::uint32_t parse_event_mask(const std::string& list);
 // (configure_for_X() in mailtls/command.hpp) to the caller.
 ScanOptions build_options(const CommonArgs& args);
 
-// Report options in `format` (a name the option's check accepted): colour
-// by --color, this version. The command adds its own (--top, ...).
-ReportOptions build_report_options(std::string_view format, const CommonArgs& args);
+// Report options in `format`: colour by --color (on standard output only;
+// a file only with --color always), this version. The command adds its
+// own (--top, ...).
+ReportOptions build_report_options(Format format, const CommonArgs& args, bool to_stdout);
 
 }  // namespace mailtls::cli

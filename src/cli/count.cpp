@@ -12,6 +12,8 @@ namespace mailtls::cli {
 namespace {
 
 constexpr const char* kName = "count";
+const std::vector<std::string_view> kFormats = {"text", "csv",    "tsv",
+                                                "json", "ndjson", "prometheus"};
 
 std::vector<Field> parse_keys(const std::string& list) {
   std::vector<Field> keys;
@@ -62,7 +64,7 @@ class CountCommand final : public Subcommand {
                     "Event kinds (default established): established, reused, accept_error, "
                     "connect_error, no_shared_cipher, tls_error, or all");
     cmd->add_option("--format", format_, "text, csv, tsv, json, ndjson or prometheus")
-        ->check(CLI::IsMember({"text", "csv", "tsv", "json", "ndjson", "prometheus"}));
+        ->check(CLI::IsMember(std::vector<std::string>(kFormats.begin(), kFormats.end())));
     cmd->add_option("--top", top_, "Only the first N rows (shares use the full total)")
         ->check(CLI::Range(std::size_t{1}, std::numeric_limits<std::size_t>::max()));
     cmd->add_option("--sort", sort_, "count (default) or key")
@@ -75,20 +77,24 @@ class CountCommand final : public Subcommand {
     ScanOptions options = build_options(common);
     auto keys = parse_keys(by_);
     const std::uint32_t event_mask = parse_event_mask(events_);
-    ReportOptions report = build_report_options(format_, common);
-    if (report.format == Format::kPrometheus) check_prometheus_labels(keys);
-    if (top_ > 0) report.top = top_;
-    report.sort_by_key = sort_ == "key";
-    configure_for_count(options, std::move(keys), event_mask);
-    CountersFn counters;
-    if (report.format == Format::kPrometheus) {
-      counters = [](const ScanResult& result, const PrometheusSeries& earlier) {
-        return count_series(result, earlier, SeriesKind::kCounters);
-      };
+    Outputs outputs(common.outputs, format_, kFormats, common.format_given);
+    for (const auto& t : outputs.targets()) {
+      if (t.format == Format::kPrometheus) check_prometheus_labels(keys);
     }
+    configure_for_count(options, std::move(keys), event_mask);
+    CountersFn counters = [](const ScanResult& result, const PrometheusSeries& earlier) {
+      return count_series(result, earlier, SeriesKind::kCounters);
+    };
     return scan_and_write(
-        common, std::move(options), kName,
-        [&report](const ScanResult& result) { write_count(result, report, std::cout); }, counters);
+        common, std::move(options), kName, outputs,
+        [&](const ScanResult& result, std::size_t, Format format, std::ostream& out,
+            bool to_stdout) {
+          ReportOptions report = build_report_options(format, common, to_stdout);
+          if (top_ > 0) report.top = top_;
+          report.sort_by_key = sort_ == "key";
+          write_count(result, report, out);
+        },
+        counters);
   }
 
  private:

@@ -1,6 +1,8 @@
 // `mailtls events`: every event as a record, streamed in input order.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <memory>
+#include <vector>
 
 #include "mailtls/command.hpp"
 #include "mailtls/report.hpp"
@@ -31,12 +33,22 @@ class EventsCommand final : public Subcommand {
     ScanOptions options = build_options(common);
     // The CSV/TSV header goes out with the first records, or at the end of
     // a run with a report: a refused option or no readable input (exit 2)
-    // leaves standard output empty.
-    EventWriter writer(*parse_format(format_), std::cout);
-    configure_for_events(options, parse_event_mask(kinds_),
-                         [&writer](const Event& event) { writer.write(event); });
-    return scan_and_write(common, std::move(options), kName,
-                          [&writer](const ScanResult&) { writer.flush(); });
+    // leaves standard output empty. One writer per output, fed as events
+    // stream.
+    Outputs outputs(common.outputs, format_, {"ndjson", "csv", "tsv"}, common.format_given);
+    std::vector<std::unique_ptr<EventWriter>> writers;
+    for (const auto& t : outputs.targets()) {
+      writers.push_back(t.out != nullptr ? std::make_unique<EventWriter>(t.format, *t.out)
+                                         : nullptr);
+    }
+    configure_for_events(options, parse_event_mask(kinds_), [&writers](const Event& event) {
+      for (const auto& w : writers) {
+        if (w) w->write(event);
+      }
+    });
+    return scan_and_write(common, std::move(options), kName, outputs,
+                          [&writers](const ScanResult&, std::size_t target, Format, std::ostream&,
+                                     bool) { writers[target]->flush(); });
   }
 
  private:

@@ -34,11 +34,15 @@ class LegacyCommand final : public Subcommand {
   int run(const CommonArgs& common) override {
     ScanOptions options = build_options(common);
     configure_for_legacy(options, parse_protocols(protocols_, "--protocols"));
-    ReportOptions report = build_report_options(format_, common);
-    if (top_ > 0) report.top = top_;
-    return scan_and_write(common, std::move(options), kName, [&report](const ScanResult& result) {
-      write_legacy(result, report, std::cout);
-    });
+    Outputs outputs(common.outputs, format_, {"text", "csv", "tsv", "json", "ndjson"},
+                    common.format_given);
+    return scan_and_write(common, std::move(options), kName, outputs,
+                          [&](const ScanResult& result, std::size_t, Format format,
+                              std::ostream& out, bool to_stdout) {
+                            ReportOptions report = build_report_options(format, common, to_stdout);
+                            if (top_ > 0) report.top = top_;
+                            write_legacy(result, report, out);
+                          });
   }
 
  private:

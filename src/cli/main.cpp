@@ -117,6 +117,8 @@ int run(int argc, char** argv) {
     if (e.app->parsed()) {
       common.command = e.app->get_name();
       common.shaping_options = mailtls::cli::shaping_options(*e.app);
+      const CLI::Option* format = e.app->get_option_no_throw("--format");
+      common.format_given = format != nullptr && format->count() > 0;
       return e.command->run(common);
     }
   }

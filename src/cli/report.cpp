@@ -32,18 +32,21 @@ class ReportCommand final : public Subcommand {
   int run(const CommonArgs& common) override {
     ScanOptions options = build_options(common);
     configure_for_report(options, parse_protocols(legacy_protocols_, "--protocols"), verbose_);
-    ReportOptions report = build_report_options(format_, common);
-    report.verbose = verbose_;
-    CountersFn counters;
-    if (report.format == Format::kPrometheus) {
-      counters = [legacy = options.tally.legacy_protocols](const ScanResult& result,
-                                                           const PrometheusSeries& earlier) {
-        return report_series(result, earlier, legacy, SeriesKind::kCounters);
-      };
-    }
+    CountersFn counters = [legacy = options.tally.legacy_protocols](
+                              const ScanResult& result, const PrometheusSeries& earlier) {
+      return report_series(result, earlier, legacy, SeriesKind::kCounters);
+    };
+    Outputs outputs(common.outputs, format_, {"text", "json", "prometheus", "html"},
+                    common.format_given);
     return scan_and_write(
-        common, std::move(options), kName,
-        [&report](const ScanResult& result) { write_report(result, report, std::cout); }, counters);
+        common, std::move(options), kName, outputs,
+        [&](const ScanResult& result, std::size_t, Format format, std::ostream& out,
+            bool to_stdout) {
+          ReportOptions report = build_report_options(format, common, to_stdout);
+          report.verbose = verbose_;
+          write_report(result, report, out);
+        },
+        counters);
   }
 
  private:

@@ -29,20 +29,6 @@ void print_diagnostics(const ScanResult& result) {
   }
 }
 
-// Standard output is checked once, after the whole report: every writer
-// writes through std::cout, whose failure sticks.
-int finish_output() {
-  std::cout.flush();
-  if (!std::cout) {
-    const int error = stdout_buffer().error();
-    if (error == EPIPE) return -1;  // reader went away: end quietly
-    std::cerr << "mailtls: cannot write output: " << std::strerror(error != 0 ? error : EIO)
-              << '\n';
-    return kExitNoReport;
-  }
-  return 0;
-}
-
 // The process ends when the command returns, and its memory goes back to
 // the system at once: a large result freed entry by entry (58,000 traffic
 // rows on the 1 GiB bench log, their strings from the workers' arenas)
@@ -55,8 +41,7 @@ void keep_until_exit(ScanResult&& result) {
 }  // namespace
 
 int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
-                   const std::function<void(const ScanResult&)>& write,
-                   const CountersFn& counters) {
+                   Outputs& outputs, const WriteFn& write, const CountersFn& counters) {
   std::optional<IncrementalRun> incremental;
   if (!common.state.empty() && !common.until.empty()) {
     // What lies after the window would be read, and no later run would
@@ -135,17 +120,27 @@ int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_vi
   std::optional<PrometheusSeries> totals;
   if (incremental && counters) {
     totals = add_series(incremental->counters(), counters(result, incremental->counters()));
-    write_prometheus(*totals,
-                     {SeriesKind::kCounters, result.diagnostics.size(), options.time.now_s,
-                      !options.filter.include_scanners},
-                     std::cout);
-  } else {
-    write(result);
   }
-  const int out_rc = finish_output();
+  for (std::size_t i = 0; i < outputs.targets().size(); ++i) {
+    const Outputs::Target& t = outputs.targets()[i];
+    if (t.out == nullptr) continue;  // Outputs::finish() says why
+    if (totals && t.format == Format::kPrometheus) {
+      write_prometheus(*totals,
+                       {SeriesKind::kCounters, result.diagnostics.size(), options.time.now_s,
+                        !options.filter.include_scanners},
+                       *t.out);
+    } else {
+      write(result, i, t.format, *t.out, t.path == "-");
+    }
+  }
+  const int out_rc = outputs.finish();
   // The state moves on only once every output is written: a reader that
   // went away (out_rc < 0) may not have read it all.
-  if (out_rc != 0) return out_rc < 0 ? kExitClean : out_rc;
+  if (out_rc < 0) return kExitClean;
+  if (out_rc != 0) {
+    print_diagnostics(result);
+    return out_rc;
+  }
   if (incremental) {
     try {
       incremental->commit(options.inputs, result, std::move(carried), std::move(totals),

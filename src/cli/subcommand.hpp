@@ -11,6 +11,7 @@
 #include "args.hpp"
 #include "mailtls/report.hpp"
 #include "mailtls/scan.hpp"
+#include "outputs.hpp"
 
 namespace CLI {
 class App;
@@ -46,16 +47,21 @@ std::unique_ptr<Subcommand> make_whatif_command();
 using CountersFn =
     std::function<PrometheusSeries(const ScanResult&, const PrometheusSeries& earlier)>;
 
+// Writes the result in `format` to `out` (standard output when
+// `to_stdout`: colour may be on), for output `target` of the run.
+using WriteFn = std::function<void(const ScanResult&, std::size_t target, Format format,
+                                   std::ostream& out, bool to_stdout)>;
+
 // What every command does once `options` holds all but the inputs: finds
 // the inputs (the system's mail logs when no PATH is given; `command` is
 // named in the hint when there are none), scans them under the progress
-// line, calls `write` with the result unless no input could be read, and
-// prints the diagnostics. Returns the exit status.
+// line, calls `write` for each of `outputs` unless no input could be read,
+// finishes the outputs and prints the diagnostics. Returns the exit
+// status.
 // With --state (common.state) the run is incremental (incremental.hpp),
-// and `counters`, when set, replaces `write`: the Prometheus counters
-// across runs are written instead.
+// and `counters`, when set, writes each Prometheus output: the counters
+// across runs.
 int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
-                   const std::function<void(const ScanResult&)>& write,
-                   const CountersFn& counters = {});
+                   Outputs& outputs, const WriteFn& write, const CountersFn& counters = {});
 
 }  // namespace mailtls::cli

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <limits>
+#include <optional>
 
 #include "mailtls/command.hpp"
 #include "mailtls/report.hpp"
@@ -62,11 +63,17 @@ class WhatifCommand final : public Subcommand {
     configure_for_whatif(options, whatif_);
     const WhatifPlan plan(std::move(whatif_));  // before the scan: a bad config fails at once
     options.tally.traffic_plaintext = plan.plaintext_services();
-    ReportOptions report = build_report_options(format_, common);
-    if (top_ > 0) report.top = top_;
-    return scan_and_write(common, std::move(options), kName, [&](const ScanResult& scan) {
-      write_whatif(evaluate_whatif(scan, plan), scan, report, std::cout);
-    });
+    Outputs outputs(common.outputs, format_, {"text", "csv", "tsv", "json", "ndjson"},
+                    common.format_given);
+    std::optional<WhatifResult> verdicts;  // judged once, written in each format
+    return scan_and_write(
+        common, std::move(options), kName, outputs,
+        [&](const ScanResult& scan, std::size_t, Format format, std::ostream& out, bool to_stdout) {
+          if (!verdicts) verdicts = evaluate_whatif(scan, plan);
+          ReportOptions report = build_report_options(format, common, to_stdout);
+          if (top_ > 0) report.top = top_;
+          write_whatif(*verdicts, scan, report, out);
+        });
   }
 
  private:
