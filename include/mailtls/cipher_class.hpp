@@ -26,6 +26,12 @@ enum class CipherWeakness : std::uint8_t {
 CipherWeakness classify_cipher(std::string_view cipher);
 std::string_view to_string(CipherWeakness weakness);
 
+// A key-exchange group that resists a quantum computer: ML-KEM (FIPS 203)
+// alone or in a hybrid, as OpenSSL 3.5 names them (X25519MLKEM768,
+// SecP256r1MLKEM768, SecP384r1MLKEM1024, MLKEM768), and the Kyber drafts
+// before it (X25519Kyber768Draft00). Case-insensitive.
+bool is_post_quantum_group(std::string_view group);
+
 // SSLv2, SSLv3, TLSv1, TLSv1.1: the default legacy protocol set.
 bool is_default_legacy_protocol(std::string_view protocol);
 

@@ -6,6 +6,7 @@
 #include <deque>
 #include <iterator>
 
+#include "mailtls/cipher_class.hpp"
 #include "report/formats.hpp"
 
 namespace mailtls {
@@ -302,6 +303,20 @@ void write_inputs(const ScanResult& r, std::ostream& out) {
 void write_direction(const DirectionSummary& d, std::string_view title, bool wide,
                      std::ostream& out) {
   out << '\n' << title << ": " << count_of(d.handshakes, "TLS handshake", "TLS handshakes") << '\n';
+  // The post-quantum share, of the handshakes whose group was logged
+  // (Postfix 3.x logs it as key-exchange with OpenSSL 3).
+  std::uint64_t logged = 0, post_quantum = 0;
+  for (const ServiceSummary& s : d.services) {
+    for (const NameCount& k : s.key_exchange) {
+      logged += k.count;
+      if (is_post_quantum_group(k.name)) post_quantum += k.count;
+    }
+  }
+  if (logged > 0) {
+    out << "  key exchange logged for " << logged << " of " << d.handshakes
+        << "; post-quantum (ML-KEM): " << post_quantum << " (" << percent_of(post_quantum, logged)
+        << ")\n";
+  }
   for (const ServiceSummary& s : d.services) {
     out << "  " << cell(esc(s.service), wide) << ": "
         << count_of(s.handshakes, "handshake", "handshakes");

@@ -112,6 +112,22 @@ std::string_view protocol_spelling(std::string_view name) {
   return {};
 }
 
+bool is_post_quantum_group(std::string_view group) {
+  auto contains = [group](std::string_view word) {
+    if (group.size() < word.size()) return false;
+    for (std::size_t i = 0; i + word.size() <= group.size(); ++i) {
+      bool same = true;
+      for (std::size_t k = 0; k < word.size() && same; ++k) {
+        const char c = group[i + k];
+        same = (c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c) == word[k];
+      }
+      if (same) return true;
+    }
+    return false;
+  };
+  return contains("MLKEM") || contains("KYBER");
+}
+
 bool is_default_legacy_protocol(std::string_view protocol) {
   return protocol == "SSLv2" || protocol == "SSLv3" || protocol == "TLSv1" || protocol == "TLSv1.1";
 }

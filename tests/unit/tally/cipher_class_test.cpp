@@ -44,3 +44,15 @@ TEST_CASE("the default legacy protocols", "[cipher_class]") {
   for (const char* p : {"TLSv1.2", "TLSv1.3", "", "tlsv1"})
     CHECK_FALSE(is_default_legacy_protocol(p));
 }
+
+TEST_CASE("post-quantum key-exchange groups", "[cipher_class]") {
+  for (const char* g : {"X25519MLKEM768", "SecP256r1MLKEM768", "SecP384r1MLKEM1024", "MLKEM768",
+                        "mlkem1024", "X25519Kyber768Draft00"}) {
+    CAPTURE(g);
+    CHECK(mailtls::is_post_quantum_group(g));
+  }
+  for (const char* g : {"X25519", "secp256r1", "X448", "ffdhe2048", "", "MLKE", "ML-KEM"}) {
+    CAPTURE(g);
+    CHECK_FALSE(mailtls::is_post_quantum_group(g));
+  }
+}
