@@ -23,19 +23,22 @@ MAILTLS_TEST_PACKAGES=(gzip zstd openssl gawk sed grep coreutils python3 python3
 # (and under systemd starts) a Prometheus server: not for a user's test
 # run, where the promtool test is skipped when promtool is missing.
 MAILTLS_CI_PACKAGES=(prometheus)
+# scripts/package.sh: the Debian package's build and its check.
+MAILTLS_PACKAGE_PACKAGES=(debhelper dpkg-dev fakeroot lintian)
 # What bench/compare.sh runs beside mailtls, and measures with.
 MAILTLS_BENCH_PACKAGES=(hyperfine ripgrep isal gzip time python3 systemd systemd-journal-remote)
 # scripts/fuzz.sh: clang's libFuzzer and sanitizer runtimes, and the
 # compressors that make its seeds.
 MAILTLS_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev gzip bzip2 xz-utils zstd)
 
-# mailtls_install_deps [test|bench|fuzz|ci]
+# mailtls_install_deps [test|bench|fuzz|ci|package]
 mailtls_install_deps() {
   local wanted=("${MAILTLS_PACKAGES[@]}")
   [ "${1:-}" = test ] && wanted+=("${MAILTLS_TEST_PACKAGES[@]}")
   [ "${1:-}" = bench ] && wanted+=("${MAILTLS_BENCH_PACKAGES[@]}")
   [ "${1:-}" = fuzz ] && wanted+=("${MAILTLS_FUZZ_PACKAGES[@]}")
   [ "${1:-}" = ci ] && wanted+=("${MAILTLS_CI_PACKAGES[@]}")
+  [ "${1:-}" = package ] && wanted+=("${MAILTLS_PACKAGE_PACKAGES[@]}")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
