@@ -378,70 +378,73 @@ def refusals(tmp):
     print("ok refusals")
 
 
+class CountJob:
+    """An incremental `count` over a folder its writer fills; the runs'
+    rows are added up, to compare with one run over every line."""
+
+    def __init__(self, tmp, name, seed, sessions):
+        self.name = name
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        self.writer = Writer(self.dir, seed)
+        self.writer.write(sessions)
+        self.state = os.path.join(tmp, name + ".state")
+        self.total = collections.Counter()
+
+    def run(self):
+        rc, out, err = run(COMMANDS["count"] + ["--state", self.state, self.dir])
+        self.total += counts_of(out)
+        return rc, err
+
+    def check(self):
+        self.writer.finish()
+        self.run()
+        rc, out, _ = run(COMMANDS["count"] + [self.writer.all_path])
+        whole = counts_of(out)
+        if self.total != whole:
+            fail("%s: runs != one run over all: extra %s, missing %s" % (
+                self.name, self.total - whole, whole - self.total))
+
+
 def compressing(tmp):
     """logrotate compressing mail.log.1 into mail.log.2.gz while a run
     reads: the half-written .gz is not read beside its source."""
-    d = os.path.join(tmp, "compressing")
-    os.makedirs(d)
-    w = Writer(d, 11)
-    w.write(100)
-    state = os.path.join(tmp, "compressing.state")
-    total = collections.Counter()
-    rc, out, _ = run(COMMANDS["count"] + ["--state", state, d])
-    total += counts_of(out)
-    w.write(20)
+    job = CountJob(tmp, "compressing", 11, 100)
+    d = job.dir
+    job.run()
+    job.writer.write(20)
     rotate(d, {"create"}, 1)
-    w.write(20)
+    job.writer.write(20)
     data = open(os.path.join(d, "mail.log.1"), "rb").read()
     packed = gzip.compress(data)
     with open(os.path.join(d, "mail.log.2.gz"), "wb") as f:
         f.write(packed[:len(packed) // 2])
-    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])
-    total += counts_of(out)
+    rc, err = job.run()
     if rc != 0:
         fail("compressing: a run during compression: exit %d, %r" % (rc, err))
     with open(os.path.join(d, "mail.log.2.gz"), "wb") as f:
         f.write(packed)
     os.unlink(os.path.join(d, "mail.log.1"))
-    w.finish()
-    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])
-    total += counts_of(out)
-    rc, out, _ = run(COMMANDS["count"] + [w.all_path])
-    if total != counts_of(out):
-        fail("compressing: runs != one run over all")
+    job.check()
     print("ok compressing")
 
 
 def copying(tmp):
     """copytruncate between its copy and its truncate: a run then sees
     mail.log.1 and mail.log with the same lines, and reads them once."""
-    d = os.path.join(tmp, "copying")
-    os.makedirs(d)
-    w = Writer(d, 13)
-    w.write(60)
-    state = os.path.join(tmp, "copying.state")
-    total = collections.Counter()
-    rc, out, _ = run(COMMANDS["count"] + ["--state", state, d])
-    total += counts_of(out)
-    w.write(20)
-    log = os.path.join(d, "mail.log")
+    job = CountJob(tmp, "copying", 13, 60)
+    job.run()
+    job.writer.write(20)
+    log = os.path.join(job.dir, "mail.log")
     shutil.copyfile(log, log + ".1")
-    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])  # in the window
-    total += counts_of(out)
+    rc, err = job.run()  # in the window
     if rc != 0:
         fail("copying: a run between copy and truncate: exit %d, %r" % (rc, err))
     with open(log, "r+b") as f:
         f.truncate(0)
-    w.write(20)
-    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])
-    total += counts_of(out)
-    w.finish()
-    rc, out, err = run(COMMANDS["count"] + ["--state", state, d])
-    total += counts_of(out)
-    rc, out, _ = run(COMMANDS["count"] + [w.all_path])
-    if total != counts_of(out):
-        fail("copying: runs != one run over all: extra %s, missing %s" % (
-            total - counts_of(out), counts_of(out) - total))
+    job.writer.write(20)
+    job.run()
+    job.check()
     # A first run inside the window reads the lines once too.
     fresh = os.path.join(tmp, "copying-first.state")
     shutil.copyfile(log, log + ".2")

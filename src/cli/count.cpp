@@ -85,16 +85,11 @@ class CountCommand final : public Subcommand {
     CountersFn counters = [](const ScanResult& result, const PrometheusSeries& earlier) {
       return count_series(result, earlier, SeriesKind::kCounters);
     };
-    return scan_and_write(
-        common, std::move(options), kName, outputs,
-        [&](const ScanResult& result, std::size_t, Format format, std::ostream& out,
-            bool to_stdout) {
-          ReportOptions report = build_report_options(format, common, to_stdout);
-          if (top_ > 0) report.top = top_;
-          report.sort_by_key = sort_ == "key";
-          write_count(result, report, out);
-        },
-        counters);
+    ReportOptions own;
+    if (top_ > 0) own.top = top_;
+    own.sort_by_key = sort_ == "key";
+    return scan_and_write(common, std::move(options), kName, outputs,
+                          report_writer(common, own, write_count), counters);
   }
 
  private:

@@ -33,13 +33,10 @@ class FailuresCommand final : public Subcommand {
     configure_for_failures(options);
     Outputs outputs(common.outputs, format_, {"text", "csv", "tsv", "json", "ndjson"},
                     common.format_given);
+    ReportOptions own;
+    if (top_ > 0) own.top = top_;
     return scan_and_write(common, std::move(options), kName, outputs,
-                          [&](const ScanResult& result, std::size_t, Format format,
-                              std::ostream& out, bool to_stdout) {
-                            ReportOptions report = build_report_options(format, common, to_stdout);
-                            if (top_ > 0) report.top = top_;
-                            write_failures(result, report, out);
-                          });
+                          report_writer(common, own, write_failures));
   }
 
  private:

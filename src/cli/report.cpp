@@ -38,15 +38,10 @@ class ReportCommand final : public Subcommand {
     };
     Outputs outputs(common.outputs, format_, {"text", "json", "prometheus", "html"},
                     common.format_given);
-    return scan_and_write(
-        common, std::move(options), kName, outputs,
-        [&](const ScanResult& result, std::size_t, Format format, std::ostream& out,
-            bool to_stdout) {
-          ReportOptions report = build_report_options(format, common, to_stdout);
-          report.verbose = verbose_;
-          write_report(result, report, out);
-        },
-        counters);
+    ReportOptions own;
+    own.verbose = verbose_;
+    return scan_and_write(common, std::move(options), kName, outputs,
+                          report_writer(common, own, write_report), counters);
   }
 
  private:

@@ -40,6 +40,18 @@ void keep_until_exit(ScanResult&& result) {
 
 }  // namespace
 
+WriteFn report_writer(const CommonArgs& common, const ReportOptions& own, ReportWriter write) {
+  return
+      [&common, own, write = std::move(write)](const ScanResult& result, std::size_t, Format format,
+                                               std::ostream& out, bool to_stdout) {
+        ReportOptions options = build_report_options(format, common, to_stdout);
+        options.top = own.top;
+        options.sort_by_key = own.sort_by_key;
+        options.verbose = own.verbose;
+        write(result, options, out);
+      };
+}
+
 int scan_and_write(const CommonArgs& common, ScanOptions options, std::string_view command,
                    Outputs& outputs, const WriteFn& write, const CountersFn& counters) {
   std::optional<IncrementalRun> incremental;

@@ -52,6 +52,12 @@ using CountersFn =
 using WriteFn = std::function<void(const ScanResult&, std::size_t target, Format format,
                                    std::ostream& out, bool to_stdout)>;
 
+// The WriteFn of a command that writes with `write(result, options, out)`:
+// each output's ReportOptions from `common` (build_report_options), with
+// the command's own settings from `own` (top, sort_by_key, verbose).
+using ReportWriter = std::function<void(const ScanResult&, const ReportOptions&, std::ostream&)>;
+WriteFn report_writer(const CommonArgs& common, const ReportOptions& own, ReportWriter write);
+
 // What every command does once `options` holds all but the inputs: finds
 // the inputs (the system's mail logs when no PATH is given; `command` is
 // named in the hint when there are none), scans them under the progress

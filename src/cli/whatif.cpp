@@ -66,14 +66,16 @@ class WhatifCommand final : public Subcommand {
     Outputs outputs(common.outputs, format_, {"text", "csv", "tsv", "json", "ndjson"},
                     common.format_given);
     std::optional<WhatifResult> verdicts;  // judged once, written in each format
+    ReportOptions own;
+    if (top_ > 0) own.top = top_;
     return scan_and_write(
         common, std::move(options), kName, outputs,
-        [&](const ScanResult& scan, std::size_t, Format format, std::ostream& out, bool to_stdout) {
-          if (!verdicts) verdicts = evaluate_whatif(scan, plan);
-          ReportOptions report = build_report_options(format, common, to_stdout);
-          if (top_ > 0) report.top = top_;
-          write_whatif(*verdicts, scan, report, out);
-        });
+        report_writer(common, own,
+                      [&](const ScanResult& scan, const ReportOptions& report, std::ostream& out) {
+                        // Judged once, written in each format.
+                        if (!verdicts) verdicts = evaluate_whatif(scan, plan);
+                        write_whatif(*verdicts, scan, report, out);
+                      }));
   }
 
  private:
