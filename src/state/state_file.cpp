@@ -170,7 +170,7 @@ RunState parse_state(std::string_view text) {
     } else if (kind == "file") {
       TrackedFile t;
       const auto path = f.size() == 11 ? decode(f[10]) : std::nullopt;
-      int complete = 0;
+      unsigned complete = 0;
       if (!path || !number(f[1], t.device) || !number(f[2], t.inode) ||
           !number(f[3], t.id_length) || !number(f[4], t.id_hash, 16) || !number(f[5], t.offset) ||
           !number(f[6], t.lines) || !number(f[7], t.size) || !number(f[8], complete) ||
@@ -195,7 +195,7 @@ RunState parse_state(std::string_view text) {
       CarriedPeer p;
       const auto name = f.size() == 6 ? decode(f[4]) : std::nullopt;
       const auto ip = f.size() == 6 ? decode(f[5]) : std::nullopt;
-      int tls_done = 0;
+      unsigned tls_done = 0;
       if (!name || !ip || !number(f[1], p.session, 16) || !number(f[2], tls_done) || tls_done > 1 ||
           !number(f[3], p.seen_s) || !sane_time(p.seen_s)) {
         throw bad("a session record that does not read");
@@ -207,7 +207,7 @@ RunState parse_state(std::string_view text) {
     } else if (kind == "failure") {
       std::uint64_t session = 0;
       FailureState st;
-      int flags = 0, direction = 0, loose_direction = 0;
+      unsigned flags = 0, direction = 0, loose_direction = 0;  // unsigned: no "-1"
       std::optional<std::string> field[7];
       if (f.size() == 14) {
         for (std::size_t i = 0; i < 7; ++i) field[i] = decode(f[7 + i]);

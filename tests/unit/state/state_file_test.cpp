@@ -89,6 +89,9 @@ TEST_CASE("state: what is not a state file is refused", "[state]") {
           "a session record that does not read");
   refused("mailtls-state 1\nfailure ab 8 0 0 0 0 s n i r n i r\n",
           "a failure record that does not read");
+  // A negative direction would be written back as 255 (found by fuzz_state).
+  refused("mailtls-state 1\nfailure ab 5 -1 0 0 0 s n i r n i r\n",
+          "a failure record that does not read");
   refused("mailtls-state 1\ncommand co%4\n", "line 2: a bad escape");
   refused("mailtls-state 1\ncounter x -1\n", "a counter that does not read");
   refused("mailtls-state 1\nstate x\n", "an unknown record 'state'");
