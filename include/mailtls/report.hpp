@@ -39,6 +39,9 @@ struct ReportOptions {
   bool verbose = false;            // report: list the unparsed lines
   bool wide = false;               // text tables: whole cells, not cut at 64 characters
   bool scanners_included = false;  // --include-scanners (Prometheus HELP says so)
+  // report --protocols: what counts as a legacy handshake (empty: SSLv2,
+  // SSLv3, TLSv1, TLSv1.1), as ScanOptions::tally.legacy_protocols.
+  std::vector<std::string> legacy_protocols;
 };
 
 // Writes the `count` table.

@@ -40,6 +40,7 @@ class ReportCommand final : public Subcommand {
                     common.format_given);
     ReportOptions own;
     own.verbose = verbose_;
+    own.legacy_protocols = options.tally.legacy_protocols;
     return scan_and_write(common, std::move(options), kName, outputs,
                           report_writer(common, own, write_report), counters);
   }

@@ -48,6 +48,7 @@ WriteFn report_writer(const CommonArgs& common, const ReportOptions& own, Report
         options.top = own.top;
         options.sort_by_key = own.sort_by_key;
         options.verbose = own.verbose;
+        options.legacy_protocols = own.legacy_protocols;
         write(result, options, out);
       };
 }

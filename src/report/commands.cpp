@@ -108,7 +108,7 @@ void write_failures(const ScanResult& result, const ReportOptions& options, std:
 }
 
 void write_report(const ScanResult& result, const ReportOptions& options, std::ostream& out) {
-  const detail::ReportSummary summary = detail::summarize_report(result);
+  const detail::ReportSummary summary = detail::summarize_report(result, options.legacy_protocols);
   switch (options.format) {
     case Format::kHtml: detail::write_report_html(result, summary, options, out); break;
     case Format::kJson: out << detail::report_json(result, summary, options); break;

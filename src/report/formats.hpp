@@ -14,6 +14,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <ostream>
 #include <span>
 #include <string>
@@ -126,9 +127,34 @@ void write_failures_footer_text(const ScanResult& result, std::size_t shown, std
 
 void write_report_text(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out);
-// The JSON report (docs/schemas/report-v1.schema.json); html.cpp embeds it.
+// What html.cpp left out of the report it embeds, so that the page stays
+// small whatever the log holds: every list cut to `max_entries` (entries
+// left out counted by kind of list: "inputs", "services", "ciphers", ...),
+// every value from the log to `max_value_bytes` (then ending in "…").
+struct ReportCut {
+  std::size_t max_entries = 0;
+  std::size_t max_value_bytes = 0;
+  std::uint64_t values_cut = 0;
+  std::map<std::string, std::uint64_t> left_out;
+};
+
+// The JSON report (docs/schemas/report-v1.schema.json); html.cpp embeds it,
+// made from cut copies, with `cut` saying what was left out.
 std::string report_json(const ScanResult& result, const ReportSummary& summary,
-                        const ReportOptions& options);
+                        const ReportOptions& options, const ReportCut* cut = nullptr);
+// The copies html.cpp embeds: report_json() of them is at most a few
+// hundred KiB whatever the scan held. `cut` gets the limits to apply
+// (max_entries, max_value_bytes) and comes back with what was left out.
+struct CutReport {
+  ScanResult result;  // only what report_json() reads
+  ReportSummary summary;
+};
+CutReport cut_report(const ScanResult& result, const ReportSummary& summary, ReportCut& cut);
+// Where to cut `s` (a character boundary) so that escape() of the part kept,
+// with a "…" after it, takes at most `max_bytes`; s.size() when all of `s`
+// escaped fits in `max_bytes`.
+std::size_t cut_point(std::string_view s, std::size_t max_bytes,
+                      std::string (*escape)(std::string_view));
 void write_report_html(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out);
 

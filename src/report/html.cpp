@@ -1,138 +1,596 @@
-// The HTML report: one self-contained page (no script runs, nothing is
-// fetched), its tables and two SVG charts, with the JSON report embedded
-// for machines (docs/user-guide.md, "The cron report").
+// The HTML report: a one-page dashboard (docs/user-guide.md, "The HTML
+// report"). Self-contained: no script runs and nothing is fetched; charts
+// are HTML bars sized in percent, so the page reflows down to a phone's
+// width. Bounded whatever the log holds: every list on the page and in the
+// embedded JSON is cut to a few entries and every value from the log to a
+// few bytes, and the page says where the full lists are.
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <map>
 
+#include "mailtls/cipher_class.hpp"
 #include "report/formats.hpp"
 
 namespace mailtls {
 namespace detail {
 namespace {
 
-std::string html(std::string_view s) {
-  return escape_html(s);
-}
+// A value from the log as shown: escaped, at most 64 characters (as in a
+// text table) and 256 bytes escaped, else cut with "…". The embedded JSON
+// keeps more of it (kEmbedValueBytes).
+constexpr std::size_t kShownChars = 64;
+constexpr std::size_t kShownBytes = 256;
+// Rows of a table or chart on the page.
+constexpr std::size_t kTableRows = 10;
+constexpr std::size_t kCipherRows = 10;       // then weak ciphers below them, then "other"
+constexpr std::size_t kWeakCipherRows = 10;   // weak ciphers shown beyond the top ones
+constexpr std::size_t kMaxDayRows = 62;       // more days are grouped
+constexpr std::size_t kEmbedEntries = 10;     // per list in the embedded JSON
+constexpr std::size_t kEmbedValueBytes = 96;  // per value in the embedded JSON, escaped
 
-// Colours for protocols, oldest reddest; other protocols grey.
-std::string_view protocol_colour(std::string_view p) {
-  if (p == "TLSv1.3") return "#1a7f37";
-  if (p == "TLSv1.2") return "#4c9a2a";
-  if (p == "TLSv1.1") return "#d4a72c";
-  if (p == "TLSv1") return "#e36209";
-  if (p == "SSLv3" || p == "SSLv2") return "#cf222e";
-  return "#8c959f";
-}
-
-// Stacked bars: one row per day, each split by protocol share.
-std::string protocol_by_day_svg(const ReportSummary& summary) {
-  const int label_w = 90;
-  const int bar_w = 600;
-  const int row_h = 22;
-  const int legend_h = 24;
-  const int height = static_cast<int>(summary.protocols_by_day.size()) * row_h + legend_h + 10;
-  std::string s = fmt::format(
-      "<svg role=\"img\" aria-label=\"Protocol spread per day\" width=\"{}\" height=\"{}\" "
-      "viewBox=\"0 0 {} {}\">",
-      label_w + bar_w + 80, height, label_w + bar_w + 80, height);
-  int y = 0;
-  for (const DayProtocols& day : summary.protocols_by_day) {
-    s += fmt::format("<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text>", y + 15, html(day.day));
-    double x = label_w;
-    for (const NameCount& p : day.protocols) {
-      const double w = static_cast<double>(bar_w) * static_cast<double>(p.count) /
-                       static_cast<double>(day.handshakes);
-      s += fmt::format(
-          "<rect x=\"{:.1f}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{} {}: "
-          "{}</title></rect>",
-          x, y + 3, w, row_h - 6, protocol_colour(p.name), html(day.day), html(p.name), p.count);
-      x += w;
+std::string shown(std::string_view s) {
+  std::size_t chars = 0;
+  std::size_t end = 0;
+  while (end < s.size() && chars < kShownChars) {
+    std::size_t len = 1;
+    if (static_cast<unsigned char>(s[end]) >= 0x80) {
+      len = std::max<std::size_t>(decode_utf8(s, end).len, 1);
     }
-    s += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>", label_w + bar_w + 6,
-                     y + 15, day.handshakes);
-    y += row_h;
+    end += len;
+    ++chars;
   }
-  double lx = label_w;
-  for (const std::string& p : summary.protocols_seen) {
-    s += fmt::format(
-        "<rect x=\"{:.0f}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.0f}\" "
-        "y=\"{}\" font-size=\"12\">{}</text>",
-        lx, y + 8, protocol_colour(p), lx + 16, y + 18, html(p.empty() ? "-" : p));
-    lx += 90;
-  }
-  return s + "</svg>";
+  std::string_view kept = s.substr(0, end);
+  const std::size_t fit = cut_point(kept, kShownBytes, escape_html);
+  if (end == s.size() && fit == kept.size()) return escape_html(s);
+  return escape_html(kept.substr(0, std::min(fit, end))) + "\u2026";
 }
 
-// Horizontal bars: the ten most used ciphers over all handshakes.
-std::string cipher_share_svg(const ReportSummary& summary) {
-  const std::uint64_t total = summary.handshakes;
-  const std::size_t n = std::min<std::size_t>(summary.ciphers.size(), 10);
-  const int label_w = 260;
-  const int bar_w = 400;
-  const int row_h = 20;
-  std::string s = fmt::format(
-      "<svg role=\"img\" aria-label=\"Cipher share\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} "
-      "{}\">",
-      label_w + bar_w + 70, static_cast<int>(n) * row_h + 4, label_w + bar_w + 70,
-      static_cast<int>(n) * row_h + 4);
-  for (std::size_t i = 0; i < n; ++i) {
-    const NameCount& cipher = summary.ciphers[i];
-    const int y = static_cast<int>(i) * row_h;
-    const double w = total == 0 ? 0
-                                : static_cast<double>(bar_w) * static_cast<double>(cipher.count) /
-                                      static_cast<double>(total);
-    s += fmt::format(
-        "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"{}\" y=\"{}\" "
-        "width=\"{:.1f}\" height=\"{}\" fill=\"#0969da\"><title>{}: {}</title></rect><text "
-        "x=\"{:.1f}\" "
-        "y=\"{}\" font-size=\"12\">{}</text>",
-        y + 14, html(cipher.name), label_w, y + 3, w, row_h - 6, html(cipher.name), cipher.count,
-        label_w + w + 6, y + 14, percent_of(cipher.count, total));
-  }
-  return s + "</svg>";
+std::string pct(std::uint64_t n, std::uint64_t total) {
+  return percent_of(n, total);
 }
 
-// A table with one row per element of `rows`; `cells` turns one into its
-// cell texts, which are escaped here.
-template <class Rows, class Cells>
-std::string html_table(const std::vector<std::string>& header, const Rows& rows, Cells&& cells) {
+// A width for a bar, percent of total with one decimal ("0" for none).
+std::string width(std::uint64_t n, std::uint64_t total) {
+  if (total == 0 || n == 0) return "0";
+  return fmt::format("{:.1f}", 100.0 * static_cast<double>(n) / static_cast<double>(total));
+}
+
+// The protocols in age order, oldest first; anything else is "other".
+constexpr std::array<std::string_view, 6> kProtocolOrder{"SSLv2",   "SSLv3",   "TLSv1",
+                                                         "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+constexpr std::array<std::string_view, 7> kProtocolColour{
+    "#a40e26", "#cf222e", "#e16f24", "#d4a72c", "#4c9a2a", "#1a7f37", "#8c959f"};
+std::size_t protocol_slot(std::string_view p) {
+  for (std::size_t i = 0; i < kProtocolOrder.size(); ++i) {
+    if (kProtocolOrder[i] == p) return i;
+  }
+  return kProtocolOrder.size();
+}
+std::string_view slot_name(std::size_t slot) {
+  return slot < kProtocolOrder.size() ? kProtocolOrder[slot] : std::string_view("other");
+}
+
+struct Cell {
+  std::string html;  // escaped already
+  bool number = false;
+};
+Cell text(std::string_view s) {
+  return {shown(s), false};
+}
+Cell num(std::uint64_t n) {
+  return {std::to_string(n), true};
+}
+Cell raw(std::string html, bool number = false) {
+  return {std::move(html), number};
+}
+
+std::string table(const std::vector<std::string_view>& header,
+                  const std::vector<std::vector<Cell>>& rows) {
   std::string s = "<table><thead><tr>";
-  for (const auto& h : header) s += "<th>" + html(h) + "</th>";
+  for (std::string_view h : header) s += fmt::format("<th>{}</th>", h);
   s += "</tr></thead><tbody>";
   for (const auto& row : rows) {
     s += "<tr>";
-    for (const auto& c : cells(row)) s += "<td>" + html(c) + "</td>";
+    for (const Cell& c : row) s += (c.number ? "<td class=\"n\">" : "<td>") + c.html + "</td>";
     s += "</tr>";
   }
   return s + "</tbody></table>";
 }
 
-// "name[ip]", or the name alone when no address was logged.
-std::string peer_of(const std::string& peer_name, const std::string& peer_ip) {
-  return peer_ip.empty() ? peer_name : peer_name + "[" + peer_ip + "]";
+// "name[ip]", the name alone without an address, "(unknown)" for neither.
+std::string peer_of(const std::string& name, const std::string& ip) {
+  if (ip.empty()) return name.empty() ? "(unknown)" : name;
+  return name + "[" + ip + "]";
 }
 
-std::string directions_html(const ReportSummary& summary) {
-  std::string s;
-  for (const DirectionSummary& d : summary.directions) {
-    s += "<h2>" + std::string(d.direction == "in" ? "Inbound" : "Outbound") + ": " +
-         count_of(d.handshakes, "TLS handshake", "TLS handshakes") + "</h2>";
-    for (const ServiceSummary& sv : d.services) {
-      s += "<h3>" + html(sv.service) + ": " + count_of(sv.handshakes, "handshake", "handshakes") +
-           "</h3>";
-      s += html_table({"protocol", "count", "share"}, sv.protocols, [&](const NameCount& p) {
-        return std::vector<std::string>{p.name, std::to_string(p.count),
-                                        percent_of(p.count, sv.handshakes)};
-      });
-      s += html_table({"cipher", "count"}, sv.ciphers, [](const NameCount& p) {
-        return std::vector<std::string>{p.name, std::to_string(p.count)};
-      });
+std::string note(std::string_view html) {
+  return fmt::format("<p class=\"note\">{}</p>", html);
+}
+
+// ---- cards ------------------------------------------------------------------
+
+std::string card(std::string_view title, std::string_view figure, std::string_view words,
+                 bool alarm = false) {
+  return fmt::format("<div class=\"card{}\"><h3>{}</h3><p class=\"fig\">{}</p><p>{}</p></div>",
+                     alarm ? " alarm" : "", title, figure, words);
+}
+
+std::string cards(const ReportSummary& summary) {
+  std::uint64_t counted = 0, tls = 0, offered = 0, starttls = 0, failed = 0, plain = 0;
+  bool wrapper = false;
+  for (const ServiceCoverage& c : summary.coverage) {
+    counted += c.with_counters;
+    if (c.wrapper_mode) {
+      tls += c.with_counters;  // implicit TLS: every session is TLS
+      wrapper = true;
+      continue;
+    }
+    offered += c.with_counters;
+    starttls += c.starttls;
+    tls += c.starttls;
+    failed += c.starttls_failed;
+    plain += c.never_started;
+  }
+  std::string s = "<section class=\"cards\">";
+  if (counted == 0) {
+    s += card("TLS share of sessions", "-",
+              "no session counters in the log (Postfix 3.0 and later write them on "
+              "<code>disconnect from</code>)");
+  } else {
+    s += card("TLS share of sessions", pct(tls, counted),
+              fmt::format("{} of {} inbound sessions{}", tls, counted,
+                          wrapper ? " (smtps sessions count as TLS)" : ""));
+  }
+  s += card("Legacy handshakes", pct(summary.legacy_handshakes, summary.handshakes),
+            fmt::format("{} of {} handshakes; {} legacy {}, {} with nothing modern",
+                        summary.legacy_handshakes, summary.handshakes, summary.legacy_peers,
+                        summary.legacy_peers == 1 ? "peer" : "peers", summary.legacy_at_risk),
+            summary.legacy_handshakes > 0);
+  const std::uint64_t attempts = summary.handshakes + summary.failed_handshakes;
+  std::string failed_words = fmt::format("{} of {} handshake attempts",
+                                         pct(summary.failed_handshakes, attempts), attempts);
+  if (!summary.failure_reasons.empty()) {
+    failed_words += "; most: " + shown(summary.failure_reasons.front().reason);
+  }
+  s += card("Failed handshakes", std::to_string(summary.failed_handshakes), failed_words,
+            summary.failed_handshakes > 0);
+  if (offered == 0) {
+    s += card("STARTTLS coverage", "-", "no STARTTLS service with session counters");
+  } else {
+    s += card("STARTTLS coverage", pct(starttls, offered),
+              fmt::format("{} of {} sessions; {} tried and failed, {} never started TLS", starttls,
+                          offered, failed, plain),
+              failed > 0);
+  }
+  s += card("Post-quantum key exchange", pct(summary.post_quantum, summary.key_exchange_logged),
+            fmt::format("{} of {} handshakes that logged their group", summary.post_quantum,
+                        summary.key_exchange_logged));
+  return s + "</section>\n";
+}
+
+// ---- protocol spread per day --------------------------------------------------
+
+std::string protocol_days(const ReportSummary& summary,
+                          const std::vector<std::string>& legacy_protocols) {
+  const auto& days = summary.protocols_by_day;
+  std::string s = "<section><h2>Protocol spread per day</h2>";
+  if (days.empty()) return s + note("No TLS handshakes.") + "</section>\n";
+  const auto legacy_protocol = [&legacy_protocols](std::string_view p) {
+    if (legacy_protocols.empty()) return is_default_legacy_protocol(p);
+    return std::find(legacy_protocols.begin(), legacy_protocols.end(), p) != legacy_protocols.end();
+  };
+  // More days than rows: consecutive days share a row.
+  const std::size_t per_row = (days.size() + kMaxDayRows - 1) / kMaxDayRows;
+  std::array<bool, kProtocolColour.size()> seen{};
+  std::string rows;
+  for (std::size_t first = 0; first < days.size(); first += per_row) {
+    const std::size_t last = std::min(first + per_row, days.size()) - 1;
+    std::array<std::uint64_t, kProtocolColour.size()> n{};
+    std::uint64_t total = 0, legacy = 0;
+    for (std::size_t d = first; d <= last; ++d) {
+      for (const NameCount& p : days[d].protocols) n[protocol_slot(p.name)] += p.count;
+      total += days[d].handshakes;
+      legacy += days[d].legacy;
+    }
+    std::string label = escape_html(days[first].day);
+    if (last != first) label += "&ndash;" + escape_html(days[last].day);
+    rows +=
+        fmt::format("<div class=\"day\"><span class=\"dl\">{}</span><span class=\"bar\">", label);
+    for (std::size_t slot = 0; slot < n.size(); ++slot) {
+      if (n[slot] == 0) continue;
+      seen[slot] = true;
+      rows += fmt::format("<i style=\"width:{}%;background:{}\" title=\"{} {}\"></i>",
+                          width(n[slot], total), kProtocolColour[slot], slot_name(slot), n[slot]);
+    }
+    rows += fmt::format("</span><span class=\"dn\">{}{}</span></div>", total,
+                        legacy > 0 ? fmt::format(" <b>legacy {}</b>", pct(legacy, total)) : "");
+  }
+  std::string legend = "<p class=\"legend\">";
+  for (std::size_t slot = 0; slot < seen.size(); ++slot) {
+    if (!seen[slot]) continue;
+    const bool old = slot < kProtocolOrder.size() && legacy_protocol(kProtocolOrder[slot]);
+    legend += fmt::format("<span><i style=\"background:{}\"></i>{}{}</span>", kProtocolColour[slot],
+                          slot_name(slot), old ? " (legacy)" : "");
+  }
+  legend += "</p>";
+  s += legend + rows;
+  s += note(
+      "Established handshakes per day, oldest protocol on the left; a legacy protocol gets a "
+      "visible sliver however few it had. Right: handshakes, and the share that was legacy "
+      "(legacy protocol or weak cipher).");
+  if (per_row > 1) {
+    s += note(fmt::format("{} days in all: {} days a row.", days.size(), per_row));
+  }
+  return s + "</section>\n";
+}
+
+// ---- ciphers ------------------------------------------------------------------------
+
+std::string cipher_rows(const ReportSummary& summary) {
+  const auto& ciphers = summary.ciphers;
+  std::string s = "<section><h2>Cipher share</h2>";
+  if (ciphers.empty()) return s + note("No TLS handshakes.") + "</section>\n";
+  std::vector<std::size_t> rows;
+  for (std::size_t i = 0; i < ciphers.size() && i < kCipherRows; ++i) rows.push_back(i);
+  // Weak ciphers below the top ones: the most used of each kind of weakness
+  // first (a flood of one kind cannot hide another), then the most used.
+  std::vector<std::size_t> weak;
+  std::array<bool, static_cast<std::size_t>(CipherWeakness::kNone)> kind_shown{};
+  for (std::size_t i = kCipherRows; i < ciphers.size(); ++i) {
+    const auto w = static_cast<std::size_t>(classify_cipher(ciphers[i].name));
+    if (w == kind_shown.size()) continue;
+    weak.push_back(i);
+    if (!kind_shown[w]) {
+      kind_shown[w] = true;
+      rows.push_back(i);
     }
   }
-  return s;
+  const std::size_t weak_below = weak.size();
+  for (std::size_t i : weak) {
+    if (rows.size() >= kCipherRows + kWeakCipherRows) break;
+    if (std::find(rows.begin(), rows.end(), i) == rows.end()) rows.push_back(i);
+  }
+  std::sort(rows.begin(), rows.end());
+  if (ciphers.size() == rows.size() + 1) {
+    // One left: itself rather than "other (1 cipher)".
+    std::size_t left = 0;
+    while (std::find(rows.begin(), rows.end(), left) != rows.end()) ++left;
+    rows.insert(std::lower_bound(rows.begin(), rows.end(), left), left);
+  }
+  std::uint64_t other = summary.handshakes;
+  auto bar_row = [&](std::string_view name_html, std::uint64_t n, std::string_view tag) {
+    return fmt::format(
+        "<div class=\"hb\"><span class=\"hl\">{}{}</span><span class=\"bar\"><i "
+        "style=\"width:{}%\"{}></i></span><span class=\"hn\">{} <small>{}</small></span></div>",
+        name_html, tag, width(n, summary.handshakes), tag.empty() ? "" : " class=\"weak\"", n,
+        pct(n, summary.handshakes));
+  };
+  for (std::size_t i : rows) {
+    other -= ciphers[i].count;
+    const CipherWeakness w = classify_cipher(ciphers[i].name);
+    s += bar_row(shown(ciphers[i].name), ciphers[i].count,
+                 w == CipherWeakness::kNone
+                     ? std::string()
+                     : fmt::format(" <b class=\"tag\">weak: {}</b>", to_string(w)));
+  }
+  const std::size_t rest = ciphers.size() - rows.size();
+  if (rest > 0) {
+    const std::size_t weak_rest = weak_below - (rows.size() - std::min(rows.size(), kCipherRows));
+    s += bar_row(fmt::format("other ({} {}{})", rest, rest == 1 ? "cipher" : "ciphers",
+                             weak_rest > 0 ? fmt::format(", {} of them weak", weak_rest) : ""),
+                 other, weak_rest > 0 ? " <b class=\"tag\">weak</b>" : "");
+  }
+  s += note(
+      "Established handshakes by cipher, every direction: the ten most used, then every weak "
+      "cipher (NULL, EXPORT, anonymous, RC4, DES, 3DES, MD5) below them, then the rest as "
+      "\"other\". <code>mailtls count --by cipher</code> lists them all.");
+  return s + "</section>\n";
 }
+
+// ---- key exchange and trust ------------------------------------------------------
+
+// Lists merged over a direction's services, count descending then name.
+std::vector<NameCount> merged(const DirectionSummary& d,
+                              const std::vector<NameCount> ServiceSummary::*list) {
+  std::map<std::string, std::uint64_t, std::less<>> counts;
+  for (const ServiceSummary& sv : d.services) {
+    for (const NameCount& n : sv.*list) counts[n.name] += n.count;
+  }
+  std::vector<NameCount> out;
+  for (const auto& [name, n] : counts) out.push_back({name, n});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const NameCount& a, const NameCount& b) { return a.count > b.count; });
+  return out;
+}
+
+// Rows for name/count lists: the first kTableRows, then "other (N)".
+void add_name_rows(const std::vector<NameCount>& list, std::uint64_t total, std::string_view prefix,
+                   std::vector<std::vector<Cell>>& rows, bool mark_pq) {
+  std::uint64_t rest = total;
+  for (std::size_t i = 0; i < list.size() && i < kTableRows; ++i) {
+    rest -= list[i].count;
+    std::string name = shown(list[i].name);
+    if (mark_pq && is_post_quantum_group(list[i].name)) name += " <b class=\"pq\">post-quantum</b>";
+    std::vector<Cell> row;
+    if (!prefix.empty()) row.push_back(raw(std::string(prefix)));
+    row.push_back(raw(name));
+    row.push_back(num(list[i].count));
+    row.push_back(raw(pct(list[i].count, total), true));
+    rows.push_back(std::move(row));
+  }
+  if (list.size() > kTableRows) {
+    std::vector<Cell> row;
+    if (!prefix.empty()) row.push_back(raw(std::string(prefix)));
+    row.push_back(raw(fmt::format("other ({})", list.size() - kTableRows)));
+    row.push_back(num(rest));
+    row.push_back(raw(pct(rest, total), true));
+    rows.push_back(std::move(row));
+  }
+}
+
+std::string key_exchange_and_trust(const ReportSummary& summary) {
+  std::string s = "<section class=\"two\"><div><h2>Key exchange</h2>";
+  std::vector<std::vector<Cell>> kx;
+  add_name_rows(summary.key_exchange, summary.key_exchange_logged, "", kx, true);
+  if (kx.empty()) {
+    s += note(
+        "No handshake logged its key-exchange group (Postfix 3.4 and later log it with "
+        "OpenSSL 1.1.1 and later).");
+  } else {
+    s += table({"group", "handshakes", "share"}, kx);
+    std::string per_direction;
+    for (const DirectionSummary& d : summary.directions) {
+      std::uint64_t logged = 0, pq = 0;
+      for (const NameCount& n : merged(d, &ServiceSummary::key_exchange)) {
+        logged += n.count;
+        if (is_post_quantum_group(n.name)) pq += n.count;
+      }
+      per_direction += fmt::format(
+          "{}{}: group logged for {} of {}, post-quantum {}", per_direction.empty() ? "" : "; ",
+          d.direction == "in" ? "inbound" : "outbound", logged, d.handshakes, pct(pq, logged));
+    }
+    s += note(escape_html(per_direction) +
+              ". Post-quantum: ML-KEM groups and hybrids (<code>X25519MLKEM768</code>), which "
+              "Postfix logs with OpenSSL 3.5 and later.");
+  }
+  s += "</div><div><h2>Trust</h2>";
+  std::vector<std::vector<Cell>> trust;
+  for (const DirectionSummary& d : summary.directions) {
+    add_name_rows(merged(d, &ServiceSummary::trust), d.handshakes,
+                  d.direction == "in" ? "in" : "out", trust, false);
+  }
+  if (trust.empty()) {
+    s += note("No TLS handshakes.");
+  } else {
+    s += table({"direction", "trust", "handshakes", "share"}, trust);
+    s += note(
+        "As Postfix logs it: <i>Verified</i> (the name matched, outbound), <i>Trusted</i> (a "
+        "certificate from a trusted CA), <i>Untrusted</i>, <i>Anonymous</i> (no certificate).");
+  }
+  return s + "</div></section>\n";
+}
+
+// ---- failures, peers, services ------------------------------------------------------
+
+std::string failures(const ReportSummary& summary) {
+  std::string s = "<section><h2>Handshake failures by reason</h2>";
+  if (summary.failure_reasons.empty()) return s + note("No failed handshakes.") + "</section>\n";
+  std::uint64_t rest = summary.failed_handshakes;
+  for (std::size_t i = 0; i < summary.failure_reasons.size() && i < kTableRows; ++i) {
+    const FailureReason& r = summary.failure_reasons[i];
+    rest -= r.failed_handshakes;
+    s += fmt::format(
+        "<div class=\"hb\"><span class=\"hl\">{}</span><span class=\"bar\"><i class=\"weak\" "
+        "style=\"width:{}%\"></i></span><span class=\"hn\">{} <small>{}</small></span></div>",
+        shown(r.reason), width(r.failed_handshakes, summary.failed_handshakes), r.failed_handshakes,
+        pct(r.failed_handshakes, summary.failed_handshakes));
+  }
+  if (summary.failure_reasons.size() > kTableRows) {
+    s += fmt::format(
+        "<div class=\"hb\"><span class=\"hl\">other ({} reasons)</span><span class=\"bar\"><i "
+        "class=\"weak\" style=\"width:{}%\"></i></span><span class=\"hn\">{} "
+        "<small>{}</small></span></div>",
+        summary.failure_reasons.size() - kTableRows, width(rest, summary.failed_handshakes), rest,
+        pct(rest, summary.failed_handshakes));
+  }
+  return s + "</section>\n";
+}
+
+std::string failing_peers(const ReportSummary& summary) {
+  std::string s = "<section><h2>Top failing peers</h2>";
+  if (summary.top_failing_peers.empty()) return s + note("None.") + "</section>\n";
+  std::vector<std::vector<Cell>> rows;
+  for (const FailingPeer& f : summary.top_failing_peers) {
+    std::string reasons;
+    for (const NameCount& r : f.reasons) {
+      reasons += (reasons.empty() ? "" : ", ") + shown(r.name) + " " + std::to_string(r.count);
+    }
+    if (f.more_reasons > 0) reasons += fmt::format(", {} more", f.more_reasons);
+    rows.push_back({text(peer_of(f.peer_name, f.peer_ip)), text(to_string(f.direction)),
+                    num(f.count), raw(reasons)});
+  }
+  s += table({"peer", "dir", "failed", "reasons"}, rows);
+  s += note(
+      fmt::format("{} of {} failing {}. The full list: <code>mailtls failures --format csv</code>.",
+                  summary.top_failing_peers.size(), summary.failing_peers,
+                  summary.failing_peers == 1 ? "peer" : "peers"));
+  return s + "</section>\n";
+}
+
+std::string legacy_peers(const ReportSummary& summary) {
+  std::string s = "<section><h2>Top legacy peers</h2>";
+  if (summary.top_legacy_peers.empty()) return s + note("None.") + "</section>\n";
+  std::vector<std::vector<Cell>> rows;
+  for (const LegacyRow& l : summary.top_legacy_peers) {
+    rows.push_back({text(peer_of(l.peer_name, l.peer_ip)), text(to_string(l.direction)),
+                    num(l.connections), text(l.protocols), text(l.weakest_cipher),
+                    raw(l.also_modern ? "yes" : "<b>no</b>")});
+  }
+  s += table({"peer", "dir", "conn.", "protocols", "weakest cipher", "also modern"}, rows);
+  s += note(fmt::format(
+      "{} of {} legacy {}; \"also modern\" <b>no</b>: it negotiated nothing else, so a stricter "
+      "policy cuts it off. The full list: <code>mailtls legacy --format csv</code>.",
+      summary.top_legacy_peers.size(), summary.legacy_peers,
+      summary.legacy_peers == 1 ? "peer" : "peers"));
+  return s + "</section>\n";
+}
+
+std::string services(const ReportSummary& summary) {
+  struct Ref {
+    const DirectionSummary* d;
+    const ServiceSummary* sv;
+  };
+  std::vector<Ref> all;
+  for (const DirectionSummary& d : summary.directions) {
+    for (const ServiceSummary& sv : d.services) all.push_back({&d, &sv});
+  }
+  std::string s = "<section><h2>Services</h2>";
+  if (all.empty()) return s + note("No TLS handshakes.") + "</section>\n";
+  std::stable_sort(all.begin(), all.end(), [](const Ref& a, const Ref& b) {
+    return a.sv->handshakes + a.sv->reused > b.sv->handshakes + b.sv->reused;
+  });
+  std::vector<std::vector<Cell>> rows;
+  for (std::size_t i = 0; i < all.size() && i < kTableRows; ++i) {
+    const ServiceSummary& sv = *all[i].sv;
+    std::string protocols;
+    for (std::size_t p = 0; p < sv.protocols.size() && p < 3; ++p) {
+      protocols += (p == 0 ? "" : ", ") + shown(sv.protocols[p].name) + " " +
+                   pct(sv.protocols[p].count, sv.handshakes);
+    }
+    rows.push_back({text(all[i].d->direction), text(sv.service), num(sv.handshakes), num(sv.reused),
+                    raw(protocols)});
+  }
+  s += table({"dir", "service", "handshakes", "reused", "protocols"}, rows);
+  if (all.size() > kTableRows) {
+    s += note(fmt::format("{} more services: <code>mailtls report --format json</code>.",
+                          all.size() - kTableRows));
+  }
+  s += note("Reused: TLS sessions resumed from the client's cache, not counted as handshakes.");
+  return s + "</section>\n";
+}
+
+std::string coverage(const ReportSummary& summary) {
+  std::string s = "<section><h2>STARTTLS coverage</h2>";
+  if (summary.coverage.empty()) {
+    return s + note("No session counters in the log (Postfix 3.0 and later write them).") +
+           "</section>\n";
+  }
+  std::vector<const ServiceCoverage*> order;
+  for (const ServiceCoverage& c : summary.coverage) order.push_back(&c);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->sessions > b->sessions; });
+  std::vector<std::vector<Cell>> rows;
+  for (std::size_t i = 0; i < order.size() && i < kTableRows; ++i) {
+    const ServiceCoverage& c = *order[i];
+    const std::string tls = c.wrapper_mode ? std::string("implicit TLS")
+                                           : fmt::format("{} <small>{}</small>", c.starttls,
+                                                         pct(c.starttls, c.with_counters));
+    rows.push_back({text(c.service), num(c.sessions), num(c.with_counters),
+                    raw(tls, !c.wrapper_mode), num(c.starttls_failed)});
+  }
+  s += table({"service", "sessions", "counted", "STARTTLS", "failed"}, rows);
+  if (order.size() > kTableRows) {
+    s += note(fmt::format("{} more services: <code>mailtls report --format json</code>.",
+                          order.size() - kTableRows));
+  }
+  s += note(
+      "Inbound sessions that ended; counted: those whose <code>disconnect from</code> line "
+      "carries the command counters of Postfix 3.0 and later, which tell whether STARTTLS "
+      "completed (STARTTLS, with its share of them) or was tried and failed.");
+  return s + "</section>\n";
+}
+
+std::string inputs(const ScanResult& result) {
+  std::vector<const InputSummary*> order;
+  for (const InputSummary& in : result.inputs) order.push_back(&in);
+  // Problems first, so that the cut never hides them.
+  std::stable_partition(order.begin(), order.end(),
+                        [](const InputSummary* in) { return !in->readable; });
+  std::vector<std::vector<Cell>> rows;
+  for (std::size_t i = 0; i < order.size() && i < kTableRows; ++i) {
+    const InputSummary& in = *order[i];
+    rows.push_back({text(in.file), text(in.journal_entries ? "systemd journal" : in.compression),
+                    num(in.lines),
+                    raw(in.skipped    ? "skipped (before --since)"
+                        : in.readable ? "read"
+                                      : "<b>unreadable</b>")});
+  }
+  std::string s =
+      "<section><h2>Inputs</h2>" + table({"file", "compression", "lines", "status"}, rows);
+  if (order.size() > kTableRows) {
+    s += note(fmt::format("{} more inputs: <code>mailtls report --format json</code>.",
+                          order.size() - kTableRows));
+  }
+  if (!result.diagnostics.empty()) {
+    std::string problems;
+    for (std::size_t i = 0; i < result.diagnostics.size() && i < 5; ++i) {
+      const Diagnostic& d = result.diagnostics[i];
+      problems += "<li>" + shown(d.file) +
+                  (d.offset_bytes ? fmt::format(": byte {}", *d.offset_bytes) : "") + ": " +
+                  shown(d.message) + "</li>";
+    }
+    s += fmt::format("<p class=\"alarm\"><b>{}</b></p><ul>{}</ul>",
+                     count_of(result.diagnostics.size(), "input problem", "input problems"),
+                     problems);
+  }
+  std::string scanners;
+  for (std::size_t i = 0; i < result.scanners.size() && i < 5; ++i) {
+    scanners += (i == 0 ? " (" : ", ") + shown(result.scanners[i].label) + " " +
+                std::to_string(result.scanners[i].events);
+  }
+  if (!scanners.empty()) scanners += ")";
+  s += note(fmt::format(
+      "Scanners excluded: {} from {}{}. Postfix TLS lines that did not parse: {}.",
+      count_of(result.scanner_events, "event", "events"),
+      count_of(result.scanner_peers, "peer", "peers"), scanners, result.tls_unparsed_lines));
+  return s + "</section>\n";
+}
+
+constexpr std::string_view kStyle =
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1f2328;"
+    "overflow-wrap:anywhere;"
+    "background:#f6f8fa}"
+    "main{max-width:68rem;margin:0 auto;padding:1rem}"
+    "h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:0 0 .6rem}"
+    "h3{font-size:.85rem;margin:0;color:#59636e;font-weight:600}"
+    "section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.9rem;"
+    "margin:0 0 1rem}"
+    ".meta{color:#59636e;margin:.2rem 0 1rem}.meta b{color:#1f2328}"
+    ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.7rem;"
+    "background:none;border:0;padding:0}"
+    ".card{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:.7rem}"
+    ".card p{margin:.2rem 0;font-size:.85rem;color:#59636e}"
+    ".card .fig{font-size:1.8rem;font-weight:600;color:#1f2328;margin:.1rem 0}"
+    ".card.alarm .fig{color:#cf222e}"
+    ".two{display:grid;grid-template-columns:repeat(auto-fit,minmax(18rem,1fr));gap:1rem}"
+    "table{width:100%;border-collapse:collapse;font-size:.85rem}"
+    "th,td{border-bottom:1px solid #d0d7de;padding:.25rem .4rem;text-align:left;"
+    "vertical-align:top}"
+    "th{color:#59636e;font-weight:600;overflow-wrap:normal;hyphens:auto}td.n{text-align:right;font-"
+    "variant-numeric:tabular-nums;white-space:nowrap}"
+    ".day,.hb{display:flex;align-items:center;gap:.5rem;margin:.15rem 0;font-size:.85rem}"
+    ".dl{flex:0 0 6.5rem}.hl{flex:0 1 16rem;min-width:0}"
+    ".bar{flex:1 1 0;min-width:3rem;display:flex;height:1rem;background:#eaeef2;"
+    "border-radius:2px;overflow:hidden}"
+    ".bar i{display:block;flex:none;min-width:3px;height:100%}"
+    ".hb .bar i{background:#0969da}.bar i.weak{background:#cf222e}"
+    ".dn,.hn{flex:0 0 8.5rem;text-align:right;font-variant-numeric:tabular-nums;"
+    "white-space:nowrap}"
+    ".dn b{color:#cf222e;font-weight:600}"
+    ".legend{display:flex;flex-wrap:wrap;gap:.3rem .9rem;font-size:.85rem;margin:0 0 .4rem}"
+    ".legend i{display:inline-block;width:.8rem;height:.8rem;margin-right:.3rem;"
+    "vertical-align:-1px;border-radius:2px}"
+    ".tag{color:#cf222e;font-size:.75rem;font-weight:600}.pq{color:#1a7f37;font-size:.75rem}"
+    ".note{color:#59636e;font-size:.8rem;margin:.5rem 0 0}.alarm{color:#cf222e}"
+    "code{font-size:.8rem;background:#eaeef2;padding:0 .2rem;border-radius:3px}"
+    "@media "
+    "(max-width:40rem){main{padding:.5rem}section{padding:.6rem}.dl{flex-basis:5.2rem}.hl{flex-"
+    "basis:9rem}.dn,.hn{flex-basis:auto}"
+    "th,td{padding:.2rem .15rem}}";
 
 }  // namespace
 
@@ -140,74 +598,51 @@ void write_report_html(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out) {
   const InputOutline& o = result.outline;
   std::string hosts;
-  for (const auto& h : o.hosts) hosts += (hosts.empty() ? "" : ", ") + h;
-  if (o.more_hosts) hosts += " and more";
+  for (std::size_t i = 0; i < o.hosts.size() && i < 8; ++i) {
+    hosts += (i == 0 ? "" : ", ") + shown(o.hosts[i]);
+  }
+  if (o.more_hosts || o.hosts.size() > 8) hosts += " and more";
   if (hosts.empty()) hosts = "none seen";
   std::string s =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "style-src 'unsafe-inline'; img-src data:\">"
-      "<title>mailtls report</title><style>"
-      "body{font-family:sans-serif;margin:2em;color:#1f2328}"
-      "table{border-collapse:collapse;margin:.5em 0 1.5em}"
-      "th,td{border:1px solid #d0d7de;padding:.2em .6em;text-align:left}"
-      "th{background:#f6f8fa}td:nth-child(n+2){font-variant-numeric:tabular-nums}"
-      "h2{border-bottom:1px solid #d0d7de}</style></head><body>\n";
-  s += "<h1>mailtls report</h1><p>made " + html(iso8601(o.made)) +
-       "<br>window: " + html(window_words(o)) + "<br>read: " + html(span_words(o)) +
-       "<br>hosts: " + html(hosts) + "</p>\n";
+      "style-src 'unsafe-inline'\">"
+      "<title>mailtls report</title><style>";
+  s += kStyle;
+  s += "</style></head><body><main>\n";
+  s += fmt::format(
+      "<h1>mailtls report</h1><p class=\"meta\">made <b>{}</b> &middot; window <b>{}</b> "
+      "&middot; read <b>{}</b> &middot; hosts <b>{}</b> &middot; <b>{}</b></p>\n",
+      escape_html(iso8601(o.made)), escape_html(window_words(o)), escape_html(span_words(o)), hosts,
+      escape_html(fmt::format("{} TLS handshakes ({} in, {} out), {} reused", summary.handshakes,
+                              summary.inbound_handshakes, summary.outbound_handshakes,
+                              summary.reused)));
   if (const auto why = why_no_events(result)) {
-    s += "<p><strong>" + html(no_events_words(result, *why)) + "</strong></p>\n";
+    s += "<section class=\"alarm\"><b>" + escape_html(no_events_words(result, *why)) +
+         "</b></section>\n";
   }
-  s += "<h2>Inputs</h2>" + html_table({"file", "compression", "lines", "status"}, result.inputs,
-                                      [](const InputSummary& in) {
-                                        return std::vector<std::string>{
-                                            in.file,
-                                            in.journal_entries ? "systemd journal" : in.compression,
-                                            std::to_string(in.lines),
-                                            in.skipped    ? "skipped (before --since)"
-                                            : in.readable ? "read"
-                                                          : "unreadable"};
-                                      });
-  s += "<h2>Protocol spread per day</h2>" + protocol_by_day_svg(summary) + "\n";
-  s += "<h2>Cipher share</h2>" + cipher_share_svg(summary) + "\n";
-  s += directions_html(summary);
-  s += "<h2>TLS coverage</h2>" +
-       html_table({"service", "sessions with counters", "STARTTLS", "tried and failed"},
-                  summary.coverage, [](const ServiceCoverage& c) {
-                    return std::vector<std::string>{c.service, std::to_string(c.with_counters),
-                                                    std::to_string(c.starttls),
-                                                    std::to_string(c.starttls_failed)};
-                  });
-  s += "<h2>Handshake failures</h2>" +
-       html_table({"peer", "direction", "reason", "count", "also succeeded"}, result.failures,
-                  [](const FailureRow& f) {
-                    // A library line whose session was over names no peer.
-                    std::string who = peer_of(f.peer_name, f.peer_ip);
-                    if (who.empty()) who = "(unknown)";
-                    return std::vector<std::string>{
-                        std::move(who), std::string(to_string(f.direction)), f.reason,
-                        std::to_string(f.count), f.also_succeeded ? "yes" : "no"};
-                  });
-  s +=
-      "<h2>Legacy peers</h2>" +
-      html_table({"peer", "direction", "connections", "protocols", "weakest cipher", "also modern"},
-                 result.legacy, [](const LegacyRow& l) {
-                   return std::vector<std::string>{peer_of(l.peer_name, l.peer_ip),
-                                                   std::string(to_string(l.direction)),
-                                                   std::to_string(l.connections),
-                                                   l.protocols,
-                                                   l.weakest_cipher,
-                                                   l.also_modern ? "yes" : "no"};
-                 });
-  s += "<h2>Scanners excluded</h2><p>" + std::to_string(result.scanner_events) + " events from " +
-       std::to_string(result.scanner_peers) + " peers</p>";
-  s += "<h2>Parse coverage</h2><p>" + std::to_string(result.tls_unparsed_lines) +
-       " Postfix TLS lines did not parse</p>\n";
-  // escape_json writes '<' as \u003c, so the data cannot end this element
-  // early.
-  s += "<script type=\"application/json\" id=\"mailtls-report\">\n" +
-       report_json(result, summary, options) + "</script>\n</body></html>\n";
+  s += cards(summary);
+  s += protocol_days(summary, options.legacy_protocols);
+  s += cipher_rows(summary);
+  s += key_exchange_and_trust(summary);
+  s += failures(summary);
+  s += failing_peers(summary);
+  s += legacy_peers(summary);
+  s += services(summary);
+  s += coverage(summary);
+  s += inputs(result);
+  // The report for machines, cut like the page; escape_json writes '<' as
+  // \u003c, so the data cannot end this element early.
+  ReportCut cut;
+  cut.max_entries = kEmbedEntries;
+  cut.max_value_bytes = kEmbedValueBytes;
+  const CutReport small = cut_report(result, summary, cut);
+  s += "<p class=\"note\">Each list on this page, and in the JSON report embedded in it, holds "
+       "its top entries only. <code>mailtls report --format json</code>, <code>mailtls "
+       "legacy</code> and <code>mailtls failures</code> have everything.</p>\n";
+  s += "</main>\n<script type=\"application/json\" id=\"mailtls-report\">\n" +
+       report_json(small.result, small.summary, options, &cut) + "</script>\n</body></html>\n";
   out << s;
 }
 

@@ -167,6 +167,34 @@ std::string legacy_json(const ReportSummary& summary) {
   return s + (summary.top_legacy_peers.empty() ? "]}" : "\n  ]}");
 }
 
+std::string failing_peers_json(const ReportSummary& summary) {
+  std::string s = fmt::format("{{\"peers\": {}, \"top\": [", summary.failing_peers);
+  for (std::size_t i = 0; i < summary.top_failing_peers.size(); ++i) {
+    const FailingPeer& f = summary.top_failing_peers[i];
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format(
+        "    {{\"peer_ip\": \"{}\", \"peer_name\": \"{}\", \"direction\": \"{}\", "
+        "\"count\": {}, \"reasons\": {}, \"more_reasons\": {}}}",
+        escape_json(f.peer_ip), escape_json(f.peer_name), to_string(f.direction), f.count,
+        name_counts_json(f.reasons, "reason"), f.more_reasons);
+  }
+  return s + (summary.top_failing_peers.empty() ? "]}" : "\n  ]}");
+}
+
+// What a cut copy left out (html.cpp): the limits and, per kind of list,
+// the entries not shown.
+std::string cut_json(const ReportCut& cut) {
+  std::string s = fmt::format(
+      "{{\"max_entries\": {}, \"max_value_bytes\": {}, \"values_cut\": {}, \"left_out\": {{",
+      cut.max_entries, cut.max_value_bytes, cut.values_cut);
+  bool first = true;
+  for (const auto& [list, n] : cut.left_out) {
+    s += fmt::format("{}\"{}\": {}", first ? "" : ", ", list, n);
+    first = false;
+  }
+  return s + "}}";
+}
+
 }  // namespace
 
 void append_json_escaped(std::string& out, std::string_view s) {
@@ -295,9 +323,10 @@ std::string header_json(const ScanResult& result) {
 }  // namespace
 
 std::string report_json(const ScanResult& result, const ReportSummary& summary,
-                        const ReportOptions& options) {
+                        const ReportOptions& options, const ReportCut* cut) {
   std::string s = "{\n  \"schema\": \"mailtls-report\",\n  \"schema_version\": 1,\n";
   s += "  \"mailtls_version\": \"" + escape_json(options.version) + "\",\n";
+  if (cut != nullptr) s += "  \"cut\": " + cut_json(*cut) + ",\n";
   if (summary.span) {
     s += "  \"span\": {\"first\": \"" + summary.span->first + "\", \"last\": \"" +
          summary.span->last + "\"},\n";
@@ -308,13 +337,16 @@ std::string report_json(const ScanResult& result, const ReportSummary& summary,
   s += "  \"inputs\": " + inputs_json(result) + ",\n";
   s += fmt::format(
       "  \"totals\": {{\"lines\": {}, \"bytes\": {}, \"handshakes\": {}, \"reused\": {}, "
-      "\"failures\": {}, \"tls_unparsed_lines\": {}, \"tls_logging_off\": \"{}\"}},\n",
+      "\"failures\": {}, \"tls_unparsed_lines\": {}, \"tls_logging_off\": \"{}\", "
+      "\"legacy_handshakes\": {}, \"key_exchange_logged\": {}, \"post_quantum\": {}}},\n",
       result.lines_read, result.bytes_read, summary.handshakes, summary.reused,
-      summary.failed_handshakes, result.tls_unparsed_lines, summary.tls_logging_off ? "yes" : "no");
+      summary.failed_handshakes, result.tls_unparsed_lines, summary.tls_logging_off ? "yes" : "no",
+      summary.legacy_handshakes, summary.key_exchange_logged, summary.post_quantum);
   s += "  \"directions\": " + directions_json(summary) + ",\n";
   s += "  \"coverage\": " + coverage_json(summary) + ",\n";
   s += "  \"failures\": " + failures_json(summary) + ",\n";
   s += "  \"legacy\": " + legacy_json(summary) + ",\n";
+  s += "  \"failing_peers\": " + failing_peers_json(summary) + ",\n";
   s += "  \"excluded\": " + excluded_json(result) + ",\n";
   s += "  \"diagnostics\": " + diagnostics_json(result) + "\n}\n";
   return s;

@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "mailtls/cipher_class.hpp"
 #include "mailtls/report.hpp"
 
 namespace mailtls {
@@ -81,13 +82,20 @@ struct ServiceTally {
 
 // Directions and their services, from the count rows; the charts come
 // from the same single pass.
-void summarize_rows(const ScanResult& result, ReportSummary& summary) {
+void summarize_rows(const ScanResult& result, const std::vector<std::string>& legacy_protocols,
+                    ReportSummary& summary) {
+  const auto legacy_protocol = [&legacy_protocols](std::string_view p) {
+    if (legacy_protocols.empty()) return is_default_legacy_protocol(p);
+    return std::find(legacy_protocols.begin(), legacy_protocols.end(), p) != legacy_protocols.end();
+  };
   // Keyed by (direction, service): the map's order is the directions' order
   // and, before sorting by handshakes, the services' order.
   std::map<std::pair<std::string, std::string>, ServiceTally> services;
   std::map<std::string, CountByName> days;
+  std::map<std::string, std::uint64_t, std::less<>> legacy_by_day;
   CountByName protocols_seen;
   CountByName ciphers;
+  CountByName key_exchange;
   for (const Row& row : result.rows) {
     const auto keys = report_row_keys(row);
     if (!keys) continue;
@@ -101,8 +109,17 @@ void summarize_rows(const ScanResult& result, ReportSummary& summary) {
     add(service.protocols, keys->protocol, row.count);
     add(service.ciphers, keys->cipher, row.count);
     add(service.trust, keys->trust.empty() ? "(none logged)" : keys->trust, row.count);
-    if (!keys->key_exchange.empty()) add(service.key_exchange, keys->key_exchange, row.count);
+    if (!keys->key_exchange.empty()) {
+      add(service.key_exchange, keys->key_exchange, row.count);
+      add(key_exchange, keys->key_exchange, row.count);
+      summary.key_exchange_logged += row.count;
+      if (is_post_quantum_group(keys->key_exchange)) summary.post_quantum += row.count;
+    }
     add(days[std::string(keys->day)], keys->protocol, row.count);
+    if (legacy_protocol(keys->protocol) || classify_cipher(keys->cipher) != CipherWeakness::kNone) {
+      summary.legacy_handshakes += row.count;
+      add(legacy_by_day, keys->day, row.count);
+    }
     add(protocols_seen, keys->protocol, row.count);
     add(ciphers, keys->cipher, row.count);
   }
@@ -132,6 +149,7 @@ void summarize_rows(const ScanResult& result, ReportSummary& summary) {
   for (const auto& [day, counts] : days) {
     DayProtocols& d = summary.protocols_by_day.emplace_back();
     d.day = day;
+    if (const auto it = legacy_by_day.find(day); it != legacy_by_day.end()) d.legacy = it->second;
     for (const auto& [protocol, n] : counts) {
       d.protocols.push_back({protocol, n});
       d.handshakes += n;
@@ -139,6 +157,7 @@ void summarize_rows(const ScanResult& result, ReportSummary& summary) {
   }
   for (const auto& [protocol, n] : protocols_seen) summary.protocols_seen.push_back(protocol);
   summary.ciphers = by_count(ciphers);
+  summary.key_exchange = by_count(key_exchange);
 }
 
 void summarize_failures(const ScanResult& result, ReportSummary& summary) {
@@ -161,6 +180,49 @@ void summarize_failures(const ScanResult& result, ReportSummary& summary) {
                    });
 }
 
+// The failure rows by peer and direction. A row's peer is its address, or
+// its name when it logged none ("" when the failure was never joined).
+void summarize_failing_peers(const ScanResult& result, ReportSummary& summary) {
+  struct Peer {
+    std::string peer_ip, peer_name;
+    std::uint64_t name_count = 0;  // failures of the row that gave the name
+    std::uint64_t count = 0;
+    CountByName reasons;
+  };
+  std::map<std::pair<std::string, Direction>, Peer> peers;
+  for (const FailureRow& f : result.failures) {
+    Peer& p = peers[{f.peer_ip.empty() ? "name:" + f.peer_name : "ip:" + f.peer_ip, f.direction}];
+    p.peer_ip = f.peer_ip;
+    if (f.count > p.name_count) {
+      p.peer_name = f.peer_name;
+      p.name_count = f.count;
+    }
+    p.count += f.count;
+    add(p.reasons, f.reason, f.count);
+  }
+  summary.failing_peers = peers.size();
+  std::vector<std::pair<const std::pair<std::string, Direction>, Peer>*> order;
+  order.reserve(peers.size());
+  for (auto& entry : peers) order.push_back(&entry);
+  // The map's order (address, direction) breaks ties.
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->second.count > b->second.count; });
+  const std::size_t shown = std::min(order.size(), kTopFailingPeers);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& [key, p] = *order[i];
+    FailingPeer& out = summary.top_failing_peers.emplace_back();
+    out.peer_ip = p.peer_ip;
+    out.peer_name = p.peer_name;
+    out.direction = key.second;
+    out.count = p.count;
+    out.reasons = by_count(p.reasons);
+    if (out.reasons.size() > kReasonsPerFailingPeer) {
+      out.more_reasons = out.reasons.size() - kReasonsPerFailingPeer;
+      out.reasons.resize(kReasonsPerFailingPeer);
+    }
+  }
+}
+
 }  // namespace
 
 const DirectionSummary* ReportSummary::find_direction(std::string_view direction) const {
@@ -170,13 +232,15 @@ const DirectionSummary* ReportSummary::find_direction(std::string_view direction
   return nullptr;
 }
 
-ReportSummary summarize_report(const ScanResult& result) {
+ReportSummary summarize_report(const ScanResult& result,
+                               const std::vector<std::string>& legacy_protocols) {
   ReportSummary summary;
   if (result.first_seen && result.last_seen) {
     summary.span = TimeSpan{iso8601(*result.first_seen), iso8601(*result.last_seen)};
   }
-  summarize_rows(result, summary);
+  summarize_rows(result, legacy_protocols, summary);
   summarize_failures(result, summary);
+  summarize_failing_peers(result, summary);
 
   summary.coverage.reserve(result.coverage.size());
   for (const CoverageRow& c : result.coverage) {

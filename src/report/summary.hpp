@@ -64,6 +64,20 @@ struct FailurePeer {
 
 inline constexpr std::size_t kTopFailurePeers = 5;  // per reason
 inline constexpr std::size_t kTopLegacyPeers = 10;
+inline constexpr std::size_t kTopFailingPeers = 10;
+inline constexpr std::size_t kReasonsPerFailingPeer = 3;
+
+// A peer (address and direction) with its failed handshakes, every reason.
+struct FailingPeer {
+  std::string peer_ip;
+  std::string peer_name;  // of its row with the most failures
+  Direction direction = Direction::kInbound;
+  std::uint64_t count = 0;
+  // Its reasons, count descending, then reason; at most
+  // kReasonsPerFailingPeer, `more_reasons` tells how many others.
+  std::vector<NameCount> reasons;
+  std::size_t more_reasons = 0;
+};
 
 struct FailureReason {
   std::string reason;
@@ -88,6 +102,7 @@ struct ServiceCoverage {
 struct DayProtocols {
   std::string day;  // YYYY-MM-DD
   std::uint64_t handshakes = 0;
+  std::uint64_t legacy = 0;          // of them, legacy (see ReportSummary::legacy_handshakes)
   std::vector<NameCount> protocols;  // protocol in byte order
 };
 
@@ -110,7 +125,10 @@ struct ReportSummary {
   std::uint64_t outbound_handshakes = 0;  // established, direction "out"
   std::uint64_t reused = 0;               // reused sessions, every direction
   std::uint64_t failed_handshakes = 0;    // sum of the failure rows' counts
-  std::uint64_t sessions_seen = 0;        // disconnect lines, every service
+  // Established handshakes with a legacy protocol (report --protocols, by
+  // default SSLv2, SSLv3, TLSv1, TLSv1.1) or a weak cipher (cipher_class.hpp).
+  std::uint64_t legacy_handshakes = 0;
+  std::uint64_t sessions_seen = 0;  // disconnect lines, every service
   // No handshake and no failure although SMTP sessions were seen: Postfix's
   // smtpd_tls_loglevel is probably 0, its default.
   bool tls_logging_off = false;
@@ -121,6 +139,18 @@ struct ReportSummary {
   std::uint64_t legacy_peers = 0;
   std::uint64_t legacy_at_risk = 0;         // legacy peers that negotiated nothing modern
   std::vector<LegacyRow> top_legacy_peers;  // the first kTopLegacyPeers legacy rows
+  // Failure rows grouped by peer address (the name where none was logged)
+  // and direction: how many, and the kTopFailingPeers with the most failed
+  // handshakes (then by address, direction).
+  std::uint64_t failing_peers = 0;
+  std::vector<FailingPeer> top_failing_peers;
+
+  // Established handshakes, every direction, by key-exchange group (those
+  // that logged none left out), count descending; how many logged one and
+  // how many of those used a post-quantum group.
+  std::vector<NameCount> key_exchange;
+  std::uint64_t key_exchange_logged = 0;
+  std::uint64_t post_quantum = 0;
 
   // Charts: established handshakes, every direction.
   std::vector<DayProtocols> protocols_by_day;  // by day
@@ -140,9 +170,11 @@ struct ReportRowKeys {
 std::optional<ReportRowKeys> report_row_keys(const Row& row);
 
 // Builds the summary of a scan made with keys = report_keys(). Rows with any
-// other number of keys are ignored. Linear in the rows, failures, legacy and
-// coverage rows (plus the sorting of what it groups).
-ReportSummary summarize_report(const ScanResult& result);
+// other number of keys are ignored. `legacy_protocols` as report
+// --protocols (empty: the default set). Linear in the rows, failures, legacy
+// and coverage rows (plus the sorting of what it groups).
+ReportSummary summarize_report(const ScanResult& result,
+                               const std::vector<std::string>& legacy_protocols = {});
 
 // Why nothing was counted (no_events.cpp): which case holds, in the order
 // of the contract. The words name the case and what to do about it.

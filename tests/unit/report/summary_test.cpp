@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "mailtls/report.hpp"
+#include "report/formats.hpp"
 #include "report/summary.hpp"
 
 using namespace mailtls;
@@ -342,4 +343,123 @@ TEST_CASE("report summary: the report formats render it", "[report]") {
   CHECK(p.find("(scanners excluded)") != std::string::npos);
   CHECK(p.find("mailtls_input_problems 0\n") != std::string::npos);
   CHECK(p.find("_total") == std::string::npos);
+}
+
+TEST_CASE("report summary: legacy handshakes, key exchange and failing peers", "[report]") {
+  ScanResult r;
+  r.keys = report_keys();
+  r.rows = {
+      // Legacy by protocol, by cipher (under a modern protocol), by both.
+      report_row({"in", kSmtpd, "established", "TLSv1", "AES128-SHA", "", "", "2026-11-20"}, 3),
+      report_row({"in", kSmtpd, "established", "TLSv1.2", "RC4-SHA", "", "", "2026-11-21"}, 2),
+      report_row({"in", kSmtpd, "established", "SSLv3", "DES-CBC3-SHA", "", "", "2026-11-21"}, 1),
+      report_row({"out", kSmtp, "established", "TLSv1.3", "TLS_AES_256_GCM_SHA384", "",
+                  "X25519MLKEM768", "2026-11-21"},
+                 4),
+      report_row({"out", kSmtp, "established", "TLSv1.3", "TLS_AES_256_GCM_SHA384", "", "x25519",
+                  "2026-11-21"},
+                 6),
+      report_row({"in", kSmtpd, "reused", "TLSv1", "RC4-SHA", "", "", "2026-11-21"}, 50),
+  };
+  // One peer, two rows by reason, and a second name; then 4 reasons for another.
+  r.failures = {
+      failure("192.0.2.1", "a.example.net", Direction::kInbound, "no_shared_cipher", 5),
+      failure("192.0.2.1", "other.example.net", Direction::kInbound, "lost_connection", 2),
+      failure("192.0.2.1", "a.example.net", Direction::kOutbound, "no_shared_cipher", 1),
+      failure("", "", Direction::kInbound, "handshake_failed", 3),
+  };
+  for (int i = 0; i < 4; ++i) {
+    r.failures.push_back(failure("192.0.2.9", "b.example.net", Direction::kInbound,
+                                 "reason_" + std::to_string(i), 1));
+  }
+  const ReportSummary s = summarize_report(r);
+  CHECK(s.handshakes == 16);
+  CHECK(s.legacy_handshakes == 6);  // reused sessions are not handshakes
+  REQUIRE(s.protocols_by_day.size() == 2);
+  CHECK(s.protocols_by_day[0].legacy == 3);
+  CHECK(s.protocols_by_day[1].legacy == 3);
+  CHECK(s.key_exchange == std::vector<NameCount>{{"x25519", 6}, {"X25519MLKEM768", 4}});
+  CHECK(s.key_exchange_logged == 10);
+  CHECK(s.post_quantum == 4);
+
+  // --protocols TLSv1.2: SSLv3 and TLSv1 are no longer legacy protocols,
+  // but their weak ciphers keep two of those rows legacy.
+  const ReportSummary narrow = summarize_report(r, {"TLSv1.2"});
+  CHECK(narrow.legacy_handshakes == 3);  // TLSv1.2 RC4 2 + SSLv3 3DES 1
+
+  CHECK(s.failing_peers == 4);
+  REQUIRE(s.top_failing_peers.size() == 4);
+  const detail::FailingPeer& a = s.top_failing_peers[0];
+  CHECK(a.peer_ip == "192.0.2.1");
+  CHECK(a.peer_name == "a.example.net");  // the name of its largest row
+  CHECK(a.direction == Direction::kInbound);
+  CHECK(a.count == 7);
+  CHECK(a.reasons == std::vector<NameCount>{{"no_shared_cipher", 5}, {"lost_connection", 2}});
+  CHECK(a.more_reasons == 0);
+  const detail::FailingPeer& b = s.top_failing_peers[1];
+  CHECK(b.peer_ip == "192.0.2.9");
+  CHECK(b.count == 4);
+  CHECK(b.reasons.size() == detail::kReasonsPerFailingPeer);
+  CHECK(b.more_reasons == 1);
+  CHECK(s.top_failing_peers[2].peer_ip.empty());  // unresolved, 3
+  CHECK(s.top_failing_peers[3].direction == Direction::kOutbound);
+}
+
+TEST_CASE("report html: cut_point keeps the escaped part within its bytes", "[report]") {
+  using detail::cut_point;
+  CHECK(cut_point("short", 10, escape_json) == 5);        // fits whole
+  CHECK(cut_point("0123456789", 10, escape_json) == 10);  // exactly
+  CHECK(cut_point("0123456789A", 10, escape_json) == 7);  // 7 + "…" (3 bytes)
+  // "\x1b" escapes to 6 bytes in JSON, 4 in HTML; "é" stays 2 bytes, and
+  // is never split.
+  CHECK(cut_point("\x1b\x1b\x1b", 12, escape_json) == 1);
+  CHECK(cut_point("\x1b\x1b\x1b", 12, escape_html) == 3);
+  CHECK(cut_point("a\xc3\xa9\xc3\xa9\xc3\xa9", 6, escape_json) == 3);  // "aé" + "…"
+  CHECK(cut_point("\xff\xff", 7, escape_html) == 0);                   // each is &#xfffd; (8 bytes)
+  CHECK(cut_point("", 0, escape_json) == 0);
+}
+
+TEST_CASE("report html: the embedded report is cut, and says what it left out", "[report]") {
+  ScanResult r;
+  r.keys = report_keys();
+  const std::string forged(2000, '\x1b');
+  for (int i = 0; i < 40; ++i) {
+    r.rows.push_back(report_row({"in", "postfix-" + std::to_string(i) + "/smtpd", "established",
+                                 "TLSv1.2", forged + std::to_string(i), "", "", "2026-11-20"},
+                                1));
+  }
+  for (int i = 0; i < 25; ++i) {
+    r.rows.push_back(report_row(
+        {"in", kSmtpd, "established", "TLSv1.2", "C" + std::to_string(i), "", "", "2026-11-20"},
+        1));
+  }
+  for (int i = 0; i < 30; ++i) {
+    r.inputs.push_back({});
+    r.inputs.back().file = i == 17 ? "-" : "mail.log." + std::to_string(i);
+  }
+  const ReportSummary s = summarize_report(r);
+  detail::ReportCut cut;
+  cut.max_entries = 10;
+  cut.max_value_bytes = 96;
+  const detail::CutReport small = detail::cut_report(r, s, cut);
+  CHECK(cut.left_out.at("services") == 31);  // 41 services in one direction
+  CHECK(cut.left_out.at("ciphers") == 15);   // 25 ciphers of postfix/smtpd
+  CHECK(cut.left_out.at("inputs") == 20);
+  CHECK(small.result.inputs.front().file == "-");  // standard input stays
+  CHECK(cut.values_cut == 9);                      // 9 forged services are shown, each one cipher
+  const std::string json = detail::report_json(small.result, small.summary, {}, &cut);
+  CHECK(json.size() < 20'000);
+  CHECK(json.find("\"cut\": {\"max_entries\": 10, \"max_value_bytes\": 96, \"values_cut\": 9, "
+                  "\"left_out\": {\"ciphers\": 15, \"inputs\": 20, \"services\": 31}}") !=
+        std::string::npos);
+  // Without a cut, nothing says so.
+  CHECK(detail::report_json(r, s, {}).find("\"cut\"") == std::string::npos);
+
+  // The page itself, whatever the values: bounded, and says where the rest is.
+  std::ostringstream page;
+  ReportOptions html;
+  html.format = Format::kHtml;
+  write_report(r, html, page);
+  CHECK(page.str().size() < 60'000);
+  CHECK(page.str().find("mailtls report --format json") != std::string::npos);
 }
