@@ -3,8 +3,8 @@
 # ripgrep, zcat, igzip) on the same generated corpus with hyperfine, and
 # writes the results as Markdown: plain logs, one .gz, a rotated set,
 # memory, cost against input size and threads, start-up, the systemd
-# journal read directly and through journalctl, and report's cost
-# against count's.
+# journal read directly and through journalctl, report's cost against
+# count's, and the size of the HTML report.
 #
 #   bench/compare.sh [BUILD_DIR] [SIZE] [OUT.md]
 #
@@ -150,6 +150,8 @@ rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
   echo "report plain	$(rss "$mailtls" report --year 2026 --quiet "$log")"
   echo "report gzip	$(rss "$mailtls" report --year 2026 --quiet "$log.gz")"
 } > "$tmp/rss.tsv"
+# The HTML report's size (issue 15: under 300 KB whatever the input).
+"$mailtls" report --year 2026 --quiet --format html "$log" | wc -c > "$tmp/html_bytes"
 
 # Cost against input size and threads.
 rm -f "$log.gz"
@@ -264,6 +266,10 @@ print("|:---|---:|")
 for line in open(f"{tmp}/rss.tsv"):
     what, kb = line.rstrip("\n").split("\t")
     print(f"| {what} | {int(kb) / 1024:.1f} MiB |")
+print()
+html_bytes = int(open(f"{tmp}/html_bytes").read())
+print(f"`report --format html` of the corpus: {html_bytes:,} bytes "
+      f"({'within' if html_bytes < 300_000 else 'OVER'} the 300 KB bound).")
 print()
 print("### Cost against input size and threads (`count`)")
 print()
