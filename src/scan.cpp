@@ -28,7 +28,7 @@
 #include "chunk/sigbus_guard.hpp"
 #include "chunk/stream_decoder.hpp"
 #include "match/chunk_searcher.hpp"
-#include "match/postfix/postfix_dialect.hpp"
+#include "match/mail_dialect.hpp"
 #include "merge/diagnostic_log.hpp"
 #include "merge/ordered_merge.hpp"
 #include "merge/result_assembly.hpp"
@@ -83,7 +83,7 @@ class ScanPipeline {
 
   const ScanOptions& options_;
   // Built first: its --syslog-name regex is the first one checked.
-  std::unique_ptr<PostfixDialect> postfix_;  // when no other dialect is given
+  std::unique_ptr<MailDialect> mail_;  // when no other dialect is given
   EventFilter filter_;
   SearchConfig search_;
   unsigned threads_ = 1;
@@ -112,16 +112,16 @@ std::vector<std::unique_ptr<OpenedInput>> open_inputs(const ScanOptions& options
 
 ScanPipeline::ScanPipeline(const ScanOptions& options)
     : options_(options),
-      postfix_(options.match.dialect == nullptr
-                   ? std::make_unique<PostfixDialect>(options.match.postfix)
-                   : nullptr),
+      mail_(options.match.dialect == nullptr
+                ? std::make_unique<MailDialect>(options.match.postfix, options.match.mtas)
+                : nullptr),
       filter_(options.filter),
       search_(search_config(options)),
       files_(open_inputs(options)),
       skipped_bytes_(files_.size(), 0),
       diagnostics_(files_.size()),
       merge_(files_, options, filter_, diagnostics_,
-             postfix_ ? static_cast<const Dialect&>(*postfix_) : *options.match.dialect) {
+             mail_ ? static_cast<const Dialect&>(*mail_) : *options.match.dialect) {
   for (Field f : options.tally.keys) {
     if (f == Field::kLine) {
       throw std::invalid_argument("'line' is not a tabulation key (use `mailtls events`)");
@@ -252,8 +252,8 @@ ScanResult ScanPipeline::run() {
   };
   unsigned workers = 0;
   for (unsigned i = 0; i < threads_; ++i) {
-    const bool started = postfix_ ? start([this] { worker(*postfix_); })
-                                  : start([this] { worker(*options_.match.dialect); });
+    const bool started = mail_ ? start([this] { worker(*mail_); })
+                               : start([this] { worker(*options_.match.dialect); });
     if (!started) break;
     ++workers;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The seed one-liner (shared/seeds: grep | sed | sort | uniq -c | sort -rn),
 # run with the real shell tools on a generated log, must agree with
-# `mailtls count --include-scanners --by protocol,cipher,bits`.
+# `mailtls count --include-scanners --mta postfix --by protocol,cipher,bits`
+# (the one-liner greps Postfix's lines; the generator writes Dovecot's too).
 set -euo pipefail
 mailtls=$1 gen=$2
 tmp=$(mktemp -d)
@@ -13,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 grep "TLS connection established" "$tmp/mail.log" | sed 's/.*: //g' | sort | uniq -c | sort -rn |
   awk '{ bits = $6; sub(/^\(/, "", bits); n[$2 "," $5 "," bits] += $1 }
        END { for (k in n) print k "," n[k] }' | LC_ALL=C sort > "$tmp/oneliner.csv"
-"$mailtls" count --include-scanners --by protocol,cipher,bits --format csv --year 2026 \
+"$mailtls" count --include-scanners --mta postfix --by protocol,cipher,bits --format csv --year 2026 \
   "$tmp/mail.log" | tr -d '\r' | tail -n +2 | LC_ALL=C sort > "$tmp/mailtls.csv"
 lines=$(wc -l < "$tmp/oneliner.csv")
 if [ "$lines" -lt 10 ]; then

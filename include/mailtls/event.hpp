@@ -25,9 +25,15 @@ inline constexpr int kEventKindCount = 6;
 
 enum class Direction : std::uint8_t { kInbound, kOutbound };
 
+// The MTA that wrote a line (the `mta` field): which program it is decides.
+enum class Mta : std::uint8_t { kPostfix, kExim, kSendmail, kOpenSmtpd, kDovecot };
+inline constexpr int kMtaCount = 5;
+
 std::string_view to_string(EventKind kind);
 std::string_view to_string(Direction direction);
+std::string_view to_string(Mta mta);  // "postfix", "exim", "sendmail", "opensmtpd", "dovecot"
 std::optional<EventKind> parse_event_kind(std::string_view name);
+std::optional<Mta> parse_mta(std::string_view name);
 
 // A wall-clock time in the zone mailtls reports in (TZ or --tz).
 struct LocalTime {
@@ -50,6 +56,7 @@ inline constexpr std::int64_t kMaxJoinGapSeconds = 600;
 struct Event {
   EventKind kind = EventKind::kEstablished;
   Direction direction = Direction::kInbound;
+  Mta mta = Mta::kPostfix;  // set by the dialect with every event
   LocalTime time;
   std::string_view host;
   std::string_view service;
@@ -89,6 +96,7 @@ struct Event {
 // Every field name (docs/user-guide.md, "Fields"), in its order. These names are the `--by`
 // keys, CSV headers, JSON members and `events` record keys.
 enum class Field : std::uint8_t {
+  kMta,
   kTime,
   kDay,
   kHour,
@@ -100,6 +108,7 @@ enum class Field : std::uint8_t {
   kTrust,
   kProtocol,
   kCipher,
+  kCipherIana,  // the IANA name of `cipher` (label_tables.hpp), empty when unknown
   kBits,
   kKeyExchange,
   kServerSignature,
@@ -116,7 +125,7 @@ enum class Field : std::uint8_t {
   kFile,
   kLine,
 };
-inline constexpr int kFieldCount = 26;
+inline constexpr int kFieldCount = 28;
 
 std::string_view to_string(Field field);
 std::optional<Field> parse_field(std::string_view name);

@@ -34,6 +34,10 @@ std::size_t parse_peer(std::string_view text, PeerRef& peer);
 void normalize_library_reason(std::string_view text, std::string& out);
 // Reason for an SSL_accept/SSL_connect error line without a library line.
 void normalize_error_text(std::string_view text, std::string& out);
+// The REASON of an OpenSSL error string "[pid:]error:CODE:LIB:FUNC:REASON[:FILE:LINE:...]"
+// at the start of `s` (1.0.x, 1.1.x; 3.x leaves FUNC empty). False: `s` is
+// no such string.
+bool library_reason(std::string_view s, std::string_view& reason);
 
 SessionCounters parse_session_counters(std::string_view message);
 

@@ -58,8 +58,11 @@ struct ChunkConfig {
 // Matcher: which lines are read, and in which MTA's dialect.
 struct MatchConfig {
   LineMatcherOptions postfix;
-  // The dialect that reads the lines (dialect.hpp); null: Postfix, with the
-  // options above. Not owned; must outlive the scan.
+  // The MTAs whose lines are read (--mta); empty: every one.
+  std::vector<Mta> mtas;
+  // The dialect that reads the lines (dialect.hpp); null: every MTA's
+  // (match/mail_dialect.hpp), with the options above. Not owned; must
+  // outlive the scan.
   const Dialect* dialect = nullptr;
   // The candidate-search kernel (tests compare them; kAuto in production).
   ScanKernel kernel = ScanKernel::kAuto;

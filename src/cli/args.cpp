@@ -129,6 +129,9 @@ void add_common(CLI::App& app, CommonArgs& args) {
   app.add_option("--scanners-file", args.scanners_file,
                  "File of scanners: one hostname regex or IP/CIDR per line");
   app.add_flag("--exclude-unknown", args.exclude_unknown, "Drop peers logged as unknown[ip]");
+  app.add_option("--mta", args.mtas,
+                 "Only these MTAs' lines (comma-separated): postfix, exim, sendmail, opensmtpd, "
+                 "dovecot (default: all)");
   app.add_option("--syslog-name", args.syslog_name,
                  "Also count programs matching this RE2 regex as Postfix");
   app.add_option("--threads", args.threads, "Worker threads (default: every core)");
@@ -293,6 +296,14 @@ ScanOptions build_options(const CommonArgs& args) {
   }
   o.filter.exclude_unknown = args.exclude_unknown;
   o.match.postfix.syslog_name_regex = args.syslog_name;
+  for (const std::string& name : split_list(args.mtas)) {
+    const auto mta = parse_mta(name);
+    if (!mta) {
+      throw UsageError("--mta: unknown MTA '" + name +
+                       "' (postfix, exim, sendmail, opensmtpd or dovecot)");
+    }
+    o.match.mtas.push_back(*mta);
+  }
   o.threads = args.threads;
   o.chunk.max_line_bytes = parse_size(args.max_line, "--max-line");
   if (!args.chunk_size.empty()) o.chunk.chunk_bytes = parse_size(args.chunk_size, "--chunk-size");

@@ -39,6 +39,7 @@ struct CommonArgs {
   std::vector<std::string> paths;
   std::string since, until, now, tz, direction = "all", protocols, cipher, peer, host, service;
   std::string syslog_name, scanners_file, max_line = "64K", chunk_size, color = "auto";
+  std::string mtas;  // --mta LIST
   std::string inflate = "auto";
   std::vector<std::string> scanners;
   int year = 0;

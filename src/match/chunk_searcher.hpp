@@ -117,7 +117,7 @@ class ChunkSearcher {
       }
       if (cls == LineClass::kEvent) sink.prefetch_peer(event.peer_name, event.peer_ip);
       event.host = env.host;
-      event.service = env.program;
+      if (event.service.empty()) event.service = env.program;
       event.pid = env.pid;
       event.file = file;
       event.line = 0;  // unknown until the merge counts the lines before the chunk

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "mailtls/label_tables.hpp"
 #include "mailtls/time_util.hpp"
 
 namespace mailtls {
@@ -12,13 +13,17 @@ namespace {
 constexpr std::array<std::string_view, kEventKindCount> kKindNames = {
     "established", "reused", "accept_error", "connect_error", "no_shared_cipher", "tls_error"};
 
+constexpr std::array<std::string_view, kMtaCount> kMtaNames = {"postfix", "exim", "sendmail",
+                                                               "opensmtpd", "dovecot"};
+
 constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "time",          "day",
-    "hour",          "host",
-    "service",       "pid",
-    "event",         "direction",
-    "trust",         "protocol",
-    "cipher",        "bits",
+    "mta",           "time",
+    "day",           "hour",
+    "host",          "service",
+    "pid",           "event",
+    "direction",     "trust",
+    "protocol",      "cipher",
+    "cipher_iana",   "bits",
     "key_exchange",  "server_signature",
     "server_digest", "client_signature",
     "client_digest", "sni",
@@ -34,6 +39,17 @@ std::string_view to_string(EventKind kind) {
 
 std::string_view to_string(Direction direction) {
   return direction == Direction::kInbound ? "in" : "out";
+}
+
+std::string_view to_string(Mta mta) {
+  return kMtaNames[static_cast<std::size_t>(mta)];
+}
+
+std::optional<Mta> parse_mta(std::string_view name) {
+  for (std::size_t i = 0; i < kMtaNames.size(); ++i) {
+    if (kMtaNames[i] == name) return static_cast<Mta>(i);
+  }
+  return std::nullopt;
 }
 
 std::optional<EventKind> parse_event_kind(std::string_view name) {
@@ -58,6 +74,7 @@ void Event::clear_fields() {
   trust = protocol = cipher = bits = key_exchange = {};
   server_signature = server_digest = client_signature = client_digest = {};
   sni = peer_name = peer_ip = port = reason_text = {};
+  service = {};  // a dialect may name the service (Dovecot's), else the program is
   reason.clear();
   session = 0;
   after_handshake = false;
@@ -76,6 +93,7 @@ void append_peer(std::string_view peer_name, std::string_view peer_ip, std::stri
 
 void append_field(const Event& e, Field field, std::string& out) {
   switch (field) {
+    case Field::kMta: out.append(to_string(e.mta)); break;
     case Field::kTime: append_iso8601(e.time, out); break;
     case Field::kDay: append_day(e.time, out); break;
     case Field::kHour: append_hour(e.time, out); break;
@@ -87,6 +105,7 @@ void append_field(const Event& e, Field field, std::string& out) {
     case Field::kTrust: out.append(e.trust); break;
     case Field::kProtocol: out.append(e.protocol); break;
     case Field::kCipher: out.append(e.cipher); break;
+    case Field::kCipherIana: out.append(iana_cipher_name(e.cipher)); break;
     case Field::kBits: out.append(e.bits); break;
     case Field::kKeyExchange: out.append(e.key_exchange); break;
     case Field::kServerSignature: out.append(e.server_signature); break;

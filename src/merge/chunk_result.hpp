@@ -39,6 +39,7 @@ class EventStore {
     }
     st.kind = e.kind;
     st.direction = e.direction;
+    st.mta = e.mta;
     st.time = e.time;
     st.chunk_line = e.chunk_line;
     st.reason = e.reason;
@@ -53,6 +54,7 @@ class EventStore {
     const Stored& st = events_[i];
     e.kind = st.kind;
     e.direction = st.direction;
+    e.mta = st.mta;
     e.time = st.time;
     e.line = 0;
     e.chunk_line = st.chunk_line;
@@ -76,6 +78,7 @@ class EventStore {
   struct Stored {
     EventKind kind;
     Direction direction = Direction::kInbound;
+    Mta mta = Mta::kPostfix;
     bool after_handshake = false;
     LocalTime time;
     std::uint64_t chunk_line = 0;

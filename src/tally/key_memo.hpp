@@ -133,6 +133,9 @@ class KeyMemo {
       case Field::kDay: return {{}, date()};
       case Field::kHour: return {{}, date() | static_cast<std::uint64_t>(e.time.hour & 0xff)};
       case Field::kEvent: return {{}, static_cast<std::uint64_t>(e.kind)};
+      case Field::kMta: return {{}, static_cast<std::uint64_t>(e.mta)};
+      // The same cipher always has the same IANA name.
+      case Field::kCipherIana: return {e.cipher};
       case Field::kDirection: return {{}, static_cast<std::uint64_t>(e.direction)};
       case Field::kHost: return {e.host};
       case Field::kService: return {e.service};

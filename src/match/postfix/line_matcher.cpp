@@ -115,23 +115,6 @@ bool parse_summary_tail(std::string_view s, Event& e) {
   return true;
 }
 
-// "TLS library problem: [tid:]error:CODE:LIB:FUNC:REASON:FILE:LINE:..." ->
-// REASON (the fourth field after "error:").
-bool library_reason(std::string_view s, std::string_view& reason) {
-  std::size_t i = 0;
-  while (i < s.size() && is_digit(s[i])) ++i;
-  if (i > 0 && i < s.size() && s[i] == ':') s.remove_prefix(i + 1);
-  if (!consume(s, "error:")) return false;
-  for (int field = 0; field < 3; ++field) {  // CODE, LIB, FUNC
-    const std::size_t colon = s.find(':');
-    if (colon == std::string_view::npos) return false;
-    s.remove_prefix(colon + 1);
-  }
-  const std::size_t colon = s.find(':');
-  reason = colon == std::string_view::npos ? s : s.substr(0, colon);
-  return !reason.empty();
-}
-
 }  // namespace
 
 namespace {
@@ -245,6 +228,23 @@ void normalize_error_text(std::string_view text, std::string& out) {
   } else {
     out = "handshake_failed";
   }
+}
+
+// "TLS library problem: [tid:]error:CODE:LIB:FUNC:REASON:FILE:LINE:..." ->
+// REASON (the fourth field after "error:").
+bool library_reason(std::string_view s, std::string_view& reason) {
+  std::size_t i = 0;
+  while (i < s.size() && is_digit(s[i])) ++i;
+  if (i > 0 && i < s.size() && s[i] == ':') s.remove_prefix(i + 1);
+  if (!consume(s, "error:")) return false;
+  for (int field = 0; field < 3; ++field) {  // CODE, LIB, FUNC
+    const std::size_t colon = s.find(':');
+    if (colon == std::string_view::npos) return false;
+    s.remove_prefix(colon + 1);
+  }
+  const std::size_t colon = s.find(':');
+  reason = colon == std::string_view::npos ? s : s.substr(0, colon);
+  return !reason.empty();
 }
 
 SessionCounters parse_session_counters(std::string_view m) {

@@ -1,0 +1,121 @@
+// MailDialect: every MTA mailtls reads, behind one Dialect, so that a mail
+// log holding Postfix and Dovecot (or Sendmail, ...) lines gives both in
+// one scan (docs/user-guide.md, "Inputs").
+//
+// Which program wrote a line decides its MTA (mta_of_program): Postfix's
+// `postfix/...` names (and --syslog-name), `sendmail`, `sm-mta`,
+// `sm-msp-queue`, `dovecot`. Each MTA's dialect classifies its own lines;
+// the composite stamps the event with the MTA. `final`, and every dialect
+// in it held by value, so the searcher's calls are direct: a Postfix line
+// costs one look at its program name more than under PostfixDialect alone.
+//
+// The candidate search is Postfix's (candidate_scan.hpp): its "TLS" anchor
+// finds the other MTAs' TLS lines too (Sendmail's `STARTTLS=`, Dovecot's
+// `%c` element: `TLS`, `TLS handshaking`).
+#pragma once
+
+#include <array>
+#include <cstring>
+
+#include "match/dovecot/dovecot_matcher.hpp"
+#include "match/postfix/postfix_dialect.hpp"
+#include "match/sendmail/sendmail_matcher.hpp"
+
+namespace mailtls::detail {
+
+// The MTA whose program name `program` is (the envelope's, without
+// "[pid]"); Postfix for any other name, whose own matcher then decides
+// (it knows --syslog-name).
+inline Mta mta_of_program(std::string_view program) {
+  switch (program.size()) {
+    case 6:
+      if (program == "sm-mta") return Mta::kSendmail;
+      break;
+    case 7:
+      if (program == "dovecot") return Mta::kDovecot;
+      break;
+    case 8:
+      if (program == "sendmail") return Mta::kSendmail;
+      break;
+    case 12:
+      if (program == "sm-msp-queue") return Mta::kSendmail;
+      break;
+    default: break;
+  }
+  return Mta::kPostfix;
+}
+
+class MailDialect final : public Dialect {
+ public:
+  // `mtas`: the MTAs to read (--mta); empty: all of them.
+  MailDialect(const LineMatcherOptions& postfix, const std::vector<Mta>& mtas) : postfix_(postfix) {
+    enabled_.fill(mtas.empty());
+    for (Mta m : mtas) enabled_[static_cast<std::size_t>(m)] = true;
+  }
+
+  std::string_view name() const override { return "mail"; }
+
+  CandidateScanStats find_candidates(const char* data, std::size_t size, std::size_t max_line,
+                                     const CandidateFn& on_candidate, const LongLineFn& on_long,
+                                     const CandidateNeeds& needs) const override {
+    // The other MTAs' TLS lines hold "TLS" (see above): Postfix's search
+    // finds them.
+    return scan_candidates(data, size, max_line, on_candidate, on_long, needs.kernel,
+                           needs.sessions, needs.error_lines, needs.end_programs);
+  }
+  bool parse_envelope(std::string_view line, Envelope& env) const override {
+    return mailtls::parse_envelope(line, env);
+  }
+  LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const override {
+    const Mta mta = mta_of_program(env.program);
+    if (!enabled(mta)) return LineClass::kOther;
+    event.mta = mta;
+    switch (mta) {
+      case Mta::kSendmail: return sendmail_.classify(env, event, peer);
+      case Mta::kDovecot: return dovecot_.classify(env, event, peer);
+      default: return postfix_.classify(env, event, peer);
+    }
+  }
+  // "host program[pid": Postfix and Sendmail both run one process per
+  // SMTP session; Dovecot's lines need no join (they carry rip=).
+  std::string_view session_key(const Envelope& env) const override {
+    return postfix_.session_key(env);
+  }
+  void parse_peer_token(std::string_view raw, PeerRef& peer) const override {
+    postfix_.parse_peer_token(raw, peer);
+  }
+  SessionCounters session_counters(const Envelope& env) const override {
+    if (mta_of_program(env.program) != Mta::kPostfix) return {};
+    return postfix_.session_counters(env);
+  }
+  bool is_own_line(const Envelope& env) const override {
+    const Mta mta = mta_of_program(env.program);
+    if (!enabled(mta)) return false;
+    return mta != Mta::kPostfix || postfix_.is_own_line(env);
+  }
+  // Postfix's when it is the only MTA read; else none (every MTA's lines
+  // count, and the searcher looks at the first and last lines).
+  std::string_view own_line_literal() const override {
+    for (int m = 1; m < kMtaCount; ++m) {
+      if (enabled_[static_cast<std::size_t>(m)]) return {};
+    }
+    return postfix_.own_line_literal();
+  }
+  Direction service_direction(std::string_view service) const override {
+    switch (mta_of_program(service)) {
+      case Mta::kDovecot: return Direction::kInbound;
+      case Mta::kSendmail: return Direction::kInbound;  // its lines say it (server/client)
+      default: return postfix_.service_direction(service);
+    }
+  }
+
+  bool enabled(Mta mta) const { return enabled_[static_cast<std::size_t>(mta)]; }
+
+ private:
+  PostfixDialect postfix_;
+  SendmailMatcher sendmail_;
+  DovecotMatcher dovecot_;
+  std::array<bool, kMtaCount> enabled_{};
+};
+
+}  // namespace mailtls::detail

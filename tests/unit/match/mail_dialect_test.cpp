@@ -1,0 +1,263 @@
+// Sendmail and Dovecot lines (formats from their source: sendmail/tls.c
+// tls_get_info, srvrsmtp.c, deliver.c; Dovecot src/login-common
+// client-common.c client_get_log_str, lib-ssl-iostream), read through
+// MailDialect, which picks the MTA by the program that wrote the line.
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+
+#include "match/mail_dialect.hpp"
+
+using namespace mailtls;
+using detail::MailDialect;
+
+namespace {
+
+struct Parsed {
+  std::unique_ptr<std::string> line;
+  LineClass cls = LineClass::kOther;
+  Event event;
+  PeerRef peer;
+};
+
+Parsed classify(const std::string& text, const std::vector<Mta>& mtas = {}) {
+  static const MailDialect every({}, {});
+  const MailDialect some({}, mtas);
+  const MailDialect& dialect = mtas.empty() ? every : some;
+  Parsed p;
+  p.line = std::make_unique<std::string>(text);
+  Envelope env;
+  REQUIRE(dialect.parse_envelope(*p.line, env));
+  p.event.mta = Mta::kExim;  // whatever the last line was: the dialect sets it
+  p.cls = dialect.classify(env, p.event, p.peer);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("Sendmail STARTTLS summaries, server and client, old and new", "[mail_dialect]") {
+  struct Case {
+    std::string line;
+    Direction direction;
+    std::string trust, peer_name, peer_ip, protocol, cipher, bits;
+  };
+  const auto c = GENERATE(values<Case>({
+      {"Nov 20 10:00:01 mx1 sm-mta[12345]: STARTTLS=server, relay=mail.example.org "
+       "[192.0.2.10], version=TLSv1.3, verify=NO, cipher=TLS_AES_256_GCM_SHA384, bits=256/256",
+       Direction::kInbound, "Anonymous", "mail.example.org", "192.0.2.10", "TLSv1.3",
+       "TLS_AES_256_GCM_SHA384", "256/256"},
+      // No PTR; IPv6 written uncompressed (8.15+ default).
+      {"Nov 20 10:00:03 mx1 sm-mta[12350]: STARTTLS=server, relay=[IPv6:2001:db8:0:0:0:0:0:25], "
+       "version=TLSv1.2, verify=FAIL, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256/256",
+       Direction::kInbound, "Untrusted", "", "2001:db8:0:0:0:0:0:25", "TLSv1.2",
+       "ECDHE-RSA-AES256-GCM-SHA384", "256/256"},
+      {"Nov 20 10:00:04 mx1 sm-mta[12351]: STARTTLS=server, relay=relay.example.net "
+       "[198.51.100.7] (may be forged), version=TLSv1.2, verify=OK, "
+       "cipher=ECDHE-RSA-AES128-GCM-SHA256, bits=128/128",
+       Direction::kInbound, "Trusted", "relay.example.net", "198.51.100.7", "TLSv1.2",
+       "ECDHE-RSA-AES128-GCM-SHA256", "128/128"},
+      // A client names the MX without its address, with a trailing dot.
+      {"Nov 20 10:00:06 mx1 sm-mta[22334]: STARTTLS=client, relay=mx.example.net., "
+       "version=TLSv1.3, verify=TRUSTED, cipher=TLS_AES_256_GCM_SHA384, bits=256/256",
+       Direction::kOutbound, "Verified", "mx.example.net", "", "TLSv1.3", "TLS_AES_256_GCM_SHA384",
+       "256/256"},
+      // Before 8.15 version= is the cipher's class: no protocol.
+      {"Nov 20 10:00:12 mx1 sendmail[4712]: STARTTLS=server, relay=client.example.org "
+       "[198.51.100.23], version=TLSv1/SSLv3, verify=NOT, cipher=DHE-RSA-AES256-SHA, bits=256/256",
+       Direction::kInbound, "Anonymous", "client.example.org", "198.51.100.23", "",
+       "DHE-RSA-AES256-SHA", "256/256"},
+      // 8.16.1+ DANE details after the bits.
+      {"Nov 20 10:00:13 mx1 sm-msp-queue[3001]: STARTTLS=client, relay=[127.0.0.1], "
+       "version=TLSv1.3, verify=DANE_FAIL, cipher=TLS_AES_128_GCM_SHA256, bits=128/128, "
+       "pubkey_fp=AB:CD",
+       Direction::kOutbound, "Untrusted", "", "127.0.0.1", "TLSv1.3", "TLS_AES_128_GCM_SHA256",
+       "128/128"},
+  }));
+  const Parsed p = classify(c.line);
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.mta == Mta::kSendmail);
+  CHECK(p.event.kind == EventKind::kEstablished);
+  CHECK(p.event.direction == c.direction);
+  CHECK(p.event.trust == c.trust);
+  CHECK(p.event.peer_name == c.peer_name);
+  CHECK(p.event.peer_ip == c.peer_ip);
+  CHECK(p.event.protocol == c.protocol);
+  CHECK(p.event.cipher == c.cipher);
+  CHECK(p.event.bits == c.bits);
+}
+
+TEST_CASE("Sendmail handshake failures", "[mail_dialect]") {
+  Parsed p = classify(
+      "Nov 20 10:00:05 mx1 sm-mta[12352]: STARTTLS=server, error: accept failed=-1, reason=no "
+      "shared cipher, SSL_error=1, errno=0, retry=-1, relay=scanner.example.com [203.0.113.50]");
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.kind == EventKind::kAcceptError);
+  CHECK(p.event.direction == Direction::kInbound);
+  CHECK(p.event.reason == "no_shared_cipher");
+  CHECK(p.event.reason_text == "no shared cipher");
+  CHECK(p.event.peer_name == "scanner.example.com");
+  CHECK(p.event.peer_ip == "203.0.113.50");
+
+  // A client's failure names no peer (it follows on the to= line).
+  p = classify(
+      "Nov 20 10:00:08 mx1 sm-mta[22335]: STARTTLS=client, error: connect failed=-1, "
+      "reason=tlsv1 alert protocol version, SSL_error=1, errno=0, retry=-1");
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.kind == EventKind::kConnectError);
+  CHECK(p.event.direction == Direction::kOutbound);
+  CHECK(p.event.reason == "alert_protocol_version");
+  CHECK(p.event.peer_name.empty());
+  CHECK(p.event.peer_ip.empty());
+
+  // 8.13: no reason, no relay.
+  p = classify(
+      "Nov 20 10:00:08 mx1 sendmail[1]: STARTTLS=server, error: accept failed=0, SSL_error=5, "
+      "errno=0, retry=-1");
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.reason == "handshake_failed");
+  CHECK(p.event.peer_ip.empty());
+
+  // Known lines without an outcome.
+  for (const char* line :
+       {"Nov 20 10:00:05 mx1 sm-mta[12352]: STARTTLS=server: error:0A0000C1:SSL routines::no "
+        "shared cipher:ssl/statem/statem_srvr.c:2283:",
+        "Nov 20 10:00:09 mx1 sm-mta[12353]: STARTTLS: read error=generic SSL error (0), errno=0, "
+        "get_error=error:0A000126:SSL routines::unexpected eof while reading, retry=99, ssl_err=1",
+        "Nov 20 10:00:13 mx1 sm-mta[22336]: STARTTLS=client, cert-subject=/CN=mx2.example.net, "
+        "cert-issuer=/CN=Example+20CA, verifymsg=ok",
+        "Nov 20 10:00:13 mx1 sm-mta[22336]: STARTTLS=server, error: SSL_new failed"}) {
+    CHECK(classify(line).cls == LineClass::kTlsDetail);
+  }
+  // A summary cut short is unparsed, never a guess.
+  CHECK(classify("Nov 20 10:00:13 mx1 sm-mta[1]: STARTTLS=server, relay=[192.0.2.1], "
+                 "version=TLSv1.2, verify=OK, cipher=X")
+            .cls == LineClass::kUnparsed);
+  // Other Sendmail lines are nothing to us.
+  CHECK(classify("Nov 20 10:00:02 mx1 sm-mta[12345]: xAKA01bc012345: from=<a@example.org>, "
+                 "size=2310, proto=ESMTPS, relay=mail.example.org [192.0.2.10]")
+            .cls == LineClass::kOther);
+}
+
+TEST_CASE("Dovecot logins and handshake failures", "[mail_dialect]") {
+  Parsed p = classify(
+      "Nov 20 10:00:01 mx1 dovecot: imap-login: Login: user=<alice@example.com>, method=PLAIN, "
+      "rip=192.0.2.10, lip=198.51.100.1, mpid=1234, TLS, session=<QEqKNlUnIsjAAAIK>");
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.mta == Mta::kDovecot);
+  CHECK(p.event.service == "imap-login");
+  CHECK(p.event.kind == EventKind::kEstablished);
+  CHECK(p.event.direction == Direction::kInbound);
+  CHECK(p.event.peer_ip == "192.0.2.10");
+  CHECK(p.event.peer_name.empty());
+  CHECK(p.event.protocol.empty());  // not logged without %k
+  CHECK(p.event.cipher.empty());
+
+  // %k in login_log_format_elements: protocol and cipher.
+  p = classify(
+      "Nov 20 10:00:22 mx1 dovecot: pop3-login: Login: user=<dave@example.com>, method=PLAIN, "
+      "rip=2001:db8::25, lip=2001:db8::1, mpid=4567, TLS, TLSv1.3 with cipher "
+      "TLS_AES_256_GCM_SHA384 (256/256 bits), session=<RBI9OFUnz+ogAQ24AAAAAAAAAAAAAAAl>");
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.service == "pop3-login");
+  CHECK(p.event.peer_ip == "2001:db8::25");
+  CHECK(p.event.protocol == "TLSv1.3");
+  CHECK(p.event.cipher == "TLS_AES_256_GCM_SHA384");
+  CHECK(p.event.bits == "256/256");
+
+  // A TLS session that ended before a login still used TLS (2.4 wording).
+  p = classify(
+      "Nov 20 10:03:09 mx1 dovecot: submission-login: Login aborted: Connection closed (auth "
+      "failed, 1 attempts in 2 secs) (auth_failed): user=<m@example.com>, method=PLAIN, "
+      "rip=203.0.113.45, lip=198.51.100.1, TLS, session=<S/A1O1UnmLfLAHEt>");
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.kind == EventKind::kEstablished);
+
+  // Handshake failures (2.3.15+, 2.3.0-2.3.14, 2.4): the reason from the
+  // %c element's error.
+  struct Failure {
+    std::string line, reason;
+  };
+  const auto f = GENERATE(values<Failure>({
+      {"Nov 20 10:00:36 mx1 dovecot: imap-login: Disconnected: Connection closed: SSL_accept() "
+       "failed: error:0A0000C1:SSL routines::no shared cipher (no auth attempts in 0 secs): "
+       "user=<>, rip=203.0.113.9, lip=198.51.100.1, TLS handshaking: SSL_accept() failed: "
+       "error:0A0000C1:SSL routines::no shared cipher, session=<RcSpOFUnbrLLAHEJ>",
+       "no_shared_cipher"},
+      {"Nov 20 10:02:00 mx1 dovecot: imap-login: Disconnected (no auth attempts in 0 secs): "
+       "user=<>, rip=203.0.113.9, lip=198.51.100.1, TLS handshaking: SSL_accept() failed: "
+       "error:1417A0C1:SSL routines:tls_post_process_client_hello:no shared cipher, "
+       "session=<RcSpOFUnbrLLAHEJ>",
+       "no_shared_cipher"},
+      {"Nov 20 10:03:05 mx1 dovecot: imap-login: Login aborted: Connection closed: SSL_accept() "
+       "failed: error:0A000102:SSL routines::unsupported protocol (disconnected during TLS "
+       "handshake) (tls_handshake_not_finished): user=<>, rip=203.0.113.9, lip=198.51.100.1, TLS "
+       "handshaking: SSL_accept() failed: error:0A000102:SSL routines::unsupported protocol, "
+       "session=<RcSpOFUnbrLLAHEJ>",
+       "unsupported_protocol"},
+      {"Nov 20 10:00:43 mx1 dovecot: pop3-login: Disconnected: Connection closed (no auth "
+       "attempts in 0 secs): user=<>, rip=192.0.2.33, lip=198.51.100.1, TLS handshaking: "
+       "Connection closed, session=<RnYWOVUnIcvAAAIh>",
+       "lost_connection"},
+      {"Nov 20 10:00:43 mx1 dovecot: pop3-login: Disconnected: Connection closed (no auth "
+       "attempts in 0 secs): user=<>, rip=192.0.2.33, lip=198.51.100.1, TLS handshaking, "
+       "session=<RnYWOVUnIcvAAAIh>",
+       "handshake_failed"},
+  }));
+  p = classify(f.line);
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.kind == EventKind::kAcceptError);
+  CHECK(p.event.reason == f.reason);
+  CHECK_FALSE(p.event.peer_ip.empty());
+}
+
+TEST_CASE("Dovecot lines without a TLS outcome, and forged elements", "[mail_dialect]") {
+  for (const char* line : {
+           // Plaintext, and `secured` (trusted network, loopback).
+           "Nov 20 10:01:12 mx1 dovecot: pop3-login: Login: user=<frank@example.org>, "
+           "method=PLAIN, rip=198.51.100.23, lip=198.51.100.1, mpid=5678, "
+           "session=<SYxcOlUnKKDGM2QX>",
+           "Nov 20 10:01:20 mx1 dovecot: imap-login: Login: user=<w@example.com>, method=PLAIN, "
+           "rip=127.0.0.1, lip=127.0.0.1, mpid=6789, secured, session=<ALw/O1Un4Kt/AAAB>",
+           // Post-login and LMTP lines; an error on the way (its end comes later).
+           "Nov 20 10:01:41 mx1 dovecot: imap(alice@example.com)<1234><QEqKNlUnIsjAAAIK>: "
+           "Disconnected: Logged out in=57 out=1024",
+           "Nov 20 10:01:41 mx1 dovecot: lmtp(12345): Connect from 192.0.2.7",
+           "Nov 20 10:01:30 mx1 dovecot: imap-login: Error: Timeout while finishing login (waited "
+           "30 secs): user=<a@example.com>, rip=192.0.2.55, lip=198.51.100.1, TLS, "
+           "session=<Sj7JOlUnWZjAAAI3>",
+       }) {
+    CHECK(classify(line).cls == LineClass::kOther);
+  }
+  // A user name holding elements of its own: the elements after the last
+  // rip= count.
+  const Parsed p = classify(
+      "Nov 20 10:01:12 mx1 dovecot: imap-login: Login: user=<x, rip=6.6.6.6, TLS>, "
+      "method=PLAIN, rip=198.51.100.23, lip=198.51.100.1, mpid=5678, session=<SYxcOlUnKKDGM2QX>");
+  CHECK(p.cls == LineClass::kOther);
+}
+
+TEST_CASE("MailDialect: the program picks the MTA; --mta leaves the others out", "[mail_dialect]") {
+  const std::string postfix =
+      "Nov 20 10:00:01 mx1 postfix/smtpd[1]: Anonymous TLS connection established from "
+      "a.example.org[192.0.2.1]: TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)";
+  const std::string dovecot =
+      "Nov 20 10:00:01 mx1 dovecot: imap-login: Login: user=<a@example.com>, method=PLAIN, "
+      "rip=192.0.2.10, lip=198.51.100.1, mpid=1234, TLS, session=<QEqKNlUnIsjAAAIK>";
+  Parsed p = classify(postfix);
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.mta == Mta::kPostfix);
+  CHECK(p.event.service.empty());  // the searcher names it after the program
+  CHECK(classify(dovecot).event.mta == Mta::kDovecot);
+  CHECK(classify(postfix, {Mta::kDovecot}).cls == LineClass::kOther);
+  CHECK(classify(dovecot, {Mta::kPostfix}).cls == LineClass::kOther);
+  CHECK(classify(dovecot, {Mta::kPostfix, Mta::kDovecot}).cls == LineClass::kEvent);
+  // Sendmail's program names; a program merely like them is not Sendmail.
+  CHECK(detail::mta_of_program("sm-mta") == Mta::kSendmail);
+  CHECK(detail::mta_of_program("sm-msp-queue") == Mta::kSendmail);
+  CHECK(detail::mta_of_program("sendmail") == Mta::kSendmail);
+  CHECK(detail::mta_of_program("sm-notify") == Mta::kPostfix);  // then Postfix's matcher decides
+  CHECK(classify("Nov 20 10:00:01 mx1 sm-notify[9]: STARTTLS=server, relay=[192.0.2.1], "
+                 "version=TLSv1.2, verify=OK, cipher=X, bits=1/1")
+            .cls == LineClass::kOther);
+}
