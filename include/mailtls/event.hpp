@@ -34,6 +34,33 @@ std::string_view to_string(Direction direction);
 std::string_view to_string(Mta mta);  // "postfix", "exim", "sendmail", "opensmtpd", "dovecot"
 std::optional<EventKind> parse_event_kind(std::string_view name);
 std::optional<Mta> parse_mta(std::string_view name);
+// The MTA whose program name (the envelope's, without "[pid]") `program`
+// is: sendmail, sm-mta, sm-msp-queue; dovecot; else Postfix (whose own
+// matcher then decides, knowing --syslog-name).
+// Inline: MailDialect asks it of every candidate line.
+inline Mta mta_of_program(std::string_view program) {
+  switch (program.size()) {
+    case 6:
+      if (program == "sm-mta") return Mta::kSendmail;
+      break;
+    case 7:
+      if (program == "dovecot") return Mta::kDovecot;
+      break;
+    case 8:
+      if (program == "sendmail") return Mta::kSendmail;
+      break;
+    case 12:
+      if (program == "sm-msp-queue") return Mta::kSendmail;
+      break;
+    default: break;
+  }
+  return Mta::kPostfix;
+}
+
+// The MTA of an event's `service`: the program's, or Dovecot's for its
+// login services (imap-login, pop3-login, submission-login,
+// managesieve-login).
+Mta mta_of_service(std::string_view service);
 
 // A wall-clock time in the zone mailtls reports in (TZ or --tz).
 struct LocalTime {

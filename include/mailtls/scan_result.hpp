@@ -80,13 +80,14 @@ struct LegacyRow {
   std::string peer_ip, peer_name;
   Direction direction = Direction::kInbound;
   std::uint64_t connections = 0;
+  std::uint8_t mtas = 0;  // the MTAs that logged its legacy handshakes: bit 1 << Mta
   std::string protocols;  // comma-separated, byte order
   std::string weakest_cipher;
   LocalTime first_seen, last_seen;
   bool also_modern = false;
   friend bool operator==(const LegacyRow& a, const LegacyRow& b) {
     return a.peer_ip == b.peer_ip && a.peer_name == b.peer_name && a.direction == b.direction &&
-           a.connections == b.connections && a.protocols == b.protocols &&
+           a.connections == b.connections && a.mtas == b.mtas && a.protocols == b.protocols &&
            a.weakest_cipher == b.weakest_cipher && a.first_seen.epoch_s == b.first_seen.epoch_s &&
            a.last_seen.epoch_s == b.last_seen.epoch_s && a.also_modern == b.also_modern;
   }

@@ -92,6 +92,7 @@ class PeerFacts {
 // handshakes; whether it was also modern is in PeerFacts.
 struct PeerLegacy {
   std::uint64_t connections = 0;       // handshakes with a legacy protocol or weak cipher
+  std::uint8_t mtas = 0;               // the MTAs that logged them: bit 1 << Mta
   std::vector<std::string> protocols;  // protocols of those handshakes, sorted
   std::uint8_t weakest_rank = 255;     // CipherWeakness of the weakest cipher (255: none yet)
   std::string weakest_cipher;

@@ -52,6 +52,14 @@ std::optional<Mta> parse_mta(std::string_view name) {
   return std::nullopt;
 }
 
+Mta mta_of_service(std::string_view service) {
+  if (service == "imap-login" || service == "pop3-login" || service == "submission-login" ||
+      service == "managesieve-login") {
+    return Mta::kDovecot;
+  }
+  return mta_of_program(service);
+}
+
 std::optional<EventKind> parse_event_kind(std::string_view name) {
   for (std::size_t i = 0; i < kKindNames.size(); ++i) {
     if (kKindNames[i] == name) return static_cast<EventKind>(i);

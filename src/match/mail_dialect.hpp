@@ -23,28 +23,6 @@
 
 namespace mailtls::detail {
 
-// The MTA whose program name `program` is (the envelope's, without
-// "[pid]"); Postfix for any other name, whose own matcher then decides
-// (it knows --syslog-name).
-inline Mta mta_of_program(std::string_view program) {
-  switch (program.size()) {
-    case 6:
-      if (program == "sm-mta") return Mta::kSendmail;
-      break;
-    case 7:
-      if (program == "dovecot") return Mta::kDovecot;
-      break;
-    case 8:
-      if (program == "sendmail") return Mta::kSendmail;
-      break;
-    case 12:
-      if (program == "sm-msp-queue") return Mta::kSendmail;
-      break;
-    default: break;
-  }
-  return Mta::kPostfix;
-}
-
 class MailDialect final : public Dialect {
  public:
   // `mtas`: the MTAs to read (--mta); empty: all of them.
@@ -67,7 +45,7 @@ class MailDialect final : public Dialect {
     return mailtls::parse_envelope(line, env);
   }
   LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const override {
-    const Mta mta = mta_of_program(env.program);
+    const Mta mta = mailtls::mta_of_program(env.program);
     if (!enabled(mta)) return LineClass::kOther;
     event.mta = mta;
     switch (mta) {
@@ -85,11 +63,11 @@ class MailDialect final : public Dialect {
     postfix_.parse_peer_token(raw, peer);
   }
   SessionCounters session_counters(const Envelope& env) const override {
-    if (mta_of_program(env.program) != Mta::kPostfix) return {};
+    if (mailtls::mta_of_program(env.program) != Mta::kPostfix) return {};
     return postfix_.session_counters(env);
   }
   bool is_own_line(const Envelope& env) const override {
-    const Mta mta = mta_of_program(env.program);
+    const Mta mta = mailtls::mta_of_program(env.program);
     if (!enabled(mta)) return false;
     return mta != Mta::kPostfix || postfix_.is_own_line(env);
   }
@@ -102,7 +80,7 @@ class MailDialect final : public Dialect {
     return postfix_.own_line_literal();
   }
   Direction service_direction(std::string_view service) const override {
-    switch (mta_of_program(service)) {
+    switch (mailtls::mta_of_program(service)) {
       case Mta::kDovecot: return Direction::kInbound;
       case Mta::kSendmail: return Direction::kInbound;  // its lines say it (server/client)
       default: return postfix_.service_direction(service);

@@ -21,6 +21,7 @@ std::vector<LegacyRow> legacy_rows(const Tally& total) {
       row.peer_name = k.ip.empty() ? std::string(k.name) : "unknown";
     }
     row.connections = p.connections;
+    row.mtas = p.mtas;
     for (const auto& proto : p.protocols) {
       if (!row.protocols.empty()) row.protocols += ',';
       row.protocols += proto;

@@ -472,6 +472,41 @@ std::string services(const ReportSummary& summary) {
   return s + "</section>\n";
 }
 
+// Mail access (Dovecot), apart from transport.
+std::string access(const ReportSummary& summary) {
+  if (summary.access.empty()) return {};
+  std::string s = "<section><h2>Mail access (Dovecot)</h2>";
+  std::vector<std::vector<Cell>> rows;
+  for (std::size_t i = 0; i < summary.access.size() && i < kTableRows; ++i) {
+    const ServiceSummary& sv = summary.access[i];
+    std::string protocols;
+    std::uint64_t shown_n = 0;
+    for (std::size_t p = 0; p < sv.protocols.size() && shown_n < 3; ++p) {
+      const NameCount& n = sv.protocols[p];
+      protocols += (protocols.empty() ? "" : ", ") +
+                   (n.name.empty() ? std::string("not logged") : shown(n.name)) + " " +
+                   pct(n.count, sv.handshakes);
+      ++shown_n;
+    }
+    rows.push_back({text(sv.service), num(sv.handshakes), raw(protocols)});
+  }
+  s += table({"service", "TLS sessions", "protocols"}, rows);
+  if (summary.access.size() > kTableRows) {
+    s += note(fmt::format("{} more services: <code>mailtls report --format json</code>.",
+                          summary.access.size() - kTableRows));
+  }
+  std::string words =
+      "IMAP, POP3, submission and ManageSieve logins, and connections that ended before one, "
+      "that used TLS; not counted among the handshakes above.";
+  if (summary.access_details_logged < summary.access_sessions) {
+    words +=
+        " Dovecot logs protocol and cipher only with <code>%k</code> in "
+        "<code>login_log_format_elements</code> (2.3; <code>%{ssl_security}</code> in 2.4).";
+  }
+  s += note(words);
+  return s + "</section>\n";
+}
+
 std::string coverage(const ReportSummary& summary) {
   std::string s = "<section><h2>STARTTLS coverage</h2>";
   if (summary.coverage.empty()) {
@@ -630,6 +665,7 @@ void write_report_html(const ScanResult& result, const ReportSummary& summary,
   s += failing_peers(summary);
   s += legacy_peers(summary);
   s += services(summary);
+  s += access(summary);
   s += coverage(summary);
   s += inputs(result);
   // The report for machines, cut like the page; escape_json writes '<' as

@@ -121,6 +121,15 @@ CutReport cut_report(const ScanResult& result, const ReportSummary& summary, Rep
       c.names(sv.key_exchange, "key_exchange");
     }
   }
+  s.access = summary.access;
+  s.access_sessions = summary.access_sessions;
+  s.access_details_logged = summary.access_details_logged;
+  c.list(s.access, "access_services");
+  for (ServiceSummary& sv : s.access) {
+    c.value(sv.service);
+    c.names(sv.protocols, "protocols");
+    c.names(sv.ciphers, "ciphers");
+  }
   s.coverage = summary.coverage;
   c.list(s.coverage, "coverage");
   for (ServiceCoverage& v : s.coverage) c.value(v.service);

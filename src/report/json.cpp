@@ -118,6 +118,21 @@ std::string directions_json(const ReportSummary& summary) {
   return s + (summary.directions.empty() ? "]" : "\n  ]");
 }
 
+// Mail access: {"sessions": n, "details_logged": n, "services": [...]}.
+std::string access_json(const ReportSummary& summary) {
+  std::string s = fmt::format("{{\"sessions\": {}, \"details_logged\": {}, \"services\": [",
+                              summary.access_sessions, summary.access_details_logged);
+  for (std::size_t i = 0; i < summary.access.size(); ++i) {
+    const ServiceSummary& sv = summary.access[i];
+    s += i == 0 ? "\n" : ",\n";
+    s += fmt::format(
+        "    {{\"service\": \"{}\", \"sessions\": {}, \"protocols\": {}, \"ciphers\": {}}}",
+        escape_json(sv.service), sv.handshakes, name_counts_json(sv.protocols, "protocol"),
+        name_counts_json(sv.ciphers, "cipher"));
+  }
+  return s + (summary.access.empty() ? "]}" : "\n  ]}");
+}
+
 std::string coverage_json(const ReportSummary& summary) {
   std::string s = "[";
   for (std::size_t i = 0; i < summary.coverage.size(); ++i) {
@@ -343,6 +358,7 @@ std::string report_json(const ScanResult& result, const ReportSummary& summary,
       summary.failed_handshakes, result.tls_unparsed_lines, summary.tls_logging_off ? "yes" : "no",
       summary.legacy_handshakes, summary.key_exchange_logged, summary.post_quantum);
   s += "  \"directions\": " + directions_json(summary) + ",\n";
+  s += "  \"access\": " + access_json(summary) + ",\n";
   s += "  \"coverage\": " + coverage_json(summary) + ",\n";
   s += "  \"failures\": " + failures_json(summary) + ",\n";
   s += "  \"legacy\": " + legacy_json(summary) + ",\n";

@@ -40,9 +40,6 @@ constexpr Family kUnparsed{"mailtls_unparsed_lines", "mailtls_unparsed_lines_tot
                            "TLS lines mailtls could not read", "TLS lines mailtls could not read"};
 constexpr std::array kFamilies{kEvents, kFailures, kLegacy, kStarttls, kUnparsed};
 
-// Every series is Postfix's until more MTAs are read (issue 16).
-constexpr std::string_view kMta = "postfix";
-
 std::string_view name_of(const Family& f, SeriesKind kind) {
   return kind == SeriesKind::kCounters ? f.counter : f.gauge;
 }
@@ -257,11 +254,11 @@ PrometheusSeries report_series(const ScanResult& result, const PrometheusSeries&
     if (legacy_protocols.empty()) return is_default_legacy_protocol(p);
     return std::find(legacy_protocols.begin(), legacy_protocols.end(), p) != legacy_protocols.end();
   };
-  const std::string mta(kMta);
   std::vector<RawSeries> raw;
   for (const Row& row : result.rows) {
     const auto k = detail::report_row_keys(row);
     if (!k) continue;
+    const std::string mta(k->mta);
     raw.push_back({name_of(kEvents, kind),
                    {{"mta", mta},
                     {"direction", std::string(k->direction)},
@@ -281,19 +278,32 @@ PrometheusSeries report_series(const ScanResult& result, const PrometheusSeries&
     }
   }
   if (kind == SeriesKind::kGauges) {
-    std::uint64_t peers[2] = {0, 0};
-    for (const LegacyRow& l : result.legacy) ++peers[static_cast<std::size_t>(l.direction)];
-    for (const Direction d : {Direction::kInbound, Direction::kOutbound}) {
-      raw.push_back({kLegacy.gauge,
-                     {{"mta", mta}, {"direction", std::string(to_string(d))}},
-                     peers[static_cast<std::size_t>(d)]});
+    // Peers by the MTA that logged their legacy handshakes (a peer seen by
+    // two counts under each); Postfix's two series are always there.
+    std::uint64_t peers[kMtaCount][2] = {};
+    for (const LegacyRow& l : result.legacy) {
+      for (int m = 0; m < kMtaCount; ++m) {
+        if ((l.mtas >> m) & 1u) ++peers[m][static_cast<std::size_t>(l.direction)];
+      }
+    }
+    for (int m = 0; m < kMtaCount; ++m) {
+      const auto mta = static_cast<Mta>(m);
+      if (mta != Mta::kPostfix && peers[m][0] == 0 && peers[m][1] == 0) continue;
+      for (const Direction d : {Direction::kInbound, Direction::kOutbound}) {
+        raw.push_back(
+            {kLegacy.gauge,
+             {{"mta", std::string(to_string(mta))}, {"direction", std::string(to_string(d))}},
+             peers[m][static_cast<std::size_t>(d)]});
+      }
     }
   }
   for (const ServiceFailures& f : result.failure_services) {
-    raw.push_back(
-        {name_of(kFailures, kind),
-         {{"mta", mta}, {"direction", f.direction}, {"service", f.service}, {"reason", f.reason}},
-         f.count});
+    raw.push_back({name_of(kFailures, kind),
+                   {{"mta", std::string(to_string(mta_of_service(f.service)))},
+                    {"direction", f.direction},
+                    {"service", f.service},
+                    {"reason", f.reason}},
+                   f.count});
   }
   for (const CoverageRow& c : result.coverage) {
     const SessionCoverage& s = c.sessions;
@@ -302,7 +312,9 @@ PrometheusSeries report_series(const ScanResult& result, const PrometheusSeries&
                                      std::pair{"failed", s.tls_failed}}) {
       if (n == 0) continue;
       raw.push_back({name_of(kStarttls, kind),
-                     {{"mta", mta}, {"service", c.service}, {"outcome", outcome}},
+                     {{"mta", std::string(to_string(mta_of_service(c.service)))},
+                      {"service", c.service},
+                      {"outcome", outcome}},
                      n});
     }
   }

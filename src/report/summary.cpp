@@ -14,9 +14,9 @@ namespace {
 // The keys of a `report` scan, in the order its count rows hold them. This
 // array, ReportRowKeys and report_keys() are the only code that knows the
 // order: the formats read the summary's named fields instead.
-constexpr std::array kReportKeys{Field::kDirection,   Field::kService, Field::kEvent,
-                                 Field::kProtocol,    Field::kCipher,  Field::kTrust,
-                                 Field::kKeyExchange, Field::kDay};
+constexpr std::array kReportKeys{Field::kMta,   Field::kDirection,   Field::kService,
+                                 Field::kEvent, Field::kProtocol,    Field::kCipher,
+                                 Field::kTrust, Field::kKeyExchange, Field::kDay};
 
 constexpr std::size_t column_of(Field field) {
   std::size_t column = 0;
@@ -25,7 +25,8 @@ constexpr std::size_t column_of(Field field) {
 }
 
 // Every field ReportRowKeys names must be one of the keys.
-static_assert(column_of(Field::kDirection) < kReportKeys.size() &&
+static_assert(column_of(Field::kMta) < kReportKeys.size() &&
+              column_of(Field::kDirection) < kReportKeys.size() &&
               column_of(Field::kService) < kReportKeys.size() &&
               column_of(Field::kEvent) < kReportKeys.size() &&
               column_of(Field::kProtocol) < kReportKeys.size() &&
@@ -45,9 +46,9 @@ namespace detail {
 std::optional<ReportRowKeys> report_row_keys(const Row& row) {
   if (row.keys.size() != kReportKeys.size()) return std::nullopt;
   const auto key = [&row](Field field) -> std::string_view { return row.keys[column_of(field)]; };
-  return ReportRowKeys{key(Field::kDirection),   key(Field::kService), key(Field::kEvent),
-                       key(Field::kProtocol),    key(Field::kCipher),  key(Field::kTrust),
-                       key(Field::kKeyExchange), key(Field::kDay)};
+  return ReportRowKeys{key(Field::kMta),   key(Field::kDirection),   key(Field::kService),
+                       key(Field::kEvent), key(Field::kProtocol),    key(Field::kCipher),
+                       key(Field::kTrust), key(Field::kKeyExchange), key(Field::kDay)};
 }
 
 }  // namespace detail
@@ -91,6 +92,7 @@ void summarize_rows(const ScanResult& result, const std::vector<std::string>& le
   // Keyed by (direction, service): the map's order is the directions' order
   // and, before sorting by handshakes, the services' order.
   std::map<std::pair<std::string, std::string>, ServiceTally> services;
+  std::map<std::string, ServiceTally, std::less<>> access;  // Dovecot's, by service
   std::map<std::string, CountByName> days;
   std::map<std::string, std::uint64_t, std::less<>> legacy_by_day;
   CountByName protocols_seen;
@@ -100,6 +102,19 @@ void summarize_rows(const ScanResult& result, const std::vector<std::string>& le
     const auto keys = report_row_keys(row);
     if (!keys) continue;
     if (keys->event != "established" && keys->event != "reused") continue;
+    if (keys->mta == "dovecot") {
+      // Mail access (IMAP, POP3, submission): a section of its own, apart
+      // from the transport figures below.
+      auto it = access.find(keys->service);
+      if (it == access.end()) it = access.emplace(std::string(keys->service), ServiceTally{}).first;
+      ServiceTally& a = it->second;
+      a.handshakes += row.count;
+      add(a.protocols, keys->protocol, row.count);
+      add(a.ciphers, keys->cipher, row.count);
+      summary.access_sessions += row.count;
+      if (!keys->protocol.empty()) summary.access_details_logged += row.count;
+      continue;
+    }
     ServiceTally& service = services[{std::string(keys->direction), std::string(keys->service)}];
     if (keys->event == "reused") {
       service.reused += row.count;
@@ -139,6 +154,13 @@ void summarize_rows(const ScanResult& result, const std::vector<std::string>& le
     if (direction == "in") summary.inbound_handshakes += tally.handshakes;
     if (direction == "out") summary.outbound_handshakes += tally.handshakes;
   }
+  for (auto& [service, tally] : access) {
+    summary.access.push_back(
+        {service, tally.handshakes, 0, by_count(tally.protocols), by_count(tally.ciphers), {}, {}});
+  }
+  std::stable_sort(
+      summary.access.begin(), summary.access.end(),
+      [](const ServiceSummary& a, const ServiceSummary& b) { return a.handshakes > b.handshakes; });
   for (DirectionSummary& d : summary.directions) {
     std::stable_sort(d.services.begin(), d.services.end(),
                      [](const ServiceSummary& a, const ServiceSummary& b) {

@@ -133,7 +133,15 @@ struct ReportSummary {
   // smtpd_tls_loglevel is probably 0, its default.
   bool tls_logging_off = false;
 
-  std::vector<DirectionSummary> directions;    // by direction in byte order ("in", "out")
+  // Mail transport (every MTA but Dovecot), by direction in byte order
+  // ("in", "out"); the figures above and the charts are theirs.
+  std::vector<DirectionSummary> directions;
+  // Mail access: Dovecot's TLS sessions by login service (imap-login, ...),
+  // sessions descending; protocols and ciphers as logged (empty: Dovecot
+  // logs them only with %k in login_log_format_elements).
+  std::vector<ServiceSummary> access;
+  std::uint64_t access_sessions = 0;
+  std::uint64_t access_details_logged = 0;     // of them, with a protocol
   std::vector<ServiceCoverage> coverage;       // by service, as in the ScanResult
   std::vector<FailureReason> failure_reasons;  // failed handshakes descending, then reason
   std::uint64_t legacy_peers = 0;
@@ -165,7 +173,7 @@ struct ReportSummary {
 // One count row of a report scan (keys = report_keys()), by name. Views
 // into the row; none for a row of other keys.
 struct ReportRowKeys {
-  std::string_view direction, service, event, protocol, cipher, trust, key_exchange, day;
+  std::string_view mta, direction, service, event, protocol, cipher, trust, key_exchange, day;
 };
 std::optional<ReportRowKeys> report_row_keys(const Row& row);
 

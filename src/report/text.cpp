@@ -407,6 +407,39 @@ void write_scanners_and_parse_coverage(const ScanResult& r, bool verbose, std::o
 
 }  // namespace
 
+// Mail access (Dovecot), apart from transport: each login service's
+// sessions, and how to log protocol and cipher where they are missing.
+void write_access(const ReportSummary& summary, bool wide, std::ostream& out) {
+  if (summary.access.empty()) return;
+  out << "\nMAIL ACCESS: " << count_of(summary.access_sessions, "TLS session", "TLS sessions")
+      << " (Dovecot's logins and connections that ended before one)\n";
+  for (const ServiceSummary& sv : summary.access) {
+    out << "  " << cell(esc(sv.service), wide) << ": "
+        << count_of(sv.handshakes, "TLS session", "TLS sessions") << '\n';
+    std::uint64_t unknown = 0;
+    for (const NameCount& p : sv.protocols) {
+      if (p.name.empty()) {
+        unknown = p.count;
+        continue;
+      }
+      out << fmt::format("    {:<10} {:>8} {:>7}  {}\n", cell(esc(p.name), wide), p.count,
+                         percent_of(p.count, sv.handshakes), bar(p.count, sv.handshakes));
+    }
+    if (unknown > 0) {
+      out << "    TLS, details not logged: " << unknown << '\n';
+    }
+    std::vector<NameCount> ciphers;
+    for (const NameCount& c : sv.ciphers) {
+      if (!c.name.empty()) ciphers.push_back(c);
+    }
+    if (!ciphers.empty()) out << "    top ciphers:" << name_counts(ciphers, 5, wide) << '\n';
+  }
+  if (summary.access_details_logged < summary.access_sessions) {
+    out << "  Dovecot logs protocol and cipher only when login_log_format_elements holds %k "
+           "(Dovecot 2.3; %{ssl_security} in 2.4)\n";
+  }
+}
+
 void write_report_text(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out) {
   const InputOutline& o = result.outline;
@@ -429,6 +462,10 @@ void write_report_text(const ScanResult& result, const ReportSummary& summary,
   out << "events: " << count_of(in + outbound, "TLS handshake", "TLS handshakes") << " (" << in
       << " inbound, " << outbound << " outbound), " << summary.reused << " reused, "
       << count_of(summary.failed_handshakes, "failed handshake", "failed handshakes") << '\n';
+  if (summary.access_sessions > 0) {
+    out << "mail access: " << count_of(summary.access_sessions, "TLS session", "TLS sessions")
+        << " (Dovecot: IMAP, POP3, submission)\n";
+  }
   if (const auto why = why_no_events(result)) {
     out << '\n' << no_events_words(result, *why) << '\n';
   }
@@ -437,6 +474,7 @@ void write_report_text(const ScanResult& result, const ReportSummary& summary,
   if (const DirectionSummary* d = summary.find_direction("out")) {
     write_direction(*d, "OUTBOUND", options.wide, out);
   }
+  write_access(summary, options.wide, out);
   write_coverage(summary, out);
   write_failures(summary, options.wide, out);
   write_legacy(summary, options.wide, out);

@@ -53,6 +53,7 @@ class PeerNotes {
     append_peer_key(key_, e.peer_ip, e.peer_name, e.direction);
     PeerLegacy& p = tally.legacy[key_];
     ++p.connections;
+    p.mtas |= static_cast<std::uint8_t>(1u << static_cast<unsigned>(e.mta));
     const std::string_view proto = e.protocol;
     auto at = std::lower_bound(p.protocols.begin(), p.protocols.end(), proto);
     if (at == p.protocols.end() || *at != proto) p.protocols.emplace(at, proto);

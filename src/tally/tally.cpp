@@ -98,6 +98,7 @@ void Tally::merge(Tally&& other) {
 
 void PeerLegacy::merge(const PeerLegacy& o) {
   connections += o.connections;
+  mtas |= o.mtas;
   for (const auto& p : o.protocols) {
     auto at = std::lower_bound(protocols.begin(), protocols.end(), p);
     if (at == protocols.end() || *at != p) protocols.insert(at, p);

@@ -253,10 +253,12 @@ TEST_CASE("MailDialect: the program picks the MTA; --mta leaves the others out",
   CHECK(classify(dovecot, {Mta::kPostfix}).cls == LineClass::kOther);
   CHECK(classify(dovecot, {Mta::kPostfix, Mta::kDovecot}).cls == LineClass::kEvent);
   // Sendmail's program names; a program merely like them is not Sendmail.
-  CHECK(detail::mta_of_program("sm-mta") == Mta::kSendmail);
-  CHECK(detail::mta_of_program("sm-msp-queue") == Mta::kSendmail);
-  CHECK(detail::mta_of_program("sendmail") == Mta::kSendmail);
-  CHECK(detail::mta_of_program("sm-notify") == Mta::kPostfix);  // then Postfix's matcher decides
+  CHECK(mta_of_program("sm-mta") == Mta::kSendmail);
+  CHECK(mta_of_program("sm-msp-queue") == Mta::kSendmail);
+  CHECK(mta_of_program("sendmail") == Mta::kSendmail);
+  CHECK(mta_of_program("sm-notify") == Mta::kPostfix);  // then Postfix's matcher decides
+  CHECK(mta_of_service("imap-login") == Mta::kDovecot);
+  CHECK(mta_of_service("postfix/submission/smtpd") == Mta::kPostfix);
   CHECK(classify("Nov 20 10:00:01 mx1 sm-notify[9]: STARTTLS=server, relay=[192.0.2.1], "
                  "version=TLSv1.2, verify=OK, cipher=X, bits=1/1")
             .cls == LineClass::kOther);

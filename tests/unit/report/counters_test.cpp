@@ -82,13 +82,18 @@ TEST_CASE("counters: a free-text label keeps its values and takes at most 32", "
 TEST_CASE("counters: report families with the mta label, written once each", "[counters]") {
   ScanResult r;
   r.keys = report_keys();
-  // direction, service, event, protocol, cipher, trust, key_exchange, day
-  r.rows.push_back({{"in", "postfix/smtpd", "established", "TLSv1", "DES-CBC3-SHA", "Anonymous", "",
-                     "2026-11-20"},
+  // mta, direction, service, event, protocol, cipher, trust, key_exchange, day
+  r.rows.push_back({{"postfix", "in", "postfix/smtpd", "established", "TLSv1", "DES-CBC3-SHA",
+                     "Anonymous", "", "2026-11-20"},
                     3});
-  r.rows.push_back({{"in", "postfix/smtpd", "established", "TLSv1.3", "TLS_AES_256_GCM_SHA384",
-                     "Anonymous", "X25519", "2026-11-21"},
+  r.rows.push_back({{"postfix", "in", "postfix/smtpd", "established", "TLSv1.3",
+                     "TLS_AES_256_GCM_SHA384", "Anonymous", "X25519", "2026-11-21"},
                     4});
+  // Another MTA's rows carry its own label.
+  r.rows.push_back({{"sendmail", "in", "sm-mta", "established", "TLSv1.2",
+                     "ECDHE-RSA-AES256-GCM-SHA384", "Trusted", "", "2026-11-21"},
+                    2});
+  r.failure_services.push_back({"in", "imap-login", "no_shared_cipher", 5});
   r.failure_services.push_back({"in", "postfix/smtpd", "made up reason", 2});
   r.failure_services.push_back({"in", "postfix/smtpd", "no_shared_cipher", 1});
   CoverageRow c;
@@ -126,6 +131,16 @@ TEST_CASE("counters: report families with the mta label, written once each", "[c
   write_prometheus(add_series(series, series), {SeriesKind::kCounters, 2, 1796000000, true}, out);
   const std::string text = out.str();
   CHECK(text.find("# TYPE mailtls_tls_events_total counter\n") != std::string::npos);
+  CHECK(
+      value_of(
+          series,
+          R"(mailtls_tls_events_total{mta="sendmail",direction="in",service="sm-mta",event="established",protocol="TLSv1.2",cipher="ECDHE-RSA-AES256-GCM-SHA384",trust="Trusted"})") ==
+      2);
+  CHECK(
+      value_of(
+          series,
+          R"(mailtls_tls_failures_total{mta="dovecot",direction="in",service="imap-login",reason="no_shared_cipher"})") ==
+      5);
   CHECK(text.find("# TYPE mailtls_tls_events_total") ==
         text.rfind("# TYPE mailtls_tls_events_total"));
   CHECK(text.find("mailtls_unparsed_lines_total 10\n") != std::string::npos);

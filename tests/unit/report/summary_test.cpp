@@ -19,6 +19,7 @@ namespace {
 // checks report_keys()'s order instead of copying it.
 struct Keys {
   std::string direction, service, event, protocol, cipher, trust, key_exchange, day;
+  std::string mta = "postfix";
 };
 
 Row report_row(const Keys& k, std::uint64_t count) {
@@ -33,6 +34,7 @@ Row report_row(const Keys& k, std::uint64_t count) {
       case Field::kTrust: row.keys.push_back(k.trust); break;
       case Field::kKeyExchange: row.keys.push_back(k.key_exchange); break;
       case Field::kDay: row.keys.push_back(k.day); break;
+      case Field::kMta: row.keys.push_back(k.mta); break;
       default: FAIL("report_keys() holds a key this test does not know");
     }
   }
@@ -66,6 +68,7 @@ LegacyRow legacy(std::string ip, std::uint64_t connections, bool also_modern) {
   l.peer_ip = std::move(ip);
   l.peer_name = "old.example.net";
   l.connections = connections;
+  l.mtas = 1u << static_cast<unsigned>(Mta::kPostfix);
   l.protocols = "TLSv1";
   l.weakest_cipher = "DES-CBC3-SHA";
   l.also_modern = also_modern;
