@@ -21,8 +21,7 @@ class ReportCommand final : public Subcommand {
         "exchange), TLS coverage, handshake failures, legacy peers, scanners excluded");
     cmd->add_option("--format", format_, "text (default), json, prometheus or html")
         ->check(CLI::IsMember({"text", "json", "prometheus", "html"}));
-    cmd->add_flag("--verbose", verbose_,
-                  "List the Postfix TLS lines that did not parse (up to 100)");
+    cmd->add_flag("--verbose", verbose_, "List the TLS lines that did not parse (up to 100)");
     cmd->add_option("--protocols", legacy_protocols_,
                     "Protocols that count as legacy (default SSLv2,SSLv3,TLSv1,TLSv1.1)");
     add_common(*cmd, common);

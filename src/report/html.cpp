@@ -577,10 +577,10 @@ std::string inputs(const ScanResult& result) {
                 std::to_string(result.scanners[i].events);
   }
   if (!scanners.empty()) scanners += ")";
-  s += note(fmt::format(
-      "Scanners excluded: {} from {}{}. Postfix TLS lines that did not parse: {}.",
-      count_of(result.scanner_events, "event", "events"),
-      count_of(result.scanner_peers, "peer", "peers"), scanners, result.tls_unparsed_lines));
+  s += note(fmt::format("Scanners excluded: {} from {}{}. TLS lines that did not parse: {}.",
+                        count_of(result.scanner_events, "event", "events"),
+                        count_of(result.scanner_peers, "peer", "peers"), scanners,
+                        result.tls_unparsed_lines));
   return s + "</section>\n";
 }
 

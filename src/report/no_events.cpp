@@ -58,8 +58,8 @@ std::string window_words(const InputOutline& o) {
 }
 
 std::string span_words(const InputOutline& o) {
-  if (!o.mta_first) return "no Postfix lines";
-  return "Postfix lines from " + iso8601(*o.mta_first) + " to " + iso8601(*o.mta_last);
+  if (!o.mta_first) return "no mail lines";
+  return "mail lines from " + iso8601(*o.mta_first) + " to " + iso8601(*o.mta_last);
 }
 
 std::string no_events_words(const ScanResult& r, NoEvents why) {
@@ -82,16 +82,17 @@ std::string no_events_words(const ScanResult& r, NoEvents why) {
       return s;
     }
     case NoEvents::kNoMtaLines:
-      return "No Postfix lines among the " + plural(r.lines_read, "line", "lines") +
+      return "No lines of a known MTA (Postfix, Sendmail, Dovecot) among the " +
+             plural(r.lines_read, "line", "lines") +
              " read. If Postfix logs under another name (syslog_name, a second instance), "
              "--syslog-name REGEX reads it; mailtls reads syslog lines (from the journal: "
              "journalctl --facility=mail -o short-iso).";
     case NoEvents::kNoneInWindow:
       if (!o.mta_in_window) {
-        return "No Postfix lines in the window asked (" + window_words(o) + "); the input holds " +
+        return "No mail lines in the window asked (" + window_words(o) + "); the input holds " +
                span_words(o) + ".";
       }
-      return "Postfix lines in the window asked (" + window_words(o) + "), but its " +
+      return "Mail lines in the window asked (" + window_words(o) + "), but its " +
              plural(o.outside_window, "TLS line lies", "TLS lines lie") +
              " outside it; the input holds " + span_words(o) + ".";
     case NoEvents::kFiltered: {
@@ -121,7 +122,7 @@ std::string no_events_words(const ScanResult& r, NoEvents why) {
       return s + ".";
     }
     case NoEvents::kNoTlsLines:
-      return "No TLS lines among the input's Postfix lines" +
+      return "No TLS lines among the input's mail lines" +
              std::string(o.since || o.until ? " in the window" : "") +
              ": TLS logging is probably off (Postfix's default smtpd_tls_loglevel = 0). Set "
              "smtpd_tls_loglevel = 1 and smtp_tls_loglevel = 1 in main.cf, then `postfix "

@@ -184,8 +184,7 @@ void write_count_text(const ScanResult& result, std::span<const Row* const> rows
         << " from unknown[ip] peers (--exclude-unknown)\n";
   }
   if (result.tls_unparsed_lines > 0) {
-    out << "unparsed: "
-        << count_of(result.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines")
+    out << "unparsed: " << count_of(result.tls_unparsed_lines, "TLS line", "TLS lines")
         << " did not parse\n";
   }
   write_no_events_text(result, out);
@@ -393,9 +392,9 @@ void write_scanners_and_parse_coverage(const ScanResult& r, bool verbose, std::o
     out << (i == 0 ? " (" : ", ") << esc(r.scanners[i].label) << " " << r.scanners[i].events;
   }
   out << (r.scanners.empty() ? "" : ")") << '\n';
-  out << "\nPARSE COVERAGE: "
-      << count_of(r.tls_unparsed_lines, "Postfix TLS line", "Postfix TLS lines") << " did not parse"
-      << (r.tls_unparsed_lines > 0 && !verbose ? " (--verbose lists them)" : "") << '\n';
+  out << "\nPARSE COVERAGE: " << count_of(r.tls_unparsed_lines, "TLS line", "TLS lines")
+      << " did not parse" << (r.tls_unparsed_lines > 0 && !verbose ? " (--verbose lists them)" : "")
+      << '\n';
   if (!verbose) return;
   for (const auto& u : r.unparsed) {
     out << "  " << esc(u.file) << ": byte " << u.offset_bytes << ": " << esc(u.text) << '\n';

@@ -290,19 +290,19 @@ TEST_CASE("report summary: the words when nothing was counted name the case, nev
   CHECK_THAT(words(r), Catch::Contains("last modified before the window opens"));
   // Lines, but none of Postfix's (dpkg.log, `journalctl -o json`).
   r.lines_read = 40;
-  CHECK_THAT(words(r), Catch::StartsWith("no_mta_lines: No Postfix lines among the 40 lines") &&
+  CHECK_THAT(words(r), Catch::StartsWith("no_mta_lines: No lines of a known MTA (Postfix, "
+                                         "Sendmail, Dovecot) among the 40 lines") &&
                            Catch::Contains("--syslog-name"));
   // Postfix lines, but none in the window.
   r.outline.mta_first = nov20;
   r.outline.mta_last = nov20;
-  CHECK_THAT(
-      words(r),
-      Catch::StartsWith("none_in_window: No Postfix lines in the window") &&
-          Catch::Contains("Postfix lines from 2026-11-20T09:00:00+00:00 to 2026-11-20T09:00:00"));
+  CHECK_THAT(words(r), Catch::StartsWith("none_in_window: No mail lines in the window") &&
+                           Catch::Contains(
+                               "mail lines from 2026-11-20T09:00:00+00:00 to 2026-11-20T09:00:00"));
   // Postfix lines in the window, but its TLS lines all outside it.
   r.outline.mta_in_window = true;
   r.outline.outside_window = 3;
-  CHECK_THAT(words(r), Catch::StartsWith("none_in_window: Postfix lines in the window") &&
+  CHECK_THAT(words(r), Catch::StartsWith("none_in_window: Mail lines in the window") &&
                            Catch::Contains("3 TLS lines lie outside it"));
   // TLS lines in the window that the filters or the scanner list dropped.
   r.outline.filtered = 2;
