@@ -35,11 +35,17 @@ std::string_view to_string(Mta mta);  // "postfix", "exim", "sendmail", "opensmt
 std::optional<EventKind> parse_event_kind(std::string_view name);
 std::optional<Mta> parse_mta(std::string_view name);
 // The MTA whose program name (the envelope's, without "[pid]") `program`
-// is: sendmail, sm-mta, sm-msp-queue; dovecot; else Postfix (whose own
+// is: exim, exim4; sendmail, sm-mta, sm-msp-queue; dovecot; else Postfix (whose own
 // matcher then decides, knowing --syslog-name).
 // Inline: MailDialect asks it of every candidate line.
 inline Mta mta_of_program(std::string_view program) {
   switch (program.size()) {
+    case 4:
+      if (program == "exim") return Mta::kExim;
+      break;
+    case 5:
+      if (program == "exim4") return Mta::kExim;
+      break;
     case 6:
       if (program == "sm-mta") return Mta::kSendmail;
       break;
@@ -91,6 +97,10 @@ struct Event {
   std::string_view trust;
   std::string_view protocol;
   std::string_view cipher;
+  // The IANA name where the dialect knows it better than the cipher alone
+  // tells (GnuTLS's names depend on the protocol); empty: from `cipher`
+  // (label_tables.hpp). Read through cipher_iana_of().
+  std::string_view cipher_iana;
   std::string_view bits;
   std::string_view key_exchange;
   std::string_view server_signature;
@@ -156,6 +166,9 @@ inline constexpr int kFieldCount = 28;
 
 std::string_view to_string(Field field);
 std::optional<Field> parse_field(std::string_view name);
+
+// The `cipher_iana` field: the dialect's, else the table's for `cipher`.
+std::string_view cipher_iana_of(const Event& event);
 
 // Appends the value of `field` for `event` to `out` (no separator).
 void append_field(const Event& event, Field field, std::string& out);

@@ -42,6 +42,14 @@ namespace mailtls {
 // empty when the name is in no table.
 std::string_view iana_cipher_name(std::string_view cipher);
 
+// The IANA name for a cipher as GnuTLS names it, with the protocol it was
+// negotiated under (`protocol` vocabulary): Exim's X= from
+// gnutls_session_get_desc ("ECDHE_X25519__RSA_PSS_RSAE_SHA256__AES_256_GCM",
+// "RSA__AES_256_CBC__SHA1"; under TLSv1.3 only the cipher counts) and
+// gnutls_cipher_suite_get_name ("ECDHE_RSA_AES_256_GCM_SHA384"). Empty
+// when the result is no registry name.
+std::string_view iana_from_gnutls(std::string_view cipher, std::string_view protocol);
+
 // iana_cipher_name(cipher) is not empty.
 bool is_known_cipher(std::string_view cipher);
 

@@ -156,6 +156,34 @@ bool parse_classic(std::string_view line, Envelope& e) {
   return parse_tail(from(line, pos + 9), e);
 }
 
+// Exim's own log (src/log.c log_write, src/tod.c tod_stamp): after
+// "YYYY-MM-DD HH:MM:SS[.fff]" (parsed), " +0100" with log_timezone, then
+// the text ("[pid] ", the message id, ... stay in it: the Exim matcher
+// reads them). No host, no program tag: the program is "exim".
+bool parse_exim(std::string_view line, std::size_t pos, Envelope& e) {
+  const std::size_t n = line.size();
+  const char* p = line.data();
+  ++pos;  // the space after the time
+  e.stamp = Envelope::Stamp::kLocal;
+  e.utc_offset_s = 0;
+  if (pos + 5 < n && (p[pos] == '+' || p[pos] == '-') && p[pos + 5] == ' ') {
+    int oh = 0;
+    int om = 0;
+    if (!two_digits(p + pos + 1, oh) || !two_digits(p + pos + 3, om) || oh > 23 || om > 59) {
+      return false;
+    }
+    e.utc_offset_s = (p[pos] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    e.stamp = Envelope::Stamp::kRfc3339;
+    pos += 6;
+  }
+  if (pos >= n) return false;
+  e.host = span(line, pos, 0);
+  e.program = "exim";
+  e.pid = {};
+  e.message = from(line, pos);
+  return true;
+}
+
 bool parse_rfc3339(std::string_view line, Envelope& e) {
   // "YYYY-MM-DDTHH:MM:SS" then optional fraction, then zone, then ' '.
   if (line.size() < 21) return false;
@@ -179,6 +207,7 @@ bool parse_rfc3339(std::string_view line, Envelope& e) {
     if (pos == frac) return false;
   }
   if (pos >= n) return false;
+  if (line[pos] == ' ' && p[10] == ' ') return parse_exim(line, pos, e);
   if (line[pos] == 'Z' || line[pos] == 'z') {
     e.utc_offset_s = 0;
     ++pos;

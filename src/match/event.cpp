@@ -79,13 +79,17 @@ std::optional<Field> parse_field(std::string_view name) {
 }
 
 void Event::clear_fields() {
-  trust = protocol = cipher = bits = key_exchange = {};
+  trust = protocol = cipher = cipher_iana = bits = key_exchange = {};
   server_signature = server_digest = client_signature = client_digest = {};
   sni = peer_name = peer_ip = port = reason_text = {};
   service = {};  // a dialect may name the service (Dovecot's), else the program is
   reason.clear();
   session = 0;
   after_handshake = false;
+}
+
+std::string_view cipher_iana_of(const Event& e) {
+  return e.cipher_iana.empty() ? iana_cipher_name(e.cipher) : e.cipher_iana;
 }
 
 void append_peer(std::string_view peer_name, std::string_view peer_ip, std::string& out) {
@@ -113,7 +117,7 @@ void append_field(const Event& e, Field field, std::string& out) {
     case Field::kTrust: out.append(e.trust); break;
     case Field::kProtocol: out.append(e.protocol); break;
     case Field::kCipher: out.append(e.cipher); break;
-    case Field::kCipherIana: out.append(iana_cipher_name(e.cipher)); break;
+    case Field::kCipherIana: out.append(cipher_iana_of(e)); break;
     case Field::kBits: out.append(e.bits); break;
     case Field::kKeyExchange: out.append(e.key_exchange); break;
     case Field::kServerSignature: out.append(e.server_signature); break;

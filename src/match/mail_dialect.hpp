@@ -3,7 +3,8 @@
 // one scan (docs/user-guide.md, "Inputs").
 //
 // Which program wrote a line decides its MTA (mta_of_program): Postfix's
-// `postfix/...` names (and --syslog-name), `sendmail`, `sm-mta`,
+// `postfix/...` names (and --syslog-name), `exim`, `exim4` (and Exim's own
+// mainlog, whose envelope names the program "exim"), `sendmail`, `sm-mta`,
 // `sm-msp-queue`, `dovecot`. Each MTA's dialect classifies its own lines;
 // the composite stamps the event with the MTA. `final`, and every dialect
 // in it held by value, so the searcher's calls are direct: a Postfix line
@@ -11,13 +12,16 @@
 //
 // The candidate search is Postfix's (candidate_scan.hpp): its "TLS" anchor
 // finds the other MTAs' TLS lines too (Sendmail's `STARTTLS=`, Dovecot's
-// `%c` element: `TLS`, `TLS handshaking`).
+// `%c` element: `TLS`, `TLS handshaking`; Exim's `X=TLS1.3:...`, `TLS
+// error`, `TLS session:`; an Exim X=SSL3 arrival, which OpenSSL 3 and
+// GnuTLS 3.8 no longer negotiate, would be missed).
 #pragma once
 
 #include <array>
 #include <cstring>
 
 #include "match/dovecot/dovecot_matcher.hpp"
+#include "match/exim/exim_matcher.hpp"
 #include "match/postfix/postfix_dialect.hpp"
 #include "match/sendmail/sendmail_matcher.hpp"
 
@@ -50,13 +54,17 @@ class MailDialect final : public Dialect {
     event.mta = mta;
     switch (mta) {
       case Mta::kSendmail: return sendmail_.classify(env, event, peer);
+      case Mta::kExim: return exim_.classify(env, event, peer);
       case Mta::kDovecot: return dovecot_.classify(env, event, peer);
       default: return postfix_.classify(env, event, peer);
     }
   }
   // "host program[pid": Postfix and Sendmail both run one process per
   // SMTP session; Dovecot's lines need no join (they carry rip=).
+  // Exim's lines need no join either, and its own log's envelope names no
+  // program in the line: no key.
   std::string_view session_key(const Envelope& env) const override {
+    if (mailtls::mta_of_program(env.program) == Mta::kExim) return env.message.substr(0, 0);
     return postfix_.session_key(env);
   }
   void parse_peer_token(std::string_view raw, PeerRef& peer) const override {
@@ -69,6 +77,7 @@ class MailDialect final : public Dialect {
   bool is_own_line(const Envelope& env) const override {
     const Mta mta = mailtls::mta_of_program(env.program);
     if (!enabled(mta)) return false;
+    if (mta == Mta::kExim) return exim_.is_own(env);
     return mta != Mta::kPostfix || postfix_.is_own_line(env);
   }
   // Postfix's when it is the only MTA read; else none (every MTA's lines
@@ -92,6 +101,7 @@ class MailDialect final : public Dialect {
  private:
   PostfixDialect postfix_;
   SendmailMatcher sendmail_;
+  EximMatcher exim_;
   DovecotMatcher dovecot_;
   std::array<bool, kMtaCount> enabled_{};
 };

@@ -69,11 +69,14 @@ class EventStore {
 
  private:
   static constexpr std::string_view Event::*kViews[] = {
-      &Event::host,          &Event::service,          &Event::pid,
-      &Event::trust,         &Event::protocol,         &Event::cipher,
-      &Event::bits,          &Event::key_exchange,     &Event::server_signature,
-      &Event::server_digest, &Event::client_signature, &Event::client_digest,
-      &Event::sni,           &Event::peer_name,        &Event::peer_ip,
+      &Event::host,          &Event::service,
+      &Event::pid,           &Event::trust,
+      &Event::protocol,      &Event::cipher,
+      &Event::cipher_iana,   &Event::bits,
+      &Event::key_exchange,  &Event::server_signature,
+      &Event::server_digest, &Event::client_signature,
+      &Event::client_digest, &Event::sni,
+      &Event::peer_name,     &Event::peer_ip,
       &Event::port,          &Event::reason_text};
   struct Stored {
     EventKind kind;

@@ -320,6 +320,10 @@ void write_direction(const DirectionSummary& d, std::string_view title, bool wid
     out << "  " << cell(esc(s.service), wide) << ": "
         << count_of(s.handshakes, "handshake", "handshakes");
     if (s.reused > 0) out << ", " << s.reused << " reused";
+    if (mta_of_service(s.service) == Mta::kExim) {
+      // Exim logs TLS on its message lines (<= and =>), not per connection.
+      out << " (messages: Exim logs TLS per message, not per connection)";
+    }
     out << '\n';
     for (const NameCount& p : s.protocols) {
       out << fmt::format("    {:<10} {:>8} {:>7}  {}\n",

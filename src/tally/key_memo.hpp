@@ -134,8 +134,7 @@ class KeyMemo {
       case Field::kHour: return {{}, date() | static_cast<std::uint64_t>(e.time.hour & 0xff)};
       case Field::kEvent: return {{}, static_cast<std::uint64_t>(e.kind)};
       case Field::kMta: return {{}, static_cast<std::uint64_t>(e.mta)};
-      // The same cipher always has the same IANA name.
-      case Field::kCipherIana: return {e.cipher};
+      case Field::kCipherIana: return {cipher_iana_of(e)};
       case Field::kDirection: return {{}, static_cast<std::uint64_t>(e.direction)};
       case Field::kHost: return {e.host};
       case Field::kService: return {e.service};

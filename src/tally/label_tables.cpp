@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
+#include <vector>
 
 namespace mailtls {
 
@@ -80,6 +82,119 @@ const T* find(const T (&table)[N], std::string_view key, Key key_of) {
 std::string_view iana_cipher_name(std::string_view cipher) {
   if (const CipherAlias* alias = find(kAliases, cipher, kAliasName)) return alias->iana;
   if (const std::string_view* name = find(kStandardNames, cipher, kSelf)) return *name;
+  return {};
+}
+
+namespace {
+
+// GnuTLS's cipher words as the registry spells them.
+std::string gnutls_cipher_words(std::string_view c) {
+  std::string out(c);
+  auto replace = [&out](std::string_view from, std::string_view to) {
+    const std::size_t at = out.find(from);
+    if (at != std::string::npos) out.replace(at, from.size(), to);
+  };
+  replace("3DES_CBC", "3DES_EDE_CBC");
+  replace("ARCFOUR_128", "RC4_128");
+  return out;
+}
+
+// The MAC word of a CBC or stream suite: "SHA1" -> "SHA".
+std::string_view mac_word(std::string_view mac) {
+  return mac == "SHA1" ? std::string_view("SHA") : mac;
+}
+
+// The PRF hash an AEAD cipher's suite name ends with.
+std::string_view aead_hash(std::string_view cipher) {
+  if (cipher.ends_with("_256_GCM")) return "SHA384";
+  if (cipher.ends_with("_GCM") || cipher.find("CCM") != std::string_view::npos ||
+      cipher == "CHACHA20_POLY1305") {
+    return "SHA256";
+  }
+  return {};
+}
+
+std::vector<std::string_view> split_parts(std::string_view s) {
+  std::vector<std::string_view> parts;
+  for (;;) {
+    const std::size_t at = s.find("__");
+    parts.push_back(s.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    s.remove_prefix(at + 2);
+  }
+}
+
+}  // namespace
+
+std::string_view iana_from_gnutls(std::string_view cipher, std::string_view protocol) {
+  if (cipher.empty() || cipher.find('-') != std::string_view::npos) return {};
+  std::string name;
+  if (cipher.find("__") != std::string_view::npos) {
+    // Exim's session description: KX[_GROUP]__SIG__CIPHER[__MAC], or
+    // RSA__CIPHER__MAC (RSA key exchange: no signature).
+    std::vector<std::string_view> parts = split_parts(cipher);
+    if (!parts.empty() && parts.back() == "AEAD") parts.pop_back();  // older GnuTLS
+    if (parts.size() < 2) return {};
+    std::string_view mac;
+    std::string_view bulk = parts.back();
+    if (aead_hash(bulk).empty() && parts.size() >= 3) {
+      mac = parts.back();
+      bulk = parts[parts.size() - 2];
+    }
+    const std::string words = gnutls_cipher_words(bulk);
+    if (protocol == "TLSv1.3") {
+      name = "TLS_" + words + "_" + std::string(aead_hash(bulk));
+    } else {
+      const std::string_view kx_part = parts[0];
+      std::string kx;
+      if (kx_part.starts_with("ECDHE")) {
+        kx = "ECDHE";
+      } else if (kx_part.starts_with("DHE")) {
+        kx = "DHE";
+      } else if (kx_part == "RSA") {
+        kx = "RSA";
+      } else {
+        return {};
+      }
+      if (kx != "RSA") {
+        // The signature part names the certificate's key.
+        const std::string_view sig = parts.size() >= 3 ? parts[1] : std::string_view();
+        if (sig.starts_with("RSA")) {
+          kx += "_RSA";
+        } else if (sig.starts_with("ECDSA")) {
+          kx += "_ECDSA";
+        } else if (sig.starts_with("DSA")) {
+          kx += "_DSS";
+        } else {
+          return {};
+        }
+      }
+      const std::string_view hash = mac.empty() ? aead_hash(bulk) : mac_word(mac);
+      if (hash.empty()) return {};
+      name = "TLS_" + kx + "_WITH_" + words + "_" + std::string(hash);
+    }
+  } else {
+    // gnutls_cipher_suite_get_name: KX_CIPHER_MAC, or CIPHER_HASH for
+    // TLS 1.3 ("AES_256_GCM_SHA384", already the registry's words).
+    static constexpr std::string_view kKx[] = {"ECDHE_ECDSA", "ECDHE_RSA", "DHE_RSA", "DHE_DSS",
+                                               "RSA"};
+    std::string_view kx;
+    for (std::string_view k : kKx) {
+      if (cipher.starts_with(k) && cipher.size() > k.size() && cipher[k.size()] == '_') {
+        kx = k;
+        break;
+      }
+    }
+    if (kx.empty()) {
+      name = "TLS_" + std::string(cipher);
+    } else {
+      std::string rest = gnutls_cipher_words(cipher.substr(kx.size() + 1));
+      if (rest.ends_with("_SHA1")) rest.resize(rest.size() - 1);
+      if (rest == "CHACHA20_POLY1305") rest += "_SHA256";
+      name = "TLS_" + std::string(kx) + "_WITH_" + rest;
+    }
+  }
+  if (const std::string_view* standard = find(kStandardNames, name, kSelf)) return *standard;
   return {};
 }
 

@@ -36,6 +36,7 @@ void Tally::add(std::string_view key, std::uint64_t n) {
 // The hosts kept are the kMaxHosts first in byte order, whatever the order
 // they come in: the same for any thread count.
 void OutlineTally::note_host(std::string_view host) {
+  if (host.empty()) return;  // a line that names none (Exim's own log)
   if (last_host < hosts.size() && hosts[last_host] == host) return;
   auto at = std::lower_bound(hosts.begin(), hosts.end(), host,
                              [](const std::string& a, std::string_view b) { return a < b; });

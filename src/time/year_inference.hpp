@@ -65,6 +65,10 @@ inline LocalTime line_time(const Envelope& env, const YearRef& year, ZoneCache& 
     return zone.from_local(year_for(year, env.month, env.day), env.month, env.day, env.hour,
                            env.minute, env.second, second_pass_hour);
   }
+  if (env.stamp == Envelope::Stamp::kLocal) {
+    return zone.from_local(env.year, env.month, env.day, env.hour, env.minute, env.second,
+                           second_pass_hour);
+  }
   const std::int64_t epoch = days_from_civil(env.year, env.month, env.day) * 86400 +
                              env.hour * 3600 + env.minute * 60 + env.second - env.utc_offset_s;
   return zone.from_epoch(epoch);

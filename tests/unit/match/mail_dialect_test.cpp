@@ -263,3 +263,141 @@ TEST_CASE("MailDialect: the program picks the MTA; --mta leaves the others out",
                  "version=TLSv1.2, verify=OK, cipher=X, bits=1/1")
             .cls == LineClass::kOther);
 }
+
+TEST_CASE("Exim arrivals and deliveries, OpenSSL and GnuTLS, own log and syslog",
+          "[mail_dialect]") {
+  struct Case {
+    std::string line;
+    Direction direction;
+    std::string trust, peer_name, peer_ip, protocol, cipher, bits, key_exchange;
+  };
+  const auto c = GENERATE(values<Case>({
+      // OpenSSL, 4.97+ message id, no client certificate (no CV=).
+      {"2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= alice@example.org H=mail.example.org "
+       "(helo.example.org) [192.0.2.10] P=esmtps X=TLS1.3:TLS_AES_256_GCM_SHA384:256 S=2345 "
+       "id=20261120090000.ABC123@example.org",
+       Direction::kInbound, "", "mail.example.org", "192.0.2.10", "TLSv1.3",
+       "TLS_AES_256_GCM_SHA384", "256", ""},
+      // Debian/GnuTLS, a HELO name only, a port.
+      {"2026-11-20 10:00:02 1xUKTR-00000000CXu-0D0S <= bob@example.net H=(laptop.example.net) "
+       "[198.51.100.23]:50412 P=esmtpsa "
+       "X=TLS1.3:ECDHE_X25519__RSA_PSS_RSAE_SHA256__AES_256_GCM:256 "
+       "A=dovecot_plain:bob S=1834 id=a1b2c3@example.net",
+       Direction::kInbound, "", "", "198.51.100.23", "TLSv1.3",
+       "ECDHE_X25519__RSA_PSS_RSAE_SHA256__AES_256_GCM", "256", ""},
+      // Outbound with +millisec +pid, CV=yes.
+      {"2026-11-20 10:00:03.417 [48231] 1xUKTR-00000000CXd-14dm => carol@example.com R=dnslookup "
+       "T=remote_smtp H=mx1.example.com [203.0.113.25] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=yes "
+       "C=\"250 2.0.0 Ok: queued as 4XyZ\"",
+       Direction::kOutbound, "Trusted", "mx1.example.com", "203.0.113.25", "TLSv1.3",
+       "TLS_AES_256_GCM_SHA384", "256", ""},
+      // 4.100: the key-exchange group; a resumed session; log_timezone.
+      {"2026-11-20 10:00:05 +0100 1xUKTR-00000000CXd-14dm => erin@example.org R=dnslookup "
+       "T=remote_smtp H=mx.example.org [198.51.100.50] "
+       "X=TLS1.3:ECDHE_X25519__RSA_PSS_RSAE_SHA256__AES_256_GCM:256:X25519* CV=dane C=\"250 OK\"",
+       Direction::kOutbound, "Verified", "mx.example.org", "198.51.100.50", "TLSv1.3",
+       "ECDHE_X25519__RSA_PSS_RSAE_SHA256__AES_256_GCM", "256", "X25519"},
+      // 4.92 and before: "TLSv1.2"; the old message id.
+      {"2019-03-02 09:44:33 1hB3xY-0004Qz-Cd <= frank@example.com H=relay.example.com "
+       "[203.0.113.7] P=esmtps X=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256 CV=no S=5012",
+       Direction::kInbound, "Untrusted", "relay.example.com", "203.0.113.7", "TLSv1.2",
+       "ECDHE-RSA-AES256-GCM-SHA384", "256", ""},
+      // Through syslog: Exim's own stamp stays in the message.
+      {"Nov 20 10:00:01 mx1 exim[48213]: 2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= "
+       "alice@example.org H=mail.example.org [192.0.2.10] P=esmtps X=TLS1:AES128-SHA:128 S=2345",
+       Direction::kInbound, "", "mail.example.org", "192.0.2.10", "TLSv1", "AES128-SHA", "128", ""},
+  }));
+  const Parsed p = classify(c.line);
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.mta == Mta::kExim);
+  CHECK(p.event.kind == EventKind::kEstablished);
+  CHECK(p.event.direction == c.direction);
+  CHECK(p.event.trust == c.trust);
+  CHECK(p.event.peer_name == c.peer_name);
+  CHECK(p.event.peer_ip == c.peer_ip);
+  CHECK(p.event.protocol == c.protocol);
+  CHECK(p.event.cipher == c.cipher);
+  CHECK(p.event.bits == c.bits);
+  CHECK(p.event.key_exchange == c.key_exchange);
+}
+
+TEST_CASE("Exim handshake failures, inbound and outbound", "[mail_dialect]") {
+  struct Case {
+    std::string line;
+    EventKind kind;
+    std::string peer_name, peer_ip, reason;
+  };
+  const auto c = GENERATE(values<Case>({
+      {"2026-11-20 10:01:00 TLS error on connection from scanner.example.net (WIN-7QX2) "
+       "[192.0.2.77] (SSL_accept): error:0A0000C1:SSL routines::no shared cipher",
+       EventKind::kAcceptError, "scanner.example.net", "192.0.2.77", "no_shared_cipher"},
+      {"2026-11-20 10:01:01 [50112] TLS error on connection Ci=50112 from [198.51.100.9] "
+       "SSL_accept: TCP connection closed by peer",
+       EventKind::kAcceptError, "", "198.51.100.9", "lost_connection"},
+      {"2026-11-20 10:01:02 TLS error on connection from (ylmf-pc) [203.0.113.99] "
+       "(gnutls_handshake): No supported cipher suites have been found.",
+       EventKind::kAcceptError, "", "203.0.113.99", "no_shared_cipher"},
+      {"2026-11-20 10:01:03 TLS error on connection from (client.example.com) [192.0.2.44] "
+       "(gnutls_handshake): rxd alert: Certificate is bad",
+       EventKind::kAcceptError, "", "192.0.2.44", "alert_bad_certificate"},
+      {"2026-11-20 10:01:03 TLS error on connection from [192.0.2.45] (SSL_accept): (TLSv1)",
+       EventKind::kAcceptError, "", "192.0.2.45", "unsupported_protocol"},
+      {"2026-11-20 10:01:03 TLS error on connection from [192.0.2.46] (gnutls_handshake): The "
+       "TLS connection was non-properly terminated.",
+       EventKind::kAcceptError, "", "192.0.2.46", "unexpected_eof_while_reading"},
+      {"2026-11-20 10:02:00 1xUKTR-00000005BAN-264V TLS session: (SSL_connect): "
+       "error:0A000410:SSL routines::ssl/tls alert handshake failure: delivering unencrypted to "
+       "H=mx.example.com [203.0.113.25] (not in hosts_require_tls)",
+       EventKind::kConnectError, "mx.example.com", "203.0.113.25", "alert_handshake_failure"},
+      {"2026-11-20 10:02:01 1xUKTR-00000005BAN-264V == grace@example.org R=dnslookup "
+       "T=remote_smtp defer (-37) H=mx.example.org [198.51.100.50]: TLS session: "
+       "(gnutls_handshake): rxd alert: Handshake failed",
+       EventKind::kConnectError, "mx.example.org", "198.51.100.50", "alert_handshake_failure"},
+  }));
+  const Parsed p = classify(c.line);
+  REQUIRE(p.cls == LineClass::kEvent);
+  CHECK(p.event.mta == Mta::kExim);
+  CHECK(p.event.kind == c.kind);
+  CHECK(p.event.direction ==
+        (c.kind == EventKind::kAcceptError ? Direction::kInbound : Direction::kOutbound));
+  CHECK(p.event.peer_name == c.peer_name);
+  CHECK(p.event.peer_ip == c.peer_ip);
+  CHECK(p.event.reason == c.reason);
+}
+
+TEST_CASE("Exim lines without a TLS outcome", "[mail_dialect]") {
+  for (const char* line : {
+           // Plaintext arrival, local delivery, a completed message.
+           "2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= a@example.org H=mail.example.org "
+           "[192.0.2.10] P=esmtp S=2345",
+           "2026-11-20 10:00:02 1xUKTR-00000000CXd-14dm => a <a@example.com> R=local_user "
+           "T=mail_spool",
+           "2026-11-20 10:00:02 1xUKTR-00000000CXd-14dm Completed",
+           // A forged HELO cannot make a plaintext arrival TLS: X= must follow the address.
+           "2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= a@example.org "
+           "H=(X=TLS1.3:FAKE:256) [192.0.2.10] P=esmtp S=2345",
+       }) {
+    const Parsed p = classify(line);
+    CHECK(p.cls != LineClass::kEvent);
+  }
+  CHECK(classify("2026-11-20 10:01:04 TLS error on connection from mail.example.org "
+                 "[192.0.2.10] (recv): The TLS connection was non-properly terminated.")
+            .cls == LineClass::kTlsDetail);
+  CHECK(classify("2026-11-20 10:02:02 [48240] 1xUKTR-00000000CXd-14dm [203.0.113.25] SSL "
+                 "verify error: depth=0 error=certificate has expired cert=/CN=mx1.example.com")
+            .cls == LineClass::kTlsDetail);
+  CHECK(mta_of_program("exim4") == Mta::kExim);
+  // Other logs' lines start with a date and a time too: they are no Exim's.
+  const MailDialect dialect({}, {});
+  Envelope env;
+  for (const auto& [line, own] : std::vector<std::pair<std::string, bool>>{
+           {"2026-11-20 06:25:01 status installed libc6:amd64 2.36-9", false},
+           {"2026-11-20 06:25:01 1xUKTR-00000000CXd-14dm Completed", true},
+           {"2026-11-20 06:25:01 [4711] 1hB3xY-0004Qz-Cd <= a@example.org U=root P=local S=5",
+            true},
+           {"2026-11-20 06:25:01 [4711] Start queue run: pid=4711", true},
+       }) {
+    REQUIRE(dialect.parse_envelope(line, env));
+    CHECK(dialect.is_own_line(env) == own);
+  }
+}

@@ -304,3 +304,40 @@ TEST_CASE("every SSL reason string the linked libssl has normalises into the voc
   }
   CHECK(checked > 100);
 }
+
+TEST_CASE("GnuTLS's cipher names map to their IANA names, with the protocol", "[label_tables]") {
+  struct Case {
+    std::string cipher, protocol, iana;
+  };
+  const auto c = GENERATE(values<Case>({
+      // Exim's gnutls_session_get_desc form (tls-gnu.c peer_status).
+      {"ECDHE_X25519__RSA_PSS_RSAE_SHA256__AES_256_GCM", "TLSv1.3", "TLS_AES_256_GCM_SHA384"},
+      {"ECDHE_SECP256R1__RSA_PSS_RSAE_SHA256__AES_128_GCM", "TLSv1.3", "TLS_AES_128_GCM_SHA256"},
+      {"ECDHE_X25519__ECDSA_SECP256R1_SHA256__CHACHA20_POLY1305", "TLSv1.3",
+       "TLS_CHACHA20_POLY1305_SHA256"},
+      {"ECDHE_PSK_X25519__AES_256_GCM", "TLSv1.3", "TLS_AES_256_GCM_SHA384"},
+      {"ECDHE_SECP256R1__RSA_SHA256__AES_128_GCM", "TLSv1.2",
+       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+      {"ECDHE_SECP256R1__RSA_SHA256__AES_256_GCM", "TLSv1.2",
+       "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+      {"ECDHE_SECP256R1__ECDSA_SECP256R1_SHA256__AES_128_CBC__SHA256", "TLSv1.2",
+       "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"},
+      {"DHE_FFDHE2048__RSA_SHA256__AES_256_CBC__SHA1", "TLSv1.2",
+       "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"},
+      {"RSA__AES_256_CBC__SHA1", "TLSv1.2", "TLS_RSA_WITH_AES_256_CBC_SHA"},
+      {"RSA__3DES_CBC__SHA1", "TLSv1", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"},
+      {"RSA__ARCFOUR_128__MD5", "TLSv1", "TLS_RSA_WITH_RC4_128_MD5"},
+      {"ECDHE_SECP256R1__RSA_PSS_RSAE_SHA256__AES_256_GCM__AEAD", "TLSv1.3",
+       "TLS_AES_256_GCM_SHA384"},
+      // gnutls_cipher_suite_get_name (Exim 4.92 and before).
+      {"ECDHE_RSA_AES_256_GCM_SHA384", "TLSv1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+      {"RSA_AES_128_CBC_SHA1", "TLSv1.2", "TLS_RSA_WITH_AES_128_CBC_SHA"},
+      {"ECDHE_RSA_CHACHA20_POLY1305", "TLSv1.2", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
+      {"AES_256_GCM_SHA384", "TLSv1.3", "TLS_AES_256_GCM_SHA384"},
+      // Nothing the registry names.
+      {"ECDHE_X25519__RSA_PSS_RSAE_SHA256__MADE_UP", "TLSv1.3", ""},
+      {"ECDHE-RSA-AES256-GCM-SHA384", "TLSv1.2", ""},  // OpenSSL's: iana_cipher_name's
+      {"", "TLSv1.2", ""},
+  }));
+  CHECK(iana_from_gnutls(c.cipher, c.protocol) == c.iana);
+}

@@ -1,0 +1,421 @@
+#include "match/exim/exim_matcher.hpp"
+
+#include "mailtls/label_tables.hpp"
+#include "mailtls/line_matcher.hpp"
+
+namespace mailtls::detail {
+namespace {
+
+using namespace std::string_view_literals;
+
+bool consume(std::string_view& s, std::string_view prefix) {
+  if (s.substr(0, prefix.size()) != prefix) return false;
+  s.remove_prefix(prefix.size());
+  return true;
+}
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_alnum(char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+// A run of exactly n alphanumerics at s[i].
+bool alnum_run(std::string_view s, std::size_t i, std::size_t n) {
+  if (i + n > s.size()) return false;
+  for (std::size_t k = i; k < i + n; ++k) {
+    if (!is_alnum(s[k])) return false;
+  }
+  return true;
+}
+
+// Exim's timestamp when the line came through syslog: "YYYY-MM-DD
+// HH:MM:SS[.fff][ +0100] " (syslog_timestamp, the default).
+void skip_own_stamp(std::string_view& m) {
+  if (m.size() < 20 || m[4] != '-' || m[7] != '-' || m[10] != ' ' || m[13] != ':' || m[16] != ':' ||
+      !is_digit(m[0]) || !is_digit(m[18])) {
+    return;
+  }
+  std::size_t i = 19;
+  if (i < m.size() && m[i] == '.') {
+    ++i;
+    while (i < m.size() && is_digit(m[i])) ++i;
+  }
+  if (i + 6 <= m.size() && m[i] == ' ' && (m[i + 1] == '+' || m[i + 1] == '-') &&
+      is_digit(m[i + 2]) && is_digit(m[i + 5])) {
+    i += 6;
+  }
+  if (i < m.size() && m[i] == ' ') m.remove_prefix(i + 1);
+}
+
+// "[pid] " (log_selector +pid), then the message id (6-6-2 before 4.97,
+// 6-11-4 since) and its space. Whether there was a message id.
+bool skip_pid_and_id(std::string_view& m) {
+  if (!m.empty() && m[0] == '[') {
+    std::size_t i = 1;
+    while (i < m.size() && is_digit(m[i])) ++i;
+    if (i > 1 && i + 1 < m.size() && m[i] == ']' && m[i + 1] == ' ') m.remove_prefix(i + 2);
+  }
+  if (alnum_run(m, 0, 6) && m.size() > 6 && m[6] == '-') {
+    if (alnum_run(m, 7, 6) && m.size() > 16 && m[13] == '-' && alnum_run(m, 14, 2) &&
+        m[16] == ' ') {
+      m.remove_prefix(17);
+      return true;
+    }
+    if (alnum_run(m, 7, 11) && m.size() > 23 && m[18] == '-' && alnum_run(m, 19, 4) &&
+        m[23] == ' ') {
+      m.remove_prefix(24);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The next space-separated token of `s` from `i` on; `i` moves past it.
+std::string_view next_token(std::string_view s, std::size_t& i) {
+  while (i < s.size() && s[i] == ' ') ++i;
+  const std::size_t start = i;
+  while (i < s.size() && s[i] != ' ') ++i;
+  return s.substr(start, i - start);
+}
+
+bool is_ip_text(std::string_view ip) {
+  if (ip.empty()) return false;
+  for (char c : ip) {
+    if (!is_digit(c) && !((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) && c != ':' &&
+        c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A host as Exim writes it (host.c host_build_sender_fullhost, and
+// deliver.c's H=): "[ip]", "(helo) [ip]", "name [ip]", "name (helo)
+// [ip]", then ":port" or "*" after the bracket. Reads tokens of `s` from
+// `i` up to the address; `i` moves past it. False: no address within
+// three tokens.
+bool parse_host(std::string_view s, std::size_t& i, PeerRef& peer) {
+  peer = {};
+  for (int n = 0; n < 3; ++n) {
+    const std::string_view token = next_token(s, i);
+    if (token.empty()) return false;
+    if (token.front() == '[') {
+      const std::size_t close = token.find(']');
+      if (close == std::string_view::npos) return false;
+      const std::string_view ip = token.substr(1, close - 1);
+      if (is_ip_text(ip)) peer.ip = ip;
+      std::string_view rest = token.substr(close + 1);
+      if (consume(rest, ":"sv)) peer.port = rest.substr(0, rest.find('*'));
+      return true;
+    }
+    if (token.front() != '(' && n == 0) peer.name = token;
+  }
+  return false;
+}
+
+// The words of an alert as GnuTLS writes them (lib/alert.c), and the
+// TLS name OpenSSL's reasons use.
+constexpr std::pair<std::string_view, std::string_view> kGnutlsAlerts[] = {
+    {"Close notify", "close_notify"},
+    {"Unexpected message", "unexpected_message"},
+    {"Bad record MAC", "bad_record_mac"},
+    {"Decryption failed", "decryption_failed"},
+    {"Record overflow", "record_overflow"},
+    {"Decompression failed", "decompression_failure"},
+    {"Handshake failed", "handshake_failure"},
+    {"Certificate is bad", "bad_certificate"},
+    {"Certificate is not supported", "unsupported_certificate"},
+    {"Certificate was revoked", "certificate_revoked"},
+    {"Certificate is expired", "certificate_expired"},
+    {"Unknown certificate", "certificate_unknown"},
+    {"Illegal parameter", "illegal_parameter"},
+    {"CA is unknown", "unknown_ca"},
+    {"Access was denied", "access_denied"},
+    {"Decode error", "decode_error"},
+    {"Decrypt error", "decrypt_error"},
+    {"Export restriction", "export_restriction"},
+    {"Error in protocol version", "protocol_version"},
+    {"Insufficient security", "insufficient_security"},
+    {"Internal error", "internal_error"},
+    {"User canceled", "user_cancelled"},
+    {"No renegotiation is allowed", "no_renegotiation"},
+    {"An unsupported extension was sent", "unsupported_extension"},
+    {"Could not retrieve the specified certificate", "certificate_unobtainable"},
+    {"The server name sent was not recognized", "unrecognized_name"},
+    {"No supported application protocol could be negotiated", "no_application_protocol"},
+    {"Inappropriate fallback", "inappropriate_fallback"},
+    {"Certificate is required", "certificate_required"},
+    {"Missing extension", "missing_extension"},
+};
+
+// Lower case, anything else than a letter or digit as '_', no '_' at the
+// ends (a sentence's full stop).
+void own_words(std::string_view text, std::string& out) {
+  out.clear();
+  for (char c : text) {
+    const char l = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    if (is_alnum(l)) {
+      out.push_back(l);
+    } else if (!out.empty() && out.back() != '_') {
+      out.push_back('_');
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+  if (out.empty()) out = "handshake_failed";
+}
+
+bool alert_reason(std::string_view words, std::string& out) {
+  for (const auto& [gnutls, name] : kGnutlsAlerts) {
+    if (words == gnutls) {
+      out = "alert_";
+      out += name;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view exim_protocol(std::string_view v) {
+  const std::size_t pkix = v.find("-PKIX"sv);
+  if (pkix != std::string_view::npos) v = v.substr(0, pkix);
+  if (v == "TLS1.3"sv || v == "TLSv1.3"sv) return "TLSv1.3"sv;
+  if (v == "TLS1.2"sv || v == "TLSv1.2"sv) return "TLSv1.2"sv;
+  if (v == "TLS1.1"sv || v == "TLSv1.1"sv) return "TLSv1.1"sv;
+  if (v == "TLS1"sv || v == "TLS1.0"sv || v == "TLSv1"sv) return "TLSv1"sv;
+  if (v == "SSL3"sv || v == "SSL3.0"sv || v == "SSLv3"sv) return "SSLv3"sv;
+  return {};
+}
+
+void exim_failure_reason(std::string_view error, std::string& out) {
+  const std::size_t lib = error.find("error:"sv);
+  std::string_view reason;
+  if (lib != std::string_view::npos && library_reason(error.substr(lib), reason)) {
+    normalize_library_reason(reason, out);
+    return;
+  }
+  // 4.95: "NULL (TLSv1)"; 4.96+: "(TLSv1)": the peer's version was refused
+  // (wrong version number, version too low, unsupported protocol).
+  std::string_view e = error;
+  consume(e, "NULL "sv);
+  if (e.size() > 2 && e.front() == '(' && e.back() == ')' &&
+      !exim_protocol(e.substr(1, e.size() - 2)).empty()) {
+    out = "unsupported_protocol";
+    return;
+  }
+  if (error == "timed out"sv) {
+    out = "connection_timed_out";
+    return;
+  }
+  // GnuTLS (gnutls_strerror, lib/errors.c), where the meaning is OpenSSL's.
+  if (error == "No supported cipher suites have been found."sv ||
+      error == "Could not negotiate a supported cipher suite."sv) {
+    out = "no_shared_cipher";
+    return;
+  }
+  if (error == "The TLS connection was non-properly terminated."sv) {
+    out = "unexpected_eof_while_reading";
+    return;
+  }
+  if (error == "A packet with illegal or unsupported version was received."sv) {
+    out = "unsupported_protocol";
+    return;
+  }
+  // Alerts: "rxd alert: X" (4.97+), "X" (4.95-4.96), "A TLS fatal alert
+  // has been received: X".
+  std::string_view alert = error;
+  if (consume(alert, "rxd alert: "sv) ||
+      consume(alert, "A TLS fatal alert has been received: "sv) ||
+      consume(alert, "A TLS fatal alert has been received.: "sv)) {
+    if (!alert_reason(alert, out)) {
+      own_words(alert, out);
+      out.insert(0, "alert_");
+    }
+    return;
+  }
+  if (alert_reason(error, out)) return;
+  own_words(error, out);
+}
+
+bool EximMatcher::is_own(const Envelope& env) const {
+  std::string_view m = env.message;
+  skip_own_stamp(m);
+  if (skip_pid_and_id(m)) return true;
+  for (std::string_view word :
+       {"H="sv, "SMTP "sv, "TLS error"sv, "Start queue run"sv, "End queue run"sv, "exim "sv,
+        "no host name found"sv, "no IP address found"sv, "rejected "sv, "Connection "sv,
+        "daemon "sv, "cwd="sv, "Spool file"sv, "unexpected disconnection"sv}) {
+    if (starts_with(m, word)) return true;
+  }
+  return false;
+}
+
+LineClass EximMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) const {
+  std::string_view m = env.message;
+  skip_own_stamp(m);
+  skip_pid_and_id(m);
+  if (m.size() < 3) return LineClass::kOther;
+  // Arrivals and deliveries: the TLS fields after the host.
+  const bool arrival = starts_with(m, "<= "sv);
+  if (arrival || starts_with(m, "=> "sv)) {
+    const std::size_t h = m.find(" H="sv);
+    const std::size_t x = m.find(" X="sv);
+    if (h == std::string_view::npos || x == std::string_view::npos || x < h) {
+      return LineClass::kOther;  // a local delivery, or no TLS
+    }
+    e.clear_fields();
+    std::size_t i = h + 3;
+    if (!parse_host(m, i, peer)) return LineClass::kUnparsed;
+    // The fields after the host, up to the first quoted one (C="...",
+    // DN="...", T="..." hold spaces): X=, CV=, SNI=.
+    std::string_view x_value;
+    while (i < m.size()) {
+      const std::string_view token = next_token(m, i);
+      if (token.empty()) break;
+      if (token.find("=\""sv) != std::string_view::npos) break;
+      if (starts_with(token, "X="sv)) {
+        x_value = token.substr(2);
+      } else if (starts_with(token, "CV="sv)) {
+        const std::string_view cv = token.substr(3);
+        e.trust = cv == "yes"sv    ? "Trusted"sv
+                  : cv == "dane"sv ? "Verified"sv
+                  : cv == "no"sv   ? "Untrusted"sv
+                                   : std::string_view();
+      } else if (starts_with(token, "SNI="sv)) {
+        e.sni = token.substr(4);
+      }
+    }
+    if (x_value.empty()) return LineClass::kOther;
+    if (x_value.back() == '*') x_value.remove_suffix(1);  // a resumed session (+tls_resumption)
+    // version:cipher:bits[:group]
+    const std::size_t c1 = x_value.find(':');
+    const std::size_t c2 = c1 == std::string_view::npos ? c1 : x_value.find(':', c1 + 1);
+    if (c2 == std::string_view::npos || c2 == c1 + 1) return LineClass::kUnparsed;
+    const std::size_t c3 = x_value.find(':', c2 + 1);
+    const std::string_view bits =
+        x_value.substr(c2 + 1, c3 == std::string_view::npos ? c3 : c3 - c2 - 1);
+    if (bits.empty()) return LineClass::kUnparsed;
+    for (char c : bits) {
+      if (!is_digit(c)) return LineClass::kUnparsed;
+    }
+    e.kind = EventKind::kEstablished;
+    e.direction = arrival ? Direction::kInbound : Direction::kOutbound;
+    e.protocol = exim_protocol(x_value.substr(0, c1));
+    e.cipher = x_value.substr(c1 + 1, c2 - c1 - 1);
+    if (iana_cipher_name(e.cipher).empty()) e.cipher_iana = iana_from_gnutls(e.cipher, e.protocol);
+    e.bits = bits;
+    if (c3 != std::string_view::npos) e.key_exchange = x_value.substr(c3 + 1);
+    e.peer_name = peer.name;
+    e.peer_ip = peer.ip;
+    e.port = peer.port;
+    return LineClass::kEvent;
+  }
+  // An inbound handshake that failed (smtp_in.c smtp_log_tls_fail):
+  // "TLS error on connection [Ci=PID ]from HOST[ I=[ip]:port] (SSL_accept): ...".
+  if (consume(m, "TLS error on connection "sv)) {
+    e.clear_fields();
+    if (starts_with(m, "Ci="sv)) m.remove_prefix(std::min(m.find(' '), m.size()));
+    if (!m.empty() && m.front() == ' ') m.remove_prefix(1);
+    bool inbound = true;
+    if (!consume(m, "from "sv)) {
+      if (!consume(m, "to "sv)) return LineClass::kTlsDetail;
+      inbound = false;  // 4.84 and before, outbound
+    }
+    std::size_t i = 0;
+    if (!parse_host(m, i, peer)) return LineClass::kUnparsed;
+    std::string_view rest = m.substr(i);
+    consume(rest, " "sv);
+    if (starts_with(rest, "I="sv)) {
+      std::size_t j = 0;
+      next_token(rest, j);
+      rest.remove_prefix(j);
+      consume(rest, " "sv);
+    }
+    std::string_view error;
+    if (consume(rest, "SSL_accept: "sv)) {
+      e.reason_text = rest;
+      e.reason = rest == "TCP connection closed by peer"sv ? "lost_connection" : "handshake_failed";
+    } else if (starts_with(rest, "(SSL_accept"sv) || starts_with(rest, "(gnutls_handshake)"sv) ||
+               starts_with(rest, "(SSL_connect"sv)) {
+      const std::size_t colon = rest.find("): "sv);
+      if (colon == std::string_view::npos) return LineClass::kUnparsed;
+      error = rest.substr(colon + 3);
+      e.reason_text = error;
+      exim_failure_reason(error, e.reason);
+    } else {
+      return LineClass::kTlsDetail;  // (recv), (send), (SSL_read): after the handshake
+    }
+    e.kind = inbound ? EventKind::kAcceptError : EventKind::kConnectError;
+    e.direction = inbound ? Direction::kInbound : Direction::kOutbound;
+    e.peer_name = peer.name;
+    e.peer_ip = peer.ip;
+    e.port = peer.port;
+    return LineClass::kEvent;
+  }
+  // An outbound handshake that failed (4.90+, transports/smtp.c): the
+  // error follows "TLS session: " on a defer line or on the line that says
+  // the message goes unencrypted.
+  const std::size_t session = m.find("TLS session: "sv);
+  if (session != std::string_view::npos) {
+    e.clear_fields();
+    std::string_view error = m.substr(session + "TLS session: "sv.size());
+    std::size_t host_at = std::string_view::npos;
+    const std::size_t unencrypted = error.find(": delivering unencrypted to H="sv);
+    const std::size_t callout = error.find(": callout unencrypted to "sv);
+    std::string_view host_text;
+    if (unencrypted != std::string_view::npos) {
+      host_text = error.substr(unencrypted + ": delivering unencrypted to H="sv.size());
+      error = error.substr(0, unencrypted);
+    } else if (callout != std::string_view::npos) {
+      host_text = error.substr(callout + ": callout unencrypted to "sv.size());
+      error = error.substr(0, callout);
+    } else {
+      host_at = m.rfind(" H="sv, session);
+      if (host_at == std::string_view::npos) return LineClass::kUnparsed;
+      host_text = m.substr(host_at + 3, session - host_at - 3);
+    }
+    std::size_t i = 0;
+    if (!parse_host(host_text, i, peer)) return LineClass::kUnparsed;
+    const std::size_t colon = error.find("): "sv);
+    if (!error.empty() && error.front() == '(' && colon != std::string_view::npos) {
+      error = error.substr(colon + 3);
+    }
+    e.kind = EventKind::kConnectError;
+    e.direction = Direction::kOutbound;
+    e.reason_text = error;
+    exim_failure_reason(error, e.reason);
+    e.peer_name = peer.name;
+    e.peer_ip = peer.ip;
+    e.port = peer.port;
+    return LineClass::kEvent;
+  }
+  // 4.85-4.89: "H=NAME [IP] TLS error on connection (SSL_connect): ...".
+  const std::size_t old = m.find(" TLS error on connection (SSL_connect): "sv);
+  if (starts_with(m, "H="sv) && old != std::string_view::npos) {
+    e.clear_fields();
+    std::size_t i = 2;
+    if (!parse_host(m.substr(0, old), i, peer)) return LineClass::kUnparsed;
+    const std::string_view error =
+        m.substr(old + " TLS error on connection (SSL_connect): "sv.size());
+    e.kind = EventKind::kConnectError;
+    e.direction = Direction::kOutbound;
+    e.reason_text = error;
+    exim_failure_reason(error, e.reason);
+    e.peer_name = peer.name;
+    e.peer_ip = peer.ip;
+    e.port = peer.port;
+    return LineClass::kEvent;
+  }
+  if (m.find("SSL verify "sv) != std::string_view::npos) return LineClass::kTlsDetail;
+  return LineClass::kOther;
+}
+
+}  // namespace mailtls::detail
