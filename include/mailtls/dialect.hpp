@@ -97,7 +97,9 @@ class Dialect {
 
   // The session join key of a line: the bytes of the line that every line
   // of one session shares and no concurrent session does (Postfix: the
-  // span "host service[pid"). A view into the line.
+  // span "host service[pid"). A view into the line. Empty: the line
+  // takes part in no session (an event that names its own peer; a failure
+  // on it is one failure, whole).
   virtual std::string_view session_key(const Envelope& env) const = 0;
 
   // Parses a peer token as classify() left it in PeerRef::raw.

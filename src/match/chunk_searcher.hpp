@@ -128,6 +128,13 @@ class ChunkSearcher {
         return;
       }
       const std::string_view key = dialect_.session_key(env);
+      if (key.empty() && cls == LineClass::kEvent) {
+        // A line that takes part in no session (a dialect whose lines
+        // each name their peer): its failure is whole on its own.
+        event.session = 0;
+        sink.on_event(event, nullptr);
+        return;
+      }
       const std::uint64_t session = session_hash(key);
       event.session = session;
       if (cls == LineClass::kEvent) {

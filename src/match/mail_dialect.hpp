@@ -59,12 +59,12 @@ class MailDialect final : public Dialect {
       default: return postfix_.classify(env, event, peer);
     }
   }
-  // "host program[pid": Postfix and Sendmail both run one process per
-  // SMTP session; Dovecot's lines need no join (they carry rip=).
-  // Exim's lines need no join either, and its own log's envelope names no
-  // program in the line: no key.
+  // Postfix's: "host program[pid" (one process per SMTP session). The
+  // other MTAs' lines each name their peer, or none where none can be
+  // known (a Sendmail client's failure): they join nothing, and their
+  // empty key says so (each failure line is one failure).
   std::string_view session_key(const Envelope& env) const override {
-    if (mailtls::mta_of_program(env.program) == Mta::kExim) return env.message.substr(0, 0);
+    if (mailtls::mta_of_program(env.program) != Mta::kPostfix) return env.message.substr(0, 0);
     return postfix_.session_key(env);
   }
   void parse_peer_token(std::string_view raw, PeerRef& peer) const override {

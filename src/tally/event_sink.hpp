@@ -107,6 +107,7 @@ class EventSink {
     if (store_ != nullptr) store_->add(e);
     if (emit_ != nullptr) (*emit_)(e);
     if (join_ != nullptr && slot != nullptr) join_->on_event(e, *slot);
+    if (join_ != nullptr && slot == nullptr && e.session == 0) join_->on_standalone(e);
     if (peer_facts_) peers_.note(e, tally);
     if (keys_.empty()) {
       ++tally.events;

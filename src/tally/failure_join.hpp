@@ -43,6 +43,14 @@ class FailureJoin {
     }
     states_[static_cast<std::size_t>(slot.failure)].second.on_event(e, rows);
   }
+  // A failure line of no session (Event::session 0: a dialect whose lines
+  // each name their peer, or none): one failure, counted now.
+  void on_standalone(const Event& e) {
+    if (e.kind == EventKind::kEstablished || e.kind == EventKind::kReused) return;
+    FailureState state;
+    state.on_event(e, rows);
+    state.on_disconnect(rows);
+  }
   // A `disconnect from` line (whether or not the filters keep it).
   // A session end. One the chunk could not check (slot.end_unverified: it
   // saw no peer of the session before it) may be forged: the merge decides,

@@ -1,6 +1,7 @@
-// libFuzzer target: the Postfix message parser behind the envelope: line
-// classification, the peer token, session counters and reason
-// normalisation.
+// libFuzzer target: the message parsers behind the envelope: Postfix's
+// line classification, the peer token, session counters and reason
+// normalisation; and every MTA's through MailDialect (Sendmail, Dovecot,
+// Exim: the line as it is, and its bytes as each one's message).
 //
 // Besides not crashing, every field an event takes from the line must be a
 // view into the line (or a fixed text of the parser's) (a forged message cannot make the parser
@@ -12,9 +13,12 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
+#include "mailtls/cipher_class.hpp"
 #include "mailtls/envelope.hpp"
 #include "mailtls/event.hpp"
+#include "mailtls/label_tables.hpp"
 #include "mailtls/line_matcher.hpp"
+#include "match/mail_dialect.hpp"
 
 namespace {
 
@@ -80,5 +84,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(inside(line, ref.ip));
   }
   if (cls == mailtls::LineClass::kPeer) FUZZ_CHECK(inside(line, ref.raw));
+
+  // Every MTA's matcher: the line as it came, and its bytes as the
+  // message of each MTA's program.
+  static const mailtls::detail::MailDialect dialect({}, {});
+  auto check_dialect = [&](const mailtls::Envelope& e) {
+    mailtls::Event ev;
+    mailtls::PeerRef p;
+    const mailtls::LineClass c = dialect.classify(e, ev, p);
+    if (c != mailtls::LineClass::kEvent && c != mailtls::LineClass::kLibraryEvent) return;
+    for (const std::string_view field :
+         {ev.cipher, ev.bits, ev.key_exchange, ev.sni, ev.peer_name, ev.peer_ip, ev.port}) {
+      FUZZ_CHECK(inside(line, field));
+    }
+    FUZZ_CHECK(inside(line, ev.reason_text) || ev.reason_text == "TLS handshake failed");
+    // The protocol is the line's or a word of the vocabulary; the service
+    // the line's or the program's; the IANA name a table's.
+    FUZZ_CHECK(inside(line, ev.protocol) || mailtls::is_protocol_name(ev.protocol));
+    FUZZ_CHECK(ev.service.empty() || inside(line, ev.service));
+    FUZZ_CHECK(ev.cipher_iana.empty() || !mailtls::iana_cipher_name(ev.cipher_iana).empty());
+    FUZZ_CHECK(ev.trust.empty() || ev.trust == "Anonymous" || ev.trust == "Untrusted" ||
+               ev.trust == "Trusted" || ev.trust == "Verified");
+    FUZZ_CHECK(vocabulary(ev.reason));
+  };
+  mailtls::Envelope own;
+  if (dialect.parse_envelope(line, own)) check_dialect(own);
+  for (const char* program : {"sm-mta", "dovecot", "exim"}) {
+    mailtls::Envelope e;
+    e.program = program;
+    e.message = line;
+    check_dialect(e);
+  }
   return 0;
 }
