@@ -266,11 +266,17 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
   std::string who;
   std::vector<std::optional<Role>> roles(traffic.services.size());
   for (std::size_t i = 0; i < roles.size(); ++i) roles[i] = role_of(traffic.services[i]);
+  // Handshakes of services no Postfix role covers (another MTA's: Exim,
+  // Sendmail, Dovecot), by service: not judged, and said so.
+  std::vector<std::uint64_t> not_judged(traffic.services.size(), 0);
   for (std::size_t r = 0; r < traffic.rows.size(); ++r) {
     const TrafficRow& t = traffic.rows[r];
     const std::string& service_name = traffic.services[t.service];
     const auto role = roles[t.service];
-    if (!role) continue;
+    if (!role) {
+      for (const TrafficCount& c : traffic.counts_of(t)) not_judged[t.service] += c.count;
+      continue;
+    }
     auto& slot = policies[2 * t.service + (t.direction == Direction::kInbound ? 0 : 1)];
     if (!slot) {
       slot = std::make_unique<ServicePolicies>();
@@ -388,6 +394,12 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
               if (a.direction != b.direction) return a.direction < b.direction;
               return a.service < b.service;
             });
+  for (std::size_t i = 0; i < not_judged.size(); ++i) {
+    if (not_judged[i] == 0) continue;
+    out.notes.push_back(traffic.services[i] + ": " + std::to_string(not_judged[i]) +
+                        (not_judged[i] == 1 ? " handshake" : " handshakes") +
+                        " of another MTA, not judged (whatif models Postfix's policy only)");
+  }
   std::sort(out.notes.begin(), out.notes.end());
   out.notes.erase(std::unique(out.notes.begin(), out.notes.end()), out.notes.end());
   return out;

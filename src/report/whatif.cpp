@@ -77,7 +77,8 @@ void write_text(const WhatifResult& w, const ScanResult& scan, const ReportOptio
     if (w.rows.size() > shown)
       out << fmt::format("({} more rows not shown)\n", w.rows.size() - shown);
   } else {
-    out << "\nNo peer is affected" << (w.services.empty() ? " (no TLS traffic read)" : "") << ".\n";
+    out << "\nNo peer is affected" << (w.services.empty() ? " (no Postfix TLS traffic read)" : "")
+        << ".\n";
   }
   std::uint64_t library = 0;
   for (const WhatifRow& r : w.rows) library += r.why == "library" ? 1 : 0;
