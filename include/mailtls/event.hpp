@@ -35,7 +35,8 @@ std::string_view to_string(Mta mta);  // "postfix", "exim", "sendmail", "opensmt
 std::optional<EventKind> parse_event_kind(std::string_view name);
 std::optional<Mta> parse_mta(std::string_view name);
 // The MTA whose program name (the envelope's, without "[pid]") `program`
-// is: exim, exim4; sendmail, sm-mta, sm-msp-queue; dovecot; else Postfix (whose own
+// is: exim, exim4; sendmail, sm-mta, sm-msp-queue (and Debian's sm-mta-queue,
+// sm-que, sm-msp, ...); dovecot; else Postfix (whose own
 // matcher then decides, knowing --syslog-name).
 // Inline: MailDialect asks it of every candidate line.
 inline Mta mta_of_program(std::string_view program) {
@@ -59,6 +60,13 @@ inline Mta mta_of_program(std::string_view program) {
       if (program == "sm-msp-queue") return Mta::kSendmail;
       break;
     default: break;
+  }
+  // Debian's sendmail scripts label queue runners and the MSP so too
+  // (sm-mta-queue, sm-mta-runq, sm-que, sm-que-runq, sm-msp).
+  if (program.size() >= 6 && program[0] == 's' && program[1] == 'm' && program[2] == '-' &&
+      (program.substr(3, 3) == "mta" || program.substr(3, 3) == "msp" ||
+       program.substr(3, 3) == "que")) {
+    return Mta::kSendmail;
   }
   return Mta::kPostfix;
 }

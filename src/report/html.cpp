@@ -144,19 +144,21 @@ std::string cards(const ReportSummary& summary) {
               fmt::format("{} of {} inbound sessions{}", tls, counted,
                           wrapper ? " (smtps sessions count as TLS)" : ""));
   }
-  s += card("Legacy handshakes", pct(summary.legacy_handshakes, summary.handshakes),
-            fmt::format("{} of {} handshakes; {} legacy {}, {} with nothing modern",
-                        summary.legacy_handshakes, summary.handshakes, summary.legacy_peers,
-                        summary.legacy_peers == 1 ? "peer" : "peers", summary.legacy_at_risk),
-            summary.legacy_handshakes > 0);
-  const std::uint64_t attempts = summary.handshakes + summary.failed_handshakes;
-  std::string failed_words = fmt::format("{} of {} handshake attempts",
-                                         pct(summary.failed_handshakes, attempts), attempts);
-  if (!summary.failure_reasons.empty()) {
-    failed_words += "; most: " + shown(summary.failure_reasons.front().reason);
+  s += card(
+      "Legacy handshakes", pct(summary.legacy_handshakes, summary.handshakes),
+      fmt::format("{} of {} handshakes; {} legacy {}, {} with nothing modern",
+                  summary.legacy_handshakes, summary.handshakes, summary.transport_legacy_peers,
+                  summary.transport_legacy_peers == 1 ? "peer" : "peers",
+                  summary.transport_legacy_at_risk),
+      summary.legacy_handshakes > 0);
+  const std::uint64_t attempts = summary.handshakes + summary.transport_failed;
+  std::string failed_words =
+      fmt::format("{} of {} handshake attempts", pct(summary.transport_failed, attempts), attempts);
+  if (!summary.transport_top_reason.empty()) {
+    failed_words += "; most: " + shown(summary.transport_top_reason);
   }
-  s += card("Failed handshakes", std::to_string(summary.failed_handshakes), failed_words,
-            summary.failed_handshakes > 0);
+  s += card("Failed handshakes", std::to_string(summary.transport_failed), failed_words,
+            summary.transport_failed > 0);
   if (offered == 0) {
     s += card("STARTTLS coverage", "-", "no STARTTLS service with session counters");
   } else {

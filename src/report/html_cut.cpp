@@ -123,6 +123,12 @@ CutReport cut_report(const ScanResult& result, const ReportSummary& summary, Rep
   }
   s.access = summary.access;
   s.access_sessions = summary.access_sessions;
+  s.access_failed = summary.access_failed;
+  s.transport_failed = summary.transport_failed;
+  s.transport_top_reason = summary.transport_top_reason;
+  c.value(s.transport_top_reason);
+  s.transport_legacy_peers = summary.transport_legacy_peers;
+  s.transport_legacy_at_risk = summary.transport_legacy_at_risk;
   s.access_details_logged = summary.access_details_logged;
   c.list(s.access, "access_services");
   for (ServiceSummary& sv : s.access) {

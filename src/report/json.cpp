@@ -120,8 +120,9 @@ std::string directions_json(const ReportSummary& summary) {
 
 // Mail access: {"sessions": n, "details_logged": n, "services": [...]}.
 std::string access_json(const ReportSummary& summary) {
-  std::string s = fmt::format("{{\"sessions\": {}, \"details_logged\": {}, \"services\": [",
-                              summary.access_sessions, summary.access_details_logged);
+  std::string s =
+      fmt::format("{{\"sessions\": {}, \"details_logged\": {}, \"failed\": {}, \"services\": [",
+                  summary.access_sessions, summary.access_details_logged, summary.access_failed);
   for (std::size_t i = 0; i < summary.access.size(); ++i) {
     const ServiceSummary& sv = summary.access[i];
     s += i == 0 ? "\n" : ",\n";

@@ -82,7 +82,7 @@ std::string no_events_words(const ScanResult& r, NoEvents why) {
       return s;
     }
     case NoEvents::kNoMtaLines:
-      return "No lines of a known MTA (Postfix, Sendmail, Dovecot) among the " +
+      return "No lines of a known MTA (Postfix, Exim, Sendmail, Dovecot) among the " +
              plural(r.lines_read, "line", "lines") +
              " read. If Postfix logs under another name (syslog_name, a second instance), "
              "--syslog-name REGEX reads it; mailtls reads syslog lines (from the journal: "

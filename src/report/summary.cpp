@@ -277,7 +277,31 @@ ReportSummary summarize_report(const ScanResult& result,
   summary.tls_logging_off = why_no_events(result) == NoEvents::kNoTlsLines;
 
   summary.legacy_peers = result.legacy.size();
-  for (const LegacyRow& l : result.legacy) summary.legacy_at_risk += l.also_modern ? 0 : 1;
+  const auto dovecot_bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(Mta::kDovecot));
+  for (const LegacyRow& l : result.legacy) {
+    summary.legacy_at_risk += l.also_modern ? 0 : 1;
+    if ((l.mtas & ~dovecot_bit) != 0) {
+      ++summary.transport_legacy_peers;
+      summary.transport_legacy_at_risk += l.also_modern ? 0 : 1;
+    }
+  }
+  // Failures by MTA come from their service (the failure rows have none).
+  CountByName transport_reasons;
+  for (const ServiceFailures& f : result.failure_services) {
+    if (mta_of_service(f.service) == Mta::kDovecot) {
+      summary.access_failed += f.count;
+    } else {
+      summary.transport_failed += f.count;
+      add(transport_reasons, f.reason, f.count);
+    }
+  }
+  const auto reasons = by_count(transport_reasons);
+  if (!reasons.empty()) summary.transport_top_reason = reasons.front().name;
+  if (result.failure_services.empty() && summary.failed_handshakes > 0) {
+    // A scan that tallied no failures by service: all of them count.
+    summary.transport_failed = summary.failed_handshakes;
+    summary.transport_top_reason = summary.failure_reasons.front().reason;
+  }
   const std::size_t shown = std::min(result.legacy.size(), kTopLegacyPeers);
   summary.top_legacy_peers.assign(result.legacy.begin(),
                                   result.legacy.begin() + static_cast<std::ptrdiff_t>(shown));

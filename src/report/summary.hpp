@@ -124,7 +124,15 @@ struct ReportSummary {
   std::uint64_t inbound_handshakes = 0;   // established, direction "in"
   std::uint64_t outbound_handshakes = 0;  // established, direction "out"
   std::uint64_t reused = 0;               // reused sessions, every direction
-  std::uint64_t failed_handshakes = 0;    // sum of the failure rows' counts
+  std::uint64_t failed_handshakes = 0;    // sum of the failure rows' counts, every MTA
+  // Of them, mail transport's (every MTA but Dovecot), with its most
+  // common reason: the cards' figures, beside the transport handshakes.
+  std::uint64_t transport_failed = 0;
+  std::string transport_top_reason;
+  // Legacy peers whose legacy handshakes a transport MTA logged, and of
+  // them those that negotiated nothing modern.
+  std::uint64_t transport_legacy_peers = 0;
+  std::uint64_t transport_legacy_at_risk = 0;
   // Established handshakes with a legacy protocol (report --protocols, by
   // default SSLv2, SSLv3, TLSv1, TLSv1.1) or a weak cipher (cipher_class.hpp).
   std::uint64_t legacy_handshakes = 0;
@@ -141,6 +149,7 @@ struct ReportSummary {
   // logs them only with %k in login_log_format_elements).
   std::vector<ServiceSummary> access;
   std::uint64_t access_sessions = 0;
+  std::uint64_t access_failed = 0;             // Dovecot's failed handshakes (failure_services)
   std::uint64_t access_details_logged = 0;     // of them, with a protocol
   std::vector<ServiceCoverage> coverage;       // by service, as in the ScanResult
   std::vector<FailureReason> failure_reasons;  // failed handshakes descending, then reason

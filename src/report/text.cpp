@@ -464,9 +464,10 @@ void write_report_text(const ScanResult& result, const ReportSummary& summary,
   const std::uint64_t outbound = summary.outbound_handshakes;
   out << "events: " << count_of(in + outbound, "TLS handshake", "TLS handshakes") << " (" << in
       << " inbound, " << outbound << " outbound), " << summary.reused << " reused, "
-      << count_of(summary.failed_handshakes, "failed handshake", "failed handshakes") << '\n';
-  if (summary.access_sessions > 0) {
+      << count_of(summary.transport_failed, "failed handshake", "failed handshakes") << '\n';
+  if (summary.access_sessions > 0 || summary.access_failed > 0) {
     out << "mail access: " << count_of(summary.access_sessions, "TLS session", "TLS sessions")
+        << ", " << count_of(summary.access_failed, "failed handshake", "failed handshakes")
         << " (Dovecot: IMAP, POP3, submission)\n";
   }
   if (const auto why = why_no_events(result)) {

@@ -161,7 +161,7 @@ std::string_view iana_from_gnutls(std::string_view cipher, std::string_view prot
         const std::string_view sig = parts.size() >= 3 ? parts[1] : std::string_view();
         if (sig.starts_with("RSA")) {
           kx += "_RSA";
-        } else if (sig.starts_with("ECDSA")) {
+        } else if (sig.starts_with("ECDSA") || sig.starts_with("EdDSA")) {
           kx += "_ECDSA";
         } else if (sig.starts_with("DSA")) {
           kx += "_DSS";
@@ -169,9 +169,11 @@ std::string_view iana_from_gnutls(std::string_view cipher, std::string_view prot
           return {};
         }
       }
+      // TLS 1.2's CCM suites name no hash (TLS_ECDHE_ECDSA_WITH_AES_128_CCM).
+      const bool ccm = bulk.find("CCM") != std::string_view::npos;
       const std::string_view hash = mac.empty() ? aead_hash(bulk) : mac_word(mac);
       if (hash.empty()) return {};
-      name = "TLS_" + kx + "_WITH_" + words + "_" + std::string(hash);
+      name = "TLS_" + kx + "_WITH_" + words + (ccm ? std::string() : "_" + std::string(hash));
     }
   } else {
     // gnutls_cipher_suite_get_name: KX_CIPHER_MAC, or CIPHER_HASH for

@@ -1,5 +1,7 @@
 #include "match/dovecot/dovecot_matcher.hpp"
 
+#include <algorithm>
+
 #include "mailtls/line_matcher.hpp"
 
 namespace mailtls::detail {
@@ -46,6 +48,9 @@ bool parse_security(std::string_view s, Event& e) {
 // else the words of a closed connection.
 void failure_reason(std::string_view error, Event& e) {
   e.reason_text = error;
+  // The first error only: Dovecot joins OpenSSL's queue with ", ", and 2.4.1
+  // a new error to an older one with "+".
+  error = error.substr(0, std::min(error.find(", "sv), error.find('+')));
   const std::size_t lib = error.find("error:"sv);
   std::string_view reason;
   if (lib != std::string_view::npos && library_reason(error.substr(lib), reason)) {
@@ -62,6 +67,16 @@ void failure_reason(std::string_view error, Event& e) {
   } else {
     e.reason = "handshake_failed";
   }
+}
+
+// Where the next ", key=" element of `s` starts (its ", "), or npos.
+std::size_t next_keyed_element(std::string_view s) {
+  for (std::size_t at = s.find(", "sv); at != std::string_view::npos; at = s.find(", "sv, at + 2)) {
+    std::size_t i = at + 2;
+    while (i < s.size() && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_')) ++i;
+    if (i > at + 2 && i < s.size() && s[i] == '=') return at;
+  }
+  return std::string_view::npos;
 }
 
 }  // namespace
@@ -116,14 +131,15 @@ LineClass DovecotMatcher::classify(const Envelope& env, Event& e, PeerRef& peer)
       }
       peer = {};
       if (valid) peer.ip = ip;
-    } else if (element == "TLS"sv || element == "TSL"sv || starts_with(element, "TLS: "sv)) {
+    } else if (element == "TLS"sv || starts_with(element, "TLS: "sv)) {
       tls = true;
     } else if (element == "TLS handshaking"sv || starts_with(element, "TLS handshaking: "sv)) {
       handshaking = true;
-      // The error runs on to ", session=<", or to the end.
-      const std::size_t session = rest.find(", session=<"sv);
-      tls_word = rest.substr(0, session);
-      end = session;
+      // The error (which may hold ", " itself) runs on to the next element
+      // that is a "key=" one (session=<...>, a custom format's rport=...),
+      // or to the end.
+      end = next_keyed_element(rest);
+      tls_word = rest.substr(0, end);
     } else if (element.find(" with cipher "sv) != std::string_view::npos) {
       parse_security(element, e);
     }

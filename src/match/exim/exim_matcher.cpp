@@ -54,6 +54,21 @@ void skip_own_stamp(std::string_view& m) {
   if (i < m.size() && m[i] == ' ') m.remove_prefix(i + 1);
 }
 
+// "[1/2] " or "[1\\2] ": Exim's mark on each part of a line it split for
+// syslog (over 870 bytes, or at a newline). The first part is read as a
+// line (the fields in the other parts are lost); the others start with no
+// stamp and are nothing to us.
+void skip_split_mark(std::string_view& m) {
+  if (m.size() < 6 || m[0] != '[') return;
+  std::size_t i = 1;
+  while (i < m.size() && is_digit(m[i])) ++i;
+  if (i == 1 || i >= m.size() || (m[i] != '/' && m[i] != '\\')) return;
+  const std::size_t slash = i++;
+  while (i < m.size() && is_digit(m[i])) ++i;
+  if (i == slash + 1 || i + 1 >= m.size() || m[i] != ']' || m[i + 1] != ' ') return;
+  m.remove_prefix(i + 2);
+}
+
 // "[pid] " (log_selector +pid), then the message id (6-6-2 before 4.97,
 // 6-11-4 since) and its space. Whether there was a message id.
 bool skip_pid_and_id(std::string_view& m) {
@@ -78,11 +93,31 @@ bool skip_pid_and_id(std::string_view& m) {
 }
 
 // The next space-separated token of `s` from `i` on; `i` moves past it.
+// A double-quoted part is one with its spaces: a quoted local part
+// ("a b"@example.org, which a sender chooses), C="250 OK", T="...".
 std::string_view next_token(std::string_view s, std::size_t& i) {
   while (i < s.size() && s[i] == ' ') ++i;
   const std::size_t start = i;
-  while (i < s.size() && s[i] != ' ') ++i;
+  bool quoted = false;
+  while (i < s.size() && (quoted || s[i] != ' ')) {
+    if (s[i] == '"') quoted = !quoted;
+    ++i;
+  }
   return s.substr(start, i - start);
+}
+
+// The top-level token of `s` that starts with `key` ("H="), from the
+// start: never one inside a quoted part. Its start, or npos.
+std::size_t top_level(std::string_view s, std::string_view key) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && s[i] == ' ') ++i;
+    const std::size_t start = i;
+    const std::string_view token = next_token(s, i);
+    if (token.empty()) break;
+    if (starts_with(token, key)) return start;
+  }
+  return std::string_view::npos;
 }
 
 bool is_ip_text(std::string_view ip) {
@@ -112,7 +147,13 @@ bool parse_host(std::string_view s, std::size_t& i, PeerRef& peer) {
       const std::string_view ip = token.substr(1, close - 1);
       if (is_ip_text(ip)) peer.ip = ip;
       std::string_view rest = token.substr(close + 1);
-      if (consume(rest, ":"sv)) peer.port = rest.substr(0, rest.find('*'));
+      if (consume(rest, ":"sv)) {
+        // ":port", then "*" (a continued connection) or the ":" that ends
+        // a defer line's host.
+        std::string_view port = rest.substr(0, rest.find('*'));
+        if (!port.empty() && port.back() == ':') port.remove_suffix(1);
+        peer.port = port;
+      }
       return true;
     }
     if (token.front() != '(' && n == 0) peer.name = token;
@@ -215,6 +256,12 @@ void exim_failure_reason(std::string_view error, std::string& out) {
     out = "connection_timed_out";
     return;
   }
+  // "syscall Connection reset by peer" (OpenSSL's queue empty): the
+  // system's words, as an error line's without a library line.
+  if (consume(e, "syscall "sv)) {
+    normalize_error_text(e, out);
+    return;
+  }
   // GnuTLS (gnutls_strerror, lib/errors.c), where the meaning is OpenSSL's.
   if (error == "No supported cipher suites have been found."sv ||
       error == "Could not negotiate a supported cipher suite."sv) {
@@ -247,6 +294,7 @@ void exim_failure_reason(std::string_view error, std::string& out) {
 
 bool EximMatcher::is_own(const Envelope& env) const {
   std::string_view m = env.message;
+  skip_split_mark(m);
   skip_own_stamp(m);
   if (skip_pid_and_id(m)) return true;
   for (std::string_view word :
@@ -260,19 +308,21 @@ bool EximMatcher::is_own(const Envelope& env) const {
 
 LineClass EximMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) const {
   std::string_view m = env.message;
+  skip_split_mark(m);
   skip_own_stamp(m);
   skip_pid_and_id(m);
   if (m.size() < 3) return LineClass::kOther;
   // Arrivals and deliveries: the TLS fields after the host.
   const bool arrival = starts_with(m, "<= "sv);
   if (arrival || starts_with(m, "=> "sv)) {
-    const std::size_t h = m.find(" H="sv);
-    const std::size_t x = m.find(" X="sv);
-    if (h == std::string_view::npos || x == std::string_view::npos || x < h) {
+    // H= and X= as fields of the line, never as text inside a quoted
+    // sender or recipient (a sender chooses those).
+    const std::size_t h = top_level(m, "H="sv);
+    if (h == std::string_view::npos || m.find(" X="sv, h) == std::string_view::npos) {
       return LineClass::kOther;  // a local delivery, or no TLS
     }
     e.clear_fields();
-    std::size_t i = h + 3;
+    std::size_t i = h + 2;
     if (!parse_host(m, i, peer)) return LineClass::kUnparsed;
     // The fields after the host, up to the first quoted one (C="...",
     // DN="...", T="..." hold spaces): X=, CV=, SNI=.
@@ -363,27 +413,40 @@ LineClass EximMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
   // An outbound handshake that failed (4.90+, transports/smtp.c): the
   // error follows "TLS session: " on a defer line or on the line that says
   // the message goes unencrypted.
-  const std::size_t session = m.find("TLS session: "sv);
+  // Where "TLS session: " may stand: first (the line that says the
+  // message goes unencrypted), or on a defer line right after its host
+  // ("== ADDR R=... T=... defer (-37) H=NAME [IP]: TLS session: ...").
+  std::size_t session = std::string_view::npos;
+  std::string_view defer_host;
+  if (starts_with(m, "TLS session: "sv)) {
+    session = 0;
+  } else if (starts_with(m, "== "sv)) {
+    const std::size_t h = top_level(m, "H="sv);
+    if (h != std::string_view::npos) {
+      std::size_t i = h + 2;
+      PeerRef p;
+      // The host's last token ends with the ':' before "TLS session: ".
+      if (parse_host(m, i, p) && m[i - 1] == ':' && m.substr(i, 14) == " TLS session: "sv) {
+        defer_host = m.substr(h + 2, i - 1 - h - 2);
+        session = i + 1;
+      }
+    }
+  }
   if (session != std::string_view::npos) {
     e.clear_fields();
     std::string_view error = m.substr(session + "TLS session: "sv.size());
-    std::size_t host_at = std::string_view::npos;
-    const std::size_t unencrypted = error.find(": delivering unencrypted to H="sv);
-    const std::size_t callout = error.find(": callout unencrypted to "sv);
-    std::string_view host_text;
-    if (unencrypted != std::string_view::npos) {
+    const std::size_t unencrypted = error.rfind(": delivering unencrypted to H="sv);
+    const std::size_t callout = error.rfind(": callout unencrypted to "sv);
+    std::string_view host_text = defer_host;
+    if (host_text.empty() && unencrypted != std::string_view::npos) {
       host_text = error.substr(unencrypted + ": delivering unencrypted to H="sv.size());
       error = error.substr(0, unencrypted);
-    } else if (callout != std::string_view::npos) {
+    } else if (host_text.empty() && callout != std::string_view::npos) {
       host_text = error.substr(callout + ": callout unencrypted to "sv.size());
       error = error.substr(0, callout);
-    } else {
-      host_at = m.rfind(" H="sv, session);
-      if (host_at == std::string_view::npos) return LineClass::kUnparsed;
-      host_text = m.substr(host_at + 3, session - host_at - 3);
     }
     std::size_t i = 0;
-    if (!parse_host(host_text, i, peer)) return LineClass::kUnparsed;
+    if (host_text.empty() || !parse_host(host_text, i, peer)) return LineClass::kUnparsed;
     const std::size_t colon = error.find("): "sv);
     if (!error.empty() && error.front() == '(' && colon != std::string_view::npos) {
       error = error.substr(colon + 3);
@@ -398,13 +461,14 @@ LineClass EximMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     return LineClass::kEvent;
   }
   // 4.85-4.89: "H=NAME [IP] TLS error on connection (SSL_connect): ...".
-  const std::size_t old = m.find(" TLS error on connection (SSL_connect): "sv);
-  if (starts_with(m, "H="sv) && old != std::string_view::npos) {
+  constexpr std::string_view kOldOut = " TLS error on connection (SSL_connect): "sv;
+  std::size_t after_host = 2;
+  PeerRef old_peer;
+  if (starts_with(m, "H="sv) && parse_host(m, after_host, old_peer) &&
+      m.substr(after_host, kOldOut.size()) == kOldOut) {
     e.clear_fields();
-    std::size_t i = 2;
-    if (!parse_host(m.substr(0, old), i, peer)) return LineClass::kUnparsed;
-    const std::string_view error =
-        m.substr(old + " TLS error on connection (SSL_connect): "sv.size());
+    peer = old_peer;
+    const std::string_view error = m.substr(after_host + kOldOut.size());
     e.kind = EventKind::kConnectError;
     e.direction = Direction::kOutbound;
     e.reason_text = error;

@@ -203,6 +203,22 @@ TEST_CASE("Dovecot logins and handshake failures", "[mail_dialect]") {
        "attempts in 0 secs): user=<>, rip=192.0.2.33, lip=198.51.100.1, TLS handshaking, "
        "session=<RnYWOVUnIcvAAAIh>",
        "handshake_failed"},
+      // OpenSSL's queue joined with ", "; 2.4.1's "+"; a custom format's
+      // elements after the error, with no session=.
+      {"Nov 20 10:00:43 mx1 dovecot: imap-login: Disconnected: x: user=<>, rip=192.0.2.34, "
+       "lip=198.51.100.1, TLS handshaking: SSL_accept() failed: error:0A00010B:SSL "
+       "routines::wrong version number, error:0A000126:SSL routines::unexpected eof, "
+       "session=<RnYWOVUnIcvAAAIh>",
+       "wrong_version_number"},
+      {"Nov 20 10:00:43 mx1 dovecot: imap-login: Login aborted: x: user=<>, rip=192.0.2.35, "
+       "lip=198.51.100.1, TLS handshaking: SSL_accept() failed: error:0A0000C1:SSL "
+       "routines::no shared cipher+SSL_accept() syscall failed: Broken pipe, "
+       "session=<RnYWOVUnIcvAAAIh>",
+       "no_shared_cipher"},
+      {"Nov 20 10:00:43 mx1 dovecot: imap-login: Disconnected: x: user=<>, rip=192.0.2.36, "
+       "lip=198.51.100.1, TLS handshaking: SSL connection closed during handshake, rport=1234, "
+       "lport=993",
+       "lost_connection"},
   }));
   p = classify(f.line);
   REQUIRE(p.cls == LineClass::kEvent);
@@ -256,7 +272,10 @@ TEST_CASE("MailDialect: the program picks the MTA; --mta leaves the others out",
   CHECK(mta_of_program("sm-mta") == Mta::kSendmail);
   CHECK(mta_of_program("sm-msp-queue") == Mta::kSendmail);
   CHECK(mta_of_program("sendmail") == Mta::kSendmail);
-  CHECK(mta_of_program("sm-notify") == Mta::kPostfix);  // then Postfix's matcher decides
+  CHECK(mta_of_program("sm-notify") == Mta::kPostfix);      // then Postfix's matcher decides
+  CHECK(mta_of_program("sm-mta-queue") == Mta::kSendmail);  // Debian's labels
+  CHECK(mta_of_program("sm-que") == Mta::kSendmail);
+  CHECK(mta_of_program("sm-msp") == Mta::kSendmail);
   CHECK(mta_of_service("imap-login") == Mta::kDovecot);
   CHECK(mta_of_service("postfix/submission/smtpd") == Mta::kPostfix);
   CHECK(classify("Nov 20 10:00:01 mx1 sm-notify[9]: STARTTLS=server, relay=[192.0.2.1], "
@@ -345,6 +364,13 @@ TEST_CASE("Exim handshake failures, inbound and outbound", "[mail_dialect]") {
       {"2026-11-20 10:01:03 TLS error on connection from [192.0.2.46] (gnutls_handshake): The "
        "TLS connection was non-properly terminated.",
        EventKind::kAcceptError, "", "192.0.2.46", "unexpected_eof_while_reading"},
+      {"2026-11-20 10:01:03 TLS error on connection from [192.0.2.47] (SSL_accept): syscall "
+       "Connection reset by peer",
+       EventKind::kAcceptError, "", "192.0.2.47", "connection_reset_by_peer"},
+      // The first part of a line split for syslog is read.
+      {"Nov 20 10:01:03 mx1 exim[9]: [1/2] 2026-11-20 10:01:03 TLS error on connection from "
+       "[192.0.2.48] (SSL_accept): error:0A0000C1:SSL routines::no shared cipher",
+       EventKind::kAcceptError, "", "192.0.2.48", "no_shared_cipher"},
       {"2026-11-20 10:02:00 1xUKTR-00000005BAN-264V TLS session: (SSL_connect): "
        "error:0A000410:SSL routines::ssl/tls alert handshake failure: delivering unencrypted to "
        "H=mx.example.com [203.0.113.25] (not in hosts_require_tls)",
@@ -376,6 +402,14 @@ TEST_CASE("Exim lines without a TLS outcome", "[mail_dialect]") {
            // A forged HELO cannot make a plaintext arrival TLS: X= must follow the address.
            "2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= a@example.org "
            "H=(X=TLS1.3:FAKE:256) [192.0.2.10] P=esmtp S=2345",
+           // Nor a quoted local part (a sender chooses it, spaces and all).
+           "2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= \"a H=[192.0.2.201] "
+           "X=TLS1:RC4-MD5:128 b\"@example.org H=(h) [198.51.100.68] P=esmtp S=1",
+           "2026-11-20 10:00:01 H=(helo) [198.51.100.66] F=<\"x TLS session: (SSL_connect): "
+           "error:0A0000C1:SSL routines::no shared cipher: delivering unencrypted to "
+           "H=victim.example [192.0.2.200] y\"@evil.example> rejected RCPT <a@example.org>",
+           // The second part of a line Exim split for syslog.
+           "Nov 20 10:00:01 mx1 exim[1]: [2/2] X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no S=5",
        }) {
     const Parsed p = classify(line);
     CHECK(p.cls != LineClass::kEvent);

@@ -290,7 +290,7 @@ TEST_CASE("report summary: the words when nothing was counted name the case, nev
   CHECK_THAT(words(r), Catch::Contains("last modified before the window opens"));
   // Lines, but none of Postfix's (dpkg.log, `journalctl -o json`).
   r.lines_read = 40;
-  CHECK_THAT(words(r), Catch::StartsWith("no_mta_lines: No lines of a known MTA (Postfix, "
+  CHECK_THAT(words(r), Catch::StartsWith("no_mta_lines: No lines of a known MTA (Postfix, Exim, "
                                          "Sendmail, Dovecot) among the 40 lines") &&
                            Catch::Contains("--syslog-name"));
   // Postfix lines, but none in the window.

@@ -327,6 +327,10 @@ TEST_CASE("GnuTLS's cipher names map to their IANA names, with the protocol", "[
       {"RSA__AES_256_CBC__SHA1", "TLSv1.2", "TLS_RSA_WITH_AES_256_CBC_SHA"},
       {"RSA__3DES_CBC__SHA1", "TLSv1", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"},
       {"RSA__ARCFOUR_128__MD5", "TLSv1", "TLS_RSA_WITH_RC4_128_MD5"},
+      {"ECDHE_SECP256R1__ECDSA_SECP256R1_SHA256__AES_128_CCM", "TLSv1.2",
+       "TLS_ECDHE_ECDSA_WITH_AES_128_CCM"},
+      {"ECDHE_X25519__EdDSA_Ed25519__AES_128_GCM", "TLSv1.2",
+       "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
       {"ECDHE_SECP256R1__RSA_PSS_RSAE_SHA256__AES_256_GCM__AEAD", "TLSv1.3",
        "TLS_AES_256_GCM_SHA384"},
       // gnutls_cipher_suite_get_name (Exim 4.92 and before).
