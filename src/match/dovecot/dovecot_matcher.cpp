@@ -3,21 +3,12 @@
 #include <algorithm>
 
 #include "mailtls/line_matcher.hpp"
+#include "match/message_text.hpp"
 
 namespace mailtls::detail {
 namespace {
 
 using namespace std::string_view_literals;
-
-bool consume(std::string_view& s, std::string_view prefix) {
-  if (s.substr(0, prefix.size()) != prefix) return false;
-  s.remove_prefix(prefix.size());
-  return true;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
 
 // "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384 (256/256 bits)": %k, the
 // same words as Postfix's summary.
@@ -124,13 +115,8 @@ LineClass DovecotMatcher::classify(const Envelope& env, Event& e, PeerRef& peer)
     std::string_view element = rest.substr(0, end);
     if (starts_with(element, "rip="sv)) {
       const std::string_view ip = element.substr(4);
-      bool valid = !ip.empty();
-      for (char c : ip) {
-        valid = valid && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                          (c >= 'A' && c <= 'F') || c == ':' || c == '.');
-      }
       peer = {};
-      if (valid) peer.ip = ip;
+      if (is_address_text(ip)) peer.ip = ip;
     } else if (element == "TLS"sv || starts_with(element, "TLS: "sv)) {
       tls = true;
     } else if (element == "TLS handshaking"sv || starts_with(element, "TLS handshaking: "sv)) {

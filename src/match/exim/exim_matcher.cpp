@@ -2,29 +2,12 @@
 
 #include "mailtls/label_tables.hpp"
 #include "mailtls/line_matcher.hpp"
+#include "match/message_text.hpp"
 
 namespace mailtls::detail {
 namespace {
 
 using namespace std::string_view_literals;
-
-bool consume(std::string_view& s, std::string_view prefix) {
-  if (s.substr(0, prefix.size()) != prefix) return false;
-  s.remove_prefix(prefix.size());
-  return true;
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool is_alnum(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 // A run of exactly n alphanumerics at s[i].
 bool alnum_run(std::string_view s, std::size_t i, std::size_t n) {
@@ -120,17 +103,6 @@ std::size_t top_level(std::string_view s, std::string_view key) {
   return std::string_view::npos;
 }
 
-bool is_ip_text(std::string_view ip) {
-  if (ip.empty()) return false;
-  for (char c : ip) {
-    if (!is_digit(c) && !((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) && c != ':' &&
-        c != '.') {
-      return false;
-    }
-  }
-  return true;
-}
-
 // A host as Exim writes it (host.c host_build_sender_fullhost, and
 // deliver.c's H=): "[ip]", "(helo) [ip]", "name [ip]", "name (helo)
 // [ip]", then ":port" or "*" after the bracket. Reads tokens of `s` from
@@ -145,7 +117,7 @@ bool parse_host(std::string_view s, std::size_t& i, PeerRef& peer) {
       const std::size_t close = token.find(']');
       if (close == std::string_view::npos) return false;
       const std::string_view ip = token.substr(1, close - 1);
-      if (is_ip_text(ip)) peer.ip = ip;
+      if (is_address_text(ip)) peer.ip = ip;
       std::string_view rest = token.substr(close + 1);
       if (consume(rest, ":"sv)) {
         // ":port", then "*" (a continued connection) or the ":" that ends
@@ -291,6 +263,22 @@ void exim_failure_reason(std::string_view error, std::string& out) {
   if (alert_reason(error, out)) return;
   own_words(error, out);
 }
+
+namespace {
+
+// An outbound handshake that failed, with its peer and its error text.
+LineClass outbound_failure(std::string_view error, const PeerRef& peer, Event& e) {
+  e.kind = EventKind::kConnectError;
+  e.direction = Direction::kOutbound;
+  e.reason_text = error;
+  exim_failure_reason(error, e.reason);
+  e.peer_name = peer.name;
+  e.peer_ip = peer.ip;
+  e.port = peer.port;
+  return LineClass::kEvent;
+}
+
+}  // namespace
 
 bool EximMatcher::is_own(const Envelope& env) const {
   std::string_view m = env.message;
@@ -451,14 +439,7 @@ LineClass EximMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     if (!error.empty() && error.front() == '(' && colon != std::string_view::npos) {
       error = error.substr(colon + 3);
     }
-    e.kind = EventKind::kConnectError;
-    e.direction = Direction::kOutbound;
-    e.reason_text = error;
-    exim_failure_reason(error, e.reason);
-    e.peer_name = peer.name;
-    e.peer_ip = peer.ip;
-    e.port = peer.port;
-    return LineClass::kEvent;
+    return outbound_failure(error, peer, e);
   }
   // 4.85-4.89: "H=NAME [IP] TLS error on connection (SSL_connect): ...".
   constexpr std::string_view kOldOut = " TLS error on connection (SSL_connect): "sv;
@@ -469,14 +450,7 @@ LineClass EximMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) co
     e.clear_fields();
     peer = old_peer;
     const std::string_view error = m.substr(after_host + kOldOut.size());
-    e.kind = EventKind::kConnectError;
-    e.direction = Direction::kOutbound;
-    e.reason_text = error;
-    exim_failure_reason(error, e.reason);
-    e.peer_name = peer.name;
-    e.peer_ip = peer.ip;
-    e.port = peer.port;
-    return LineClass::kEvent;
+    return outbound_failure(error, peer, e);
   }
   if (m.find("SSL verify "sv) != std::string_view::npos) return LineClass::kTlsDetail;
   return LineClass::kOther;

@@ -1,22 +1,12 @@
 #include "match/sendmail/sendmail_matcher.hpp"
 
 #include "mailtls/line_matcher.hpp"
+#include "match/message_text.hpp"
 
 namespace mailtls::detail {
 namespace {
 
 using namespace std::string_view_literals;
-
-bool consume(std::string_view& s, std::string_view prefix) {
-  if (s.substr(0, prefix.size()) != prefix) return false;
-  s.remove_prefix(prefix.size());
-  return true;
-}
-
-bool is_ip_byte(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
-         c == '.';
-}
 
 // The value of `key` (", key=VALUE" up to the next ", ") in `s`; whether
 // it was there. The last field, relay=, runs to the end instead.
@@ -71,10 +61,8 @@ void parse_sendmail_relay(std::string_view relay, PeerRef& peer) {
   }
   ip = ip.substr(0, close);
   if (ip.substr(0, 5) == "IPv6:"sv) ip.remove_prefix(5);
-  bool valid = !ip.empty();
-  for (char c : ip) valid = valid && is_ip_byte(c);
   peer.name = name;
-  if (valid) peer.ip = ip;
+  if (is_address_text(ip)) peer.ip = ip;
 }
 
 LineClass SendmailMatcher::classify(const Envelope& env, Event& e, PeerRef& peer) const {
