@@ -1,6 +1,7 @@
 // Finding the few lines worth parsing, without per-line work on the rest.
 //
-// Every Postfix message mailtls reads contains one of four anchors:
+// Every Postfix message mailtls reads contains one of four anchors (and
+// every OpenSMTPD line a fifth, its tag " smtpd["):
 //   "TLS"           TLS connection established/reused, setting up TLS
 //                   connection, TLS library problem, TLS handshake failed
 //   "SSL_"          SSL_accept error, SSL_connect error

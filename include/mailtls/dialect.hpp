@@ -23,13 +23,16 @@
 namespace mailtls {
 
 enum class LineClass : std::uint8_t {
-  kOther,         // not a Postfix line, or nothing TLS-related
-  kPeer,          // names the session's peer (tlsproxy CONNECT from, setting up TLS ...)
-  kSessionEnd,    // `disconnect from`: the pid's session is over
-  kEvent,         // an event with its peer (established, SSL_accept error ...)
-  kLibraryEvent,  // `TLS library problem`: an event whose peer comes from the pid
-  kTlsDetail,     // TLS-related but carries no event (loglevel 2+ detail, tlsproxy repeats)
-  kUnparsed,      // looks like a Postfix TLS outcome line but did not parse
+  kOther,            // not a Postfix line, or nothing TLS-related
+  kPeer,             // names the session's peer (tlsproxy CONNECT from, setting up TLS ...)
+  kSessionEnd,       // `disconnect from`: the pid's session is over
+  kEvent,            // an event with its peer (established, SSL_accept error ...)
+  kLibraryEvent,     // an event whose peer comes from its session (Postfix's `TLS
+                     // library problem`, by the pid; OpenSMTPD's handshakes, by the id)
+  kLibraryEventEnd,  // a kLibraryEvent on the line that also ends its session
+                     // (OpenSMTPD's `smtp disconnected reason="io-error: ..."`)
+  kTlsDetail,        // TLS-related but carries no event (loglevel 2+ detail, tlsproxy repeats)
+  kUnparsed,         // looks like a Postfix TLS outcome line but did not parse
 };
 
 struct PeerRef {
@@ -87,7 +90,7 @@ class Dialect {
   // Classifies a line into `event`, which holds the previous line's fields:
   // clear them first (Event::clear_fields()), since every field a line
   // does not set must be empty (a kLibraryEvent is stored whole when its
-  // session lies before its chunk). For kEvent and kLibraryEvent fills the
+  // session lies before its chunk). For kEvent and kLibraryEvent(End) fills the
   // event fields (kind, direction, peer, protocol, ...; not time, host,
   // service, pid, file, which the envelope gives). For kEvent fills `peer`
   // too; for kPeer and kSessionEnd, `peer.raw` at least (parse_peer_token()
@@ -118,6 +121,11 @@ class Dialect {
   // The direction of a service's lines that do not say it (failures,
   // session ends).
   virtual Direction service_direction(std::string_view service) const = 0;
+  // Whether the line's sessions are followed even by a scan that follows
+  // none (counting no failure and no library line): true for an MTA whose
+  // handshake lines name no peer (OpenSMTPD), which every handshake then
+  // takes from its session's peer-bearing line.
+  virtual bool always_follows(const Envelope& /*env*/) const { return false; }
 };
 
 }  // namespace mailtls

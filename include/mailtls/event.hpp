@@ -36,7 +36,7 @@ std::optional<EventKind> parse_event_kind(std::string_view name);
 std::optional<Mta> parse_mta(std::string_view name);
 // The MTA whose program name (the envelope's, without "[pid]") `program`
 // is: exim, exim4; sendmail, sm-mta, sm-msp-queue (and Debian's sm-mta-queue,
-// sm-que, sm-msp, ...); dovecot; else Postfix (whose own
+// sm-que, sm-msp, ...); smtpd (OpenSMTPD); dovecot; else Postfix (whose own
 // matcher then decides, knowing --syslog-name).
 // Inline: MailDialect asks it of every candidate line.
 inline Mta mta_of_program(std::string_view program) {
@@ -46,6 +46,7 @@ inline Mta mta_of_program(std::string_view program) {
       break;
     case 5:
       if (program == "exim4") return Mta::kExim;
+      if (program == "smtpd") return Mta::kOpenSmtpd;  // Postfix's is "postfix/smtpd"
       break;
     case 6:
       if (program == "sm-mta") return Mta::kSendmail;

@@ -30,6 +30,9 @@ std::size_t find_anchor(std::string_view line, bool sessions, bool ssl, const Pr
       case 'T':
         if (i + 3 <= n && p[i + 1] == 'L' && p[i + 2] == 'S') return i;
         break;
+      case ' ':
+        if (i + 7 <= n && smtpd_tag_at(p + i)) return i;
+        break;
       case 'S':
         if (ssl && i + 4 <= n && p[i + 1] == 'S' && p[i + 2] == 'L' && p[i + 3] == '_') return i;
         break;

@@ -85,6 +85,13 @@ enum class SessionAnchors { kNone, kAll, kEnds };
 
 constexpr int kNoAnchor = INT32_MIN;
 
+// OpenSMTPD's tag " smtpd[" (every one of its lines: its peers and failures
+// hold no "TLS"); the vector kernels find it by ' ' and '[' six bytes on.
+// Postfix's "postfix/smtpd[" has no space before its "smtpd".
+inline bool smtpd_tag_at(const char* p) {
+  return std::memcmp(p, " smtpd[", 7) == 0;
+}
+
 // The vector kernels find both session anchors with one test, (b | 0x20) ==
 // 'o' with 'm' ten bytes on: "onnect from " at its 'o', and "CONNECT from "
 // at its first 'O'; the ends alone with b == 'd' and 'm' fourteen bytes on,
@@ -100,6 +107,7 @@ inline int vector_anchor_at(const char* p, bool ssl, std::size_t before,
                                         ' ', 'f', 'r', 'o', 'm', ' '};
   switch (p[0]) {
     case 'T': return p[1] == 'L' && p[2] == 'S' ? 0 : kNoAnchor;
+    case ' ': return smtpd_tag_at(p) ? 0 : kNoAnchor;
     case 'S': return ssl && p[1] == 'S' && p[2] == 'L' && p[3] == '_' ? 0 : kNoAnchor;
     case 'o':
       return kS == SessionAnchors::kAll && bytes_equal(p, kOnnect, 12) && after_disc(p, before)
@@ -192,6 +200,8 @@ template <class V, SessionAnchors kS, bool kSsl>
   const auto k_d = V::opaque(V::splat('d'));
   const auto k_m = V::opaque(V::splat('m'));
   const auto k_case = V::opaque(V::splat(0x20));
+  const auto k_space = V::opaque(V::splat(' '));
+  const auto k_open = V::opaque(V::splat('['));
 
   using Mask = typename V::Mask;
   std::size_t i = 0;
@@ -204,6 +214,7 @@ template <class V, SessionAnchors kS, bool kSsl>
     const auto b0 = V::load(data + i);
     const Mask nl = V::mask(V::eq(b0, k_nl));
     auto c = V::and_(V::eq(b0, k_t), V::eq(V::load(data + i + 2), k_s));
+    c = V::or_(c, V::and_(V::eq(b0, k_space), V::eq(V::load(data + i + 6), k_open)));
     if constexpr (kSsl) {
       c = V::or_(c, V::and_(V::eq(b0, k_s), V::eq(V::load(data + i + 3), k_under)));
     }
@@ -283,6 +294,7 @@ template <class V, SessionAnchors kS, bool kSsl>
     }
     const bool hit =
         (p[0] == 'T' && left >= 3 && p[1] == 'L' && p[2] == 'S') ||
+        (p[0] == ' ' && left >= 7 && smtpd_tag_at(p)) ||
         (kSsl && p[0] == 'S' && left >= 4 && p[1] == 'S' && p[2] == 'L' && p[3] == '_') ||
         (kS == SessionAnchors::kAll && p[0] == 'o' && left >= 12 &&
          std::memcmp(p, "onnect from ", 12) == 0 && after_disc(p, i)) ||

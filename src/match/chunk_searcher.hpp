@@ -99,22 +99,8 @@ class ChunkSearcher {
       return config_.end_services->chooses(program);
     };
     if (config_.end_services && !config_.follow_sessions) needs.end_programs = &ends;
-    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
-                            std::uint64_t line_index) {
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      if (!dialect_.parse_envelope(line, env)) return;
-      const LineClass cls = dialect_.classify(env, event, peer);
-      switch (cls) {
-        case LineClass::kOther:
-        case LineClass::kTlsDetail: return;
-        case LineClass::kUnparsed: sink.on_unparsed(line, offset); return;
-        case LineClass::kPeer:
-        case LineClass::kSessionEnd:
-          note_session_line(cls, env, peer, line, line_index, clock, sessions, sink);
-          return;
-        case LineClass::kEvent:
-        case LineClass::kLibraryEvent: break;
-      }
+    // An event line: its peer is its own (kEvent) or its session's.
+    auto on_event_line = [&](LineClass cls, std::uint64_t line_index) {
       if (cls == LineClass::kEvent) sink.prefetch_peer(event.peer_name, event.peer_ip);
       event.host = env.host;
       if (event.service.empty()) event.service = env.program;
@@ -137,10 +123,12 @@ class ChunkSearcher {
       }
       const std::uint64_t session = session_hash(key);
       event.session = session;
+      const bool completed =
+          event.kind == EventKind::kEstablished || event.kind == EventKind::kReused;
       if (cls == LineClass::kEvent) {
         SessionSlot& slot = sessions.at(session, key);
         slot.ended = false;
-        slot.tls_done = event.kind == EventKind::kEstablished || event.kind == EventKind::kReused;
+        slot.tls_done = completed;
         slot.end_unverified = false;
         slot.peer_name = peer.name;
         slot.peer_ip = peer.ip;
@@ -150,8 +138,8 @@ class ChunkSearcher {
         sink.on_event(event, &slot);
         return;
       }
-      // A library line: the peer is the session's, from this chunk or
-      // before it, if the session's latest peer-bearing line is recent.
+      // A line whose peer is the session's, from this chunk or before it,
+      // if the session's latest peer-bearing line is recent.
       if (SessionSlot* slot = sessions.find(session, key)) {
         if (slot->ended && slot->end_unverified) {
           sink.on_pending(event);  // whether that end was the session's: the merge knows
@@ -163,10 +151,36 @@ class ChunkSearcher {
           event.peer_ip = p.ip;
           event.after_handshake = slot->tls_done;
         }
+        // A handshake that names no peer (OpenSMTPD's) completes its
+        // session's TLS as one that does.
+        if (completed && !slot->ended) slot->tls_done = true;
         sink.on_event(event, slot);
         return;
       }
       sink.on_pending(event);
+    };
+    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
+                            std::uint64_t line_index) {
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (!dialect_.parse_envelope(line, env)) return;
+      const LineClass cls = dialect_.classify(env, event, peer);
+      switch (cls) {
+        case LineClass::kOther:
+        case LineClass::kTlsDetail: return;
+        case LineClass::kUnparsed: sink.on_unparsed(line, offset); return;
+        case LineClass::kPeer:
+        case LineClass::kSessionEnd:
+          note_session_line(cls, env, peer, line, line_index, clock, sessions, sink);
+          return;
+        case LineClass::kEvent:
+        case LineClass::kLibraryEvent: on_event_line(cls, line_index); return;
+        case LineClass::kLibraryEventEnd:
+          // The event takes the session's peer; then the session is over.
+          on_event_line(LineClass::kLibraryEvent, line_index);
+          note_session_line(LineClass::kSessionEnd, env, PeerRef{}, line, line_index, clock,
+                            sessions, sink);
+          return;
+      }
     };
     auto on_long = [&](std::size_t offset) {
       // A run of NULs is no part of a line: copytruncate leaves such a hole
@@ -270,7 +284,7 @@ class ChunkSearcher {
   void note_session_line(LineClass cls, const Envelope& env, const PeerRef& peer,
                          std::string_view line, std::uint64_t line_index, const LineClock& clock,
                          SessionTable& sessions, Sink& sink) const {
-    if (!config_.follow_sessions) {
+    if (!config_.follow_sessions && !dialect_.always_follows(env)) {
       if (cls == LineClass::kSessionEnd && config_.end_services) {
         sink.on_session_end(0, nullptr, SessionEnd<D>{dialect_, env, clock, peer.raw});
       }

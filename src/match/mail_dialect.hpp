@@ -5,7 +5,8 @@
 // Which program wrote a line decides its MTA (mta_of_program): Postfix's
 // `postfix/...` names (and --syslog-name), `exim`, `exim4` (and Exim's own
 // mainlog, whose envelope names the program "exim"), `sendmail`, `sm-mta`,
-// `sm-msp-queue`, `dovecot`. Each MTA's dialect classifies its own lines;
+// `sm-msp-queue`, `smtpd` (OpenSMTPD), `dovecot`. Each MTA's dialect
+// classifies its own lines;
 // the composite stamps the event with the MTA. `final`, and every dialect
 // in it held by value, so the searcher's calls are direct: a Postfix line
 // costs one look at its program name more than under PostfixDialect alone.
@@ -14,7 +15,8 @@
 // finds the other MTAs' TLS lines too (Sendmail's `STARTTLS=`, Dovecot's
 // `%c` element: `TLS`, `TLS handshaking`; Exim's `X=TLS1.3:...`, `TLS
 // error`, `TLS session:`; an Exim X=SSL3 arrival, which OpenSSL 3 and
-// GnuTLS 3.8 no longer negotiate, would be missed).
+// GnuTLS 3.8 no longer negotiate, would be missed), and its " smtpd["
+// anchor every OpenSMTPD line (whose peers and failures hold no "TLS").
 #pragma once
 
 #include <array>
@@ -22,6 +24,7 @@
 
 #include "match/dovecot/dovecot_matcher.hpp"
 #include "match/exim/exim_matcher.hpp"
+#include "match/opensmtpd/opensmtpd_matcher.hpp"
 #include "match/postfix/postfix_dialect.hpp"
 #include "match/sendmail/sendmail_matcher.hpp"
 
@@ -56,19 +59,25 @@ class MailDialect final : public Dialect {
       case Mta::kSendmail: return sendmail_.classify(env, event, peer);
       case Mta::kExim: return exim_.classify(env, event, peer);
       case Mta::kDovecot: return dovecot_.classify(env, event, peer);
+      case Mta::kOpenSmtpd: return opensmtpd_.classify(env, event, peer);
       default: return postfix_.classify(env, event, peer);
     }
   }
-  // Postfix's: "host program[pid" (one process per SMTP session). The
-  // other MTAs' lines each name their peer, or none where none can be
-  // known (a Sendmail client's failure): they join nothing, and their
-  // empty key says so (each failure line is one failure).
+  // Postfix's: "host program[pid" (one process per SMTP session).
+  // OpenSMTPD's: the session id (random, so no host is needed). The other
+  // MTAs' lines each name their peer, or none where none can be known (a
+  // Sendmail client's failure): they join nothing, and their empty key
+  // says so (each failure line is one failure).
   std::string_view session_key(const Envelope& env) const override {
-    if (mailtls::mta_of_program(env.program) != Mta::kPostfix) return env.message.substr(0, 0);
-    return postfix_.session_key(env);
+    switch (mailtls::mta_of_program(env.program)) {
+      case Mta::kPostfix: return postfix_.session_key(env);
+      case Mta::kOpenSmtpd: return opensmtpd_session_id(env.message);
+      default: return env.message.substr(0, 0);
+    }
   }
+  // OpenSMTPD's peer texts start with words no Postfix token can.
   void parse_peer_token(std::string_view raw, PeerRef& peer) const override {
-    postfix_.parse_peer_token(raw, peer);
+    if (!parse_opensmtpd_peer(raw, peer)) postfix_.parse_peer_token(raw, peer);
   }
   SessionCounters session_counters(const Envelope& env) const override {
     if (mailtls::mta_of_program(env.program) != Mta::kPostfix) return {};
@@ -91,9 +100,17 @@ class MailDialect final : public Dialect {
   Direction service_direction(std::string_view service) const override {
     switch (mailtls::mta_of_program(service)) {
       case Mta::kDovecot: return Direction::kInbound;
-      case Mta::kSendmail: return Direction::kInbound;  // its lines say it (server/client)
+      case Mta::kSendmail: return Direction::kInbound;   // its lines say it (server/client)
+      case Mta::kOpenSmtpd: return Direction::kInbound;  // its lines say it (smtp/mta)
       default: return postfix_.service_direction(service);
     }
+  }
+
+  // OpenSMTPD's handshake lines name no peer: its sessions are always
+  // followed, their peers needed by every handshake.
+  bool always_follows(const Envelope& env) const override {
+    return env.program.size() == 5 && mailtls::mta_of_program(env.program) == Mta::kOpenSmtpd &&
+           enabled(Mta::kOpenSmtpd);
   }
 
   bool enabled(Mta mta) const { return enabled_[static_cast<std::size_t>(mta)]; }
@@ -103,6 +120,7 @@ class MailDialect final : public Dialect {
   SendmailMatcher sendmail_;
   EximMatcher exim_;
   DovecotMatcher dovecot_;
+  OpenSmtpdMatcher opensmtpd_;
   std::array<bool, kMtaCount> enabled_{};
 };
 

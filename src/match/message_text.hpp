@@ -1,6 +1,7 @@
 // Small readers of a log message's text, shared by the dialects' matchers
-// (sendmail/, dovecot/, exim/): prefixes, character classes, and whether a
-// text can be an address (what the matchers take as `peer_ip`).
+// (sendmail/, dovecot/, exim/, opensmtpd/): prefixes, character classes,
+// whether a text can be an address (what the matchers take as `peer_ip`),
+// and OpenSSL's protocol words.
 #pragma once
 
 #include <string_view>
@@ -38,6 +39,16 @@ inline bool is_address_text(std::string_view ip) {
     }
   }
   return true;
+}
+
+// OpenSSL's SSL_get_version() word (Postfix's spelling) as the `protocol`
+// field: itself when it is one of them, else empty (a cipher's class,
+// "TLSv1/SSLv3", names no protocol).
+inline std::string_view openssl_protocol(std::string_view version) {
+  for (std::string_view p : {"TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3", "SSLv2"}) {
+    if (version == p) return p;
+  }
+  return {};
 }
 
 }  // namespace mailtls::detail

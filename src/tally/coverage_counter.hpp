@@ -19,6 +19,9 @@ class CoverageCounter {
   // `end`: a SessionEnd (match/chunk_searcher.hpp).
   template <class End>
   void note(const End& end, Tally& tally) {
+    // Coverage is read from Postfix's session ends (their command
+    // counters); another MTA's ends (OpenSMTPD's) carry none.
+    if (mta_of_program(end.service()) != Mta::kPostfix) return;
     const LocalTime time = end.time();
     if (!filter_.admits_session_end(time.epoch_s, end.host(), end.service(),
                                     [&] { return end.direction(); })) {

@@ -29,6 +29,9 @@ using detail::CipherAlias;
 //                           *_RFC_* names spell them
 //   0xFF85, 0xFF87          GOST R 34.11-2012 suites at private code points;
 //                           0xFF85 is the suite RFC 9189 registered as 0xC102
+// And LibreSSL's names for the TLS 1.3 suites before 3.5 (OpenBSD 7.0 and
+// older: AEAD-AES256-GCM-SHA384, ...; its libssl cipher table), which OpenSMTPD and
+// Postfix on OpenBSD log.
 constexpr CipherAlias kAliases[] = {
 #include "tally/cipher_aliases.inc"
 };

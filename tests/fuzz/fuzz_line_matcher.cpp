@@ -1,7 +1,8 @@
 // libFuzzer target: the message parsers behind the envelope: Postfix's
 // line classification, the peer token, session counters and reason
 // normalisation; and every MTA's through MailDialect (Sendmail, Dovecot,
-// Exim: the line as it is, and its bytes as each one's message).
+// Exim, OpenSMTPD: the line as it is, and its bytes as each one's
+// message), with OpenSMTPD's peer texts and session ids.
 //
 // Besides not crashing, every field an event takes from the line must be a
 // view into the line (or a fixed text of the parser's) (a forged message cannot make the parser
@@ -92,7 +93,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     mailtls::Event ev;
     mailtls::PeerRef p;
     const mailtls::LineClass c = dialect.classify(e, ev, p);
-    if (c != mailtls::LineClass::kEvent && c != mailtls::LineClass::kLibraryEvent) return;
+    // The join key and a peer text are the line's bytes.
+    FUZZ_CHECK(inside(line, dialect.session_key(e)));
+    if (c == mailtls::LineClass::kPeer || c == mailtls::LineClass::kSessionEnd) {
+      FUZZ_CHECK(inside(line, p.raw));
+      mailtls::PeerRef parsed;
+      dialect.parse_peer_token(p.raw, parsed);
+      FUZZ_CHECK(inside(line, parsed.name));
+      FUZZ_CHECK(inside(line, parsed.ip));
+    }
+    if (c != mailtls::LineClass::kEvent && c != mailtls::LineClass::kLibraryEvent &&
+        c != mailtls::LineClass::kLibraryEventEnd) {
+      return;
+    }
     for (const std::string_view field :
          {ev.cipher, ev.bits, ev.key_exchange, ev.sni, ev.peer_name, ev.peer_ip, ev.port}) {
       FUZZ_CHECK(inside(line, field));
@@ -109,7 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   mailtls::Envelope own;
   if (dialect.parse_envelope(line, own)) check_dialect(own);
-  for (const char* program : {"sm-mta", "dovecot", "exim"}) {
+  for (const char* program : {"sm-mta", "dovecot", "exim", "smtpd"}) {
     mailtls::Envelope e;
     e.program = program;
     e.message = line;

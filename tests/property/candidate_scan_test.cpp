@@ -71,7 +71,13 @@ std::string random_buffer(std::mt19937& rng, std::size_t size, unsigned keep_new
                                                    " sub[]: disconnect from ",
                                                    "[7]: disconnect from ",
                                                    "]: disconnect from ",
-                                                   "9]: disconnect from "};
+                                                   "9]: disconnect from ",
+                                                   " smtpd[",
+                                                   " smtpd[1]: 3f5b2c1d8e9a0b47 smtp connected",
+                                                   "x smtpd",
+                                                   "/smtpd[",
+                                                   " smtp\nd[",
+                                                   "["};
   std::string s;
   while (s.size() < size) {
     const std::string& piece = kPieces[rng() % kPieces.size()];
@@ -162,6 +168,25 @@ TEST_CASE("candidate scan finds each anchor line once", "[candidate_scan]") {
     REQUIRE(no_ssl.events.size() == 1);
     CHECK(no_ssl.events[0].find("#1:b TLS") != std::string::npos);
     CHECK(run(ssl_only, 1000, k, false, true).events.size() == 2);
+  }
+}
+
+TEST_CASE("candidate scan finds every OpenSMTPD line by its tag", "[candidate_scan]") {
+  // Its peers and failures hold no "TLS"; Postfix's smtpd is no candidate
+  // for its tag (no space before "smtpd").
+  const std::string buf =
+      "Nov 20 10:00:01 mx1 smtpd[31025]: 3f5b2c1d8e9a0b47 smtp connected address=192.0.2.10\n"
+      "Nov 20 10:00:01 mx1 postfix/smtpd[12]: connect from a[192.0.2.1]\n"
+      "Nov 20 10:00:02 mx1 smtpd: no pid\n"
+      " smtpd[";
+  for (ScanKernel k : {ScanKernel::kScalar, ScanKernel::kSse2, ScanKernel::kAvx2}) {
+    for (bool sessions : {false, true}) {
+      const Trace t = run(buf, 1000, k, sessions, false);
+      CHECK(t.lines == 4);
+      REQUIRE(t.events.size() == 2);
+      CHECK(t.events[0].rfind("C0@19#0:", 0) == 0);  // the space before "smtpd["
+      CHECK(t.events[1] == "C" + std::to_string(buf.rfind(' ')) + "@0#3: smtpd[");
+    }
   }
 }
 

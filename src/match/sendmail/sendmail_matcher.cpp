@@ -28,16 +28,6 @@ std::string_view trust_of(std::string_view verify) {
   return {};
 }
 
-// version=: the negotiated protocol from 8.15 on, in Postfix's spelling;
-// before, the cipher's class ("TLSv1/SSLv3"), which names none.
-std::string_view protocol_of(std::string_view version) {
-  for (std::string_view p :
-       {"TLSv1.3"sv, "TLSv1.2"sv, "TLSv1.1"sv, "TLSv1"sv, "SSLv3"sv, "SSLv2"sv}) {
-    if (version == p) return p;
-  }
-  return {};
-}
-
 }  // namespace
 
 void parse_sendmail_relay(std::string_view relay, PeerRef& peer) {
@@ -124,7 +114,9 @@ LineClass SendmailMatcher::classify(const Envelope& env, Event& e, PeerRef& peer
   bits = m.substr(0, n);
   if (bits.empty()) return LineClass::kUnparsed;
   e.kind = EventKind::kEstablished;
-  e.protocol = protocol_of(version);
+  // version=: the negotiated protocol from 8.15 on; before, the cipher's
+  // class ("TLSv1/SSLv3"), which names none.
+  e.protocol = openssl_protocol(version);
   e.cipher = cipher;
   e.bits = bits;
   e.trust = trust_of(verify);

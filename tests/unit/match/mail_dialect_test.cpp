@@ -435,3 +435,255 @@ TEST_CASE("Exim lines without a TLS outcome", "[mail_dialect]") {
     CHECK(dialect.is_own_line(env) == own);
   }
 }
+
+// OpenSMTPD: formats from usr.sbin/smtpd/smtp_session.c, mta_session.c,
+// to.c (tls_to_text, sa_to_text) and libtls's tls_ssl_error, across
+// 5.x, 6.0-6.4, 6.6 on (docs/log-formats/opensmtpd.md).
+namespace {
+
+std::string smtpd(const std::string& message) {
+  return "Nov 20 10:00:01 mx1 smtpd[31025]: " + message;
+}
+
+PeerRef peer_of(const Parsed& p) {
+  static const MailDialect dialect({}, {});
+  PeerRef peer;
+  dialect.parse_peer_token(p.peer.raw, peer);
+  return peer;
+}
+
+std::string session_of(const std::string& line) {
+  static const MailDialect dialect({}, {});
+  Envelope env;
+  REQUIRE(dialect.parse_envelope(line, env));
+  return std::string(dialect.session_key(env));
+}
+
+}  // namespace
+
+TEST_CASE("OpenSMTPD peers: connected and connecting lines", "[mail_dialect]") {
+  struct Case {
+    std::string message, name, ip;
+  };
+  const auto c = GENERATE(values<Case>({
+      {"3f5b2c1d8e9a0b47 smtp connected address=192.0.2.10 host=mail.example.org",
+       "mail.example.org", "192.0.2.10"},
+      // 6.6 on: IPv6 in brackets; no PTR name.
+      {"3f5b2c1e1a4c7d02 smtp connected address=[2001:db8::25] host=<unknown>", "", "2001:db8::25"},
+      // Before 6.6: "IPv6:" before it; 6.0-6.2 write "event=".
+      {"3f5b2c1e1a4c7d02 smtp event=connected address=IPv6:2001:db8::26 host=h.example.org",
+       "h.example.org", "2001:db8::26"},
+      // Local enqueue: a unix socket, no address.
+      {"3f5b2c1e1a4c7d03 smtp connected address=local host=localhost", "localhost", ""},
+      // Outbound: a URL with its port, opportunistic, required, plain.
+      {"3f5b2c20c4d1e8a5 mta connecting address=smtp://203.0.113.25:25 host=mx.example.net",
+       "mx.example.net", "203.0.113.25"},
+      {"3f5b2c22b18f6d3e mta connecting address=smtp+tls://[2001:db8::53]:25 host=(null)", "",
+       "2001:db8::53"},
+      {"3f5b2c22b18f6d3e mta connecting address=smtps://203.0.113.26:465 host=mx2.example.net",
+       "mx2.example.net", "203.0.113.26"},
+      // 5.x.
+      {"smtp-in: New session 3d1a6b2c9f0e4a17 from host mx.example.net [192.0.2.10]",
+       "mx.example.net", "192.0.2.10"},
+      {"smtp-in: New session 3d1a6b2c9f0e4a18 from host <unknown> [IPv6:2001:db8::1]", "",
+       "2001:db8::1"},
+      {"smtp-out: Connecting to smtp+tls://203.0.113.25:25 (mx.example.net) on session "
+       "3d1a6b2d1c2b3a49...",
+       "mx.example.net", "203.0.113.25"},
+  }));
+  const Parsed p = classify(smtpd(c.message));
+  REQUIRE(p.cls == LineClass::kPeer);
+  CHECK(p.event.mta == Mta::kOpenSmtpd);
+  const PeerRef peer = peer_of(p);
+  CHECK(peer.name == c.name);
+  CHECK(peer.ip == c.ip);
+  // The session id is the join key.
+  CHECK(session_of(smtpd(c.message)).size() == 16);
+}
+
+TEST_CASE("OpenSMTPD handshakes of every version", "[mail_dialect]") {
+  struct Case {
+    std::string message;
+    Direction direction;
+    std::string protocol, cipher, bits;
+  };
+  const auto c = GENERATE(values<Case>({
+      {"3f5b2c1d8e9a0b47 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384:256", Direction::kInbound,
+       "TLSv1.3", "TLS_AES_256_GCM_SHA384", "256"},
+      {"3f5b2c20c4d1e8a5 mta tls ciphers=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256",
+       Direction::kOutbound, "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", "256"},
+      // LibreSSL before 3.5 names the TLS 1.3 suites AEAD-...
+      {"3f5b2c1d8e9a0b48 smtp tls ciphers=TLSv1.3:AEAD-AES256-GCM-SHA384:256", Direction::kInbound,
+       "TLSv1.3", "AEAD-AES256-GCM-SHA384", "256"},
+      // 6.4: inbound quoted, with the peer; outbound unquoted with spaces.
+      {"3d1a6b2c9f0e4a17 smtp starttls address=192.0.2.10 host=mx.example.net "
+       "ciphers=\"version=TLSv1.2, cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256\"",
+       Direction::kInbound, "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", "256"},
+      {"3d1a6b2d1c2b3a49 mta starttls ciphers=version=TLSv1.1, cipher=AES128-SHA, bits=128",
+       Direction::kOutbound, "TLSv1.1", "AES128-SHA", "128"},
+      // 6.0.
+      {"3d1a6b2c9f0e4a17 smtp event=starttls ciphers=\"version=TLSv1.2, cipher=DHE-RSA-AES256-"
+       "SHA, bits=256\"",
+       Direction::kInbound, "TLSv1.2", "DHE-RSA-AES256-SHA", "256"},
+      // 5.x; 5.0-5.4 logged the cipher's class, no protocol.
+      {"smtp-in: Started TLS on session 3d1a6b2c9f0e4a17: version=TLSv1.2, "
+       "cipher=ECDHE-RSA-AES256-GCM-SHA384, bits=256",
+       Direction::kInbound, "TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384", "256"},
+      {"smtp-out: Started TLS on session 3d1a6b2d1c2b3a49: version=TLSv1/SSLv3, "
+       "cipher=DHE-RSA-AES256-SHA, bits=256",
+       Direction::kOutbound, "", "DHE-RSA-AES256-SHA", "256"},
+  }));
+  const Parsed p = classify(smtpd(c.message));
+  // The handshake names no peer: its session's.
+  REQUIRE(p.cls == LineClass::kLibraryEvent);
+  CHECK(p.event.mta == Mta::kOpenSmtpd);
+  CHECK(p.event.kind == EventKind::kEstablished);
+  CHECK(p.event.direction == c.direction);
+  CHECK(p.event.protocol == c.protocol);
+  CHECK(p.event.cipher == c.cipher);
+  CHECK(p.event.bits == c.bits);
+  CHECK(p.event.peer_name.empty());
+  CHECK(p.event.trust.empty());
+  CHECK(session_of(smtpd(c.message)) ==
+        c.message.substr(c.message.find("3d1a") == 0 || c.message.find("3f5b") == 0
+                             ? 0
+                             : c.message.find("session ") + 8,
+                         16));
+}
+
+TEST_CASE("OpenSMTPD handshake failures end their session", "[mail_dialect]") {
+  struct Case {
+    std::string message;
+    LineClass cls;
+    EventKind kind;
+    std::string reason, reason_text;
+  };
+  const auto c = GENERATE(values<Case>({
+      {"3f5b2c1e1a4c7d02 smtp disconnected reason=\"io-error: handshake failed: "
+       "error:0A00010B:SSL routines::wrong version number\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "wrong_version_number",
+       "handshake failed: error:0A00010B:SSL routines::wrong version number"},
+      {"3f5b2c1e1a4c7d04 smtp disconnected reason=\"io-error: handshake failed: unexpected EOF\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "unexpected_eof_while_reading",
+       "handshake failed: unexpected EOF"},
+      {"3f5b2c1e1a4c7d05 smtp disconnected reason=\"io-error: handshake failed: error:1404B410:"
+       "SSL routines:ST_CONNECT:sslv3 alert handshake failure\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "alert_handshake_failure",
+       "handshake failed: error:1404B410:SSL routines:ST_CONNECT:sslv3 alert handshake failure"},
+      // 6.6-6.8: the bare OpenSSL error, two spaces before reason=.
+      {"3f5b2c1e1a4c7d06 smtp disconnected  reason=\"io-error: error:1408A0C1:SSL "
+       "routines:ssl3_get_client_hello:no shared cipher\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "no_shared_cipher",
+       "error:1408A0C1:SSL routines:ssl3_get_client_hello:no shared cipher"},
+      // 6.0-6.4, and 5.x.
+      {"3d1a6b2c9f0e4a19 smtp event=closed address=192.0.2.10 host=mx.example.net "
+       "reason=\"io-error: error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake "
+       "failure\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "alert_handshake_failure",
+       "error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure"},
+      {"smtp-in: Disconnecting session 3d1a6b2c9f0e4a18: IO error: error:1408F10B:SSL "
+       "routines:SSL3_GET_RECORD:wrong version number",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "wrong_version_number",
+       "error:1408F10B:SSL routines:SSL3_GET_RECORD:wrong version number"},
+      // Outbound: libtls's verification errors are the handshake's.
+      {"3f5b2c21a7e35c10 mta error reason=IO Error: certificate verification failed: "
+       "certificate has expired",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "certificate_verify_failed",
+       "certificate verification failed: certificate has expired"},
+      {"3f5b2c21a7e35c11 mta error reason=IO Error: name `mx.example.org' not present in server "
+       "certificate",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "certificate_verify_failed",
+       "name `mx.example.org' not present in server certificate"},
+      {"3f5b2c21a7e35c12 mta error reason=IO Error: handshake failed: error:0A000410:SSL "
+       "routines::sslv3 alert handshake failure",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "alert_handshake_failure",
+       "handshake failed: error:0A000410:SSL routines::sslv3 alert handshake failure"},
+      {"smtp-out: Error on session 3d1a6b2d1c2b3a4a after 2 messages sent: IO Error: "
+       "handshake failed: Connection reset by peer",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "connection_reset_by_peer",
+       "handshake failed: Connection reset by peer"},
+      // An opportunistic failure: the session goes on in plain text.
+      {"smtp-out: Error on session 3f5b2c22b18f6d3e: opportunistic TLS failed, downgrading to "
+       "plain",
+       LineClass::kLibraryEvent, EventKind::kConnectError, "handshake_failed",
+       "opportunistic TLS failed, downgrading to plain"},
+      {"smtp-out: TLS Error on session 3d1a6b2d1c2b3a4b: TLS failed, downgrading to plain",
+       LineClass::kLibraryEvent, EventKind::kConnectError, "handshake_failed",
+       "TLS failed, downgrading to plain"},
+  }));
+  const Parsed p = classify(smtpd(c.message));
+  REQUIRE(p.cls == c.cls);
+  CHECK(p.event.kind == c.kind);
+  CHECK(p.event.direction ==
+        (c.kind == EventKind::kAcceptError ? Direction::kInbound : Direction::kOutbound));
+  CHECK(p.event.reason == c.reason);
+  CHECK(p.event.reason_text == c.reason_text);
+  CHECK(p.event.peer_ip.empty());  // the session's
+  CHECK(session_of(smtpd(c.message)).size() == 16);
+}
+
+TEST_CASE("OpenSMTPD: session ends, and the lines that are nothing to us", "[mail_dialect]") {
+  for (const std::string& end : std::vector<std::string>{
+           "3f5b2c1d8e9a0b47 smtp disconnected reason=quit",
+           "3f5b2c1d8e9a0b47 smtp disconnected reason=timeout",
+           // Plain socket errors, and reads after the handshake, are no
+           // failed handshake.
+           "3f5b2c1d8e9a0b47 smtp disconnected reason=\"io-error: Connection reset by peer\"",
+           "3f5b2c1d8e9a0b47 smtp disconnected reason=\"io-error: read failed: error:0A000119:SSL "
+           "routines::decryption failed or bad record mac\"",
+           // tls_accept_socket() failed here: no handshake was tried.
+           "3f5b2c1d8e9a0b47 smtp disconnected reason=tls-accept-failed",
+           "3f5b2c20c4d1e8a5 mta disconnected reason=quit messages=1",
+           "3f5b2c20c4d1e8a5 mta error reason=TLS required but not supported by remote host",
+           "3f5b2c20c4d1e8a5 mta error reason=IO Error: Connection refused",
+           "3f5b2c20c4d1e8a5 mta closing reason=tls-connect-failed",
+           "smtp-in: Closing session 3d1a6b2c9f0e4a17",
+           "smtp-in: Disconnecting session 3d1a6b2c9f0e4a17: session timeout",
+           "smtp-out: Closing session 3d1a6b2d1c2b3a49: 1 message sent.",
+       }) {
+    INFO(end);
+    const Parsed p = classify(smtpd(end));
+    CHECK(p.cls == LineClass::kSessionEnd);
+    CHECK(p.peer.raw.empty());  // names no peer: ends the session it claims
+  }
+  for (const std::string& detail : std::vector<std::string>{
+           "3f5b2c1d8e9a0b47 smtp cert-check result=\"verified\" fingerprint=\"SHA256:00\"",
+           "3f5b2c20c4d1e8a5 mta cert-check result=\"valid\" fingerprint=\"SHA256:00\"",
+           "3f5b2c20c4d1e8a5 mta server-cert-check result=\"failure\"",
+       }) {
+    CHECK(classify(smtpd(detail)).cls == LineClass::kTlsDetail);
+  }
+  for (const std::string& other : std::vector<std::string>{
+           "3f5b2c20c4d1e8a5 mta connected",
+           "3f5b2c1d8e9a0b47 smtp message msgid=5e7c31a2 size=2481 nrcpt=1 proto=ESMTP",
+           "3f5b2c20c4d1e8a5 mta delivery evpid=5e7c31a2f0b4d9c1 from=<a@example.org> "
+           "to=<b@example.net> rcpt=<-> source=\"198.51.100.7\" relay=\"203.0.113.25 "
+           "(mx.example.net)\" delay=1s result=\"Ok\" stat=\"250 2.0.0 Ok: queued\"",
+           "3f5b2c1f02d6e1b9 smtp failed-command command=\"MAIL FROM:<c@example.org>\" "
+           "result=\"530 5.5.1 Invalid command: Must issue a STARTTLS command first\"",
+           "info: OpenSMTPD 7.8.0p1 starting",
+           // Not an id: 15 digits, upper case.
+           "3f5b2c1d8e9a0b4 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384:256",
+           "3F5B2C1D8E9A0B47 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384:256",
+           "smtp-in: New session 3d1a6b2c9f0e4a1 from host mx.example.net [192.0.2.10]",
+       }) {
+    INFO(other);
+    CHECK(classify(smtpd(other)).cls == LineClass::kOther);
+  }
+  // A handshake line cut short is unparsed, never a guess.
+  for (const std::string& cut : std::vector<std::string>{
+           "3f5b2c1d8e9a0b47 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384",
+           "3f5b2c1d8e9a0b47 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384:25x",
+           "3f5b2c1d8e9a0b47 smtp tls",
+           "3d1a6b2d1c2b3a49 mta starttls ciphers=version=TLSv1.1, cipher=AES128-SHA",
+       }) {
+    INFO(cut);
+    CHECK(classify(smtpd(cut)).cls == LineClass::kUnparsed);
+  }
+  // Postfix's smtpd is Postfix's; --mta without opensmtpd reads none.
+  CHECK(mta_of_program("smtpd") == Mta::kOpenSmtpd);
+  CHECK(mta_of_program("postfix/smtpd") == Mta::kPostfix);
+  CHECK(classify(smtpd("3f5b2c1d8e9a0b47 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384:256"),
+                 {Mta::kPostfix})
+            .cls == LineClass::kOther);
+}
