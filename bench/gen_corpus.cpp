@@ -12,6 +12,11 @@
 // format (https://systemd.io/JOURNAL_EXPORT_FORMATS/), for
 // systemd-journal-remote to turn into a journal file: times in UTC, host
 // mx1, facility mail for every program but the kernel's.
+// With --mtas LIST (postfix and dovecot always; exim, sendmail, opensmtpd
+// added, or "all"), the other MTAs' sessions share the log, as on a host
+// whose syslog gathers several (their own log forms: docs/log-formats):
+// about 40% of the sessions, each MTA's with its own non-TLS lines,
+// handshakes in the same protocol mix, failures and deliveries.
 #include <zlib.h>
 
 #include <algorithm>
@@ -56,6 +61,7 @@ struct Options {
   int rotate = 0;      // files in a rotated set; 0: one file
   int gzip_level = 6;  // for the set's .gz files (gzip's default)
   bool journal_export = false;
+  bool exim = false, sendmail = false, opensmtpd = false;  // --mtas
 };
 
 [[noreturn]] void usage() {
@@ -64,7 +70,8 @@ struct Options {
                "                   [--every-peer] [--tls13-only]\n"
                "                   [--style classic|rfc3339] [--decoys] [--no-tlsproxy-dup]\n"
                "                   [--start YYYY-MM-DD] [--out FILE]\n"
-               "                   [--rotate N --out DIR [--gzip-level L]] [--journal-export]\n");
+               "                   [--rotate N --out DIR [--gzip-level L]] [--journal-export]\n"
+               "                   [--mtas all|postfix,dovecot,exim,sendmail,opensmtpd]\n");
   std::exit(2);
 }
 
@@ -130,6 +137,9 @@ void gzip_file(const std::string& from, const std::string& to, int level) {
 class Writer {
  public:
   Writer(const Options& o) : o_(o), rng_{o.seed} {
+    if (o.exim) others_.push_back('e');
+    if (o.sendmail) others_.push_back('s');
+    if (o.opensmtpd) others_.push_back('o');
     open_next();
     make_peers();
     year_ = o.year;
@@ -142,6 +152,14 @@ class Writer {
     // About 12 lines per inbound session; aim the TLS share by choosing how
     // many sessions negotiate TLS.
     while (written_ < o_.size_bytes) {
+      // Other MTAs' sessions (drawn only when asked for: without --mtas
+      // the bytes are those of a build before it).
+      if (!others_.empty() && rng_.uniform() < 0.4) {
+        other_mta_session();
+        advance();
+        next_file_if_due();
+        continue;
+      }
       const double r = rng_.uniform();
       if (r < 0.55) {
         inbound_session();
@@ -160,19 +178,23 @@ class Writer {
       }
       if (o_.decoys && rng_.below(50) == 0) decoy();
       advance();
-      // A rotated set: the next file once this one has its share.
-      if (o_.rotate > 1 && file_ + 1 < o_.rotate &&
-          written_ >= o_.size_bytes / static_cast<std::uint64_t>(o_.rotate) *
-                          static_cast<std::uint64_t>(file_ + 1)) {
-        close_current();
-        ++file_;
-        open_next();
-      }
+      next_file_if_due();
     }
     std::fflush(out_);
   }
 
  private:
+  // A rotated set: the next file once this one has its share.
+  void next_file_if_due() {
+    if (o_.rotate > 1 && file_ + 1 < o_.rotate &&
+        written_ >= o_.size_bytes / static_cast<std::uint64_t>(o_.rotate) *
+                        static_cast<std::uint64_t>(file_ + 1)) {
+      close_current();
+      ++file_;
+      open_next();
+    }
+  }
+
   // Opens file `file_` of the set (or the one output).
   void open_next() {
     if (o_.rotate > 1) {
@@ -463,6 +485,210 @@ class Writer {
     emit("dovecot", -1, msg, ts);
   }
 
+  // The protocol, cipher and bits a peer negotiates (OpenSSL's names), in
+  // the mix summary() gives Postfix's peers.
+  struct Negotiated {
+    const char* protocol;
+    const char* cipher;
+    int bits;
+  };
+  Negotiated negotiate(const Peer& p) {
+    static const char* const kModern[] = {"TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256",
+                                          "TLS_CHACHA20_POLY1305_SHA256"};
+    static const char* const kTls12[] = {
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "DHE-RSA-AES256-GCM-SHA384", "AES256-GCM-SHA384"};
+    static const char* const kOld[] = {"AES128-SHA", "DES-CBC3-SHA", "RC4-SHA",
+                                       "DHE-RSA-AES256-SHA", "ECDHE-RSA-AES128-SHA"};
+    auto bits = [](const char* c) {
+      return std::strstr(c, "DES") ? 168 : std::strstr(c, "128") ? 128 : 256;
+    };
+    switch (p.legacy) {
+      case 0:
+        if (o_.tls13_only || rng_.below(3) != 0) {
+          const char* c = kModern[rng_.below(3)];
+          return {"TLSv1.3", c, bits(c)};
+        } else {
+          const char* c = kTls12[rng_.below(5)];
+          return {"TLSv1.2", c, bits(c)};
+        }
+      case 1: {
+        const char* c = kOld[rng_.below(5)];
+        return {"TLSv1.2", c, bits(c)};
+      }
+      case 2: {
+        const char* c = kOld[rng_.below(5)];
+        return {rng_.below(2) ? "TLSv1" : "TLSv1.1", c, bits(c)};
+      }
+      default: return {"SSLv3", "DHE-RSA-AES256-SHA", 256};
+    }
+  }
+
+  // Whether an inbound session negotiates TLS (the share run() aims at).
+  bool inbound_tls() { return rng_.uniform() < (o_.tls_share * 6.4 - 0.26) / 0.55; }
+
+  static const char* library_error(std::size_t i) {
+    static const char* const kLib[] = {"error:0A0000C1:SSL routines::no shared cipher",
+                                       "error:0A000102:SSL routines::unsupported protocol",
+                                       "error:0A00010B:SSL routines::wrong version number",
+                                       "error:0A000126:SSL routines::unexpected eof while reading"};
+    return kLib[i % 4];
+  }
+
+  void other_mta_session() {
+    const char mta = others_[rng_.below(others_.size())];
+    const double r = rng_.uniform();
+    const int kind = r < 0.65 ? 0 : r < 0.9 ? 1 : 2;  // inbound, outbound, failed
+    switch (mta) {
+      case 'e': exim_session(kind); break;
+      case 's': sendmail_session(kind); break;
+      default: opensmtpd_session(kind); break;
+    }
+  }
+
+  std::string exim_id() {
+    static const char kChars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    std::string id = "1x";
+    for (int i = 0; i < 4; ++i) id.push_back(kChars[rng_.below(62)]);
+    id += "-0000000";
+    for (int i = 0; i < 4; ++i) id.push_back(kChars[rng_.below(62)]);
+    id += "-";
+    for (int i = 0; i < 4; ++i) id.push_back(kChars[rng_.below(62)]);
+    return id;
+  }
+
+  // Exim with log_file_path = syslog: a message's lines, TLS on the
+  // arrival (<=) and the delivery (=>).
+  void exim_session(int kind) {
+    const Peer& p = pick_peer();
+    const int pid = 40000 + static_cast<int>(rng_.below(9000));
+    const std::string host = p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
+    if (kind == 2) {
+      line("exim", pid,
+           "TLS error on connection from " + host +
+               " (SSL_accept): " + library_error(rng_.below(4)));
+      return;
+    }
+    const std::string id = exim_id();
+    char x[160] = "";
+    const bool tls = kind == 1 ? rng_.uniform() < 0.8 : inbound_tls();
+    if (tls) {
+      const Negotiated n = negotiate(p);
+      // Exim's protocol words: TLS1.3, TLS1.2, TLS1, SSL3.
+      std::string proto = n.protocol;
+      proto = proto == "SSLv3" ? "SSL3" : "TLS" + proto.substr(4);
+      std::snprintf(x, sizeof x, " X=%s:%s:%d CV=%s", proto.c_str(), n.cipher, n.bits,
+                    kind == 1 ? "yes" : "no");
+    }
+    if (kind == 0) {
+      line("exim", pid,
+           id + " <= sender@" + p.name + " H=" + host + ":" +
+               std::to_string(30000 + rng_.below(30000)) + " P=" + (tls ? "esmtps" : "esmtp") + x +
+               " S=" + std::to_string(1000 + rng_.below(90000)) + " id=" + id + "@" + p.name);
+      line("exim", pid, id + " => user <user@example.com> R=local_user T=mail_spool");
+    } else {
+      line("exim", pid, id + " <= user@example.com U=www-data P=local S=2211");
+      line("exim", pid,
+           id + " => someone@" + p.name + " R=dnslookup T=remote_smtp H=" + host + x +
+               " C=\"250 2.0.0 Ok: queued\"");
+    }
+    line("exim", pid, id + " Completed");
+  }
+
+  std::string sendmail_qid() {
+    static const char kChars[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx";
+    std::string id = "5AK";
+    for (int i = 0; i < 5; ++i) id.push_back(kChars[rng_.below(60)]);
+    id += std::to_string(100000 + rng_.below(900000));
+    return id;
+  }
+
+  // Sendmail (sm-mta): the STARTTLS summary of each connection, then the
+  // queue file's from= and to= lines.
+  void sendmail_session(int kind) {
+    const Peer& p = pick_peer();
+    const int pid = 50000 + static_cast<int>(rng_.below(9000));
+    const std::string relay = p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
+    if (kind == 2) {
+      std::string reason = library_error(rng_.below(4));
+      reason = reason.substr(reason.rfind(':') + 1);
+      line("sm-mta", pid,
+           "STARTTLS=server, error: accept failed=-1, reason=" + reason +
+               ", SSL_error=1, errno=0, retry=-1, relay=" + relay);
+      return;
+    }
+    const std::string id = sendmail_qid();
+    const bool tls = kind == 1 ? rng_.uniform() < 0.8 : inbound_tls();
+    if (tls) {
+      const Negotiated n = negotiate(p);
+      char msg[320];
+      std::snprintf(
+          msg, sizeof msg, "STARTTLS=%s, relay=%s, version=%s, verify=%s, cipher=%s, bits=%d/%d",
+          kind == 0 ? "server" : "client", kind == 0 ? relay.c_str() : (p.name + ".").c_str(),
+          n.protocol, kind == 0 ? "NO" : "OK", n.cipher, n.bits, n.bits);
+      line("sm-mta", pid, msg);
+    }
+    if (kind == 0) {
+      line("sm-mta", pid,
+           id + ": from=<sender@" + p.name + ">, size=" + std::to_string(1000 + rng_.below(90000)) +
+               ", class=0, nrcpts=1, msgid=<" + id + "@" + p.name +
+               ">, proto=" + (tls ? "ESMTPS" : "ESMTP") + ", daemon=MTA, relay=" + relay);
+      line("sm-mta", pid,
+           id + ": to=<user@example.com>, delay=00:00:01, xdelay=00:00:00, mailer=local, "
+                "pri=32310, dsn=2.0.0, stat=Sent");
+    } else {
+      line("sm-mta", pid,
+           id + ": to=<someone@" + p.name +
+               ">, delay=00:00:02, xdelay=00:00:01, mailer=esmtp, pri=122310, relay=" + p.name +
+               ". [" + p.ip + "], dsn=2.0.0, stat=Sent (Ok: queued)");
+    }
+  }
+
+  // OpenSMTPD (smtpd): a session's lines under its id; only the first
+  // names the peer.
+  void opensmtpd_session(int kind) {
+    const Peer& p = pick_peer();
+    char id[20];
+    std::snprintf(id, sizeof id, "%016" PRIx64, rng_.next());
+    const std::string s = id;
+    const int pid = 31025;
+    const std::string address = p.ip.find(':') != std::string::npos ? "[" + p.ip + "]" : p.ip;
+    const std::string host = p.name == "unknown" ? "<unknown>" : p.name;
+    if (kind == 1) {
+      line("smtpd", pid, s + " mta connecting address=smtp://" + address + ":25 host=" + host);
+      line("smtpd", pid, s + " mta connected");
+      if (rng_.uniform() < 0.8) {
+        const Negotiated n = negotiate(p);
+        line("smtpd", pid,
+             s + " mta tls ciphers=" + n.protocol + ":" + n.cipher + ":" + std::to_string(n.bits));
+      }
+      line("smtpd", pid,
+           s + " mta delivery evpid=" + s + " from=<user@example.com> to=<someone@" + p.name +
+               "> rcpt=<-> source=\"198.51.100.1\" relay=\"" + p.ip + " (" + p.name +
+               ")\" delay=1s result=\"Ok\" stat=\"250 2.0.0 Ok: queued\"");
+      line("smtpd", pid, s + " mta disconnected reason=quit messages=1");
+      return;
+    }
+    line("smtpd", pid, s + " smtp connected address=" + address + " host=" + host);
+    if (kind == 2) {
+      line("smtpd", pid,
+           s + " smtp disconnected reason=\"io-error: handshake failed: " +
+               library_error(rng_.below(4)) + "\"");
+      return;
+    }
+    if (inbound_tls()) {
+      const Negotiated n = negotiate(p);
+      line("smtpd", pid,
+           s + " smtp tls ciphers=" + n.protocol + ":" + n.cipher + ":" + std::to_string(n.bits));
+    }
+    line("smtpd", pid,
+         s + " smtp message msgid=" + s.substr(0, 8) +
+             " size=" + std::to_string(1000 + rng_.below(90000)) + " nrcpt=1 proto=ESMTP");
+    line("smtpd", pid,
+         s + " smtp envelope evpid=" + s + " from=<sender@" + p.name + "> to=<user@example.com>");
+    line("smtpd", pid, s + " smtp disconnected reason=quit");
+  }
+
   void reject() {
     const Peer& p = pick_peer();
     const int pid = 10000 + static_cast<int>(rng_.below(30000));
@@ -491,6 +717,7 @@ class Writer {
   std::string path_, plain_path_;
   std::vector<Peer> peers_;
   std::size_t next_peer_ = 0;  // --every-peer
+  std::string others_;         // --mtas: 'e'xim, 's'endmail, 'o'pensmtpd
   std::uint64_t written_ = 0;
   std::uint64_t monotonic_ = 0;  // --journal-export: entries so far
   int year_ = 2026, month_ = 10, day_ = 1, second_ = 0;
@@ -534,7 +761,13 @@ int main(int argc, char** argv) {
       o.gzip_level = std::atoi(value());
     else if (a == "--journal-export")
       o.journal_export = true;
-    else
+    else if (a == "--mtas") {
+      const std::string list = std::string(",") + value() + ",";
+      const bool all = list == ",all,";
+      o.exim = all || list.find(",exim,") != std::string::npos;
+      o.sendmail = all || list.find(",sendmail,") != std::string::npos;
+      o.opensmtpd = all || list.find(",opensmtpd,") != std::string::npos;
+    } else
       usage();
   }
   if (o.peers == 0 || o.rotate < 0 || o.gzip_level < 1 || o.gzip_level > 9) usage();

@@ -100,7 +100,8 @@ class ChunkSearcher {
     };
     if (config_.end_services && !config_.follow_sessions) needs.end_programs = &ends;
     // An event line: its peer is its own (kEvent) or its session's.
-    auto on_event_line = [&](LineClass cls, std::uint64_t line_index) {
+    auto on_event_line = [&](LineClass cls, std::uint64_t line_index)
+        __attribute__((always_inline)) {
       if (cls == LineClass::kEvent) sink.prefetch_peer(event.peer_name, event.peer_ip);
       event.host = env.host;
       if (event.service.empty()) event.service = env.program;

@@ -265,9 +265,15 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
   std::int64_t first_s = INT64_MAX, last_s = INT64_MIN;
   std::string who;
   std::vector<std::optional<Role>> roles(traffic.services.size());
-  for (std::size_t i = 0; i < roles.size(); ++i) roles[i] = role_of(traffic.services[i]);
+  // Another MTA's services have no Postfix role, OpenSMTPD's `smtpd`
+  // included (Postfix's is "postfix/smtpd").
+  for (std::size_t i = 0; i < roles.size(); ++i) {
+    if (mta_of_program(traffic.services[i]) == Mta::kPostfix) {
+      roles[i] = role_of(traffic.services[i]);
+    }
+  }
   // Handshakes of services no Postfix role covers (another MTA's: Exim,
-  // Sendmail, Dovecot), by service: not judged, and said so.
+  // Sendmail, OpenSMTPD, Dovecot), by service: not judged, and said so.
   std::vector<std::uint64_t> not_judged(traffic.services.size(), 0);
   for (std::size_t r = 0; r < traffic.rows.size(); ++r) {
     const TrafficRow& t = traffic.rows[r];

@@ -317,7 +317,9 @@ void write_direction(const DirectionSummary& d, std::string_view title, bool wid
         << ")\n";
   }
   for (const ServiceSummary& s : d.services) {
-    out << "  " << cell(esc(s.service), wide) << ": "
+    // OpenSMTPD's program, smtpd, is named apart from Postfix's postfix/smtpd.
+    out << "  " << cell(esc(s.service), wide)
+        << (mta_of_service(s.service) == Mta::kOpenSmtpd ? " (OpenSMTPD)" : "") << ": "
         << count_of(s.handshakes, "handshake", "handshakes");
     if (s.reused > 0) out << ", " << s.reused << " reused";
     if (mta_of_service(s.service) == Mta::kExim) {
