@@ -315,6 +315,7 @@ class Writer {
     } else {
       stamp(ts);
     }
+    ++lines_;
     if (!o_.journal_export) {
       const int n = pid >= 0 ? std::fprintf(out_, "%s mx1 %s[%d]: %s\n", ts, prog, pid, msg)
                              : std::fprintf(out_, "%s mx1 %s: %s\n", ts, prog, msg);
@@ -535,14 +536,62 @@ class Writer {
     return kLib[i % 4];
   }
 
+  // Another MTA's session; or, while their lines hold more TLS events than
+  // --tls-share, a rejected plain-text one (as a public MX sees many): the
+  // log's share of TLS events is then the same whatever MTAs write it.
   void other_mta_session() {
     const char mta = others_[rng_.below(others_.size())];
-    const double r = rng_.uniform();
-    const int kind = r < 0.65 ? 0 : r < 0.9 ? 1 : 2;  // inbound, outbound, failed
+    const std::uint64_t before = lines_;
+    if (static_cast<double>(other_events_) > o_.tls_share * static_cast<double>(other_lines_ + 1)) {
+      rejected_session(mta);
+    } else {
+      const double r = rng_.uniform();
+      const int kind = r < 0.65 ? 0 : r < 0.9 ? 1 : 2;  // inbound, outbound, failed
+      switch (mta) {
+        case 'e': exim_session(kind); break;
+        case 's': sendmail_session(kind); break;
+        default: opensmtpd_session(kind); break;
+      }
+    }
+    other_lines_ += lines_ - before;
+  }
+
+  void rejected_session(char mta) {
+    const Peer& p = pick_peer();
+    const std::string host = p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
     switch (mta) {
-      case 'e': exim_session(kind); break;
-      case 's': sendmail_session(kind); break;
-      default: opensmtpd_session(kind); break;
+      case 'e': {
+        const int pid = 40000 + static_cast<int>(rng_.below(9000));
+        line("exim", pid,
+             "H=" + host + " F=<x@" + p.name +
+                 "> rejected RCPT <user@example.org>: relay not permitted");
+        line("exim", pid, "SMTP connection from " + host + " closed by QUIT");
+        break;
+      }
+      case 's': {
+        const int pid = 50000 + static_cast<int>(rng_.below(9000));
+        line("sm-mta", pid,
+             "ruleset=check_rcpt, arg1=<user@example.org>, relay=" + host +
+                 ", reject=550 5.7.1 <user@example.org>... Relaying denied");
+        line("sm-mta", pid,
+             sendmail_qid() + ": " + host +
+                 " did not issue MAIL/EXPN/VRFY/ETRN during connection to MTA");
+        break;
+      }
+      default: {
+        char id[20];
+        std::snprintf(id, sizeof id, "%016" PRIx64, rng_.next());
+        const std::string s = id;
+        const std::string address = p.ip.find(':') != std::string::npos ? "[" + p.ip + "]" : p.ip;
+        line("smtpd", 31025,
+             s + " smtp connected address=" + address +
+                 " host=" + (p.name == "unknown" ? "<unknown>" : p.name));
+        line("smtpd", 31025,
+             s + " smtp failed-command command=\"RCPT TO:<user@example.org>\" result=\"550 "
+                 "Invalid recipient: <user@example.org>\"");
+        line("smtpd", 31025, s + " smtp disconnected reason=quit");
+        break;
+      }
     }
   }
 
@@ -567,12 +616,14 @@ class Writer {
       line("exim", pid,
            "TLS error on connection from " + host +
                " (SSL_accept): " + library_error(rng_.below(4)));
+      ++other_events_;
       return;
     }
     const std::string id = exim_id();
     char x[160] = "";
     const bool tls = kind == 1 ? rng_.uniform() < 0.8 : inbound_tls();
     if (tls) {
+      ++other_events_;
       const Negotiated n = negotiate(p);
       // Exim's protocol words: TLS1.3, TLS1.2, TLS1, SSL3.
       std::string proto = n.protocol;
@@ -615,11 +666,13 @@ class Writer {
       line("sm-mta", pid,
            "STARTTLS=server, error: accept failed=-1, reason=" + reason +
                ", SSL_error=1, errno=0, retry=-1, relay=" + relay);
+      ++other_events_;
       return;
     }
     const std::string id = sendmail_qid();
     const bool tls = kind == 1 ? rng_.uniform() < 0.8 : inbound_tls();
     if (tls) {
+      ++other_events_;
       const Negotiated n = negotiate(p);
       char msg[320];
       std::snprintf(
@@ -658,6 +711,7 @@ class Writer {
       line("smtpd", pid, s + " mta connecting address=smtp://" + address + ":25 host=" + host);
       line("smtpd", pid, s + " mta connected");
       if (rng_.uniform() < 0.8) {
+        ++other_events_;
         const Negotiated n = negotiate(p);
         line("smtpd", pid,
              s + " mta tls ciphers=" + n.protocol + ":" + n.cipher + ":" + std::to_string(n.bits));
@@ -674,9 +728,11 @@ class Writer {
       line("smtpd", pid,
            s + " smtp disconnected reason=\"io-error: handshake failed: " +
                library_error(rng_.below(4)) + "\"");
+      ++other_events_;
       return;
     }
     if (inbound_tls()) {
+      ++other_events_;
       const Negotiated n = negotiate(p);
       line("smtpd", pid,
            s + " smtp tls ciphers=" + n.protocol + ":" + n.cipher + ":" + std::to_string(n.bits));
@@ -718,6 +774,9 @@ class Writer {
   std::vector<Peer> peers_;
   std::size_t next_peer_ = 0;  // --every-peer
   std::string others_;         // --mtas: 'e'xim, 's'endmail, 'o'pensmtpd
+  std::uint64_t lines_ = 0;    // lines written
+  // The other MTAs' lines, and the TLS events (handshakes, failures) in them.
+  std::uint64_t other_lines_ = 0, other_events_ = 0;
   std::uint64_t written_ = 0;
   std::uint64_t monotonic_ = 0;  // --journal-export: entries so far
   int year_ = 2026, month_ = 10, day_ = 1, second_ = 0;

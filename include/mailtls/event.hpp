@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>
@@ -40,34 +41,33 @@ std::optional<Mta> parse_mta(std::string_view name);
 // matcher then decides, knowing --syslog-name).
 // Inline: MailDialect asks it of every candidate line.
 inline Mta mta_of_program(std::string_view program) {
-  switch (program.size()) {
-    case 4:
-      if (program == "exim") return Mta::kExim;
+  // Postfix's names ("postfix/...", or --syslog-name's) are the most
+  // frequent: one byte tells most of them apart before any compare.
+  if (program.empty()) return Mta::kPostfix;
+  const auto is = [program](std::string_view name) {
+    return program.size() == name.size() &&
+           std::memcmp(program.data(), name.data(), name.size()) == 0;
+  };
+  switch (program[0]) {
+    case 'e':
+      if (is("exim") || is("exim4")) return Mta::kExim;
       break;
-    case 5:
-      if (program == "exim4") return Mta::kExim;
-      if (program == "smtpd") return Mta::kOpenSmtpd;  // Postfix's is "postfix/smtpd"
+    case 'd':
+      if (is("dovecot")) return Mta::kDovecot;
       break;
-    case 6:
-      if (program == "sm-mta") return Mta::kSendmail;
-      break;
-    case 7:
-      if (program == "dovecot") return Mta::kDovecot;
-      break;
-    case 8:
-      if (program == "sendmail") return Mta::kSendmail;
-      break;
-    case 12:
-      if (program == "sm-msp-queue") return Mta::kSendmail;
+    case 's':
+      if (is("smtpd")) return Mta::kOpenSmtpd;  // Postfix's is "postfix/smtpd"
+      if (is("sendmail")) return Mta::kSendmail;
+      // sm-mta, sm-msp-queue; Debian's sendmail scripts label queue runners
+      // and the MSP so too (sm-mta-queue, sm-mta-runq, sm-que, sm-que-runq,
+      // sm-msp).
+      if (program.size() >= 6 && program[1] == 'm' && program[2] == '-' &&
+          (program.substr(3, 3) == "mta" || program.substr(3, 3) == "msp" ||
+           program.substr(3, 3) == "que")) {
+        return Mta::kSendmail;
+      }
       break;
     default: break;
-  }
-  // Debian's sendmail scripts label queue runners and the MSP so too
-  // (sm-mta-queue, sm-mta-runq, sm-que, sm-que-runq, sm-msp).
-  if (program.size() >= 6 && program[0] == 's' && program[1] == 'm' && program[2] == '-' &&
-      (program.substr(3, 3) == "mta" || program.substr(3, 3) == "msp" ||
-       program.substr(3, 3) == "que")) {
-    return Mta::kSendmail;
   }
   return Mta::kPostfix;
 }

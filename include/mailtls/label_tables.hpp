@@ -41,6 +41,10 @@ namespace mailtls {
 // ("ECDHE-RSA-AES256-GCM-SHA384" -> "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
 // empty when the name is in no table.
 std::string_view iana_cipher_name(std::string_view cipher);
+// The OpenSSL name of an IANA suite name (the first of the table's names
+// for it, LibreSSL's AEAD-... aside), or empty when the table has none
+// (TLS 1.3 suites: OpenSSL names them by their IANA names).
+std::string_view openssl_cipher_name(std::string_view iana);
 
 // The IANA name for a cipher as GnuTLS names it, with the protocol it was
 // negotiated under (`protocol` vocabulary): Exim's X= from

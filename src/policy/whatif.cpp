@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "mailtls/label_tables.hpp"
 #include "mailtls/whatif.hpp"
 #include "policy/cipher_oracle.hpp"
 #include "policy/current_config.hpp"
@@ -59,6 +60,45 @@ void apply_shortcuts(const WhatifOptions& o, Role role, PostfixParams& p) {
     const std::string now = p.get(param);
     p.set(param, now.empty() ? o.exclude_ciphers : now + ", " + o.exclude_ciphers);
   }
+}
+
+// Another MTA's service (Exim, Sendmail, OpenSMTPD), judged by the
+// MTA-neutral shortcuts alone (--min-protocol, --exclude-ciphers): its own
+// configuration is not read, so its current policy is taken to accept
+// every handshake its log shows (opportunistic TLS, every protocol, every
+// cipher), and the proposal is that with the shortcuts laid on.
+PostfixParams neutral_params(Role role) {
+  PostfixParams p;
+  const std::string pre = role == Role::kServer ? "smtpd" : "smtp";
+  p.set(pre + "_tls_security_level", "may");
+  p.set(pre + "_tls_protocols", "");
+  p.set(pre + "_tls_ciphers", "export");
+  p.set(pre + "_tls_exclude_ciphers", "");
+  p.set("tls_export_cipherlist", "ALL:COMPLEMENTOFALL");
+  return p;
+}
+
+// The OpenSSL name the local library knows a logged cipher by: itself
+// when it is one (Postfix, Sendmail, OpenSMTPD), else through its IANA
+// name (GnuTLS's, as Debian's Exim logs them; OpenSSL names TLS 1.3
+// suites by theirs).
+std::string_view openssl_cipher_of(std::string_view cipher, std::string_view protocol) {
+  std::string_view iana = iana_cipher_name(cipher);
+  // An OpenSSL name (LibreSSL's old TLS 1.3 names aside).
+  if (!iana.empty() && iana != cipher && !cipher.starts_with("AEAD-")) return cipher;
+  if (iana.empty()) iana = iana_from_gnutls(cipher, protocol);
+  if (iana.empty()) return cipher;
+  // TLS 1.3 suites: OpenSSL names them by their IANA names.
+  if (iana.find("_WITH_") == std::string_view::npos) return iana;
+  const std::string_view name = openssl_cipher_name(iana);
+  return name.empty() ? iana : name;
+}
+
+std::string neutral_words(const WhatifOptions& o) {
+  std::string s = "as its log shows it";
+  if (!o.min_protocol.empty()) s += ", protocols >=" + o.min_protocol;
+  if (!o.exclude_ciphers.empty()) s += ", ciphers excluded: " + o.exclude_ciphers;
+  return s;
 }
 
 std::string describe(const TlsPolicy& p, const CipherOracle& oracle, std::optional<int> level) {
@@ -230,6 +270,12 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
   struct Judged {
     TlsPolicy policy;
     detail::JudgedPolicy judged;
+    // Another MTA's service: its ciphers as it logs them (openssl_cipher_of),
+    // and only the proposal's own terms judge (neutral_check).
+    bool other_mta = false;
+    bool proposal = false;                    // the proposed policy (else the current one)
+    std::optional<detail::TlsVersion> floor;  // --min-protocol, where it applies
+    bool excludes = false;                    // --exclude-ciphers applies
     std::vector<detail::HandshakeCheck> checks;
     std::vector<char> checked;
     const detail::HandshakeCheck& check(const CipherOracle& oracle, const Traffic& traffic,
@@ -239,11 +285,36 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
         checked.assign(traffic.handshakes.size(), 0);
       }
       if (!checked[k]) {
-        checks[k] = detail::check(judged, oracle, traffic.handshakes[k].protocol,
-                                  traffic.handshakes[k].cipher);
+        const TrafficHandshake& h = traffic.handshakes[k];
+        checks[k] = detail::check(judged, oracle, h.protocol,
+                                  other_mta ? openssl_cipher_of(h.cipher, h.protocol) : h.cipher);
+        if (other_mta) neutral_check(checks[k]);
         checked[k] = 1;
       }
       return checks[k];
+    }
+    // Another MTA's library is not this one: what this OpenSSL cannot do,
+    // or not at its security level, says nothing of that MTA's peers. Its
+    // current policy refuses nothing its log shows; the proposal refuses
+    // what is below the protocol floor, and what the exclusions take out of
+    // the ciphers this OpenSSL knows. A cipher it does not know (RC4, 3DES
+    // on Debian 12's) the exclusions cannot be judged on: unknown.
+    void neutral_check(detail::HandshakeCheck& c) const {
+      using detail::Why;
+      auto local = [](Why w) { return w == Why::kLibrary || w == Why::kSecurityLevel; };
+      if (!proposal) {
+        c.why = c.version_why = Why::kNone;
+        return;
+      }
+      if (floor && c.version && *c.version < *floor) {
+        c.why = c.version_why = Why::kProtocol;
+        return;
+      }
+      if (local(c.version_why)) c.version_why = Why::kNone;
+      if (local(c.why)) {
+        c.why = Why::kNone;
+        if (excludes) c.version.reset();  // not judged: unknown
+      }
     }
   };
   // One per direction and service, built when a row first needs it.
@@ -273,12 +344,18 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     }
   }
   // Handshakes of services no Postfix role covers (another MTA's: Exim,
-  // Sendmail, OpenSMTPD, Dovecot), by service: not judged, and said so.
+  // Sendmail, OpenSMTPD; Dovecot's), by service: judged by the MTA-neutral
+  // shortcuts when there are any (transport MTAs only), else not judged,
+  // and said so.
+  const bool shortcuts = !o.min_protocol.empty() || !o.exclude_ciphers.empty();
   std::vector<std::uint64_t> not_judged(traffic.services.size(), 0);
   for (std::size_t r = 0; r < traffic.rows.size(); ++r) {
     const TrafficRow& t = traffic.rows[r];
     const std::string& service_name = traffic.services[t.service];
-    const auto role = roles[t.service];
+    std::optional<Role> role = roles[t.service];
+    const Mta mta = mta_of_service(service_name);
+    const bool neutral = !role && shortcuts && mta != Mta::kDovecot;
+    if (neutral) role = t.direction == Direction::kInbound ? Role::kServer : Role::kSmtp;
     if (!role) {
       for (const TrafficCount& c : traffic.counts_of(t)) not_judged[t.service] += c.count;
       continue;
@@ -286,13 +363,29 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     auto& slot = policies[2 * t.service + (t.direction == Direction::kInbound ? 0 : 1)];
     if (!slot) {
       slot = std::make_unique<ServicePolicies>();
-      ServiceParams now = params_for(service_name, *role, current.main, current.services);
-      ServiceParams next = params_for(service_name, *role, proposed_main, current.services);
+      ServiceParams now, next;
+      if (neutral) {
+        now = {neutral_params(*role), std::string(to_string(mta)) +
+                                          "'s log: its own configuration is not read, only "
+                                          "--min-protocol and --exclude-ciphers apply"};
+        next = now;
+      } else {
+        now = params_for(service_name, *role, current.main, current.services);
+        next = params_for(service_name, *role, proposed_main, current.services);
+      }
       apply_shortcuts(o, *role, next.params);
       slot->current.policy = policy_for(*role, now.params);
       slot->proposed.policy = policy_for(*role, next.params);
       slot->proposed.judged = detail::judge_with(slot->proposed.policy, oracle, o.seclevel);
       slot->current.judged = detail::judge_with(slot->current.policy, oracle, o.seclevel);
+      slot->proposed.other_mta = slot->current.other_mta = neutral;
+      slot->proposed.proposal = true;
+      if (neutral && !o.min_protocol.empty() &&
+          (!o.shortcut_direction || *o.shortcut_direction == t.direction)) {
+        slot->proposed.floor = detail::tls_version_from_name(o.min_protocol);
+      }
+      slot->proposed.excludes = neutral && !o.exclude_ciphers.empty() &&
+                                (!o.shortcut_direction || *o.shortcut_direction == t.direction);
       for (const std::string& problem : slot->proposed.policy.problems) {
         out.notes.push_back(service_name + ": " + problem);
       }
@@ -300,8 +393,13 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
       s.direction = t.direction;
       s.service = service_name;
       s.policy_source = now.source;
-      s.current = describe(slot->current.policy, oracle, std::nullopt);
-      s.proposed = describe(slot->proposed.policy, oracle, o.seclevel);
+      if (neutral) {
+        s.current = "every handshake as its log shows it";
+        s.proposed = neutral_words(o);
+      } else {
+        s.current = describe(slot->current.policy, oracle, std::nullopt);
+        s.proposed = describe(slot->proposed.policy, oracle, o.seclevel);
+      }
       slot->summary = out.services.size();
       out.services.push_back(std::move(s));
     }
@@ -402,9 +500,13 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
             });
   for (std::size_t i = 0; i < not_judged.size(); ++i) {
     if (not_judged[i] == 0) continue;
+    const bool access = mta_of_service(traffic.services[i]) == Mta::kDovecot;
     out.notes.push_back(traffic.services[i] + ": " + std::to_string(not_judged[i]) +
                         (not_judged[i] == 1 ? " handshake" : " handshakes") +
-                        " of another MTA, not judged (whatif models Postfix's policy only)");
+                        (access ? " of mail access (Dovecot), not judged (whatif judges mail "
+                                  "transport)"
+                                : " of another MTA, not judged (--min-protocol and "
+                                  "--exclude-ciphers judge other MTAs; --set is Postfix's)"));
   }
   std::sort(out.notes.begin(), out.notes.end());
   out.notes.erase(std::unique(out.notes.begin(), out.notes.end()), out.notes.end());

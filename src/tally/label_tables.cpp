@@ -88,6 +88,14 @@ std::string_view iana_cipher_name(std::string_view cipher) {
   return {};
 }
 
+std::string_view openssl_cipher_name(std::string_view iana) {
+  for (const CipherAlias& a : kAliases) {
+    // LibreSSL's old TLS 1.3 names are no OpenSSL's.
+    if (a.iana == iana && !a.name.starts_with("AEAD-")) return a.name;
+  }
+  return {};
+}
+
 namespace {
 
 // GnuTLS's cipher words as the registry spells them.

@@ -1,5 +1,7 @@
 #include "match/opensmtpd/opensmtpd_matcher.hpp"
 
+#include <array>
+
 #include "mailtls/line_matcher.hpp"
 #include "match/message_text.hpp"
 
@@ -10,13 +12,21 @@ using namespace std::string_view_literals;
 
 constexpr std::size_t kIdSize = 16;
 
+// Lower-case hex digits, by table: every OpenSMTPD line's id is checked
+// (twice: by classify() and for its session key).
+constexpr auto kLowerHex = [] {
+  std::array<bool, 256> t{};
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = true;
+  for (char c = 'a'; c <= 'f'; ++c) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 // util.c generate_uid() printed with "%016"PRIx64.
 bool is_session_id(std::string_view s) {
   if (s.size() != kIdSize) return false;
-  for (char c : s) {
-    if (!is_digit(c) && !(c >= 'a' && c <= 'f')) return false;
-  }
-  return true;
+  bool ok = true;
+  for (std::size_t i = 0; i < kIdSize; ++i) ok &= kLowerHex[static_cast<unsigned char>(s[i])];
+  return ok;
 }
 
 // The value of ` key=` in `s` (or `key=` at its start): a quoted value up
