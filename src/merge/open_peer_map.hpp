@@ -53,6 +53,19 @@ class OpenPeerMap {
     }
   }
 
+  // A handshake completed in the session (one whose line named no peer,
+  // joined here): later failures in it are inside TLS.
+  void mark_tls_done(std::uint64_t hash) {
+    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.key == kEmpty) return;
+      if (s.key == hash) {
+        s.tls_done = 1;
+        return;
+      }
+    }
+  }
+
   void set(std::uint64_t hash, std::string_view name, std::string_view ip, bool tls_done,
            std::int64_t seen_s = INT64_MIN) {
     if (size_ >= prune_at_) {

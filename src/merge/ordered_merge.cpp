@@ -268,6 +268,11 @@ void OrderedMerge::merge_chunk(OpenedInput& f, ChunkResult& r) {
       event.peer_name = peer.name;
       event.peer_ip = peer.ip;
       event.after_handshake = peer.tls_done;
+      // A handshake that names no peer (OpenSMTPD's) completes its
+      // session's TLS as the searcher's slot would have.
+      if (event.kind == EventKind::kEstablished || event.kind == EventKind::kReused) {
+        peers_.mark_tls_done(event.session);
+      }
     }
     sink_.accept(event, nullptr, totals_.tally);
   }

@@ -110,6 +110,7 @@ CutReport cut_report(const ScanResult& result, const ReportSummary& summary, Rep
   s.failing_peers = summary.failing_peers;
   s.key_exchange_logged = summary.key_exchange_logged;
   s.post_quantum = summary.post_quantum;
+  s.mtas = summary.mtas;  // at most one per MTA: nothing to cut
   s.directions = summary.directions;
   for (DirectionSummary& d : s.directions) {
     c.list(d.services, "services");

@@ -183,6 +183,18 @@ std::string legacy_json(const ReportSummary& summary) {
   return s + (summary.top_legacy_peers.empty() ? "]}" : "\n  ]}");
 }
 
+std::string mtas_json(const ReportSummary& summary) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < summary.mtas.size(); ++i) {
+    const MtaSummary& m = summary.mtas[i];
+    s += fmt::format(
+        "{}\n    {{\"mta\": \"{}\", \"inbound\": {}, \"outbound\": {}, \"reused\": {}, "
+        "\"legacy_handshakes\": {}, \"failures\": {}}}",
+        i == 0 ? "" : ",", to_string(m.mta), m.inbound, m.outbound, m.reused, m.legacy, m.failed);
+  }
+  return s + (summary.mtas.empty() ? "]" : "\n  ]");
+}
+
 std::string failing_peers_json(const ReportSummary& summary) {
   std::string s = fmt::format("{{\"peers\": {}, \"top\": [", summary.failing_peers);
   for (std::size_t i = 0; i < summary.top_failing_peers.size(); ++i) {
@@ -358,6 +370,7 @@ std::string report_json(const ScanResult& result, const ReportSummary& summary,
       result.lines_read, result.bytes_read, summary.handshakes, summary.reused,
       summary.failed_handshakes, result.tls_unparsed_lines, summary.tls_logging_off ? "yes" : "no",
       summary.legacy_handshakes, summary.key_exchange_logged, summary.post_quantum);
+  s += "  \"mtas\": " + mtas_json(summary) + ",\n";
   s += "  \"directions\": " + directions_json(summary) + ",\n";
   s += "  \"access\": " + access_json(summary) + ",\n";
   s += "  \"coverage\": " + coverage_json(summary) + ",\n";

@@ -98,10 +98,24 @@ void summarize_rows(const ScanResult& result, const std::vector<std::string>& le
   CountByName protocols_seen;
   CountByName ciphers;
   CountByName key_exchange;
+  std::array<MtaSummary, kMtaCount> mtas{};
+  for (int m = 0; m < kMtaCount; ++m) mtas[static_cast<std::size_t>(m)].mta = static_cast<Mta>(m);
   for (const Row& row : result.rows) {
     const auto keys = report_row_keys(row);
     if (!keys) continue;
     if (keys->event != "established" && keys->event != "reused") continue;
+    if (const auto m = parse_mta(keys->mta)) {
+      MtaSummary& ms = mtas[static_cast<std::size_t>(*m)];
+      if (keys->event == "reused") {
+        ms.reused += row.count;
+      } else {
+        (keys->direction == "out" ? ms.outbound : ms.inbound) += row.count;
+        if (legacy_protocol(keys->protocol) ||
+            classify_cipher(keys->cipher) != CipherWeakness::kNone) {
+          ms.legacy += row.count;
+        }
+      }
+    }
     if (keys->mta == "dovecot") {
       // Mail access (IMAP, POP3, submission): a section of its own, apart
       // from the transport figures below.
@@ -180,6 +194,8 @@ void summarize_rows(const ScanResult& result, const std::vector<std::string>& le
   for (const auto& [protocol, n] : protocols_seen) summary.protocols_seen.push_back(protocol);
   summary.ciphers = by_count(ciphers);
   summary.key_exchange = by_count(key_exchange);
+  // Every MTA for now; those with nothing go once failures are in.
+  summary.mtas.assign(mtas.begin(), mtas.end());
 }
 
 void summarize_failures(const ScanResult& result, ReportSummary& summary) {
@@ -288,6 +304,9 @@ ReportSummary summarize_report(const ScanResult& result,
   // Failures by MTA come from their service (the failure rows have none).
   CountByName transport_reasons;
   for (const ServiceFailures& f : result.failure_services) {
+    if (summary.mtas.size() == kMtaCount) {
+      summary.mtas[static_cast<std::size_t>(mta_of_service(f.service))].failed += f.count;
+    }
     if (mta_of_service(f.service) == Mta::kDovecot) {
       summary.access_failed += f.count;
     } else {
@@ -295,6 +314,9 @@ ReportSummary summarize_report(const ScanResult& result,
       add(transport_reasons, f.reason, f.count);
     }
   }
+  std::erase_if(summary.mtas, [](const MtaSummary& m) {
+    return m.inbound + m.outbound + m.reused + m.failed == 0;
+  });
   const auto reasons = by_count(transport_reasons);
   if (!reasons.empty()) summary.transport_top_reason = reasons.front().name;
   if (result.failure_services.empty() && summary.failed_handshakes > 0) {

@@ -117,6 +117,16 @@ struct TimeSpan {
   std::string first, last;  // ISO 8601 with offset
 };
 
+// One MTA's share of what was read: a line per MTA present.
+struct MtaSummary {
+  Mta mta = Mta::kPostfix;
+  std::uint64_t inbound = 0;  // established handshakes (Dovecot's: TLS sessions)
+  std::uint64_t outbound = 0;
+  std::uint64_t reused = 0;
+  std::uint64_t legacy = 0;  // of the established, legacy (as legacy_handshakes)
+  std::uint64_t failed = 0;  // failed handshakes (its services' failure rows)
+};
+
 struct ReportSummary {
   std::optional<TimeSpan> span;  // of the counted lines; none when nothing was counted
 
@@ -141,6 +151,9 @@ struct ReportSummary {
   // smtpd_tls_loglevel is probably 0, its default.
   bool tls_logging_off = false;
 
+  // Every MTA with a handshake or a failure, in the `mta` vocabulary's
+  // order (postfix, exim, sendmail, opensmtpd, dovecot).
+  std::vector<MtaSummary> mtas;
   // Mail transport (every MTA but Dovecot), by direction in byte order
   // ("in", "out"); the figures above and the charts are theirs.
   std::vector<DirectionSummary> directions;

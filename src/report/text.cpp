@@ -445,6 +445,29 @@ void write_access(const ReportSummary& summary, bool wide, std::ostream& out) {
   }
 }
 
+// A line per MTA present, when the log holds more than Postfix's: which
+// MTA the figures below come from.
+void write_mtas(const ReportSummary& summary, std::ostream& out) {
+  if (summary.mtas.empty() ||
+      (summary.mtas.size() == 1 && summary.mtas.front().mta == Mta::kPostfix)) {
+    return;
+  }
+  out << "\nMTAS\n";
+  for (const MtaSummary& m : summary.mtas) {
+    out << fmt::format("  {:<10} ", to_string(m.mta));
+    if (m.mta == Mta::kDovecot) {
+      out << count_of(m.inbound, "TLS session", "TLS sessions") << " (mail access)";
+    } else {
+      out << count_of(m.inbound + m.outbound, m.mta == Mta::kExim ? "TLS message" : "TLS handshake",
+                      m.mta == Mta::kExim ? "TLS messages" : "TLS handshakes")
+          << " (" << m.inbound << " in, " << m.outbound << " out)";
+    }
+    if (m.reused > 0) out << ", " << m.reused << " reused";
+    out << ", " << m.legacy << " legacy, "
+        << count_of(m.failed, "failed handshake", "failed handshakes") << '\n';
+  }
+}
+
 void write_report_text(const ScanResult& result, const ReportSummary& summary,
                        const ReportOptions& options, std::ostream& out) {
   const InputOutline& o = result.outline;
@@ -472,6 +495,7 @@ void write_report_text(const ScanResult& result, const ReportSummary& summary,
         << ", " << count_of(summary.access_failed, "failed handshake", "failed handshakes")
         << " (Dovecot: IMAP, POP3, submission)\n";
   }
+  write_mtas(summary, out);
   if (const auto why = why_no_events(result)) {
     out << '\n' << no_events_words(result, *why) << '\n';
   }

@@ -84,6 +84,13 @@ class EventSink {
   // in this chunk, for the failure join (null in the merge, or when
   // sessions are not followed).
   void accept(const Event& e, SessionSlot* slot, Tally& tally) {
+    // A failure joined to a session whose handshake had completed is an I/O
+    // error inside TLS (OpenSMTPD before 7.0 logs both alike), no failed
+    // handshake: no event.
+    if (e.after_handshake &&
+        (e.kind == EventKind::kAcceptError || e.kind == EventKind::kConnectError)) {
+      return;
+    }
     if (!filter_.admits(e, peer_)) {
       // Filters select rows; a peer's facts (also_modern, also_succeeded)
       // still come from every completed handshake in the time window.

@@ -33,9 +33,16 @@ bool is_session_id(std::string_view s) {
 // to the quote that ends it (followed by a space or the end; OpenSMTPD
 // escapes nothing inside), else up to the next space. Empty view when
 // absent.
-bool keyed(std::string_view s, std::string_view key, std::string_view& value) {
+// `last`: the last such key (the line's last field, after a peer name).
+bool keyed(std::string_view s, std::string_view key, std::string_view& value, bool last = false) {
   std::size_t at = 0;
-  if (!starts_with(s, key)) {
+  if (last) {
+    at = s.rfind(key);
+    while (at != std::string_view::npos && at > 0 && s[at - 1] != ' ') {
+      at = s.rfind(key, at - 1);
+    }
+    if (at == std::string_view::npos) return false;
+  } else if (!starts_with(s, key)) {
     for (at = s.find(key); at != std::string_view::npos; at = s.find(key, at + 1)) {
       if (s[at - 1] == ' ') break;
     }
@@ -64,10 +71,23 @@ bool keyed(std::string_view s, std::string_view key, std::string_view& value) {
 //     that take its place: "certificate verification failed: <X509 text>",
 //     "name `mx' not present in server certificate", "no server
 //     certificate";
-//   6.x and 5.x (ioev.c io_ssl_error): the bare OpenSSL error string.
+//   6.x and 5.x (ioev.c io_ssl_error, io_tls_error): the bare OpenSSL
+//     error string, or "No SSL error"/"No TLS error" for an empty error
+//     queue (a peer gone mid-handshake). A read or write inside a completed
+//     session fails with the same texts: the event then follows its
+//     session's handshake, and the tally takes it for no failed handshake
+//     (Event::after_handshake).
 bool handshake_failure(std::string_view text, Event& e) {
   std::string_view reason;
   std::string_view detail = text;
+  if (starts_with(detail, "handshake failed ("sv) || text == "No SSL error"sv ||
+      text == "No TLS error"sv) {
+    // tls_ssl_error's "%s failed (%d)" (another SSL_get_error code), or no
+    // error queued.
+    e.reason_text = text;
+    e.reason = "handshake_failed";
+    return true;
+  }
   if (consume(detail, "handshake failed: "sv)) {
     e.reason_text = text;
     const std::size_t lib = detail.find("error:"sv);
@@ -85,8 +105,13 @@ bool handshake_failure(std::string_view text, Event& e) {
     }
     return true;
   }
+  // libtls's checks of the certificate (tls.c tls_ssl_cert_verify_cb,
+  // tls_verify.c tls_check_name), which fail the handshake.
   if (starts_with(text, "certificate verification failed: "sv) ||
-      (starts_with(text, "name `"sv) && text.ends_with("' not present in server certificate"sv))) {
+      (starts_with(text, "name `"sv) && text.ends_with("' not present in server certificate"sv)) ||
+      text == "X509 verify cert failed"sv || starts_with(text, "error verifying name '"sv) ||
+      text == "error decoding subjectAltName"sv ||
+      starts_with(text, "Unexpected negative length for an IP address"sv)) {
     // OpenSSL's reason for the same (a name mismatch is a verification
     // error there too).
     e.reason_text = text;
@@ -188,7 +213,8 @@ LineClass classify_session_line(std::string_view m, Event& e, PeerRef& peer) {
     // reason="io-error: <error>"; quit, timeout, disconnect, ... end it
     // plainly, as does tls-accept-failed (tls_accept_socket() failed here:
     // no handshake was tried).
-    if (keyed(m, "reason="sv, value) && consume(value, "io-error: "sv) &&
+    // The last reason= (6.0.3-6.4 write the peer's name before it).
+    if (keyed(m, "reason="sv, value, true) && consume(value, "io-error: "sv) &&
         failure(value, inbound, e)) {
       return LineClass::kLibraryEventEnd;
     }
@@ -247,7 +273,7 @@ LineClass classify_smtp_out(std::string_view m, Event& e, PeerRef& peer) {
   peer = {};
   if (starts_with(m, "Connecting to "sv)) {
     // "Connecting to %s%s:%d (%s) on session %016x..."
-    const std::size_t at = m.find(" on session "sv);
+    const std::size_t at = m.rfind(" on session "sv);
     std::string_view id = at == std::string_view::npos ? m.substr(0, 0) : m.substr(at + 12);
     if (!is_session_id(id.substr(0, kIdSize))) return LineClass::kOther;
     peer.raw = m;
@@ -260,28 +286,34 @@ LineClass classify_smtp_out(std::string_view m, Event& e, PeerRef& peer) {
   const bool tls_error = consume(m, "TLS Error on "sv);
   if (tls_error || consume(m, "Error on "sv)) {
     if (!consume_session(m)) return LineClass::kOther;
-    // "%016x: opportunistic TLS failed, downgrading to plain" (6.x, 7.x),
-    // "TLS Error on session %016x: TLS failed, downgrading to plain" (5.x):
-    // the handshake failed, its error not logged; the session goes on in
-    // plain text (the next line names its peer again).
-    if (consume(m, ": "sv) && m.ends_with("TLS failed, downgrading to plain"sv)) {
-      e.clear_fields();
-      e.kind = EventKind::kConnectError;
-      e.direction = Direction::kOutbound;
-      e.reason_text = m;
-      e.reason = "handshake_failed";
-      return LineClass::kLibraryEvent;
+    // "Error on session %016x: opportunistic TLS failed, downgrading to
+    // plain" (6.6.2 on: the handshake failed; before, an I/O error inside
+    // TLS, which the session's handshake tells apart), "TLS Error on
+    // session %016x: TLS failed, downgrading to plain" (5.x-6.4): its error
+    // is not logged; the session goes on in plain text (the next line names
+    // its peer again). The texts are compared whole: a 5.x "%s" here can
+    // hold the remote server's own reply.
+    if (consume(m, ": "sv)) {
+      if (m == (tls_error ? "TLS failed, downgrading to plain"sv
+                          : "opportunistic TLS failed, downgrading to plain"sv)) {
+        e.clear_fields();
+        e.kind = EventKind::kConnectError;
+        e.direction = Direction::kOutbound;
+        e.reason_text = m;
+        e.reason = "handshake_failed";
+        return LineClass::kLibraryEvent;
+      }
+      // "%016x: IO Error: %s": the session is over; a handshake's error is
+      // its failure.
+      if (consume(m, "IO Error: "sv) && failure(m, false, e)) return LineClass::kLibraryEventEnd;
     }
-    // "%016x after %zu message%s sent: %s" or "%016x: %s": the session is
-    // over; an "IO Error: " of a handshake is its failure.
-    const std::size_t at = m.find(": IO Error: "sv);
-    if (at != std::string_view::npos && failure(m.substr(at + 12), false, e)) {
-      return LineClass::kLibraryEventEnd;
-    }
+    // "%016x after %zu message%s sent: %s": once messages went, no
+    // handshake can fail; the session is over.
     return LineClass::kSessionEnd;
   }
-  if (consume(m, "Closing "sv))
+  if (consume(m, "Closing "sv) || consume(m, "Disconnecting "sv)) {
     return consume_session(m) ? LineClass::kSessionEnd : LineClass::kOther;
+  }
   if (starts_with(m, "Server certificate verification "sv)) return LineClass::kTlsDetail;
   return LineClass::kOther;
 }
@@ -300,6 +332,7 @@ std::string_view address_of(std::string_view a, bool with_port) {
     if (colon != std::string_view::npos) a = a.substr(0, colon);
   }
   consume(a, "IPv6:"sv);
+  a = a.substr(0, a.find('%'));  // a link-local address's scope (fe80::1%em0)
   return is_address_text(a) ? a : a.substr(0, 0);
 }
 
@@ -316,8 +349,13 @@ std::string_view opensmtpd_session_id(std::string_view message) {
       is_session_id(message.substr(0, kIdSize))) {
     return message.substr(0, kIdSize);
   }
-  // smtp-in:/smtp-out: lines: "... session %016x...".
-  const std::size_t at = message.find("session "sv);
+  // smtp-in:/smtp-out: lines: "<words> session %016x...", the id before
+  // any peer text; but "Connecting to URL (NAME) on session %016x...",
+  // after the peer's name.
+  const std::size_t on = message.rfind(" on session "sv);
+  const std::size_t at = starts_with(message, "smtp-out: Connecting to "sv)
+                             ? (on == std::string_view::npos ? on : on + 4)
+                             : message.find("session "sv);
   if (at == std::string_view::npos) return message.substr(0, 0);
   const std::string_view id = message.substr(at + 8, kIdSize);
   return is_session_id(id) ? id : message.substr(0, 0);

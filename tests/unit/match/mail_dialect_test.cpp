@@ -5,9 +5,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <memory>
 
+#include "mailtls/scan.hpp"
 #include "match/mail_dialect.hpp"
+#include "test_util.hpp"
 
 using namespace mailtls;
 using detail::MailDialect;
@@ -475,6 +478,8 @@ TEST_CASE("OpenSMTPD peers: connected and connecting lines", "[mail_dialect]") {
        "h.example.org", "2001:db8::26"},
       // Local enqueue: a unix socket, no address.
       {"3f5b2c1e1a4c7d03 smtp connected address=local host=localhost", "localhost", ""},
+      // A link-local address's scope is no part of it.
+      {"3f5b2c1e1a4c7d09 smtp connected address=[fe80::1%em0] host=<unknown>", "", "fe80::1"},
       // Outbound: a URL with its port, opportunistic, required, plain.
       {"3f5b2c20c4d1e8a5 mta connecting address=smtp://203.0.113.25:25 host=mx.example.net",
        "mx.example.net", "203.0.113.25"},
@@ -490,6 +495,10 @@ TEST_CASE("OpenSMTPD peers: connected and connecting lines", "[mail_dialect]") {
       {"smtp-out: Connecting to smtp+tls://203.0.113.25:25 (mx.example.net) on session "
        "3d1a6b2d1c2b3a49...",
        "mx.example.net", "203.0.113.25"},
+      // The id after the name, whatever the name holds.
+      {"smtp-out: Connecting to smtp://203.0.113.26:25 (a on session 0123456789abcdef b) on "
+       "session 3d1a6b2d1c2b3a49...",
+       "a on session 0123456789abcdef b", "203.0.113.26"},
   }));
   const Parsed p = classify(smtpd(c.message));
   REQUIRE(p.cls == LineClass::kPeer);
@@ -498,7 +507,9 @@ TEST_CASE("OpenSMTPD peers: connected and connecting lines", "[mail_dialect]") {
   CHECK(peer.name == c.name);
   CHECK(peer.ip == c.ip);
   // The session id is the join key.
-  CHECK(session_of(smtpd(c.message)).size() == 16);
+  const std::string id = session_of(smtpd(c.message));
+  CHECK(id.size() == 16);
+  CHECK(id != "0123456789abcdef");
 }
 
 TEST_CASE("OpenSMTPD handshakes of every version", "[mail_dialect]") {
@@ -598,10 +609,24 @@ TEST_CASE("OpenSMTPD handshake failures end their session", "[mail_dialect]") {
        "routines::sslv3 alert handshake failure",
        LineClass::kLibraryEventEnd, EventKind::kConnectError, "alert_handshake_failure",
        "handshake failed: error:0A000410:SSL routines::sslv3 alert handshake failure"},
-      {"smtp-out: Error on session 3d1a6b2d1c2b3a4a after 2 messages sent: IO Error: "
-       "handshake failed: Connection reset by peer",
-       LineClass::kLibraryEventEnd, EventKind::kConnectError, "connection_reset_by_peer",
-       "handshake failed: Connection reset by peer"},
+      {"smtp-out: Error on session 3d1a6b2d1c2b3a4a: IO Error: error:14094410:SSL "
+       "routines:ssl3_read_bytes:sslv3 alert handshake failure",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "alert_handshake_failure",
+       "error:14094410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure"},
+      // No error queued (io_tls_error, 6.6-6.8); another SSL_get_error code
+      // (libtls).
+      {"3f5b2c1e1a4c7d07 smtp disconnected reason=\"io-error: No TLS error\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "handshake_failed", "No TLS error"},
+      {"3f5b2c1e1a4c7d08 smtp disconnected reason=\"io-error: handshake failed (5)\"",
+       LineClass::kLibraryEventEnd, EventKind::kAcceptError, "handshake_failed",
+       "handshake failed (5)"},
+      {"3f5b2c21a7e35c13 mta error reason=IO Error: X509 verify cert failed",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "certificate_verify_failed",
+       "X509 verify cert failed"},
+      {"3f5b2c21a7e35c14 mta error reason=IO Error: error verifying name 'mx.example.org': "
+       "bad SAN",
+       LineClass::kLibraryEventEnd, EventKind::kConnectError, "certificate_verify_failed",
+       "error verifying name 'mx.example.org': bad SAN"},
       // An opportunistic failure: the session goes on in plain text.
       {"smtp-out: Error on session 3f5b2c22b18f6d3e: opportunistic TLS failed, downgrading to "
        "plain",
@@ -640,6 +665,16 @@ TEST_CASE("OpenSMTPD: session ends, and the lines that are nothing to us", "[mai
            "smtp-in: Closing session 3d1a6b2c9f0e4a17",
            "smtp-in: Disconnecting session 3d1a6b2c9f0e4a17: session timeout",
            "smtp-out: Closing session 3d1a6b2d1c2b3a49: 1 message sent.",
+           "smtp-out: Disconnecting session 3d1a6b2d1c2b3a49: CA failure",
+           // Once messages went, no handshake can fail.
+           "smtp-out: Error on session 3d1a6b2d1c2b3a4a after 2 messages sent: IO Error: "
+           "handshake failed: Connection reset by peer",
+           // 5.x logs the remote server's reply here: the failure texts are
+           // compared whole, never found inside it.
+           "smtp-out: Error on session 3d1a6b2d1c2b3a4a: EHLO rejected: 550 opportunistic TLS "
+           "failed, downgrading to plain",
+           "smtp-out: Error on session 3d1a6b2d1c2b3a4a: BANNER rejected: 554 x: IO Error: "
+           "handshake failed: unexpected EOF",
        }) {
     INFO(end);
     const Parsed p = classify(smtpd(end));
@@ -686,4 +721,50 @@ TEST_CASE("OpenSMTPD: session ends, and the lines that are nothing to us", "[mai
   CHECK(classify(smtpd("3f5b2c1d8e9a0b47 smtp tls ciphers=TLSv1.3:TLS_AES_256_GCM_SHA384:256"),
                  {Mta::kPostfix})
             .cls == LineClass::kOther);
+}
+
+TEST_CASE("OpenSMTPD: failures take their session's peer; an I/O error inside TLS is none",
+          "[mail_dialect]") {
+  test::TempDir dir;
+  // 6.8's bare OpenSSL errors: the first session's comes after its
+  // handshake (a read failed), the second's is its handshake's; 7.x's
+  // downgrade names its error nowhere but is a failed handshake.
+  test::write_file(
+      dir.file("maillog"),
+      "Nov 20 10:00:01 mx1 smtpd[7]: 00000001aaaaaaaa smtp connected address=192.0.2.1 "
+      "host=a.example.org\n"
+      "Nov 20 10:00:01 mx1 smtpd[7]: 00000001aaaaaaaa smtp tls "
+      "ciphers=TLSv1.2:ECDHE-RSA-AES256-GCM-SHA384:256\n"
+      "Nov 20 10:00:02 mx1 smtpd[7]: 00000002bbbbbbbb smtp connected address=192.0.2.2 "
+      "host=b.example.org\n"
+      "Nov 20 10:00:03 mx1 smtpd[7]: 00000001aaaaaaaa smtp disconnected  reason=\"io-error: "
+      "error:0A000126:SSL routines::unexpected eof while reading\"\n"
+      "Nov 20 10:00:03 mx1 smtpd[7]: 00000002bbbbbbbb smtp disconnected  reason=\"io-error: "
+      "error:0A0000C1:SSL routines::no shared cipher\"\n"
+      "Nov 20 10:00:04 mx1 smtpd[7]: 00000003cccccccc mta connecting "
+      "address=smtp://[2001:db8::53]:25 host=mx2.example.com\n"
+      "Nov 20 10:00:05 mx1 smtpd[7]: smtp-out: Error on session 00000003cccccccc: opportunistic "
+      "TLS failed, downgrading to plain\n"
+      "Nov 20 10:00:05 mx1 smtpd[7]: 00000003cccccccc mta connecting "
+      "address=smtp+notls://[2001:db8::53]:25 host=mx2.example.com\n");
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{1} << 20}) {
+    ScanOptions o;
+    o.time.year = 2026;
+    o.filter.event_mask = (1u << kEventKindCount) - 1;
+    o.tally.keys = {Field::kEvent, Field::kPeer, Field::kReason};
+    o.tally.failures = true;
+    o.chunk.chunk_bytes = chunk;
+    const ScanResult r = test::scan_files({dir.file("maillog")}, o);
+    INFO("chunk " << chunk);
+    REQUIRE(r.rows.size() == 3);
+    std::vector<std::vector<std::string>> keys;
+    for (const Row& row : r.rows) keys.push_back(row.keys);
+    std::sort(keys.begin(), keys.end());
+    CHECK(keys[0] ==
+          std::vector<std::string>{"accept_error", "b.example.org[192.0.2.2]", "no_shared_cipher"});
+    CHECK(keys[1] == std::vector<std::string>{"connect_error", "mx2.example.com[2001:db8::53]",
+                                              "handshake_failed"});
+    CHECK(keys[2] == std::vector<std::string>{"established", "a.example.org[192.0.2.1]", ""});
+    REQUIRE(r.failures.size() == 2);
+  }
 }
