@@ -16,7 +16,10 @@
 // added, or "all"), the other MTAs' sessions share the log, as on a host
 // whose syslog gathers several (their own log forms: docs/log-formats):
 // about 40% of the sessions, each MTA's with its own non-TLS lines,
-// handshakes in the same protocol mix, failures and deliveries.
+// handshakes in the same protocol mix, failures and deliveries, and as
+// many rejected plain-text sessions as keep the share of TLS events in
+// their lines at --tls-share; each Dovecot login is then followed by its
+// session's "Logged out" line.
 #include <zlib.h>
 
 #include <algorithm>
@@ -483,6 +486,16 @@ class Writer {
                   "imap-login: Login: user=<user%zu@example.com>, method=PLAIN, "
                   "rip=203.0.113.%zu, lip=198.51.100.1, mpid=%zu, TLS, session=<x%zu>",
                   rng_.below(500), rng_.below(254) + 1, rng_.below(60000), rng_.below(1000000));
+    emit("dovecot", -1, msg, ts);
+    if (others_.empty()) return;
+    // With --mtas, the IMAP process's line as the session ends, as Dovecot
+    // writes one for every login (not in the default corpus, whose bytes
+    // stay those of earlier builds).
+    std::snprintf(msg, sizeof msg,
+                  "imap(user%zu@example.com)<%zu><x%zu>: Logged out in=%zu out=%zu deleted=0 "
+                  "expunged=0 trashed=0 hdr_count=0 hdr_bytes=0 body_count=0 body_bytes=0",
+                  rng_.below(500), rng_.below(60000), rng_.below(1000000), rng_.below(5000),
+                  rng_.below(500000));
     emit("dovecot", -1, msg, ts);
   }
 

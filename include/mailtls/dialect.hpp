@@ -83,6 +83,11 @@ class Dialect {
                                              const LongLineFn& on_long,
                                              const CandidateNeeds& needs) const = 0;
 
+  // Whether a candidate line (its first anchor at `anchor`) is one the
+  // dialect knows to be nothing to it without parsing it (it would be
+  // kOther): a cheap first look for MTAs whose every line is a candidate.
+  virtual bool skips(std::string_view /*line*/, std::size_t /*anchor*/) const { return false; }
+
   // Splits a candidate line (no newline, no trailing CR) into its envelope.
   // False: not a line of this dialect's form.
   virtual bool parse_envelope(std::string_view line, Envelope& env) const = 0;

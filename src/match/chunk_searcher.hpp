@@ -160,9 +160,10 @@ class ChunkSearcher {
       }
       sink.on_pending(event);
     };
-    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t /*anchor*/,
+    auto on_candidate = [&](std::string_view line, std::size_t offset, std::size_t anchor,
                             std::uint64_t line_index) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (dialect_.skips(line, anchor)) return;
       if (!dialect_.parse_envelope(line, env)) return;
       const LineClass cls = dialect_.classify(env, event, peer);
       switch (cls) {

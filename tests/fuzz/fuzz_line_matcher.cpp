@@ -121,7 +121,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(vocabulary(ev.reason));
   };
   mailtls::Envelope own;
-  if (dialect.parse_envelope(line, own)) check_dialect(own);
+  if (dialect.parse_envelope(line, own)) {
+    check_dialect(own);
+    // A line skipped unparsed is one its matcher finds nothing in.
+    const std::size_t tag = line.find(" smtpd[");
+    if (tag != std::string_view::npos && dialect.skips(line, tag)) {
+      mailtls::Event ev;
+      mailtls::PeerRef p;
+      FUZZ_CHECK(dialect.classify(own, ev, p) == mailtls::LineClass::kOther);
+    }
+  }
   for (const char* program : {"sm-mta", "dovecot", "exim", "smtpd"}) {
     mailtls::Envelope e;
     e.program = program;

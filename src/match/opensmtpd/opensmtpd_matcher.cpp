@@ -344,6 +344,23 @@ std::string_view name_of(std::string_view host) {
 
 }  // namespace
 
+bool opensmtpd_line_skipped(std::string_view tagged) {
+  if (!consume(tagged, "smtpd["sv)) return false;
+  const std::size_t close = tagged.find("]: "sv);
+  if (close == std::string_view::npos || close > 10) return false;
+  std::string_view m = tagged.substr(close + 3);
+  if (m.size() <= kIdSize || m[kIdSize] != ' ' || !is_session_id(m.substr(0, kIdSize))) {
+    return false;
+  }
+  m.remove_prefix(kIdSize + 1);
+  if (consume(m, "smtp "sv)) {
+    return starts_with(m, "message "sv) || starts_with(m, "envelope "sv) ||
+           starts_with(m, "authentication "sv) || starts_with(m, "failed-command "sv);
+  }
+  if (consume(m, "mta "sv)) return m == "connected"sv || starts_with(m, "delivery "sv);
+  return false;
+}
+
 std::string_view opensmtpd_session_id(std::string_view message) {
   if (message.size() > kIdSize && message[kIdSize] == ' ' &&
       is_session_id(message.substr(0, kIdSize))) {

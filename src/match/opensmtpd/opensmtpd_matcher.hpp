@@ -31,6 +31,12 @@ class OpenSmtpdMatcher {
   LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const;
 };
 
+// Whether `tagged`, a line from OpenSMTPD's tag on ("smtpd[pid]: ..."),
+// is one classify() would find nothing in, told from its first words: a
+// session's message, envelope, delivery, authentication and failed-command
+// lines, and the outbound "mta connected". False when unsure.
+bool opensmtpd_line_skipped(std::string_view tagged);
+
 // The session id a message names (16 lowercase hex digits, at its start
 // or after "session "), or empty. A view into `message`.
 std::string_view opensmtpd_session_id(std::string_view message);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 
 #include "mailtls/scan.hpp"
@@ -767,4 +768,56 @@ TEST_CASE("OpenSMTPD: failures take their session's peer; an I/O error inside TL
     CHECK(keys[2] == std::vector<std::string>{"established", "a.example.org[192.0.2.1]", ""});
     REQUIRE(r.failures.size() == 2);
   }
+}
+
+TEST_CASE("OpenSMTPD: a line skipped unparsed is one that says nothing", "[mail_dialect]") {
+  const MailDialect dialect({}, {});
+  std::ifstream in(std::string(MAILTLS_SAMPLE_DIR) + "/opensmtpd/maillog");
+  std::string line;
+  int skipped = 0;
+  while (std::getline(in, line)) {
+    const std::size_t anchor = line.find(" smtpd[");
+    REQUIRE(anchor != std::string::npos);
+    Envelope env;
+    REQUIRE(dialect.parse_envelope(line, env));
+    Event event;
+    PeerRef peer;
+    const LineClass cls = dialect.classify(env, event, peer);
+    if (dialect.skips(line, anchor)) {
+      INFO(line);
+      CHECK(cls == LineClass::kOther);
+      ++skipped;
+    }
+  }
+  // message, envelope, authentication, failed-command, mta connected, delivery
+  CHECK(skipped == 12);
+  // Not when the tag is another program's, or no id follows it.
+  for (const std::string& other : std::vector<std::string>{
+           "Nov 20 10:00:01 mx1 postfix/smtpd[1]: 3f5b2c1d8e9a0b47 smtp message msgid=1",
+           "Nov 20 10:00:01 mx1 smtpd[1]: 3f5b2c1d8e9a0b4 smtp message msgid=1",
+           "Nov 20 10:00:01 mx1 smtpd[1]: 3f5b2c1d8e9a0b47 smtp tls ciphers=TLSv1.3:X:256",
+           "Nov 20 10:00:01 mx1 smtpd[1]: 3f5b2c1d8e9a0b47 mta connected address=192.0.2.1",
+       }) {
+    const std::size_t anchor = other.find(" smtpd[");
+    CHECK_FALSE((anchor != std::string::npos && dialect.skips(other, anchor)));
+  }
+}
+
+TEST_CASE("OpenSMTPD's tag inside another line's message hides nothing", "[mail_dialect]") {
+  const MailDialect dialect({}, {});
+  // A sender chooses an Exim quoted local part, a Dovecot user name.
+  for (const std::string& line : std::vector<std::string>{
+           "2026-11-20 10:00:01 1xUKTR-00000000CXd-14dm <= \"x smtpd[1]: 3f5b2c1d8e9a0b47 smtp "
+           "message y\"@example.org H=h.example.org [192.0.2.1] P=esmtps "
+           "X=TLS1.3:TLS_AES_256_GCM_SHA384:256 CV=no S=1",
+           "Nov 20 10:00:01 mx1 dovecot: imap-login: Login: user=<a smtpd[1]: 3f5b2c1d8e9a0b47 "
+           "smtp message>, method=PLAIN, rip=192.0.2.1, lip=192.0.2.2, TLS, session=<x>",
+       }) {
+    const std::size_t tag = line.find(" smtpd[");
+    CHECK_FALSE(dialect.skips(line, tag));
+  }
+  CHECK(
+      dialect.skips("2026-11-20T10:00:01.123+01:00 mx1 smtpd[1]: 3f5b2c1d8e9a0b47 smtp "
+                    "message msgid=1",
+                    std::string_view("2026-11-20T10:00:01.123+01:00 mx1").size()));
 }
