@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "mailtls/cipher_class.hpp"
 #include "mailtls/label_tables.hpp"
 #include "mailtls/whatif.hpp"
 #include "policy/cipher_oracle.hpp"
@@ -92,6 +93,48 @@ std::string_view openssl_cipher_of(std::string_view cipher, std::string_view pro
   if (iana.find("_WITH_") == std::string_view::npos) return iana;
   const std::string_view name = openssl_cipher_name(iana);
   return name.empty() ? iana : name;
+}
+
+// Whether an exclusion list (OpenSSL cipher-string words, separated by
+// commas, spaces or colons) names a weakness by OpenSSL's word for it:
+// 3DES, RC4, DES (single DES), eNULL/NULL, aNULL/ADH/AECDH, EXPORT/EXP, MD5.
+bool excludes_weakness(std::string_view list, CipherWeakness w) {
+  if (w == CipherWeakness::kNone) return false;
+  std::size_t at = 0;
+  while (at < list.size()) {
+    const std::size_t end = list.find_first_of(", :", at);
+    std::string_view word = list.substr(at, end == std::string_view::npos ? end : end - at);
+    at = end == std::string_view::npos ? list.size() : end + 1;
+    if (!word.empty() && (word.front() == '!' || word.front() == '-')) word.remove_prefix(1);
+    const auto is = [word](std::initializer_list<std::string_view> names) {
+      return std::find(names.begin(), names.end(), word) != names.end();
+    };
+    switch (w) {
+      case CipherWeakness::kTripleDes:
+        if (is({"3DES"})) return true;
+        break;
+      case CipherWeakness::kRc4:
+        if (is({"RC4"})) return true;
+        break;
+      case CipherWeakness::kDes:
+        if (is({"DES"})) return true;
+        break;
+      case CipherWeakness::kNull:
+        if (is({"eNULL", "NULL"})) return true;
+        break;
+      case CipherWeakness::kAnonymous:
+        if (is({"aNULL", "ADH", "AECDH"})) return true;
+        break;
+      case CipherWeakness::kExport:
+        if (is({"EXPORT", "EXP", "EXPORT40", "EXPORT56"})) return true;
+        break;
+      case CipherWeakness::kMd5:
+        if (is({"MD5"})) return true;
+        break;
+      case CipherWeakness::kNone: break;
+    }
+  }
+  return false;
 }
 
 std::string neutral_words(const WhatifOptions& o) {
@@ -276,6 +319,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     bool proposal = false;                    // the proposed policy (else the current one)
     std::optional<detail::TlsVersion> floor;  // --min-protocol, where it applies
     bool excludes = false;                    // --exclude-ciphers applies
+    std::string_view exclusions;              // ... and its list
     std::vector<detail::HandshakeCheck> checks;
     std::vector<char> checked;
     const detail::HandshakeCheck& check(const CipherOracle& oracle, const Traffic& traffic,
@@ -288,7 +332,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
         const TrafficHandshake& h = traffic.handshakes[k];
         checks[k] = detail::check(judged, oracle, h.protocol,
                                   other_mta ? openssl_cipher_of(h.cipher, h.protocol) : h.cipher);
-        if (other_mta) neutral_check(checks[k]);
+        if (other_mta) neutral_check(checks[k], h.cipher);
         checked[k] = 1;
       }
       return checks[k];
@@ -298,8 +342,10 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     // current policy refuses nothing its log shows; the proposal refuses
     // what is below the protocol floor, and what the exclusions take out of
     // the ciphers this OpenSSL knows. A cipher it does not know (RC4, 3DES
-    // on Debian 12's) the exclusions cannot be judged on: unknown.
-    void neutral_check(detail::HandshakeCheck& c) const {
+    // on Debian 12's) is refused where an exclusion names its weakness
+    // (excludes_weakness); else the exclusions cannot be judged on it:
+    // unknown.
+    void neutral_check(detail::HandshakeCheck& c, std::string_view cipher) const {
       using detail::Why;
       auto local = [](Why w) { return w == Why::kLibrary || w == Why::kSecurityLevel; };
       if (!proposal) {
@@ -313,7 +359,11 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
       if (local(c.version_why)) c.version_why = Why::kNone;
       if (local(c.why)) {
         c.why = Why::kNone;
-        if (excludes) c.version.reset();  // not judged: unknown
+        if (excludes && excludes_weakness(exclusions, classify_cipher(cipher))) {
+          c.why = Why::kCipher;
+        } else if (excludes) {
+          c.version.reset();  // not judged: unknown
+        }
       }
     }
   };
@@ -386,6 +436,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
       }
       slot->proposed.excludes = neutral && !o.exclude_ciphers.empty() &&
                                 (!o.shortcut_direction || *o.shortcut_direction == t.direction);
+      slot->proposed.exclusions = o.exclude_ciphers;
       for (const std::string& problem : slot->proposed.policy.problems) {
         out.notes.push_back(service_name + ": " + problem);
       }
