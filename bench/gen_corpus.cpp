@@ -350,6 +350,10 @@ class Writer {
   }
 
   std::string peer_str(const Peer& p) { return p.name + "[" + p.ip + "]"; }
+  // Exim's and Sendmail's peer text: "name [ip]", "[ip]" without a name.
+  static std::string spaced_peer(const Peer& p) {
+    return p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
+  }
 
   std::string qid() {
     static const char kChars[] = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
@@ -571,7 +575,7 @@ class Writer {
 
   void rejected_session(char mta) {
     const Peer& p = pick_peer();
-    const std::string host = p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
+    const std::string host = spaced_peer(p);
     switch (mta) {
       case 'e': {
         const int pid = 40000 + static_cast<int>(rng_.below(9000));
@@ -624,7 +628,7 @@ class Writer {
   void exim_session(int kind) {
     const Peer& p = pick_peer();
     const int pid = 40000 + static_cast<int>(rng_.below(9000));
-    const std::string host = p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
+    const std::string host = spaced_peer(p);
     if (kind == 2) {
       line("exim", pid,
            "TLS error on connection from " + host +
@@ -672,7 +676,7 @@ class Writer {
   void sendmail_session(int kind) {
     const Peer& p = pick_peer();
     const int pid = 50000 + static_cast<int>(rng_.below(9000));
-    const std::string relay = p.name == "unknown" ? "[" + p.ip + "]" : p.name + " [" + p.ip + "]";
+    const std::string relay = spaced_peer(p);
     if (kind == 2) {
       std::string reason = library_error(rng_.below(4));
       reason = reason.substr(reason.rfind(':') + 1);

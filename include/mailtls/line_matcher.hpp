@@ -34,6 +34,11 @@ std::size_t parse_peer(std::string_view text, PeerRef& peer);
 void normalize_library_reason(std::string_view text, std::string& out);
 // Reason for an SSL_accept/SSL_connect error line without a library line.
 void normalize_error_text(std::string_view text, std::string& out);
+// Reason for another MTA's one-line handshake failure (Dovecot's, OpenSMTPD's),
+// from an error text that may hold an OpenSSL error string: that string's
+// reason, else a socket error's words (connection_reset_by_peer,
+// connection_timed_out), else handshake_failed.
+void handshake_error_reason(std::string_view error, std::string& out);
 // The REASON of an OpenSSL error string "[pid:]error:CODE:LIB:FUNC:REASON[:FILE:LINE:...]"
 // at the start of `s` (1.0.x, 1.1.x; 3.x leaves FUNC empty). False: `s` is
 // no such string.

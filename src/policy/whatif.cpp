@@ -318,8 +318,7 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
     bool other_mta = false;
     bool proposal = false;                    // the proposed policy (else the current one)
     std::optional<detail::TlsVersion> floor;  // --min-protocol, where it applies
-    bool excludes = false;                    // --exclude-ciphers applies
-    std::string_view exclusions;              // ... and its list
+    std::string_view exclusions;              // --exclude-ciphers, where it applies
     std::vector<detail::HandshakeCheck> checks;
     std::vector<char> checked;
     const detail::HandshakeCheck& check(const CipherOracle& oracle, const Traffic& traffic,
@@ -359,9 +358,9 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
       if (local(c.version_why)) c.version_why = Why::kNone;
       if (local(c.why)) {
         c.why = Why::kNone;
-        if (excludes && excludes_weakness(exclusions, classify_cipher(cipher))) {
+        if (excludes_weakness(exclusions, classify_cipher(cipher))) {
           c.why = Why::kCipher;
-        } else if (excludes) {
+        } else if (!exclusions.empty()) {
           c.version.reset();  // not judged: unknown
         }
       }
@@ -434,9 +433,9 @@ WhatifResult evaluate_whatif(const ScanResult& scan, const WhatifPlan& plan) {
           (!o.shortcut_direction || *o.shortcut_direction == t.direction)) {
         slot->proposed.floor = detail::tls_version_from_name(o.min_protocol);
       }
-      slot->proposed.excludes = neutral && !o.exclude_ciphers.empty() &&
-                                (!o.shortcut_direction || *o.shortcut_direction == t.direction);
-      slot->proposed.exclusions = o.exclude_ciphers;
+      if (neutral && (!o.shortcut_direction || *o.shortcut_direction == t.direction)) {
+        slot->proposed.exclusions = o.exclude_ciphers;
+      }
       for (const std::string& problem : slot->proposed.policy.problems) {
         out.notes.push_back(service_name + ": " + problem);
       }

@@ -42,21 +42,11 @@ void failure_reason(std::string_view error, Event& e) {
   // The first error only: Dovecot joins OpenSSL's queue with ", ", and 2.4.1
   // a new error to an older one with "+".
   error = error.substr(0, std::min(error.find(", "sv), error.find('+')));
-  const std::size_t lib = error.find("error:"sv);
-  std::string_view reason;
-  if (lib != std::string_view::npos && library_reason(error.substr(lib), reason)) {
-    normalize_library_reason(reason, e.reason);
-    return;
-  }
   if (error == "Connection closed"sv || error == "Disconnected"sv ||
       error == "SSL connection closed during handshake"sv) {
     e.reason = "lost_connection";
-  } else if (error.find("Connection reset by peer"sv) != std::string_view::npos) {
-    e.reason = "connection_reset_by_peer";
-  } else if (error.find("timed out"sv) != std::string_view::npos) {
-    e.reason = "connection_timed_out";
   } else {
-    e.reason = "handshake_failed";
+    handshake_error_reason(error, e.reason);
   }
 }
 

@@ -90,18 +90,11 @@ bool handshake_failure(std::string_view text, Event& e) {
   }
   if (consume(detail, "handshake failed: "sv)) {
     e.reason_text = text;
-    const std::size_t lib = detail.find("error:"sv);
-    if (lib != std::string_view::npos && library_reason(detail.substr(lib), reason)) {
-      normalize_library_reason(reason, e.reason);
-    } else if (detail == "unexpected EOF"sv) {
+    if (detail == "unexpected EOF"sv) {
       // OpenSSL 3's own words for it: "unexpected eof while reading".
       e.reason = "unexpected_eof_while_reading";
-    } else if (detail.find("Connection reset by peer"sv) != std::string_view::npos) {
-      e.reason = "connection_reset_by_peer";
-    } else if (detail.find("timed out"sv) != std::string_view::npos) {
-      e.reason = "connection_timed_out";
     } else {
-      e.reason = "handshake_failed";
+      handshake_error_reason(detail, e.reason);
     }
     return true;
   }
@@ -342,9 +335,27 @@ std::string_view name_of(std::string_view host) {
   return host;
 }
 
+// Whether the text before `at` is "STAMP HOST": a classic stamp ("Nov 20
+// 10:00:12", the day maybe space-padded) or an RFC 3339 one, then one token.
+bool after_stamp_and_host(std::string_view line, std::size_t at) {
+  const std::string_view before = line.substr(0, at);
+  const std::size_t space = before.rfind(' ');
+  if (space == std::string_view::npos || space + 1 == before.size()) return false;
+  const std::string_view stamp = before.substr(0, space);
+  if (stamp.size() == 15) {
+    return stamp[3] == ' ' && stamp[6] == ' ' && stamp[9] == ':' && stamp[12] == ':';
+  }
+  return stamp.size() >= 19 && stamp[4] == '-' && stamp[10] == 'T' &&
+         stamp.find(' ') == std::string_view::npos;
+}
+
 }  // namespace
 
-bool opensmtpd_line_skipped(std::string_view tagged) {
+bool opensmtpd_line_skipped(std::string_view line, std::size_t anchor) {
+  if (line.size() <= anchor + 7 || line[anchor] != ' ' || !after_stamp_and_host(line, anchor)) {
+    return false;
+  }
+  std::string_view tagged = line.substr(anchor + 1);
   if (!consume(tagged, "smtpd["sv)) return false;
   const std::size_t close = tagged.find("]: "sv);
   if (close == std::string_view::npos || close > 10) return false;

@@ -31,11 +31,13 @@ class OpenSmtpdMatcher {
   LineClass classify(const Envelope& env, Event& event, PeerRef& peer) const;
 };
 
-// Whether `tagged`, a line from OpenSMTPD's tag on ("smtpd[pid]: ..."),
-// is one classify() would find nothing in, told from its first words: a
-// session's message, envelope, delivery, authentication and failed-command
-// lines, and the outbound "mta connected". False when unsure.
-bool opensmtpd_line_skipped(std::string_view tagged);
+// Whether a candidate line, whose first anchor at `anchor` is OpenSMTPD's
+// tag " smtpd[" as the envelope's program (a time stamp and a host before
+// it: a tag inside a message, an Exim sender's quoted local part, must not
+// hide its line), is one classify() would find nothing in, told from its
+// first words: a session's message, envelope, delivery, authentication and
+// failed-command lines, and the outbound "mta connected". False when unsure.
+bool opensmtpd_line_skipped(std::string_view line, std::size_t anchor);
 
 // The session id a message names (16 lowercase hex digits, at its start
 // or after "session "), or empty. A view into `message`.

@@ -214,6 +214,20 @@ void normalize_library_reason(std::string_view text, std::string& out) {
   }
 }
 
+void handshake_error_reason(std::string_view error, std::string& out) {
+  const std::size_t lib = error.find("error:"sv);
+  std::string_view reason;
+  if (lib != std::string_view::npos && library_reason(error.substr(lib), reason)) {
+    normalize_library_reason(reason, out);
+  } else if (error.find("Connection reset by peer"sv) != std::string_view::npos) {
+    out = "connection_reset_by_peer";
+  } else if (error.find("timed out"sv) != std::string_view::npos) {
+    out = "connection_timed_out";
+  } else {
+    out = "handshake_failed";
+  }
+}
+
 void normalize_error_text(std::string_view text, std::string& out) {
   out.clear();
   std::string lower;
